@@ -1,0 +1,97 @@
+// Command trustcheck checks that the client address, protocol and host an app
+// believes behind nginx are right and cannot be chosen by the client.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/trustcheck/trustcheck/lint"
+)
+
+// version is set by the release build (-ldflags "-X main.version=...").
+var version = ""
+
+func main() {
+	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is the whole program; tests call it. Exit codes: 0 clean, 1 findings
+// at or above --fail-on, 2 the run could not complete.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := &cli.App{
+		Name:                      "trustcheck",
+		Usage:                     "check what an app behind nginx believes about the client, and whether the client can choose it",
+		Version:                   lint.Version(version),
+		Reader:                    stdin,
+		Writer:                    stdout,
+		ErrWriter:                 stderr,
+		DisableSliceFlagSeparator: true, // header values contain commas
+		HideHelpCommand:           true,
+		ExitErrHandler:            func(*cli.Context, error) {}, // run maps errors to exit codes
+		OnUsageError:              usageError,
+		Commands:                  []*cli.Command{simulateCommand(stdin)},
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = usageError
+	}
+	err := app.Run(args)
+	if err == nil {
+		return 0
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) && ec.ExitCode() == 1 {
+		return 1
+	}
+	fmt.Fprintf(stderr, "trustcheck: %v\n", err)
+	return 2
+}
+
+// usageError reports a bad command line in one line, without the help page.
+func usageError(c *cli.Context, err error, _ bool) error {
+	return fmt.Errorf("%v (see '%s --help')", err, c.Command.HelpName)
+}
+
+func simulateCommand(stdin io.Reader) *cli.Command {
+	return &cli.Command{
+		Name:      "simulate",
+		Usage:     "one request through one framework's evaluator, step by step",
+		UsageText: "trustcheck simulate --trust-proxy VALUE --peer ADDR [-H 'Name: value']... [--tls] [--format text|json]\ntrustcheck simulate --batch FILE|-",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "framework", Value: "express", Usage: "express, fastify, koa or proxy-addr"},
+			&cli.StringFlag{Name: "framework-version", Usage: "express 4|5 (default 5), fastify 4|5|5.x.y, koa 2|3, proxy-addr 2.0.7|2.0.8"},
+			&cli.StringFlag{Name: "trust-proxy", Usage: "the app's trust setting as YAML: true, 1, '\"1\"', loopback, '[loopback, 10.0.0.0/8]'"},
+			&cli.StringSliceFlag{Name: "option", Usage: "framework option NAME=VALUE (koa: proxyIpHeader, maxIpsCount)"},
+			&cli.StringFlag{Name: "session-cookie-secure", Usage: "model express-session with cookie.secure true, false or auto"},
+			&cli.StringFlag{Name: "session-proxy", Usage: "express-session's proxy option: true or false (default: unset)"},
+			&cli.StringFlag{Name: "peer", Usage: "the socket address the app sees (req.socket.remoteAddress)"},
+			&cli.BoolFlag{Name: "tls", Usage: "the connection to the app is TLS"},
+			&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "a request header line 'Name: value' (repeatable, in order)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+			&cli.StringFlag{Name: "batch", Usage: "read JSON-lines cases from FILE (- for stdin) and write one JSON line per case"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return fmt.Errorf("simulate takes no arguments (got %q)", c.Args().First())
+			}
+			return lint.RunSimulate(lint.SimulateOptions{
+				Framework:     c.String("framework"),
+				Version:       c.String("framework-version"),
+				TrustProxy:    c.String("trust-proxy"),
+				TrustProxySet: c.IsSet("trust-proxy"),
+				Options:       c.StringSlice("option"),
+				SessionSecure: c.String("session-cookie-secure"),
+				SessionProxy:  c.String("session-proxy"),
+				Peer:          c.String("peer"),
+				TLS:           c.Bool("tls"),
+				Headers:       c.StringSlice("header"),
+				Format:        c.String("format"),
+				Batch:         c.String("batch"),
+			}, stdin, c.App.Writer)
+		},
+	}
+}

@@ -1,0 +1,514 @@
+package trustmodel
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is trustcheck.yaml (SPEC §3).
+type Config struct {
+	File    string
+	Version int
+	App     AppSpec
+	Edge    []EdgeSpec
+	Nginx   NginxSpec
+}
+
+// AppSpec is the app: its framework, trust setting and where it listens.
+type AppSpec struct {
+	Pos              Pos
+	Framework        string
+	FrameworkVersion string
+	// TrustProxy is exactly what the app passes; TrustProxySet is false when
+	// the file does not say (then nothing is known about the app's trust).
+	TrustProxy        any
+	TrustProxySet     bool
+	TrustProxyPos     Pos
+	Listen            string
+	ListenPos         Pos
+	ReachableDirectly *bool
+	Session           *Session
+	SessionPos        Pos
+	Uses              []string
+	Options           map[string]any
+}
+
+// EdgeSpec is one hop in front of nginx, outermost first.
+type EdgeSpec struct {
+	Pos             Pos
+	Name            string
+	Preset          string
+	Addresses       []netip.Prefix
+	XForwardedFor   string // append | overwrite | preserve | remove
+	XForwardedProto string // set | preserve | remove
+	XForwardedHost  string // set | preserve | remove
+	TLS             string // terminate | passthrough | none
+}
+
+// NginxSpec is what the file says about nginx itself.
+type NginxSpec struct {
+	Pos               Pos
+	Config            string
+	ConnectsFrom      string
+	ReachableDirectly *bool
+}
+
+// EvaluatorApp returns the evaluator configuration the file describes.
+func (c *Config) EvaluatorApp() App {
+	return App{
+		Framework: c.App.Framework, Version: c.App.FrameworkVersion,
+		TrustProxy: c.App.TrustProxy, TrustProxySet: c.App.TrustProxySet,
+		Options: c.App.Options, Session: c.App.Session,
+	}
+}
+
+// ConfigError is a trustcheck.yaml problem at a line.
+type ConfigError struct {
+	Pos Pos
+	Msg string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Pos.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Pos.File, e.Pos.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Pos.File, e.Msg)
+}
+
+// ParseConfig decodes trustcheck.yaml strictly: unknown keys, wrong types and
+// invalid values are errors naming the line.
+func ParseConfig(file string, data []byte) (*Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, yamlSyntaxError(file, err)
+	}
+	c := &Config{File: file, Version: 1}
+	d := decoder{file: file}
+	if len(doc.Content) == 0 {
+		return c, nil // an empty file says nothing
+	}
+	root := doc.Content[0]
+	err := d.mapping(root, "", map[string]func(*yaml.Node) error{
+		"version": func(n *yaml.Node) error {
+			v, err := d.int(n, "version")
+			if err == nil && v != 1 {
+				err = d.errorf(n, "version: %d is not supported (want 1)", v)
+			}
+			c.Version = v
+			return err
+		},
+		"app":   func(n *yaml.Node) error { return d.app(n, &c.App) },
+		"edge":  func(n *yaml.Node) error { return d.edge(n, &c.Edge) },
+		"nginx": func(n *yaml.Node) error { return d.nginx(n, &c.Nginx) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// yamlSyntaxError turns yaml.v3's "yaml: line N: msg" into file:N: msg.
+func yamlSyntaxError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		_, rest, _ := strings.Cut(msg, ": ")
+		return &ConfigError{Pos: Pos{File: file, Line: line}, Msg: "invalid YAML: " + rest}
+	}
+	return &ConfigError{Pos: Pos{File: file}, Msg: "invalid YAML: " + msg}
+}
+
+type decoder struct{ file string }
+
+func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line} }
+
+func (d *decoder) errorf(n *yaml.Node, format string, args ...any) error {
+	return &ConfigError{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...)}
+}
+
+func kind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return "null"
+	case "!!bool":
+		return "a boolean"
+	case "!!int", "!!float":
+		return "a number"
+	}
+	return fmt.Sprintf("the string %q", n.Value)
+}
+
+// mapping calls each field's handler; keys not in fields are errors.
+func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]func(*yaml.Node) error) error {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return d.errorf(n, "%s: want a mapping, got %s", strings.TrimSuffix(path, "."), kind(n))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		f, ok := fields[k.Value]
+		if !ok {
+			names := make([]string, 0, len(fields))
+			for name := range fields {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			return d.errorf(k, "unknown key %q in %s (known: %s)", k.Value, orTop(path), strings.Join(names, ", "))
+		}
+		if seen[k.Value] {
+			return d.errorf(k, "duplicate key %q", path+k.Value)
+		}
+		seen[k.Value] = true
+		if v.Kind == yaml.AliasNode {
+			return d.errorf(v, "%s: aliases are not supported", path+k.Value)
+		}
+		if err := f(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func orTop(path string) string {
+	if path == "" {
+		return "the top level"
+	}
+	return strings.TrimSuffix(path, ".")
+}
+
+func (d *decoder) string(n *yaml.Node, name string) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+		return "", d.errorf(n, "%s: want a string, got %s", name, kind(n))
+	}
+	return n.Value, nil
+}
+
+// scalarString accepts any scalar as text: `framework_version: 5` is "5".
+func (d *decoder) scalarString(n *yaml.Node, name string) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		return "", d.errorf(n, "%s: want a string, got %s", name, kind(n))
+	}
+	return n.Value, nil
+}
+
+func (d *decoder) bool(n *yaml.Node, name string) (*bool, error) {
+	var b bool
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
+		return nil, d.errorf(n, "%s: want true or false, got %s", name, kind(n))
+	}
+	return &b, nil
+}
+
+func (d *decoder) int(n *yaml.Node, name string) (int, error) {
+	var v int
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&v) != nil {
+		return 0, d.errorf(n, "%s: want a whole number, got %s", name, kind(n))
+	}
+	return v, nil
+}
+
+func (d *decoder) oneOf(n *yaml.Node, name string, allowed ...string) (string, error) {
+	s, err := d.string(n, name)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s, nil
+		}
+	}
+	return "", d.errorf(n, "%s: %q is not one of %s", name, s, strings.Join(allowed, ", "))
+}
+
+// value decodes a free-form value (trust_proxy, options) as JS would see it.
+func (d *decoder) value(n *yaml.Node, name string) (any, error) {
+	if err := d.noAliases(n, name); err != nil {
+		return nil, err
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, d.errorf(n, "%s: %v", name, err)
+	}
+	return v, nil
+}
+
+// noAliases refuses aliases anywhere inside n: values are small, and aliases
+// are how a YAML bomb multiplies.
+func (d *decoder) noAliases(n *yaml.Node, name string) error {
+	if n.Kind == yaml.AliasNode {
+		return d.errorf(n, "%s: aliases are not supported", name)
+	}
+	for _, c := range n.Content {
+		if err := d.noAliases(c, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var frameworks = []string{"express", "fastify", "koa"}
+
+func (d *decoder) app(n *yaml.Node, a *AppSpec) error {
+	a.Pos = d.pos(n)
+	return d.mapping(n, "app.", map[string]func(*yaml.Node) error{
+		"framework": func(v *yaml.Node) (err error) {
+			a.Framework, err = d.oneOf(v, "app.framework", frameworks...)
+			return err
+		},
+		"framework_version": func(v *yaml.Node) (err error) {
+			a.FrameworkVersion, err = d.scalarString(v, "app.framework_version")
+			return err
+		},
+		"trust_proxy": func(v *yaml.Node) (err error) {
+			a.TrustProxy, err = d.value(v, "app.trust_proxy")
+			a.TrustProxySet, a.TrustProxyPos = true, d.pos(v)
+			return err
+		},
+		"listen": func(v *yaml.Node) (err error) {
+			a.ListenPos = d.pos(v)
+			if a.Listen, err = d.scalarString(v, "app.listen"); err != nil {
+				return err
+			}
+			if _, err := ParseListen(a.Listen); err != nil {
+				return d.errorf(v, "app.listen: %v", err)
+			}
+			return nil
+		},
+		"reachable_directly": func(v *yaml.Node) (err error) {
+			a.ReachableDirectly, err = d.bool(v, "app.reachable_directly")
+			return err
+		},
+		"session": func(v *yaml.Node) error {
+			a.SessionPos = d.pos(v)
+			a.Session = &Session{CookieSecure: false}
+			return d.mapping(v, "app.session.", map[string]func(*yaml.Node) error{
+				"cookie_secure": func(v *yaml.Node) error {
+					if v.ShortTag() == "!!str" && v.Value == "auto" {
+						a.Session.CookieSecure = "auto"
+						return nil
+					}
+					b, err := d.bool(v, "app.session.cookie_secure")
+					if err != nil {
+						return d.errorf(v, "app.session.cookie_secure: want true, false or auto, got %s", kind(v))
+					}
+					a.Session.CookieSecure = *b
+					return nil
+				},
+				"proxy": func(v *yaml.Node) (err error) {
+					if v.ShortTag() == "!!null" {
+						return nil
+					}
+					a.Session.Proxy, err = d.bool(v, "app.session.proxy")
+					return err
+				},
+			})
+		},
+		"uses": func(v *yaml.Node) error {
+			if v.Kind != yaml.SequenceNode {
+				return d.errorf(v, "app.uses: want a list, got %s", kind(v))
+			}
+			for _, e := range v.Content {
+				s, err := d.oneOf(e, "app.uses", "client_ip", "protocol", "hostname")
+				if err != nil {
+					return err
+				}
+				a.Uses = append(a.Uses, s)
+			}
+			return nil
+		},
+		"options": func(v *yaml.Node) error {
+			val, err := d.value(v, "app.options")
+			if err != nil {
+				return err
+			}
+			m, ok := val.(map[string]any)
+			if !ok && val != nil {
+				return d.errorf(v, "app.options: want a mapping, got %s", kind(v))
+			}
+			a.Options = m
+			return nil
+		},
+	})
+}
+
+func (d *decoder) edge(n *yaml.Node, out *[]EdgeSpec) error {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return d.errorf(n, "edge: want a list of hops, outermost first, got %s", kind(n))
+	}
+	for i, h := range n.Content {
+		e := EdgeSpec{Pos: d.pos(h)}
+		p := fmt.Sprintf("edge[%d].", i)
+		var addrs *yaml.Node
+		fields := map[string]func(*yaml.Node) error{
+			"name": func(v *yaml.Node) (err error) { e.Name, err = d.string(v, p+"name"); return },
+			"preset": func(v *yaml.Node) (err error) {
+				if e.Preset, err = d.string(v, p+"preset"); err != nil {
+					return err
+				}
+				if _, ok := edgePresets[e.Preset]; !ok {
+					return d.errorf(v, "%spreset: unknown preset %q (known: %s)", p, e.Preset, strings.Join(PresetNames(), ", "))
+				}
+				return nil
+			},
+			"addresses": func(v *yaml.Node) error {
+				addrs = v
+				if v.Kind != yaml.SequenceNode {
+					return d.errorf(v, "%saddresses: want a list of addresses or CIDR ranges, got %s", p, kind(v))
+				}
+				for _, a := range v.Content {
+					s, err := d.string(a, p+"addresses")
+					if err != nil {
+						return err
+					}
+					pfx, err := ParsePrefix(s)
+					if err != nil {
+						return d.errorf(a, "%saddresses: %v", p, err)
+					}
+					e.Addresses = append(e.Addresses, pfx)
+				}
+				return nil
+			},
+			"x_forwarded_for": func(v *yaml.Node) (err error) {
+				e.XForwardedFor, err = d.oneOf(v, p+"x_forwarded_for", "append", "overwrite", "preserve", "remove")
+				return
+			},
+			"x_forwarded_proto": func(v *yaml.Node) (err error) {
+				e.XForwardedProto, err = d.oneOf(v, p+"x_forwarded_proto", "set", "preserve", "remove")
+				return
+			},
+			"x_forwarded_host": func(v *yaml.Node) (err error) {
+				e.XForwardedHost, err = d.oneOf(v, p+"x_forwarded_host", "set", "preserve", "remove")
+				return
+			},
+			"tls": func(v *yaml.Node) (err error) {
+				e.TLS, err = d.oneOf(v, p+"tls", "terminate", "passthrough", "none")
+				return
+			},
+		}
+		if err := d.mapping(h, p, fields); err != nil {
+			return err
+		}
+		if err := e.applyPreset(); err != nil {
+			return d.errorf(h, "%s%v", p, err)
+		}
+		if len(e.Addresses) == 0 {
+			at := h
+			if addrs != nil {
+				at = addrs
+			}
+			return d.errorf(at, "%saddresses: say where this hop connects from (a preset or a list of ranges)", p)
+		}
+		if e.Name == "" {
+			e.Name = e.Preset
+			if e.Name == "" {
+				e.Name = fmt.Sprintf("edge %d", i+1)
+			}
+		}
+		*out = append(*out, e)
+	}
+	return nil
+}
+
+func (d *decoder) nginx(n *yaml.Node, s *NginxSpec) error {
+	s.Pos = d.pos(n)
+	return d.mapping(n, "nginx.", map[string]func(*yaml.Node) error{
+		"config": func(v *yaml.Node) (err error) { s.Config, err = d.string(v, "nginx.config"); return },
+		"connects_from": func(v *yaml.Node) (err error) {
+			if s.ConnectsFrom, err = d.scalarString(v, "nginx.connects_from"); err != nil {
+				return err
+			}
+			if _, err := netip.ParseAddr(s.ConnectsFrom); err != nil {
+				return d.errorf(v, "nginx.connects_from: %q is not an IP address", s.ConnectsFrom)
+			}
+			return nil
+		},
+		"reachable_directly": func(v *yaml.Node) (err error) {
+			s.ReachableDirectly, err = d.bool(v, "nginx.reachable_directly")
+			return
+		},
+	})
+}
+
+// ParsePrefix reads an address or CIDR range as written in trustcheck.yaml.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not a CIDR range", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an IP address or CIDR range", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// Listen is where the app binds.
+type Listen struct {
+	Addr netip.Addr // unspecified (0.0.0.0 or ::) for a wildcard bind
+	Port uint16
+	Unix string // a unix socket path
+}
+
+// Public reports whether clients other than local processes can connect.
+func (l Listen) Public() bool {
+	return l.Unix == "" && !l.Addr.IsLoopback()
+}
+
+// ParseListen reads app.listen: "127.0.0.1:3000", "[::1]:3000", "0.0.0.0:3000",
+// ":3000" or "3000" (Node's wildcard), or "unix:/path".
+func ParseListen(s string) (Listen, error) {
+	if p, ok := strings.CutPrefix(s, "unix:"); ok {
+		return Listen{Unix: p}, nil
+	}
+	if !strings.Contains(s, ":") {
+		s = ":" + s
+	}
+	host, port, ok := strings.Cut(s, ":")
+	if strings.HasPrefix(s, "[") {
+		i := strings.Index(s, "]:")
+		if i < 0 {
+			return Listen{}, fmt.Errorf("%q: want ADDRESS:PORT", s)
+		}
+		host, port, ok = s[1:i], s[i+2:], true
+	} else if strings.Count(s, ":") > 1 {
+		return Listen{}, fmt.Errorf("%q: write IPv6 addresses in brackets, [::1]:3000", s)
+	}
+	var l Listen
+	if _, err := fmt.Sscanf(port, "%d", &l.Port); !ok || err != nil || fmt.Sprint(l.Port) != port || l.Port == 0 {
+		return Listen{}, fmt.Errorf("%q: want ADDRESS:PORT with a port from 1 to 65535", s)
+	}
+	switch host {
+	case "", "*":
+		l.Addr = netip.IPv6Unspecified()
+	case "localhost":
+		l.Addr = netip.MustParseAddr("127.0.0.1")
+	default:
+		a, err := netip.ParseAddr(host)
+		if err != nil {
+			return Listen{}, fmt.Errorf("%q: %q is not an IP address", s, host)
+		}
+		l.Addr = a
+	}
+	return l, nil
+}

@@ -1,0 +1,118 @@
+package trustmodel
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Step is one address of the forwarded chain as the evaluator walked it.
+type Step struct {
+	Hop     int    // 0 = the socket peer, 1 = the rightmost X-Forwarded-For entry, ...
+	Addr    string // verbatim; "" with Undefined for a missing socket address
+	Trusted bool
+	Why     string // the range that matched, or why nothing did
+	Tested  bool   // false for the last entry, which proxy-addr never tests
+}
+
+// Result is what the app's framework computes for one request. Nil pointers
+// are JavaScript's undefined.
+type Result struct {
+	IP       *string
+	IPs      []*string // nil = undefined; non-nil empty = []
+	Protocol *string
+	Secure   bool
+	Host     *string
+	Hostname *string
+	// SessionCookie is express-session's decision for a Secure-capable
+	// session cookie: "secure", "insecure" or "withheld"; "" when no session is modelled.
+	SessionCookie string
+	Steps         []Step
+}
+
+// Evaluator computes what one framework, configured one way, derives from a request.
+type Evaluator interface {
+	Evaluate(req Request) Result
+	// Trust is the compiled trust setting (for explanations and rules).
+	Trust() Trust
+	// Name is the framework and version, e.g. "express 5".
+	Name() string
+}
+
+// Session is express-session's relevant configuration.
+type Session struct {
+	CookieSecure any   // true, false or "auto"
+	Proxy        *bool // nil: the option is not set
+}
+
+// App is the app's configuration as trustcheck.yaml or simulate gives it.
+type App struct {
+	Framework string // express (default), fastify, koa, proxy-addr
+	Version   string
+	// TrustProxy is exactly what the app passes, decoded from YAML or JSON;
+	// TrustProxySet is false when the app does not set it at all.
+	TrustProxy    any
+	TrustProxySet bool
+	Options       map[string]any // framework-specific options by their own names
+	Session       *Session
+}
+
+// NewEvaluator configures the framework the way the app does. The error is
+// the framework's own message where it would throw (Express at app.set).
+func NewEvaluator(app App) (Evaluator, error) {
+	switch strings.ToLower(app.Framework) {
+	case "", "express":
+		return newExpress(app)
+	case "fastify":
+		return newFastify(app)
+	case "koa":
+		return newKoa(app)
+	case "proxy-addr":
+		return newProxyAddr(app)
+	}
+	return nil, fmt.Errorf("unknown framework %q (want express, fastify, koa or proxy-addr)", app.Framework)
+}
+
+func str(s string) *string { return &s }
+
+// walk is proxy-addr's alladdrs: the socket then the X-Forwarded-For tokens
+// right to left, truncated after the first untrusted one; the last entry is
+// never tested. peerUndefined marks a missing socket address.
+func walk(t Trust, peer string, tokens []string) (addrs []string, steps []Step) {
+	addrs = append(make([]string, 0, len(tokens)+1), peer)
+	addrs = append(addrs, tokens...)
+	for i := 0; i < len(addrs); i++ {
+		if i == len(addrs)-1 {
+			steps = append(steps, Step{Hop: i, Addr: addrs[i], Why: "the farthest address is the client; it is never tested"})
+			break
+		}
+		ok, why := t.Trusts(addrs[i], i)
+		steps = append(steps, Step{Hop: i, Addr: addrs[i], Trusted: ok, Why: why, Tested: true})
+		if !ok {
+			addrs = addrs[:i+1]
+			break
+		}
+	}
+	return addrs, steps
+}
+
+// addrPtr turns a walked address into a result value: the socket entry of an
+// unknown peer is undefined.
+func addrPtr(addrs []string, i int, peerUndefined bool) *string {
+	if i == 0 && peerUndefined {
+		return nil
+	}
+	return str(addrs[i])
+}
+
+// stripPort is Express's and Fastify 5's hostname: the port after the host,
+// an IPv6 literal kept with its brackets.
+func stripPort(host string) string {
+	offset := 0
+	if strings.HasPrefix(host, "[") {
+		offset = strings.IndexByte(host, ']') + 1
+	}
+	if i := strings.IndexByte(host[offset:], ':'); i != -1 {
+		return host[:offset+i]
+	}
+	return host
+}

@@ -1,0 +1,85 @@
+package trustmodel
+
+import "strings"
+
+// express evaluates Express 4.22.3 and 5.3.0 (lib/request.js): req.ip, ips,
+// protocol, secure, host and hostname.
+type express struct {
+	major   string // "4" or "5"
+	trust   Trust
+	session *Session
+}
+
+func newExpress(app App) (Evaluator, error) {
+	major := app.Version
+	switch major {
+	case "":
+		major = "5"
+	case "4", "5":
+	default:
+		if strings.HasPrefix(major, "4.") || strings.HasPrefix(major, "5.") {
+			major = major[:1]
+		} else {
+			return nil, errUnsupportedVersion("express", app.Version, "4 or 5")
+		}
+	}
+	t, err := CompileExpressTrust(app.TrustProxy)
+	if err != nil {
+		return nil, err
+	}
+	return &express{major: major, trust: t, session: app.Session}, nil
+}
+
+func (e *express) Trust() Trust { return e.trust }
+func (e *express) Name() string { return "express " + e.major }
+
+func (e *express) Evaluate(req Request) Result {
+	var r Result
+	xff, _ := req.Headers.NodeValue("x-forwarded-for")
+	addrs, steps := walk(e.trust, req.Peer, ParseXFF(xff))
+	undef := req.Peer == ""
+	r.Steps = steps
+	r.IP = addrPtr(addrs, len(addrs)-1, undef)
+	// req.ips: farthest first, the socket removed.
+	r.IPs = make([]*string, 0, len(addrs)-1)
+	for i := len(addrs) - 1; i >= 1; i-- {
+		r.IPs = append(r.IPs, str(addrs[i]))
+	}
+
+	peerTrusted, _ := e.trust.Trusts(req.Peer, 0)
+	proto := "http"
+	if req.TLS {
+		proto = "https"
+	}
+	if peerTrusted {
+		h, _ := req.Headers.NodeValue("x-forwarded-proto")
+		if h == "" {
+			h = proto
+		}
+		if i := strings.IndexByte(h, ','); i != -1 {
+			h = h[:i]
+		}
+		proto = jsTrim(h)
+	}
+	r.Protocol = str(proto)
+	r.Secure = proto == "https"
+
+	host, _ := req.Headers.NodeValue("x-forwarded-host")
+	if host == "" || !peerTrusted {
+		host, _ = req.Headers.NodeValue("host")
+	} else if i := strings.IndexByte(host, ','); i != -1 {
+		host = jsTrimEnd(host[:i])
+	}
+	if host != "" {
+		r.Hostname = str(stripPort(host))
+		if e.major == "5" {
+			r.Host = str(host)
+		} else {
+			r.Host = r.Hostname // Express 4: req.host is a deprecated alias of hostname
+		}
+	}
+	if e.session != nil {
+		r.SessionCookie = e.session.cookie(req.TLS, r.Secure, req.Headers)
+	}
+	return r
+}

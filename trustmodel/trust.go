@@ -1,0 +1,162 @@
+package trustmodel
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Trust is a compiled trust setting: the function the framework calls as
+// trust(addr, i), i being the hop distance (0 = the socket peer).
+type Trust interface {
+	// Trusts reports whether addr at hop distance i is trusted, and why
+	// (the range that matched, or the rule that decided).
+	Trusts(addr string, i int) (bool, string)
+	String() string
+}
+
+// trustAll is `trust proxy: true`.
+type trustAll struct{}
+
+func (trustAll) Trusts(string, int) (bool, string) {
+	return true, "trust proxy is true: every address is trusted"
+}
+func (trustAll) String() string { return "true (trust every address)" }
+
+// trustHops is a numeric hop count: trust(a, i) = i < n.
+type trustHops float64
+
+func (n trustHops) Trusts(_ string, i int) (bool, string) {
+	if float64(i) < float64(n) {
+		return true, fmt.Sprintf("hop %d < %s", i, jsNumberString(float64(n)))
+	}
+	return false, fmt.Sprintf("hop %d >= %s", i, jsNumberString(float64(n)))
+}
+func (n trustHops) String() string { return fmt.Sprintf("%s hop(s)", jsNumberString(float64(n))) }
+
+// trustNever is Fastify ≥ 5.12.1's fail-closed answer to a hop count.
+type trustNever struct{}
+
+func (trustNever) Trusts(string, int) (bool, string) {
+	return false, "numeric trustProxy trusts nothing since fastify 5.12.1"
+}
+func (trustNever) String() string {
+	return "nothing (numeric trustProxy is disabled in fastify ≥ 5.12.1)"
+}
+
+// trustRanges is a compiled proxy-addr list.
+type trustRanges struct{ t *CompiledTrust }
+
+func (r trustRanges) Trusts(addr string, _ int) (bool, string) {
+	if s, ok := r.t.Match(addr); ok {
+		return true, "matches " + describeSubnet(s)
+	}
+	if len(r.t.Subnets) == 0 {
+		return false, "nothing is trusted"
+	}
+	return false, "matches no trusted range"
+}
+
+// String lists the ranges as compiled, each with what the user wrote where
+// that differs: `"1"` shows as 0.0.0.1/32 (from "1").
+func (r trustRanges) String() string {
+	if len(r.t.Subnets) == 0 {
+		return "nothing"
+	}
+	parts := make([]string, len(r.t.Subnets))
+	for i, s := range r.t.Subnets {
+		parts[i] = describeSubnet(s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func describeSubnet(s Subnet) string {
+	canon := fmt.Sprintf("%s/%d", s.IP.WithZone(""), s.Bits)
+	if s.From != canon {
+		return fmt.Sprintf("%s (from %q)", canon, s.From)
+	}
+	return canon
+}
+
+// compileList is proxyaddr.compile(val) for a JS string or array value. JS
+// expands range names over the whole list first and then parses the entries
+// in order, so an element that is not a string fails only after every string
+// before it parsed.
+func compileList(v ProxyAddrVersion, val any) (Trust, error) {
+	var elems []any
+	switch x := val.(type) {
+	case string:
+		elems = []any{x}
+	case []any:
+		elems = x
+	default:
+		return nil, errors.New("unsupported trust argument")
+	}
+	list := make([]string, 0, len(elems))
+	for _, e := range elems {
+		var elemErr error
+		switch el := e.(type) {
+		case string:
+			list = append(list, el)
+			continue
+		case []any:
+			// hasOwnProperty(IP_RANGES, arr) coerces the array to its string,
+			// and an array has lastIndexOf but ipaddr.js rejects it.
+			s := jsString(el)
+			if isRangeName(s) {
+				list = append(list, s)
+				continue
+			}
+			elemErr = errors.New("invalid IP address: " + s)
+		case nil:
+			elemErr = errors.New("Cannot read properties of null (reading 'lastIndexOf')")
+		default:
+			elemErr = errors.New("note.lastIndexOf is not a function")
+		}
+		if _, err := CompileProxyAddr(v, list); err != nil {
+			return nil, err
+		}
+		return nil, elemErr
+	}
+	t, err := CompileProxyAddr(v, list)
+	if err != nil {
+		return nil, err
+	}
+	return trustRanges{t}, nil
+}
+
+func isRangeName(s string) bool {
+	return s == "loopback" || s == "linklocal" || s == "uniquelocal"
+}
+
+// splitTrim is val.split(',').map(v => v.trim()).
+func splitTrim(s string) []any {
+	var out []any
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			out = append(out, jsTrim(s[start:i]))
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// CompileExpressTrust is Express's compileTrust (lib/utils.js, identical in
+// 4.22.3 and 5.3.0), run when the app calls app.set('trust proxy', val). The
+// error carries the message app.set throws.
+func CompileExpressTrust(val any) (Trust, error) {
+	if b, ok := val.(bool); ok && b {
+		return trustAll{}, nil
+	}
+	if n, ok := jsNumber(val); ok {
+		return trustHops(n), nil
+	}
+	if s, ok := val.(string); ok {
+		return compileList(ProxyAddr208, splitTrim(s))
+	}
+	if !jsTruthy(val) {
+		return trustRanges{&CompiledTrust{Version: ProxyAddr208}}, nil
+	}
+	return compileList(ProxyAddr208, val)
+}
