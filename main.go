@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 
 	"github.com/trustcheck/trustcheck/lint"
@@ -34,26 +35,97 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		HideHelpCommand:           true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // run maps errors to exit codes
 		OnUsageError:              usageError,
-		Commands:                  []*cli.Command{simulateCommand(stdin)},
+		Commands:                  []*cli.Command{lintCommand(stdin, stdout), simulateCommand(stdin)},
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
 	}
-	err := app.Run(args)
+	err := app.Run(withDefaultCommand(app, args))
 	if err == nil {
 		return 0
 	}
 	var ec cli.ExitCoder
 	if errors.As(err, &ec) && ec.ExitCode() == 1 {
-		return 1
+		return 1 // findings at or above --fail-on; the report already said so
 	}
 	fmt.Fprintf(stderr, "trustcheck: %v\n", err)
 	return 2
 }
 
+// withDefaultCommand makes lint the default: `trustcheck nginx.conf` and
+// `trustcheck --format json nginx.conf` mean `trustcheck lint ...`. (urfave's
+// own DefaultCommand does not route positional arguments.)
+func withDefaultCommand(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	switch first := args[1]; first {
+	case "-h", "--help", "-help", "-v", "--version", "-version", "help", "h":
+		return args
+	default:
+		if app.Command(first) != nil {
+			return args
+		}
+	}
+	return append([]string{args[0], "lint"}, args[1:]...)
+}
+
 // usageError reports a bad command line in one line, without the help page.
 func usageError(c *cli.Context, err error, _ bool) error {
 	return fmt.Errorf("%v (see '%s --help')", err, c.Command.HelpName)
+}
+
+func lintCommand(stdin io.Reader, stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:      "lint",
+		Usage:     "check nginx configuration against the app's trust setting (the default command)",
+		ArgsUsage: "NGINX_CONF...",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "app", Usage: "trustcheck.yaml (default: trustcheck.yaml or .trustcheck.yaml here, then beside the first nginx file)"},
+			&cli.StringFlag{Name: "framework", Usage: "quick mode without a YAML: express, fastify or koa"},
+			&cli.StringFlag{Name: "framework-version", Usage: "quick mode: the framework's major version"},
+			&cli.StringFlag{Name: "trust-proxy", Usage: "quick mode: the app's trust setting as YAML (true, 1, loopback, '[loopback, 10.0.0.0/8]')"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+			&cli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 1 on findings at or above: error, warning, info or none"},
+			&cli.StringSliceFlag{Name: "enable", Usage: "run only these rules (comma-separated IDs)"},
+			&cli.StringSliceFlag{Name: "disable", Usage: "skip these rules (comma-separated IDs)"},
+			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output (NO_COLOR is honoured too)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no notes, only findings"},
+			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "nginx's -p: the base for relative include paths"},
+			&cli.BoolFlag{Name: "allow-missing-includes", Usage: "warn instead of failing when an include names no file"},
+		},
+		Action: func(c *cli.Context) error {
+			code, err := lint.Run(lint.Options{
+				Inputs:               c.Args().Slice(),
+				AppFile:              c.String("app"),
+				Framework:            c.String("framework"),
+				FrameworkVersion:     c.String("framework-version"),
+				TrustProxy:           c.String("trust-proxy"),
+				TrustProxySet:        c.IsSet("trust-proxy"),
+				Format:               c.String("format"),
+				FailOn:               c.String("fail-on"),
+				Enable:               c.StringSlice("enable"),
+				Disable:              c.StringSlice("disable"),
+				Color:                !c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(stdout),
+				Quiet:                c.Bool("quiet"),
+				Prefix:               c.String("prefix"),
+				AllowMissingIncludes: c.Bool("allow-missing-includes"),
+				Stdin:                stdin,
+			}, stdout, c.App.ErrWriter)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return cli.Exit("", code)
+			}
+			return nil
+		},
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
 func simulateCommand(stdin io.Reader) *cli.Command {

@@ -1,0 +1,141 @@
+package lint
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/trustcheck/trustcheck/rules"
+)
+
+// wantRE matches an expectation written in a fixture: `# want: TC101` or
+// `# want: TC101, TC105` on the line where the findings are reported.
+var wantRE = regexp.MustCompile(`#\s*want:\s*(TC\d{3}(?:\s*,\s*TC\d{3})*)`)
+
+// fixtureWants reads every `# want:` in the fixture directory's files, as
+// "file:line: TCxxx" strings relative to dir.
+func fixtureWants(t *testing.T, dir string) []string {
+	t.Helper()
+	var wants []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rel, _ := filepath.Rel(dir, p)
+		sc := bufio.NewScanner(f)
+		for line := 1; sc.Scan(); line++ {
+			if m := wantRE.FindStringSubmatch(sc.Text()); m != nil {
+				for _, id := range strings.Split(m[1], ",") {
+					wants = append(wants, fmt.Sprintf("%s:%d: %s", rel, line, strings.TrimSpace(id)))
+				}
+			}
+		}
+		return sc.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(wants)
+	return wants
+}
+
+// fixtureDirs lists testdata/rules/TCxxx/NAME directories.
+func fixtureDirs(t *testing.T) map[string][]string {
+	t.Helper()
+	dirs := map[string][]string{}
+	matches, err := filepath.Glob("../testdata/rules/TC*/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil && st.IsDir() {
+			id := filepath.Base(filepath.Dir(m))
+			dirs[id] = append(dirs[id], m)
+		}
+	}
+	return dirs
+}
+
+// lintFixture lints dir/nginx.conf with dir/trustcheck.yaml (if any) and
+// returns the findings as "file:line: TCxxx" relative to dir.
+func lintFixture(t *testing.T, dir string) ([]string, *Report) {
+	t.Helper()
+	rep, err := Lint(Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}, WorkDir: dir})
+	if err != nil {
+		t.Fatalf("%s: lint failed: %v", dir, err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		rel, err := filepath.Rel(dir, f.Pos.File)
+		if err != nil || f.Pos.File == "" {
+			rel = f.Pos.File
+		}
+		got = append(got, fmt.Sprintf("%s:%d: %s", rel, f.Pos.Line, f.Rule))
+	}
+	sort.Strings(got)
+	return got, rep
+}
+
+// TestRuleFixtures lints every fixture and requires exactly the findings its
+// `# want:` comments name: none missing, none extra.
+func TestRuleFixtures(t *testing.T) {
+	for id, dirs := range fixtureDirs(t) {
+		for _, dir := range dirs {
+			t.Run(id+"/"+filepath.Base(dir), func(t *testing.T) {
+				want := fixtureWants(t, dir)
+				got, rep := lintFixture(t, dir)
+				if !slices.Equal(got, want) {
+					t.Errorf("findings differ from the fixture's `# want:` comments\n got: %q\nwant: %q", got, want)
+					for _, f := range rep.Findings {
+						t.Logf("%s:%d %s %s\n  attack: %s", f.Pos.File, f.Pos.Line, f.Rule, f.Message, f.Attack)
+					}
+				}
+				for _, f := range rep.Findings {
+					if f.Pos.File == "" || f.Pos.Line == 0 {
+						t.Errorf("%s finding without file and line: %s", f.Rule, f.Message)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestEveryRuleHasFixturesAndDocs fails when a rule lacks a firing fixture,
+// a clean fixture, or any part of its documentation.
+func TestEveryRuleHasFixturesAndDocs(t *testing.T) {
+	dirs := fixtureDirs(t)
+	for _, r := range rules.All() {
+		firing, clean := 0, 0
+		for _, dir := range dirs[r.ID] {
+			fires := false
+			for _, w := range fixtureWants(t, dir) {
+				if strings.HasSuffix(w, ": "+r.ID) {
+					fires = true
+				}
+			}
+			if fires {
+				firing++
+			} else {
+				clean++
+			}
+		}
+		if firing == 0 || clean == 0 {
+			t.Errorf("%s: %d firing and %d clean fixtures under testdata/rules/%s; want at least one of each", r.ID, firing, clean, r.ID)
+		}
+		d := r.Doc
+		if r.Name == "" || d.Title == "" || d.Rationale == "" || d.Bad == "" || d.Good == "" || d.Fix == "" || r.Severity == 0 || r.Check == nil {
+			t.Errorf("%s: incomplete rule (name, severity, check, title, rationale, bad, good and fix are required)", r.ID)
+		}
+	}
+}

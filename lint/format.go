@@ -1,0 +1,177 @@
+package lint
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/fatih/color"
+
+	"github.com/trustcheck/trustcheck/rules"
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+type renderFunc func(io.Writer, *Report, Options) error
+
+func formatter(name string) (renderFunc, error) {
+	switch name {
+	case "", "text":
+		return renderText, nil
+	case "json":
+		return renderJSON, nil
+	}
+	return nil, fmt.Errorf("--format %q: want text or json", name)
+}
+
+func posString(p trustmodel.Pos) string {
+	if p.File == "" {
+		return "(command line)"
+	}
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
+}
+
+// renderText writes findings grouped by file, each with its directive,
+// attack, fix and docs link.
+func renderText(w io.Writer, rep *Report, o Options) error {
+	paint := func(attrs ...color.Attribute) func(a ...any) string {
+		c := color.New(attrs...)
+		if o.Color {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c.SprintFunc()
+	}
+	sevColor := map[rules.Severity]func(a ...any) string{
+		rules.Error:   paint(color.FgRed, color.Bold),
+		rules.Warning: paint(color.FgYellow, color.Bold),
+		rules.Info:    paint(color.FgCyan),
+	}
+	bold, dim := paint(color.Bold), paint(color.Faint)
+	var b strings.Builder
+	lastFile := ""
+	counts := map[rules.Severity]int{}
+	files := map[string]bool{}
+	for i, f := range rep.Findings {
+		counts[f.Severity]++
+		files[f.Pos.File] = true
+		if i > 0 && f.Pos.File != lastFile {
+			b.WriteByte('\n')
+		}
+		lastFile = f.Pos.File
+		fmt.Fprintf(&b, "%s: %s %s %s\n", bold(posString(f.Pos)), sevColor[f.Severity](f.Severity), f.Rule, f.Message)
+		if f.Directive != "" {
+			fmt.Fprintf(&b, "    %s\n", dim(f.Directive))
+		}
+		field := func(label, val string) {
+			if val != "" {
+				fmt.Fprintf(&b, "    %-7s %s\n", label+":", strings.ReplaceAll(val, "\n", "\n            "))
+			}
+		}
+		field("path", f.Path)
+		field("attack", f.Attack)
+		field("fix", f.Fix)
+		if len(f.Related) > 0 {
+			rel := make([]string, len(f.Related))
+			for i, p := range f.Related {
+				rel[i] = posString(p)
+			}
+			field("also", strings.Join(rel, ", "))
+		}
+		if r := rules.ByID(f.Rule); r != nil {
+			field("docs", r.DocsURL())
+		}
+	}
+	if len(rep.Findings) > 0 {
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "%s in %s checked\n", summary(counts), plural(rep.Files, "file"))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func summary(counts map[rules.Severity]int) string {
+	if len(counts) == 0 {
+		return "no findings"
+	}
+	var parts []string
+	for _, s := range []rules.Severity{rules.Error, rules.Warning, rules.Info} {
+		if counts[s] > 0 {
+			parts = append(parts, plural(counts[s], s.String()))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+type jsonReport struct {
+	Version  int           `json:"version"`
+	Findings []jsonFinding `json:"findings"`
+	Notes    []string      `json:"notes"`
+	Summary  jsonSummary   `json:"summary"`
+}
+
+type jsonFinding struct {
+	Rule      string    `json:"rule"`
+	Severity  string    `json:"severity"`
+	File      string    `json:"file"`
+	Line      int       `json:"line"`
+	Directive string    `json:"directive,omitempty"`
+	Message   string    `json:"message"`
+	Path      string    `json:"path,omitempty"`
+	Attack    string    `json:"attack,omitempty"`
+	Fix       string    `json:"fix,omitempty"`
+	Related   []jsonPos `json:"related"`
+}
+
+type jsonPos struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+type jsonSummary struct {
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	Infos    int `json:"infos"`
+	Files    int `json:"files"`
+}
+
+func renderJSON(w io.Writer, rep *Report, _ Options) error {
+	out := jsonReport{Version: 1, Findings: []jsonFinding{}, Notes: rep.Notes, Summary: jsonSummary{Files: rep.Files}}
+	if out.Notes == nil {
+		out.Notes = []string{}
+	}
+	for _, f := range rep.Findings {
+		jf := jsonFinding{
+			Rule: f.Rule, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line,
+			Directive: f.Directive, Message: f.Message, Path: f.Path, Attack: f.Attack, Fix: f.Fix,
+			Related: []jsonPos{},
+		}
+		for _, p := range f.Related {
+			jf.Related = append(jf.Related, jsonPos{File: p.File, Line: p.Line})
+		}
+		out.Findings = append(out.Findings, jf)
+		switch f.Severity {
+		case rules.Error:
+			out.Summary.Errors++
+		case rules.Warning:
+			out.Summary.Warnings++
+		case rules.Info:
+			out.Summary.Infos++
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

@@ -1,0 +1,341 @@
+// Package lint runs trustcheck's commands: it loads the inputs, builds the
+// paths, runs the rules and renders the findings.
+package lint
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/trustcheck/trustcheck/nginxconf"
+	"github.com/trustcheck/trustcheck/rules"
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// Options is the lint command line.
+type Options struct {
+	Inputs               []string // nginx files, directories, "-", nginx -T dumps
+	AppFile              string   // --app; "" = look for trustcheck.yaml
+	Framework            string   // quick mode: --framework
+	FrameworkVersion     string
+	TrustProxy           string // quick mode: --trust-proxy (YAML)
+	TrustProxySet        bool
+	Format               string // text, json (sarif, github later)
+	FailOn               string // error, warning, info, none
+	Enable, Disable      []string
+	Color                bool
+	Quiet                bool
+	Prefix               string
+	AllowMissingIncludes bool
+	Stdin                io.Reader
+	// WorkDir is where trustcheck.yaml is looked for first ("" = the process's).
+	WorkDir string
+}
+
+// Report is the outcome of one lint run, ready to render.
+type Report struct {
+	Findings []rules.Finding
+	// Notes say what the run could not check and why.
+	Notes []string
+	Files int
+}
+
+// Run lints and renders; it returns the exit code (0 or 1) or an error (exit 2).
+func Run(o Options, stdout, stderr io.Writer) (int, error) {
+	failOn, err := parseFailOn(o.FailOn)
+	if err != nil {
+		return 2, err
+	}
+	render, err := formatter(o.Format)
+	if err != nil {
+		return 2, err
+	}
+	rep, err := Lint(o)
+	if err != nil {
+		return 2, err
+	}
+	if err := render(stdout, rep, o); err != nil {
+		return 2, err
+	}
+	if !o.Quiet && o.Format != "json" {
+		for _, n := range rep.Notes {
+			fmt.Fprintf(stderr, "note: %s\n", n)
+		}
+	}
+	for _, f := range rep.Findings {
+		if failOn != 0 && f.Severity >= failOn {
+			return 1, nil
+		}
+	}
+	return 0, nil
+}
+
+func parseFailOn(s string) (rules.Severity, error) {
+	switch s {
+	case "", "warning":
+		return rules.Warning, nil
+	case "none":
+		return 0, nil
+	}
+	sev, err := rules.ParseSeverity(s)
+	if err != nil {
+		return 0, fmt.Errorf("--fail-on: %v", err)
+	}
+	return sev, nil
+}
+
+// Lint loads the inputs and returns the findings, sorted and suppressions applied.
+func Lint(o Options) (*Report, error) {
+	if len(o.Inputs) == 0 {
+		return nil, errors.New("no nginx configuration given (usage: trustcheck [lint] NGINX_CONF...)")
+	}
+	enabled, err := selectRules(o.Enable, o.Disable)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadAppFile(o)
+	if err != nil {
+		return nil, err
+	}
+	ng, err := nginxconf.Load(nginxconf.LoadOptions{
+		Prefix: o.Prefix, AllowMissingIncludes: o.AllowMissingIncludes, Stdin: o.Stdin,
+	}, o.Inputs...)
+	if err != nil {
+		return nil, err
+	}
+	app, err := appInfo(o, cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Files: len(ng.Files)}
+	for _, w := range ng.Warnings {
+		rep.Notes = append(rep.Notes, w.String())
+	}
+	run := enabled
+	if app.Evaluator == nil {
+		var skipped []string
+		run = nil
+		for _, r := range enabled {
+			if r.NeedsApp {
+				skipped = append(skipped, r.ID)
+			} else {
+				run = append(run, r)
+			}
+		}
+		if len(skipped) > 0 {
+			why := "no trustcheck.yaml was found and no --trust-proxy was given"
+			if cfg != nil {
+				why = cfg.File + " does not set app.trust_proxy"
+			}
+			if app.TrustError != "" {
+				why = "the app's trust setting is rejected by the framework (see TC108)"
+			}
+			rep.Notes = append(rep.Notes, fmt.Sprintf("skipped %s: %s, so what the app believes cannot be computed", strings.Join(skipped, ", "), why))
+		}
+	}
+	paths, unknownPeer := buildPaths(ng, cfg, app)
+	if unknownPeer > 0 && app.Evaluator != nil {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s proxy to a remote host, so the address the app sees nginx connect from is not in the configuration; set nginx.connects_from in trustcheck.yaml to check them",
+			plural(unknownPeer, "location")))
+	}
+	pass := rules.NewPass(ng, cfg, app, paths)
+	findings := pass.Run(run)
+	findings = mergeSharedRoots(findings)
+	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
+	sortFindings(findings)
+	rep.Findings = findings
+	return rep, nil
+}
+
+// selectRules applies --enable (only these) and --disable (all but these).
+func selectRules(enable, disable []string) ([]*rules.Rule, error) {
+	ids := func(list []string) (map[string]bool, error) {
+		m := map[string]bool{}
+		for _, item := range list {
+			for _, id := range strings.Split(item, ",") {
+				id = strings.TrimSpace(id)
+				if id == "" {
+					continue
+				}
+				r := rules.ByID(id)
+				if r == nil {
+					return nil, fmt.Errorf("unknown rule %q (see trustcheck rules)", id)
+				}
+				m[r.ID] = true
+			}
+		}
+		return m, nil
+	}
+	on, err := ids(enable)
+	if err != nil {
+		return nil, fmt.Errorf("--enable: %v", err)
+	}
+	off, err := ids(disable)
+	if err != nil {
+		return nil, fmt.Errorf("--disable: %v", err)
+	}
+	var out []*rules.Rule
+	for _, r := range rules.All() {
+		if (len(on) == 0 || on[r.ID]) && !off[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func ruleSet(rs []*rules.Rule) map[string]bool {
+	m := make(map[string]bool, len(rs))
+	for _, r := range rs {
+		m[r.ID] = true
+	}
+	return m
+}
+
+// loadAppFile finds and decodes trustcheck.yaml: --app, else trustcheck.yaml
+// or .trustcheck.yaml in the working directory, then beside the first nginx
+// file. No file is not an error.
+func loadAppFile(o Options) (*trustmodel.Config, error) {
+	name := o.AppFile
+	if name == "" {
+		var dirs []string
+		dirs = append(dirs, o.WorkDir)
+		if first := o.Inputs[0]; first != "-" {
+			if st, err := os.Stat(first); err == nil && st.IsDir() {
+				dirs = append(dirs, first)
+			} else {
+				dirs = append(dirs, filepath.Dir(first))
+			}
+		}
+		for _, d := range dirs {
+			for _, base := range []string{"trustcheck.yaml", ".trustcheck.yaml"} {
+				p := filepath.Join(d, base)
+				if d == "" {
+					p = base
+				}
+				if st, err := os.Stat(p); err == nil && !st.IsDir() {
+					name = p
+					break
+				}
+			}
+			if name != "" {
+				break
+			}
+		}
+		if name == "" {
+			return nil, nil
+		}
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, unwrapPathError(err))
+	}
+	return trustmodel.ParseConfig(name, data)
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// appInfo combines trustcheck.yaml and the quick-mode flags (which win).
+func appInfo(o Options, cfg *trustmodel.Config) (rules.AppInfo, error) {
+	var info rules.AppInfo
+	if cfg != nil {
+		info.Spec = cfg.App
+	}
+	if o.Framework != "" {
+		info.Spec.Framework = o.Framework
+	}
+	if o.FrameworkVersion != "" {
+		info.Spec.FrameworkVersion = o.FrameworkVersion
+	}
+	if o.TrustProxySet {
+		v, err := ParseYAMLValue(o.TrustProxy)
+		if err != nil {
+			return info, fmt.Errorf("--trust-proxy: %v", err)
+		}
+		info.Spec.TrustProxy, info.Spec.TrustProxySet = v, true
+		info.Spec.TrustProxyPos = trustmodel.Pos{}
+	}
+	if !info.Spec.TrustProxySet {
+		return info, nil
+	}
+	ev, err := trustmodel.NewEvaluator(trustmodel.App{
+		Framework: info.Spec.Framework, Version: info.Spec.FrameworkVersion,
+		TrustProxy: info.Spec.TrustProxy, TrustProxySet: true,
+		Options: info.Spec.Options, Session: info.Spec.Session,
+	})
+	if err != nil {
+		var unsupported *trustmodel.UnsupportedError
+		if errors.As(err, &unsupported) {
+			return info, fmt.Errorf("%s%v", posPrefix(info.Spec.Pos), err)
+		}
+		info.TrustError = err.Error() // TC108 reports it
+		return info, nil
+	}
+	info.Evaluator = ev
+	return info, nil
+}
+
+func posPrefix(p trustmodel.Pos) string {
+	if p.File == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d: ", p.File, p.Line)
+}
+
+// mergeSharedRoots reports a root cause once: findings of one rule at one
+// place (a directive in a shared snippet included by many servers) become
+// one finding whose related positions name every affected place.
+func mergeSharedRoots(fs []rules.Finding) []rules.Finding {
+	type key struct {
+		rule string
+		pos  trustmodel.Pos
+	}
+	index := map[key]int{}
+	var out []rules.Finding
+	for _, f := range fs {
+		k := key{f.Rule, f.Pos}
+		i, seen := index[k]
+		if !seen {
+			index[k] = len(out)
+			f.Related = slices.Clone(f.Related)
+			out = append(out, f)
+			continue
+		}
+		out[i].Related = append(out[i].Related, f.Related...)
+	}
+	for i := range out {
+		rel := out[i].Related
+		slices.SortFunc(rel, comparePos)
+		rel = slices.Compact(rel)
+		out[i].Related = slices.DeleteFunc(rel, func(p trustmodel.Pos) bool { return p == out[i].Pos || p.File == "" })
+	}
+	return out
+}
+
+func comparePos(a, b trustmodel.Pos) int {
+	if c := strings.Compare(a.File, b.File); c != 0 {
+		return c
+	}
+	return a.Line - b.Line
+}
+
+func sortFindings(fs []rules.Finding) {
+	slices.SortStableFunc(fs, func(a, b rules.Finding) int {
+		if c := comparePos(a.Pos, b.Pos); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Rule, b.Rule); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Message, b.Message)
+	})
+}

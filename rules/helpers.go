@@ -1,0 +1,126 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// NginxHop returns the nginx hop of a path (nil for a path straight to the app).
+func (p *Path) NginxHop() *trustmodel.Hop {
+	if p.Proxy == nil || len(p.Hops) == 0 {
+		return nil
+	}
+	return &p.Hops[len(p.Hops)-1]
+}
+
+// Prop names a result property the way the app's code spells it: req.ip,
+// request.ip (Fastify), ctx.ip (Koa).
+func (p *Pass) Prop(name string) string {
+	switch strings.ToLower(p.App.Spec.Framework) {
+	case "fastify":
+		return "request." + name
+	case "koa":
+		return "ctx." + name
+	}
+	return "req." + name
+}
+
+// Attack describes a replay as the request a client sends and the value the
+// app ends up with: `a client sending "X-Forwarded-For: 6.6.6.6" to
+// https://app.example/ gets req.ip = 6.6.6.6`.
+func (p *Pass) Attack(path *Path, r Replay, prop string, got *string) string {
+	sent := "a request"
+	if r.Inject != "" {
+		sent = fmt.Sprintf("%q", r.Inject+": "+r.Value)
+	}
+	val := "undefined"
+	if got != nil {
+		val = *got
+	}
+	return fmt.Sprintf("a client sending %s to %s gets %s = %s", sent, path.URL, p.Prop(prop), val)
+}
+
+// TrustValue renders the app's trust setting as the code passes it.
+func (p *Pass) TrustValue() string {
+	return jsLiteral(p.App.Spec.TrustProxy)
+}
+
+// TrustIsTrue reports whether the app trusts every address (`true`).
+func (p *Pass) TrustIsTrue() bool {
+	b, ok := p.App.Spec.TrustProxy.(bool)
+	return ok && b && p.App.Evaluator != nil
+}
+
+// TrustPos is where the trust setting is written (zero in quick mode).
+func (p *Pass) TrustPos() trustmodel.Pos { return p.App.Spec.TrustProxyPos }
+
+// TrustPosOr is where to report a problem of the trust setting: its line in
+// trustcheck.yaml, or fallback (an nginx position) when it came from
+// --trust-proxy, so every finding has a file and line.
+func (p *Pass) TrustPosOr(fallback trustmodel.Pos) trustmodel.Pos {
+	if p.App.Spec.TrustProxyPos.File != "" {
+		return p.App.Spec.TrustProxyPos
+	}
+	return fallback
+}
+
+// SetTrust renders the code that sets trust to value in the app's framework.
+func (p *Pass) SetTrust(value string) string {
+	switch strings.ToLower(p.App.Spec.Framework) {
+	case "fastify":
+		return fmt.Sprintf("fastify({ trustProxy: %s })", value)
+	case "koa":
+		return fmt.Sprintf("app.proxy = %s", value)
+	}
+	return fmt.Sprintf("app.set('trust proxy', %s)", value)
+}
+
+// NginxTrustValue is the narrowest trust value that covers the address nginx
+// connects from: 'loopback' for loopback, else the address itself.
+func NginxTrustValue(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err == nil && a.Unmap().IsLoopback() {
+		return "'loopback'"
+	}
+	return fmt.Sprintf("'%s'", addr)
+}
+
+func jsLiteral(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "undefined"
+	case string:
+		return fmt.Sprintf("'%s'", strings.ReplaceAll(x, "'", `\'`))
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = jsLiteral(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+// DirectiveText renders a header rule as the proxy_set_header that made it.
+func DirectiveText(r trustmodel.HeaderRule) string {
+	if r.Remove {
+		return fmt.Sprintf(`proxy_set_header %s "";`, r.Name)
+	}
+	return fmt.Sprintf("proxy_set_header %s %s;", r.Name, r.Value.String())
+}
+
+// HasSource reports whether the rule's value depends on a source of kind k.
+func HasSource(r trustmodel.HeaderRule, k trustmodel.SourceKind) bool {
+	if r.Remove || r.Value == nil {
+		return false
+	}
+	for _, s := range r.Value.Sources() {
+		if s.Kind == k {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,103 @@
+package rules
+
+import (
+	"github.com/trustcheck/trustcheck/nginxconf"
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// Addresses the replays use: the honest client, and what hostile clients inject.
+const (
+	HonestClient = "203.0.113.7"
+	SpoofedAddr  = "6.6.6.6"
+	SpoofedHost  = "evil.example"
+)
+
+// EntryKind says where a path starts.
+type EntryKind int
+
+const (
+	EntryEdge  EntryKind = iota + 1 // through the outermost edge hop
+	EntryNginx                      // straight to nginx
+	EntryApp                        // straight to the app
+)
+
+// Path is one way a request reaches the app, with the replays through it.
+type Path struct {
+	trustmodel.Path
+	Kind EntryKind
+	// Proxy is the nginx place the path passes through (nil for EntryApp).
+	Proxy *nginxconf.Proxy
+	// Proxies counts the proxies on the path (edge hops plus nginx).
+	Proxies int
+	// URL is what the honest client requests, e.g. https://app.example/api/.
+	URL     string
+	Honest  Replay
+	Hostile []Replay
+}
+
+// Replay is one client request through a path and what the app made of it.
+type Replay struct {
+	// Inject names the hostile header ("" for the honest client).
+	Inject string
+	// Value is the injected value.
+	Value  string
+	Client trustmodel.Request
+	AtApp  trustmodel.Request
+	Result trustmodel.Result
+}
+
+// HostileFor returns the replay that injected header name, if the path has one.
+func (p *Path) HostileFor(name string) (Replay, bool) {
+	for _, r := range p.Hostile {
+		if r.Inject == name {
+			return r, true
+		}
+	}
+	return Replay{}, false
+}
+
+// AppInfo is what trustcheck knows about the app.
+type AppInfo struct {
+	// Spec is the app section of trustcheck.yaml (or the quick-mode flags).
+	Spec trustmodel.AppSpec
+	// Evaluator is nil when the app's trust setting is unknown.
+	Evaluator trustmodel.Evaluator
+	// TrustError is the framework's own message when it rejects the setting.
+	TrustError string
+}
+
+// Pass is what a rule checks and where it reports.
+type Pass struct {
+	Nginx *nginxconf.Config
+	// Config is the trustcheck.yaml in force, nil when there is none.
+	Config *trustmodel.Config
+	App    AppInfo
+	Paths  []*Path
+
+	rule     *Rule
+	findings []Finding
+}
+
+// NewPass prepares a pass; lint fills it and runs the rules.
+func NewPass(ng *nginxconf.Config, cfg *trustmodel.Config, app AppInfo, paths []*Path) *Pass {
+	return &Pass{Nginx: ng, Config: cfg, App: app, Paths: paths}
+}
+
+// Report records a finding of the running rule.
+func (p *Pass) Report(f Finding) {
+	f.Rule = p.rule.ID
+	if f.Severity == 0 {
+		f.Severity = p.rule.Severity
+	}
+	p.findings = append(p.findings, f)
+}
+
+// Run checks every rule in rs and returns their findings in the order reported.
+func (p *Pass) Run(rs []*Rule) []Finding {
+	for _, r := range rs {
+		p.rule = r
+		r.Check(p)
+	}
+	p.rule = nil
+	return p.findings
+}

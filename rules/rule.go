@@ -1,0 +1,101 @@
+// Package rules holds trustcheck's rule catalog: one file per rule, each
+// with its documentation as data, registered in one explicit list.
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// Severity orders findings; --fail-on compares against it.
+type Severity int
+
+const (
+	Info Severity = iota + 1
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// ParseSeverity reads info, warning or error.
+func ParseSeverity(s string) (Severity, error) {
+	switch s {
+	case "info":
+		return Info, nil
+	case "warning":
+		return Warning, nil
+	case "error":
+		return Error, nil
+	}
+	return 0, fmt.Errorf("unknown severity %q (want error, warning or info)", s)
+}
+
+// Finding is one problem at one place. Formatters render findings; they
+// never compute anything from them.
+type Finding struct {
+	Rule     string
+	Severity Severity
+	Pos      trustmodel.Pos
+	// Directive is the offending configuration text, as written.
+	Directive string
+	Message   string
+	// Path names the request path the finding was observed on, if any
+	// ("client -> nginx :443 location /api -> app").
+	Path string
+	// Attack is the concrete request and what the app ends up with.
+	Attack string
+	Fix    string
+	// Related are other places involved: the locations a shared snippet
+	// affects, the directive that was dropped, the trust setting.
+	Related []trustmodel.Pos
+}
+
+// Doc is a rule's documentation; `explain`, `rules` and docs/rules come from it.
+type Doc struct {
+	Title      string // one line
+	Rationale  string // why it matters, in prose
+	Bad        string // a configuration that fires
+	Good       string // the same configuration fixed
+	Fix        string // what to do
+	References []string
+}
+
+// Rule is one check.
+type Rule struct {
+	ID       string // TCnnn: the contract, never reused
+	Name     string // kebab-case
+	Severity Severity
+	Doc      Doc
+	// NeedsApp rules compare nginx with the app's trust setting; lint skips
+	// them, and says so, when the setting is unknown.
+	NeedsApp bool
+	Check    func(*Pass)
+}
+
+// DocsURL is where a rule's documentation lives.
+func (r *Rule) DocsURL() string {
+	return "https://github.com/trustcheck/trustcheck/blob/main/docs/rules/" + r.ID + ".md"
+}
+
+// ByID returns the registered rule with the ID (case-insensitive).
+func ByID(id string) *Rule {
+	for _, r := range All() {
+		if strings.EqualFold(r.ID, id) {
+			return r
+		}
+	}
+	return nil
+}

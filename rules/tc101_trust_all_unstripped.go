@@ -1,0 +1,69 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+var tc101 = &Rule{
+	ID:       "TC101",
+	Name:     "trust-all-unstripped",
+	Severity: Error,
+	NeedsApp: true,
+	Doc: Doc{
+		Title: "trust proxy is true while the X-Forwarded-For reaching the app still carries client-supplied entries",
+		Rationale: "With `trust proxy` set to `true`, Express (and Fastify, and Koa with `proxy`) take the leftmost " +
+			"X-Forwarded-For entry as the client address. `$proxy_add_x_forwarded_for` appends nginx's view of the client " +
+			"to whatever the client already sent, so the leftmost entry is the client's own text: rate limits, audit logs " +
+			"and IP allow-lists see any address the attacker writes.",
+		Bad: "# app: app.set('trust proxy', true)\n" +
+			"location / {\n" +
+			"    proxy_pass http://127.0.0.1:3000;\n" +
+			"    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" +
+			"}",
+		Good: "# app: app.set('trust proxy', 'loopback')\n" +
+			"location / {\n" +
+			"    proxy_pass http://127.0.0.1:3000;\n" +
+			"    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" +
+			"}",
+		Fix: "Trust exactly the proxies in front of the app (`'loopback'` when nginx connects over loopback; add the " +
+			"CDN's ranges when nginx appends to a CDN's header), or make nginx overwrite the header with " +
+			"`proxy_set_header X-Forwarded-For $remote_addr;`.",
+		References: []string{
+			"https://expressjs.com/en/guide/behind-proxies.html",
+			"https://nginx.org/en/docs/http/ngx_http_proxy_module.html#var_proxy_add_x_forwarded_for",
+		},
+	},
+	Check: checkTC101,
+}
+
+func checkTC101(p *Pass) {
+	if !p.TrustIsTrue() {
+		return
+	}
+	for _, path := range p.Paths {
+		hop := path.NginxHop()
+		if hop == nil {
+			continue
+		}
+		rule, ok := hop.Rule("X-Forwarded-For")
+		if !ok || !HasSource(rule, trustmodel.SourceHeader) {
+			continue // passed through untouched: TC105; overwritten: no client entries
+		}
+		r, ok := path.HostileFor("X-Forwarded-For")
+		if !ok || r.Result.IP == nil || *r.Result.IP != SpoofedAddr {
+			continue
+		}
+		p.Report(Finding{
+			Pos:       rule.Pos,
+			Directive: DirectiveText(rule),
+			Message: fmt.Sprintf("trust proxy is true and nginx appends to the client's X-Forwarded-For: %s is whatever the client writes",
+				p.Prop("ip")),
+			Path:    path.Entry,
+			Attack:  p.Attack(path, r, "ip", r.Result.IP),
+			Fix:     fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", p.SetTrust(NginxTrustValue(hop.Addr))),
+			Related: []trustmodel.Pos{path.Proxy.Pos, p.TrustPos()},
+		})
+	}
+}

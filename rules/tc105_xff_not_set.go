@@ -1,0 +1,63 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+var tc105 = &Rule{
+	ID:       "TC105",
+	Name:     "xff-not-set",
+	Severity: Error,
+	NeedsApp: true,
+	Doc: Doc{
+		Title: "The app trusts nginx, but nginx does not set X-Forwarded-For, so the client's header arrives verbatim",
+		Rationale: "nginx adds no X-Forwarded-For on its own: without a `proxy_set_header X-Forwarded-For` in effect for " +
+			"the location, the header the client sent passes through unchanged. An app that trusts nginx's address then " +
+			"reads the client's own text as the client address.",
+		Bad: "# app: app.set('trust proxy', 'loopback')\n" +
+			"location / {\n" +
+			"    proxy_pass http://127.0.0.1:3000;\n" +
+			"}",
+		Good: "# app: app.set('trust proxy', 'loopback')\n" +
+			"location / {\n" +
+			"    proxy_pass http://127.0.0.1:3000;\n" +
+			"    proxy_set_header X-Forwarded-For $remote_addr;\n" +
+			"}",
+		Fix: "Set the header in every proxying location (or once at server level, with no `proxy_set_header` in the " +
+			"locations): `proxy_set_header X-Forwarded-For $remote_addr;`, or `$proxy_add_x_forwarded_for` when a " +
+			"trusted proxy stands in front of nginx.",
+		References: []string{"https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"},
+	},
+	Check: checkTC105,
+}
+
+func checkTC105(p *Pass) {
+	for _, path := range p.Paths {
+		hop := path.NginxHop()
+		if hop == nil {
+			continue
+		}
+		if _, set := hop.Rule("X-Forwarded-For"); set || hop.DropClientHeaders {
+			continue
+		}
+		if ok, _ := p.App.Evaluator.Trust().Trusts(hop.Addr, 0); !ok {
+			continue
+		}
+		r, ok := path.HostileFor("X-Forwarded-For")
+		if !ok || r.Result.IP == nil || *r.Result.IP != SpoofedAddr {
+			continue
+		}
+		p.Report(Finding{
+			Pos:       path.Proxy.Pos,
+			Directive: path.Proxy.Directive.String(),
+			Message: fmt.Sprintf("the app trusts nginx (%s), but nginx passes the client's X-Forwarded-For through unchanged: %s is whatever the client writes",
+				hop.Addr, p.Prop("ip")),
+			Path:    path.Entry,
+			Attack:  p.Attack(path, r, "ip", r.Result.IP),
+			Fix:     "add `proxy_set_header X-Forwarded-For $remote_addr;` next to this proxy_pass",
+			Related: []trustmodel.Pos{p.TrustPos()},
+		})
+	}
+}
