@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/trustcheck/trustcheck/nginxconf"
@@ -49,6 +50,8 @@ func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo)
 		case px.FromKind == nginxconf.ConnectUnknown:
 			unknownPeer++
 			continue
+		default:
+			hop.Addr = connectAddr(px, app.Spec.Listen)
 		}
 		hop.Name = "nginx " + placeName(px)
 		tls := serverTLS(px.Server)
@@ -87,10 +90,47 @@ func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo)
 		paths = append(paths, replayPath(app, &rules.Path{
 			Path: trustmodel.Path{Entry: "client -> app (" + app.Spec.Listen + ")"},
 			Kind: rules.EntryApp,
-			URL:  "http://" + app.Spec.Listen + "/",
+			URL:  directURL(app.Spec.Listen),
 		}, false, "app.example"))
 	}
 	return paths, unknownPeer
+}
+
+// connectAddr is the address the app sees nginx connect from: of nginx's
+// candidates (localhost resolves to both families), the first one the app's
+// listening socket accepts. nginx tries the upstream's addresses in order and
+// a refused one fails over to the next.
+func connectAddr(px *nginxconf.Proxy, listen string) string {
+	l, err := trustmodel.ParseListen(listen)
+	if err != nil || listen == "" || !l.Addr.IsValid() {
+		return px.Hop.Addr
+	}
+	for _, c := range px.ConnectFrom {
+		a, err := netip.ParseAddr(c)
+		if err != nil {
+			continue
+		}
+		if l.Addr.IsUnspecified() || a.Unmap().Is4() == l.Addr.Unmap().Is4() {
+			return c
+		}
+	}
+	return px.Hop.Addr
+}
+
+// directURL is the URL a client uses to reach the app's listen address.
+func directURL(listen string) string {
+	l, err := trustmodel.ParseListen(listen)
+	if err != nil || l.Unix != "" {
+		return "http://app.example/"
+	}
+	host := "app.example"
+	if !l.Addr.IsUnspecified() {
+		host = l.Addr.String()
+		if l.Addr.Is6() && !l.Addr.Is4In6() {
+			host = "[" + host + "]"
+		}
+	}
+	return fmt.Sprintf("http://%s:%d/", host, l.Port)
 }
 
 func appReachable(a trustmodel.AppSpec) bool {

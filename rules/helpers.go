@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
@@ -48,10 +50,10 @@ func (p *Pass) TrustValue() string {
 	return jsLiteral(p.App.Spec.TrustProxy)
 }
 
-// TrustIsTrue reports whether the app trusts every address (`true`).
+// TrustIsTrue reports whether the app trusts every address: `true`, or any
+// truthy value for Koa, whose app.proxy knows no addresses.
 func (p *Pass) TrustIsTrue() bool {
-	b, ok := p.App.Spec.TrustProxy.(bool)
-	return ok && b && p.App.Evaluator != nil
+	return p.App.Evaluator != nil && trustmodel.TrustsEveryone(p.App.Evaluator.Trust())
 }
 
 // TrustPos is where the trust setting is written (zero in quick mode).
@@ -100,6 +102,16 @@ func jsLiteral(v any) string {
 			parts[i] = jsLiteral(e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		if len(x) == 0 {
+			return "{}"
+		}
+		keys := slices.Sorted(maps.Keys(x))
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + ": " + jsLiteral(x[k])
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
 	}
 	return fmt.Sprint(v)
 }

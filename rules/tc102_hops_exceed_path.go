@@ -1,10 +1,79 @@
 package rules
 
-// STUB: to be written (rule, documentation and fixtures).
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
 var tc102 = &Rule{
 	ID:       "TC102",
 	Name:     "hops-exceed-path",
 	Severity: Error,
 	NeedsApp: true,
-	Check:    func(*Pass) {},
+	Doc: Doc{
+		Title: "A numeric hop count is larger than the number of proxies on a path, so the client's own entries are trusted",
+		Rationale: "A number as `trust proxy` tells the framework to trust that many addresses, counted from the socket " +
+			"leftwards through X-Forwarded-For, whoever wrote them. Each proxy that appends to the header adds exactly one " +
+			"entry; when the count is larger than the proxies in front of the app, the extra trusted entries are the ones " +
+			"the client sent, and the address the client writes becomes req.ip. Rate limits, audit logs and IP allow-lists " +
+			"then see whatever the attacker chooses.",
+		Bad: "# app: app.set('trust proxy', 2)   -- but only nginx stands in front\n" +
+			"location / {\n" +
+			"    proxy_pass http://127.0.0.1:3000;\n" +
+			"    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" +
+			"}",
+		Good: "# app: app.set('trust proxy', 'loopback')   -- or 1\n" +
+			"location / {\n" +
+			"    proxy_pass http://127.0.0.1:3000;\n" +
+			"    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" +
+			"}",
+		Fix: "Set the count to the number of proxies that append to X-Forwarded-For on the way to the app (nginx alone: 1; " +
+			"a CDN in front of nginx: 2), or better, trust the proxies by address (`'loopback'` for nginx on the same host, " +
+			"plus the CDN's ranges), which stays right when the topology changes.",
+		References: []string{
+			"https://expressjs.com/en/guide/behind-proxies.html",
+			"https://github.com/jshttp/proxy-addr#proxyaddrreq-trust",
+		},
+	},
+	Check: checkTC102,
+}
+
+func checkTC102(p *Pass) {
+	n, ok := p.hopCount()
+	if !ok {
+		return
+	}
+	// When no single count serves every path, TC107 reports it instead.
+	want, fits := p.countFits()
+	if !fits {
+		return
+	}
+	var over []*Path
+	for _, path := range p.nginxPaths() {
+		k := hopsToClient(path)
+		if k < 1 || float64(k) >= n {
+			continue
+		}
+		if r, ok := path.HostileFor("X-Forwarded-For"); ok && r.Result.IP != nil && *r.Result.IP == SpoofedAddr {
+			over = append(over, path)
+		}
+	}
+	pos, groups := p.byTrustPos(over)
+	for i, paths := range groups {
+		path := paths[0]
+		k := hopsToClient(path)
+		r, _ := path.HostileFor("X-Forwarded-For")
+		p.Report(Finding{
+			Pos:       pos[i],
+			Directive: p.trustDirective(),
+			Message: fmt.Sprintf("the hop count %s trusts %s, but the app sees only %s before the client's on this path: "+
+				"the X-Forwarded-For entries the client writes are trusted too, so %s is client-chosen",
+				countText(n), countNoun(int(math.Ceil(n)), "address", "addresses"), countNoun(k, "proxy address", "proxy addresses"), p.Prop("ip")),
+			Path:    path.Entry,
+			Attack:  p.Attack(path, r, "ip", r.Result.IP),
+			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+			Related: proxyPositions(paths),
+		})
+	}
 }

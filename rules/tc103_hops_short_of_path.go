@@ -1,10 +1,74 @@
 package rules
 
-// STUB: to be written (rule, documentation and fixtures).
+import (
+	"fmt"
+	"strconv"
+)
+
 var tc103 = &Rule{
 	ID:       "TC103",
 	Name:     "hops-short-of-path",
 	Severity: Warning,
 	NeedsApp: true,
-	Check:    func(*Pass) {},
+	Doc: Doc{
+		Title: "A numeric hop count is smaller than the proxies on a path: every client resolves to a proxy address",
+		Rationale: "A number as `trust proxy` trusts that many addresses counted from the socket leftwards through " +
+			"X-Forwarded-For. Each proxy that appends to the header adds one entry, so when more proxies stand in front " +
+			"of the app than the count says, the walk stops at a proxy's entry: req.ip is the CDN's or load balancer's " +
+			"address for every visitor. Rate limits then throttle everyone together, and logs and geo-IP lose the client.",
+		Bad: "# trustcheck.yaml: edge: [{preset: cloudflare}]; app: app.set('trust proxy', 1)\n" +
+			"location / {\n" +
+			"    proxy_pass http://127.0.0.1:3000;\n" +
+			"    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" +
+			"}",
+		Good: "# app: app.set('trust proxy', 2)   -- Cloudflare and nginx\n" +
+			"location / {\n" +
+			"    proxy_pass http://127.0.0.1:3000;\n" +
+			"    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" +
+			"}",
+		Fix: "Count every proxy that appends to X-Forwarded-For between the client and the app (a CDN and nginx: 2), or " +
+			"trust the proxies by address (`['loopback', <the CDN's ranges>]`), which keeps working if the chain changes.",
+		References: []string{
+			"https://expressjs.com/en/guide/behind-proxies.html",
+			"https://developers.cloudflare.com/fundamentals/reference/http-headers/#x-forwarded-for",
+		},
+	},
+	Check: checkTC103,
+}
+
+func checkTC103(p *Pass) {
+	n, ok := p.hopCount()
+	if !ok || n <= 0 { // a count of 0 trusts nothing, not even nginx: TC104
+		return
+	}
+	want, fits := p.countFits()
+	if !fits {
+		return // no single count serves every path: TC107
+	}
+	var short []*Path
+	for _, path := range p.nginxPaths() {
+		k := hopsToClient(path)
+		if k < 1 || float64(k-1) < n {
+			continue
+		}
+		if ip := path.Honest.Result.IP; ip == nil || *ip != HonestClient {
+			short = append(short, path)
+		}
+	}
+	pos, groups := p.byTrustPos(short)
+	for i, paths := range groups {
+		path := paths[0]
+		k := hopsToClient(path)
+		got := path.Honest.Result.IP
+		p.Report(Finding{
+			Pos:       pos[i],
+			Directive: p.trustDirective(),
+			Message: fmt.Sprintf("the hop count %s stops short: the app sees %s before the client's on this path, so %s is the proxy address %s for every client",
+				countText(n), countNoun(k, "proxy address", "proxy addresses"), p.Prop("ip"), undefOr(got)),
+			Path:    path.Entry,
+			Attack:  p.Attack(path, path.Honest, "ip", got),
+			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+			Related: proxyPositions(paths),
+		})
+	}
 }

@@ -1,10 +1,116 @@
 package rules
 
-// STUB: to be written (rule, documentation and fixtures).
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
 var tc104 = &Rule{
 	ID:       "TC104",
 	Name:     "proxy-untrusted",
 	Severity: Warning,
 	NeedsApp: true,
-	Check:    func(*Pass) {},
+	Doc: Doc{
+		Title: "The trust setting does not cover the address nginx connects from: req.ip is always the proxy",
+		Rationale: "The framework reads X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host only when the socket peer is " +
+			"trusted. If the trust setting is `false` (Express's default), names the other address family (`127.0.0.1` " +
+			"while nginx connects from `::1`), or lists addresses while nginx connects over a UNIX socket, the peer — " +
+			"nginx — is not trusted: req.ip is nginx's address for every visitor, req.protocol is `http` behind TLS, and " +
+			"per-client rate limits and logs collapse into one address.",
+		Bad: "# app: app.set('trust proxy', '127.0.0.1')\n" +
+			"location / {\n" +
+			"    proxy_pass http://[::1]:3000;\n" +
+			"    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" +
+			"}",
+		Good: "# app: app.set('trust proxy', 'loopback')   -- 127.0.0.1/8 and ::1\n" +
+			"location / {\n" +
+			"    proxy_pass http://[::1]:3000;\n" +
+			"    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" +
+			"}",
+		Fix: "Trust the address nginx connects from: `'loopback'` when nginx runs on the same host (it covers both " +
+			"127.0.0.0/8 and ::1), the `proxy_bind` address or nginx's host address otherwise; over a UNIX socket, where " +
+			"the app sees no address, trust one hop (`1`).",
+		References: []string{
+			"https://expressjs.com/en/guide/behind-proxies.html",
+			"https://github.com/jshttp/proxy-addr#proxyaddrreq-trust",
+		},
+	},
+	Check: checkTC104,
+}
+
+// untrustedPeer is a path whose nginx address the app does not trust.
+type untrustedPeer struct {
+	path   *Path
+	addr   string
+	honest Replay
+}
+
+func checkTC104(p *Pass) {
+	trust := p.App.Evaluator.Trust()
+	var paths []*Path
+	peers := map[*Path]untrustedPeer{}
+	for _, path := range p.nginxPaths() {
+		cands := p.connectCandidates(path)
+		// A candidate that is trusted leaves only a family mismatch: TC112.
+		if slices.ContainsFunc(cands, func(a string) bool { ok, _ := trust.Trusts(a, 0); return ok }) {
+			continue
+		}
+		r := p.replayFrom(path, path.Honest, cands[0])
+		if r.Result.IP != nil && *r.Result.IP == HonestClient {
+			continue
+		}
+		paths = append(paths, path)
+		peers[path] = untrustedPeer{path, cands[0], r}
+	}
+	pos, groups := p.byTrustPos(paths)
+	for i, g := range groups {
+		var addrs []string
+		unix, forwards := false, true
+		first := peers[g[0]]
+		for _, path := range g {
+			u := peers[path]
+			if u.addr == "" {
+				unix = true
+			} else if !slices.Contains(addrs, u.addr) {
+				addrs = append(addrs, u.addr)
+			}
+			forwards = forwards && hopsToClient(path) >= 0
+		}
+		trusts := trust.String()
+		if !strings.HasPrefix(trusts, "nothing") {
+			trusts = "only " + trusts
+		}
+		var msg string
+		got := first.honest.Result.IP
+		switch {
+		case unix && len(addrs) == 0:
+			msg = fmt.Sprintf("nginx connects over a UNIX socket, where the app sees no address, and %s trusts %s: %s is %s for every client",
+				p.trustDirective(), trusts, p.Prop("ip"), undefOr(got))
+		default:
+			what := "the address nginx connects from"
+			if len(addrs) > 1 {
+				what = "the addresses nginx connects from"
+			}
+			msg = fmt.Sprintf("%s trusts %s, not %s, %s: %s is the proxy's address for every client",
+				p.trustDirective(), trusts, andList(addrs), what, p.Prop("ip"))
+		}
+		fix := p.SetTrust(p.suggestTrust())
+		if !forwards {
+			xff := "$remote_addr"
+			if p.Config != nil && len(p.Config.Edge) > 0 {
+				xff = "$proxy_add_x_forwarded_for"
+			}
+			fix += fmt.Sprintf(", and make nginx forward the client address: `proxy_set_header X-Forwarded-For %s;` next to the proxy_pass", xff)
+		}
+		p.Report(Finding{
+			Pos:       pos[i],
+			Directive: p.trustDirective(),
+			Message:   msg,
+			Path:      first.path.Entry,
+			Attack:    p.Attack(first.path, first.honest, "ip", got),
+			Fix:       fix,
+			Related:   proxyPositions(g),
+		})
+	}
 }

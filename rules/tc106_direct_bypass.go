@@ -1,10 +1,165 @@
 package rules
 
-// STUB: to be written (rule, documentation and fixtures).
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
 var tc106 = &Rule{
 	ID:       "TC106",
 	Name:     "direct-bypass",
 	Severity: Error,
 	NeedsApp: true,
-	Check:    func(*Pass) {},
+	Doc: Doc{
+		Title: "The app is reachable without nginx and its trust setting trusts a direct client's forwarded headers",
+		Rationale: "`trust proxy: true` and hop counts trust whoever connects to the app, on the assumption that only the " +
+			"proxy can. When the app listens on a public or wildcard address (`app.listen(3000)` binds every interface), a " +
+			"client that connects to it directly, skipping nginx, sends its own X-Forwarded-For, X-Forwarded-Proto and " +
+			"X-Forwarded-Host and the app believes them: req.ip, req.protocol and req.hostname are whatever the client " +
+			"writes, and every check nginx does (allow/deny, rate limits, TLS) is bypassed.",
+		Bad: "# trustcheck.yaml\n" +
+			"app:\n" +
+			"  trust_proxy: true\n" +
+			"  listen: 0.0.0.0:3000",
+		Good: "# trustcheck.yaml\n" +
+			"app:\n" +
+			"  trust_proxy: loopback\n" +
+			"  listen: 127.0.0.1:3000",
+		Fix: "Bind the app to loopback (`app.listen(3000, '127.0.0.1')`) or a private interface only nginx can reach, or " +
+			"firewall the port; and trust nginx by address (`'loopback'`) rather than `true` or a hop count, so a " +
+			"direct client's headers are ignored even if the port is exposed.",
+		References: []string{
+			"https://expressjs.com/en/guide/behind-proxies.html",
+			"https://nodejs.org/api/net.html#serverlistenport-host-backlog-callback",
+		},
+	},
+	Check: checkTC106,
+}
+
+func checkTC106(p *Pass) {
+	for _, path := range p.Paths {
+		if path.Kind != EntryApp {
+			continue
+		}
+		props, first := p.directSpoofs(path)
+		if len(props) == 0 {
+			continue
+		}
+		spec := p.App.Spec
+		pos, directive := spec.ListenPos, "listen: "+spec.Listen
+		switch {
+		case spec.ReachableDirectly != nil:
+			pos, directive = spec.ReachableDirectlyPos, "reachable_directly: true"
+		case spec.Listen == "":
+			pos, directive = p.TrustPosOr(spec.Pos), p.trustDirective()
+		}
+		verb := "are"
+		if len(props) == 1 {
+			verb = "is"
+		}
+		p.Report(Finding{
+			Pos:       pos,
+			Directive: directive,
+			Message: fmt.Sprintf("%s, and %s trusts a direct client's forwarded headers: %s %s chosen by the client",
+				reachWhy(spec), p.trustDirective(), andList(props), verb),
+			Path:    path.Entry,
+			Attack:  p.Attack(path, first.r, first.prop, first.got),
+			Fix:     p.directFix(path),
+			Related: []trustmodel.Pos{p.TrustPos()},
+		})
+	}
+}
+
+// reachWhy says why clients can reach the app without nginx.
+func reachWhy(spec trustmodel.AppSpec) string {
+	if l, err := trustmodel.ParseListen(spec.Listen); err == nil && l.Public() && spec.ReachableDirectly == nil {
+		where := spec.Listen
+		if l.Addr.IsUnspecified() {
+			where = "every interface (" + spec.Listen + ")"
+		}
+		return fmt.Sprintf("the app listens on %s, so clients can connect to it without nginx", where)
+	}
+	return "trustcheck.yaml says clients can reach the app without nginx (app.reachable_directly)"
+}
+
+// spoof is a hostile replay whose injected value reached a result property.
+type spoof struct {
+	r    Replay
+	prop string // ip, protocol, hostname
+	got  *string
+}
+
+// directSpoofs lists the properties (req.ip, ...) a hostile direct client
+// sets, and the first replay that shows one.
+func (p *Pass) directSpoofs(path *Path) (props []string, first spoof) {
+	h := path.Honest.Result
+	for _, r := range path.Hostile {
+		if r.Inject == "Host" {
+			continue // the Host header is the client's on any path
+		}
+		res := r.Result
+		var found []spoof
+		if res.IP != nil && *res.IP == SpoofedAddr && undefOr(h.IP) != SpoofedAddr {
+			found = append(found, spoof{r, "ip", res.IP})
+		}
+		if undefOr(res.Protocol) != undefOr(h.Protocol) {
+			found = append(found, spoof{r, "protocol", res.Protocol})
+		}
+		if res.Hostname != nil && *res.Hostname == SpoofedHost && undefOr(h.Hostname) != SpoofedHost {
+			found = append(found, spoof{r, "hostname", res.Hostname})
+		}
+		for _, s := range found {
+			if len(props) == 0 {
+				first = s
+			}
+			if prop := p.Prop(s.prop); !slices.Contains(props, prop) {
+				props = append(props, prop)
+			}
+		}
+	}
+	return props, first
+}
+
+// directFix closes the direct path: bind where only nginx connects, and
+// trust nginx by address when that also ignores a direct client.
+func (p *Pass) directFix(direct *Path) string {
+	var fixes []string
+	l, err := trustmodel.ParseListen(p.App.Spec.Listen)
+	loopbackNginx := len(p.nginxPaths()) > 0
+	for _, path := range p.nginxPaths() {
+		for _, c := range p.connectCandidates(path) {
+			if a, err := netip.ParseAddr(c); err != nil || !a.Unmap().IsLoopback() {
+				loopbackNginx = false
+			}
+		}
+	}
+	switch {
+	case err == nil && l.Public() && loopbackNginx:
+		fixes = append(fixes, fmt.Sprintf("bind the app to loopback, where nginx connects from: app.listen(%d, '127.0.0.1') (listen: 127.0.0.1:%d)", l.Port, l.Port))
+	case err == nil && l.Public():
+		fixes = append(fixes, "bind the app to an interface only nginx can reach, or firewall its port")
+	default:
+		fixes = append(fixes, "firewall the app's port so only nginx can connect")
+	}
+	if v := p.suggestedTrust(); v != nil && v != true {
+		if ev := p.evaluatorWith(v); ev != nil && !spoofedWith(ev, direct) {
+			fixes = append(fixes, "also trust nginx by address, so a direct client's headers are ignored: "+p.SetTrust(jsLiteral(v)))
+		}
+	}
+	return strings.Join(fixes, "; ")
+}
+
+// spoofedWith reports whether a hostile X-Forwarded-For on path becomes
+// req.ip under ev.
+func spoofedWith(ev trustmodel.Evaluator, path *Path) bool {
+	r, ok := path.HostileFor("X-Forwarded-For")
+	if !ok {
+		return false
+	}
+	ip := ev.Evaluate(r.AtApp).IP
+	return ip != nil && *ip == SpoofedAddr
 }

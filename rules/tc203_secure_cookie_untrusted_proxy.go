@@ -1,10 +1,122 @@
 package rules
 
-// STUB: to be written (rule, documentation and fixtures).
+import (
+	"fmt"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
 var tc203 = &Rule{
 	ID:       "TC203",
 	Name:     "secure-cookie-untrusted-proxy",
 	Severity: Error,
 	NeedsApp: true,
-	Check:    func(*Pass) {},
+	Doc: Doc{
+		Title: "express-session cookie.secure is true but the app does not trust the proxy: the session cookie is never set",
+		Rationale: "express-session sends a `cookie.secure` session cookie only when it believes the request is " +
+			"https: the socket is TLS, or (without its own `proxy` option) Express's `req.secure` is true, which " +
+			"behind a TLS-terminating proxy requires `trust proxy` to cover the proxy's address and the proxy to " +
+			"send X-Forwarded-Proto. Without that, the Set-Cookie header is silently dropped on every response " +
+			"(the session may still be saved), so every request starts a new session: logins do not stick and " +
+			"CSRF tokens never match. `proxy: false` in the session options has the same effect whatever the " +
+			"trust setting. The rule replays an honest https request and reports when the cookie is withheld " +
+			"because of the trust setting or `proxy: false`.",
+		Bad: "# app: app.use(session({ cookie: { secure: true } }))   // no app.set('trust proxy', ...)\n" +
+			"server {\n" +
+			"    listen 443 ssl;\n" +
+			"    location / {\n" +
+			"        proxy_pass http://127.0.0.1:3000;\n" +
+			"        proxy_set_header X-Forwarded-Proto $scheme;\n" +
+			"    }\n" +
+			"}",
+		Good: "# app: app.set('trust proxy', 'loopback')\n" +
+			"#      app.use(session({ cookie: { secure: true } }))\n" +
+			"server {\n" +
+			"    listen 443 ssl;\n" +
+			"    location / {\n" +
+			"        proxy_pass http://127.0.0.1:3000;\n" +
+			"        proxy_set_header X-Forwarded-Proto $scheme;\n" +
+			"    }\n" +
+			"}",
+		Fix: "Trust the proxy the app sits behind (`app.set('trust proxy', 'loopback')` when nginx connects over " +
+			"loopback) and make sure it sends `X-Forwarded-Proto $scheme`; remove `proxy: false` from the " +
+			"session options.",
+		References: []string{
+			"https://github.com/expressjs/session#cookiesecure",
+			"https://github.com/expressjs/session#proxy",
+			"https://expressjs.com/en/guide/behind-proxies.html",
+		},
+	},
+	Check: checkTC203,
+}
+
+func checkTC203(p *Pass) {
+	s := p.App.Spec.Session
+	if s == nil {
+		return
+	}
+	if b, ok := s.CookieSecure.(bool); !ok || !b {
+		return // false sends no Secure cookie; "auto" sends an insecure one rather than none
+	}
+	if s.Proxy != nil && *s.Proxy {
+		return // express-session reads X-Forwarded-Proto itself, whatever the trust setting (TC201, TC204)
+	}
+	for _, path := range p.Paths {
+		hop := path.NginxHop()
+		r := path.Honest
+		if hop == nil || !honestHTTPS(p, path) || r.AtApp.TLS || r.Result.SessionCookie != "withheld" {
+			continue
+		}
+		if s.Proxy != nil && !*s.Proxy {
+			p.Report(Finding{
+				Pos:       p.App.Spec.SessionPos,
+				Directive: "proxy: false",
+				Message:   "express-session `proxy: false` ignores X-Forwarded-Proto, so behind TLS-terminating nginx the cookie.secure session cookie is never set",
+				Path:      path.Entry,
+				Attack:    fmt.Sprintf("a client sending a request to %s gets no session cookie: every request starts a new session", path.URL),
+				Fix:       "remove `proxy: false` from the express-session options, so it follows Express's trust proxy setting",
+				Related:   []trustmodel.Pos{path.Proxy.Pos},
+			})
+		}
+		if ok, _ := p.App.Evaluator.Trust().Trusts(hop.Addr, 0); ok {
+			continue // nginx is trusted: the header is the problem (TC201)
+		}
+		// The value TC104 suggests too: every proxy on the way, narrowly.
+		trust := p.suggestedTrust()
+		fix := p.SetTrust(jsLiteral(trust))
+		if !cookieSentWith(p, trust, r.AtApp) {
+			fix += "; " + addHeaderFix(path.Proxy, "proxy_set_header X-Forwarded-Proto $scheme;")
+		}
+		peer := hop.Addr
+		if peer == "" {
+			peer = "a UNIX socket"
+		}
+		p.Report(Finding{
+			Pos:       p.TrustPosOr(path.Proxy.Pos),
+			Directive: fmt.Sprintf("trust_proxy: %s", p.TrustValue()),
+			Message: fmt.Sprintf("the session cookie is cookie.secure, but the app does not trust nginx (%s), so %s is false behind TLS-terminating nginx and express-session never sets the cookie",
+				peer, p.Prop("secure")),
+			Path:    path.Entry,
+			Attack:  fmt.Sprintf("a client sending a request to %s gets no session cookie: every request starts a new session", path.URL),
+			Fix:     fix,
+			Related: []trustmodel.Pos{path.Proxy.Pos, p.App.Spec.SessionPos},
+		})
+	}
+}
+
+// cookieSentWith reports whether the app, trusting trust instead (and
+// without `proxy: false`, reported on its own), would set the session cookie
+// for req.
+func cookieSentWith(p *Pass, trust any, req trustmodel.Request) bool {
+	spec := p.App.Spec
+	session := *spec.Session
+	if session.Proxy != nil && !*session.Proxy {
+		session.Proxy = nil
+	}
+	ev, err := trustmodel.NewEvaluator(trustmodel.App{
+		Framework: spec.Framework, Version: spec.FrameworkVersion,
+		TrustProxy: trust, TrustProxySet: true,
+		Options: spec.Options, Session: &session,
+	})
+	return err == nil && ev.Evaluate(req).SessionCookie == "secure"
 }

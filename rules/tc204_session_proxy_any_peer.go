@@ -1,10 +1,178 @@
 package rules
 
-// STUB: to be written (rule, documentation and fixtures).
+import (
+	"fmt"
+	"strings"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
 var tc204 = &Rule{
 	ID:       "TC204",
 	Name:     "session-proxy-any-peer",
 	Severity: Warning,
-	NeedsApp: true,
-	Check:    func(*Pass) {},
+	// The session's own proxy option decides here, not the trust setting:
+	// the rule needs only app.session (and Express).
+	NeedsApp: false,
+	Doc: Doc{
+		Title: "express-session proxy: true believes X-Forwarded-Proto from any peer while a client can send it",
+		Rationale: "With `proxy: true`, express-session decides whether a request is https from the leftmost " +
+			"X-Forwarded-Proto value alone, without asking who sent it: unlike Express's `trust proxy`, it never " +
+			"checks the peer address. That is only safe when every request reaches the app through a proxy that " +
+			"overwrites the header. When the app is reachable directly, or nginx passes the client's " +
+			"X-Forwarded-Proto through, a client on plain HTTP that sends `X-Forwarded-Proto: https` gets its " +
+			"`cookie.secure` session cookie over an unencrypted connection (and `secure: 'auto'` marks it Secure " +
+			"or not as the client chooses). The rule replays such a client and reports when the session " +
+			"cookie decision follows the injected header. It is silent when `cookie.secure` is false, since the " +
+			"option then changes nothing.",
+		Bad: "# app: app.use(session({ proxy: true, cookie: { secure: true } }))\n" +
+			"#      app.listen(3000)   // every interface: clients can skip nginx\n" +
+			"server {\n" +
+			"    listen 443 ssl;\n" +
+			"    location / {\n" +
+			"        proxy_pass http://127.0.0.1:3000;\n" +
+			"        proxy_set_header X-Forwarded-Proto $scheme;\n" +
+			"    }\n" +
+			"}",
+		Good: "# app: app.set('trust proxy', 'loopback')\n" +
+			"#      app.use(session({ cookie: { secure: true } }))   // follows trust proxy\n" +
+			"#      app.listen(3000, '127.0.0.1')\n" +
+			"server {\n" +
+			"    listen 443 ssl;\n" +
+			"    location / {\n" +
+			"        proxy_pass http://127.0.0.1:3000;\n" +
+			"        proxy_set_header X-Forwarded-Proto $scheme;\n" +
+			"    }\n" +
+			"}",
+		Fix: "Remove `proxy: true` from the express-session options and set Express's `trust proxy` to the " +
+			"proxy's address instead, which checks the peer; or make sure no client reaches the app without nginx " +
+			"(bind it to 127.0.0.1) and that nginx overwrites X-Forwarded-Proto with `$scheme`.",
+		References: []string{
+			"https://github.com/expressjs/session#proxy",
+			"https://github.com/expressjs/session#cookiesecure",
+			"https://expressjs.com/en/guide/behind-proxies.html",
+		},
+	},
+	Check: checkTC204,
+}
+
+func checkTC204(p *Pass) {
+	ev := sessionProxyEvaluator(p)
+	if ev == nil {
+		return
+	}
+	type evidence struct {
+		path   *Path
+		url    string
+		honest Replay
+		r      Replay
+	}
+	// The first evidence of each kind: a client reaching the app directly,
+	// and one passing nginx.
+	var direct, viaNginx *evidence
+	var related []trustmodel.Pos
+	for _, path := range p.Paths {
+		var cands []evidence
+		if h, r, u, ok := plainReplays(path, ev, "X-Forwarded-Proto", "https"); ok {
+			cands = append(cands, evidence{path, u, h, r})
+		}
+		if r, ok := path.HostileFor("X-Forwarded-Proto"); ok {
+			h := path.Honest
+			h.Result, r.Result = ev.Evaluate(h.AtApp), ev.Evaluate(r.AtApp)
+			cands = append(cands, evidence{path, path.URL, h, r})
+		}
+		for _, c := range cands {
+			// Only a plain request claiming https exposes the cookie; an https
+			// client claiming http harms nobody but itself.
+			if c.r.Client.TLS || c.r.Result.SessionCookie == c.honest.Result.SessionCookie {
+				continue
+			}
+			if path.Kind == EntryApp {
+				related = append(related, p.App.Spec.ListenPos)
+				if direct == nil {
+					direct = &c
+				}
+			} else {
+				related = append(related, nginxSite(path, "X-Forwarded-Proto").Pos)
+				if viaNginx == nil {
+					viaNginx = &c
+				}
+			}
+			break
+		}
+	}
+	shown := direct
+	if shown == nil {
+		shown = viaNginx
+	}
+	if shown == nil {
+		return
+	}
+	var how, fix []string
+	if direct != nil {
+		reach := "the app is reachable directly"
+		if p.App.Spec.Listen != "" {
+			reach += fmt.Sprintf(" (listen %s)", p.App.Spec.Listen)
+		}
+		how = append(how, reach)
+	}
+	if viaNginx != nil {
+		how = append(how, "nginx passes the client's X-Forwarded-Proto on")
+		site := nginxSite(viaNginx.path, "X-Forwarded-Proto")
+		fix = append(fix, "in nginx, "+setHeaderFix(viaNginx.path, site, "X-Forwarded-Proto", "$scheme")+
+			fmt.Sprintf(" (%s:%d)", site.Pos.File, site.Pos.Line))
+	}
+	fix = append(fix, "remove `proxy: true` from the express-session options, so it follows Express's trust proxy setting, which checks the peer")
+	if direct != nil {
+		bind := "127.0.0.1:PORT"
+		if l, err := trustmodel.ParseListen(p.App.Spec.Listen); err == nil && l.Port != 0 {
+			bind = fmt.Sprintf("127.0.0.1:%d", l.Port)
+		}
+		fix = append(fix, fmt.Sprintf("bind the app to loopback (listen: %s) so that only nginx reaches it", bind))
+	}
+	p.Report(Finding{
+		Pos:       p.App.Spec.SessionPos,
+		Directive: "proxy: true",
+		Message: fmt.Sprintf("express-session `proxy: true` believes X-Forwarded-Proto from any peer, and %s: the client decides whether its session cookie is treated as sent over https",
+			strings.Join(how, " and ")),
+		Path: shown.path.Entry,
+		Attack: fmt.Sprintf("a client sending %q to %s gets %s over plain HTTP (without the header: %s)",
+			shown.r.Inject+": "+shown.r.Value, shown.url, cookiePhrase(shown.r.Result.SessionCookie), cookiePhrase(shown.honest.Result.SessionCookie)),
+		Fix:     strings.Join(fix, "; "),
+		Related: related,
+	})
+}
+
+// sessionProxyEvaluator returns an Express evaluator carrying the app's
+// express-session options when they say proxy: true and the cookie's Secure
+// flag depends on it; nil otherwise. The session decision then ignores the
+// trust setting, so none is needed.
+func sessionProxyEvaluator(p *Pass) trustmodel.Evaluator {
+	spec := p.App.Spec
+	s := spec.Session
+	if s == nil || s.Proxy == nil || !*s.Proxy {
+		return nil
+	}
+	if fw := strings.ToLower(spec.Framework); fw != "" && fw != "express" {
+		return nil // express-session is Express middleware
+	}
+	if b, ok := s.CookieSecure.(bool); (!ok || !b) && s.CookieSecure != "auto" {
+		return nil
+	}
+	ev, err := trustmodel.NewEvaluator(trustmodel.App{Framework: "express", Version: spec.FrameworkVersion, Session: s})
+	if err != nil {
+		return nil
+	}
+	return ev
+}
+
+// cookiePhrase says what express-session's decision gives the client.
+func cookiePhrase(decision string) string {
+	switch decision {
+	case "secure":
+		return "a Secure session cookie"
+	case "insecure":
+		return "a session cookie without Secure"
+	}
+	return "no session cookie"
 }

@@ -1,10 +1,125 @@
 package rules
 
-// STUB: to be written (rule, documentation and fixtures).
+import (
+	"fmt"
+	"strings"
+
+	"github.com/trustcheck/trustcheck/nginxconf"
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
 var tc205 = &Rule{
 	ID:       "TC205",
 	Name:     "proto-hardcoded",
 	Severity: Warning,
 	NeedsApp: false,
-	Check:    func(*Pass) {},
+	Doc: Doc{
+		Title: "X-Forwarded-Proto is hard-coded to https in a server whose plain-HTTP requests reach the app",
+		Rationale: "`proxy_set_header X-Forwarded-Proto https;` tells the app every request was https. That is " +
+			"true only when no plain-HTTP request reaches this proxy_pass. In a server that also listens on plain " +
+			"HTTP (and does not redirect those requests first), or a plain listener clients reach without the " +
+			"TLS-terminating load balancer, an unencrypted request is reported to the app as https: " +
+			"`req.secure` is true, Secure session cookies are sent over plain HTTP, and an https-redirect " +
+			"middleware never redirects. The rule follows a plain request on each plain listen through the " +
+			"server's and location's `return`/`rewrite` handling (including `if ($scheme = http)` blocks) and " +
+			"reports when it reaches the proxy_pass with the hard-coded value.",
+		Bad: "server {\n" +
+			"    listen 80;\n" +
+			"    listen 443 ssl;\n" +
+			"    location / {\n" +
+			"        proxy_pass http://127.0.0.1:3000;\n" +
+			"        proxy_set_header X-Forwarded-Proto https;\n" +
+			"    }\n" +
+			"}",
+		Good: "server {\n" +
+			"    listen 80;\n" +
+			"    return 301 https://$host$request_uri;\n" +
+			"}\n" +
+			"server {\n" +
+			"    listen 443 ssl;\n" +
+			"    location / {\n" +
+			"        proxy_pass http://127.0.0.1:3000;\n" +
+			"        proxy_set_header X-Forwarded-Proto $scheme;\n" +
+			"    }\n" +
+			"}",
+		Fix: "Send the scheme nginx saw, `proxy_set_header X-Forwarded-Proto $scheme;`, or redirect plain HTTP " +
+			"before it is proxied (a separate `listen 80` server with `return 301 https://$host$request_uri;`). " +
+			"Behind a TLS-terminating load balancer, let clients reach nginx only through it.",
+		References: []string{
+			"https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header",
+			"https://nginx.org/en/docs/http/ngx_http_core_module.html#var_scheme",
+			"https://expressjs.com/en/guide/behind-proxies.html",
+		},
+	},
+	Check: checkTC205,
+}
+
+func checkTC205(p *Pass) {
+	if !nginxReachable(p) {
+		return // only the edge reaches nginx; it decides what plain HTTP gets
+	}
+	for _, px := range p.Nginx.Proxies() {
+		if px.Module != "proxy" {
+			continue
+		}
+		rule, ok := px.Hop.Rule("X-Forwarded-Proto")
+		if !ok || rule.Remove {
+			continue
+		}
+		if v, constant := nginxconf.IsConstant(rule.Value); !constant || !strings.EqualFold(v, "https") {
+			continue
+		}
+		listens := plainListens(px)
+		if len(listens) == 0 {
+			continue
+		}
+		port := listens[0].Port
+		// Replay a plain request through the path when lint built one (it
+		// knows the address the app sees), else through the hop alone.
+		client := trustmodel.Request{Peer: HonestClient, Headers: trustmodel.Header{{Name: "Host", Value: plainHost(px)}}}
+		u := plainURL("https://"+plainHost(px)+locationPath(px), port)
+		atApp := px.Hop.Forward(client)
+		var result *trustmodel.Result
+		entry := ""
+		if path := nginxPath(p, px); path != nil {
+			entry = path.Entry
+			client.Headers = path.Honest.Client.Headers
+			u = plainURL(path.URL, port)
+			atApp = path.Replay(client)
+			if p.App.Evaluator != nil {
+				r := p.App.Evaluator.Evaluate(atApp)
+				result = &r
+			}
+		}
+		got, _ := atApp.Headers.NodeValue("X-Forwarded-Proto")
+		attack := fmt.Sprintf("a plain-HTTP request to %s reaches the app with X-Forwarded-Proto: %s", u, got)
+		if result != nil && result.Protocol != nil {
+			attack += fmt.Sprintf(" and gets %s = %s", p.Prop("protocol"), *result.Protocol)
+		}
+		fix := "use `proxy_set_header X-Forwarded-Proto $scheme;`, or redirect plain HTTP before it is proxied (`return 301 https://$host$request_uri;` in a separate server for the plain listen)"
+		if p.Config != nil && len(p.Config.Edge) > 0 {
+			fix = fmt.Sprintf("let clients reach nginx only through %s (firewall it to %s's addresses, then set nginx.reachable_directly: false), or %s",
+				edgeName(p), edgeName(p), fix)
+		}
+		p.Report(Finding{
+			Pos:       rule.Pos,
+			Directive: DirectiveText(rule),
+			Message: fmt.Sprintf("X-Forwarded-Proto is hard-coded to %s, but plain-HTTP requests on %s reach this proxy_pass: the app believes unencrypted requests are https",
+				rule.Value.String(), "`listen "+listens[0].Raw+"`"),
+			Path:    entry,
+			Attack:  attack,
+			Fix:     fix,
+			Related: []trustmodel.Pos{px.Pos},
+		})
+	}
+}
+
+// nginxPath returns the path of clients reaching px directly, if lint built one.
+func nginxPath(p *Pass, px *nginxconf.Proxy) *Path {
+	for _, path := range p.Paths {
+		if path.Proxy == px && path.Kind == EntryNginx {
+			return path
+		}
+	}
+	return nil
 }

@@ -25,16 +25,17 @@ type AppSpec struct {
 	FrameworkVersion string
 	// TrustProxy is exactly what the app passes; TrustProxySet is false when
 	// the file does not say (then nothing is known about the app's trust).
-	TrustProxy        any
-	TrustProxySet     bool
-	TrustProxyPos     Pos
-	Listen            string
-	ListenPos         Pos
-	ReachableDirectly *bool
-	Session           *Session
-	SessionPos        Pos
-	Uses              []string
-	Options           map[string]any
+	TrustProxy           any
+	TrustProxySet        bool
+	TrustProxyPos        Pos
+	Listen               string
+	ListenPos            Pos
+	ReachableDirectly    *bool
+	ReachableDirectlyPos Pos
+	Session              *Session
+	SessionPos           Pos
+	Uses                 []string
+	Options              map[string]any
 }
 
 // EdgeSpec is one hop in front of nginx, outermost first.
@@ -291,6 +292,7 @@ func (d *decoder) app(n *yaml.Node, a *AppSpec) error {
 		},
 		"reachable_directly": func(v *yaml.Node) (err error) {
 			a.ReachableDirectly, err = d.bool(v, "app.reachable_directly")
+			a.ReachableDirectlyPos = d.pos(v)
 			return err
 		},
 		"session": func(v *yaml.Node) error {

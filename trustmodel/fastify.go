@@ -65,8 +65,14 @@ func fastifyModeFor(v string) (fastifyMode, error) {
 	return fastify5, nil
 }
 
+// UnsupportedError is a framework or version trustcheck does not model: a
+// configuration error, unlike a trust value the framework itself rejects.
+type UnsupportedError struct{ Msg string }
+
+func (e *UnsupportedError) Error() string { return e.Msg }
+
 func errUnsupportedVersion(fw, v, want string) error {
-	return fmt.Errorf("unsupported %s version %q (want %s)", fw, v, want)
+	return &UnsupportedError{fmt.Sprintf("unsupported %s version %q (want %s)", fw, v, want)}
 }
 
 func newFastify(app App) (Evaluator, error) {

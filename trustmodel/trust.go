@@ -23,6 +23,13 @@ func (trustAll) Trusts(string, int) (bool, string) {
 }
 func (trustAll) String() string { return "true (trust every address)" }
 
+// TrustsEveryone reports whether t trusts every address at every hop
+// (Express and Fastify `true`, Koa with app.proxy on).
+func TrustsEveryone(t Trust) bool {
+	_, ok := t.(trustAll)
+	return ok
+}
+
 // trustHops is a numeric hop count: trust(a, i) = i < n.
 type trustHops float64
 

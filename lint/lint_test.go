@@ -1,0 +1,179 @@
+package lint
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runLint(t *testing.T, o Options) (string, string, int, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code, err := Run(o, &out, &errOut)
+	return out.String(), errOut.String(), code, err
+}
+
+func fixture(name string) Options {
+	dir := filepath.Join("..", "testdata", "rules", name)
+	return Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}, WorkDir: dir}
+}
+
+func TestExitCodesFollowFailOn(t *testing.T) {
+	for _, tc := range []struct {
+		fixture, failOn string
+		want            int
+	}{
+		{"TC101/trust-true-append", "", 1},
+		{"TC101/trust-true-append", "error", 1},
+		{"TC101/trust-true-append", "none", 0},
+		{"TC101/loopback-append", "", 0},
+		{"TC001/unused", "warning", 1}, // TC001 is a warning
+		{"TC001/unused", "error", 0},
+		{"TC001/unused", "info", 1},
+	} {
+		o := fixture(tc.fixture)
+		o.FailOn = tc.failOn
+		_, _, code, err := runLint(t, o)
+		if err != nil || code != tc.want {
+			t.Errorf("%s --fail-on %q: exit %d, err %v; want %d", tc.fixture, tc.failOn, code, err, tc.want)
+		}
+	}
+	o := fixture("TC101/loopback-append")
+	o.FailOn = "critical"
+	if _, _, code, err := runLint(t, o); code != 2 || err == nil {
+		t.Errorf("--fail-on critical: exit %d, err %v; want 2", code, err)
+	}
+}
+
+func TestEnableDisable(t *testing.T) {
+	o := fixture("TC101/trust-true-append")
+	o.Disable = []string{"TC101"}
+	if out, _, code, _ := runLint(t, o); code != 0 || strings.Contains(out, "TC101") {
+		t.Errorf("--disable TC101: exit %d\n%s", code, out)
+	}
+	o = fixture("TC101/trust-true-append")
+	o.Enable = []string{"tc105,TC001"}
+	if out, _, code, _ := runLint(t, o); code != 0 || strings.Contains(out, "TC101") {
+		t.Errorf("--enable TC105,TC001: exit %d\n%s", code, out)
+	}
+	o.Enable = []string{"TC999"}
+	if _, _, code, err := runLint(t, o); code != 2 || err == nil || err.Error() != `--enable: unknown rule "TC999" (see trustcheck rules)` {
+		t.Errorf("--enable TC999: exit %d, err %v", code, err)
+	}
+}
+
+func TestOutputIsByteIdenticalAcrossRuns(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		var first string
+		for i := 0; i < 5; i++ {
+			o := fixture("TC101/trust-true-append")
+			o.Format = format
+			out, _, _, err := runLint(t, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				first = out
+			} else if out != first {
+				t.Fatalf("%s output differs between runs:\n%s\n---\n%s", format, first, out)
+			}
+		}
+	}
+}
+
+func TestTextOutput(t *testing.T) {
+	out, _, _, err := runLint(t, fixture("TC101/trust-true-append"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append", "nginx.conf")
+	yaml := filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append", "trustcheck.yaml")
+	want := file + `:11: error TC101 trust proxy is true and nginx appends to the client's X-Forwarded-For: req.ip is whatever the client writes
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    path:   client -> nginx (server app.example:443, location /) -> app
+    attack: a client sending "X-Forwarded-For: 6.6.6.6" to https://app.example/ gets req.ip = 6.6.6.6
+    fix:    app.set('trust proxy', 'loopback'), so only nginx's own entry is believed; or ` + "`proxy_set_header X-Forwarded-For $remote_addr;`" + `
+    also:   ` + file + `:9, ` + yaml + `:4
+    docs:   https://github.com/trustcheck/trustcheck/blob/main/docs/rules/TC101.md
+
+1 error in 1 file checked
+`
+	if out != want {
+		t.Errorf("text output:\n%s\nwant:\n%s", out, want)
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour without a terminal")
+	}
+}
+
+func TestQuickModeAndNoAppNotes(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append")
+	// No trustcheck.yaml anywhere (WorkDir elsewhere, the input copied away).
+	tmp := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(dir, "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(tmp, "nginx.conf")
+	if err := os.WriteFile(conf, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code, err := runLint(t, Options{Inputs: []string{conf}, WorkDir: tmp})
+	if err != nil || code != 0 || !strings.Contains(errOut, "note: skipped TC101, ") || !strings.Contains(errOut, "no trustcheck.yaml was found and no --trust-proxy was given") {
+		t.Errorf("no app: exit %d, err %v\nstdout:\n%s\nstderr:\n%s", code, err, out, errOut)
+	}
+	out, _, code, err = runLint(t, Options{Inputs: []string{conf}, WorkDir: tmp, TrustProxy: "true", TrustProxySet: true})
+	if err != nil || code != 1 || !strings.Contains(out, "nginx.conf:11: error TC101") {
+		t.Errorf("quick mode --trust-proxy true: exit %d, err %v\n%s", code, err, out)
+	}
+}
+
+func TestInputErrorsAreOneLine(t *testing.T) {
+	for _, o := range []Options{
+		{Inputs: []string{"/nonexistent/nginx.conf"}},
+		{Inputs: []string{filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append", "nginx.conf")}, AppFile: "/nonexistent/trustcheck.yaml"},
+		{},
+	} {
+		_, _, code, err := runLint(t, o)
+		if code != 2 || err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%+v: exit %d, err %v; want 2 and a one-line error", o, code, err)
+		}
+	}
+}
+
+// TestCorpus lints every file of the shared corpus: each lints or fails with
+// a one-line error naming a file, and every finding has a file and line.
+func TestCorpus(t *testing.T) {
+	root := filepath.Join("..", "..", "shared", "corpus")
+	if _, err := os.Stat(root); err != nil {
+		t.Skip("corpus not present")
+	}
+	var linted, failed, findings int
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".conf") || strings.HasSuffix(p, ".sample") || strings.HasSuffix(p, ".ejs")) {
+			return err
+		}
+		rep, err := Lint(Options{Inputs: []string{p}, WorkDir: t.TempDir(), AllowMissingIncludes: true})
+		if err != nil {
+			failed++
+			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, ":") {
+				t.Errorf("%s: error is not one file:line line: %q", p, msg)
+			}
+			return nil
+		}
+		linted++
+		for _, f := range rep.Findings {
+			findings++
+			if f.Pos.File == "" || f.Pos.Line == 0 {
+				t.Errorf("%s: %s finding without file and line: %s", p, f.Rule, f.Message)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("corpus: %d files linted (%d findings), %d failed with a one-line error", linted, findings, failed)
+}

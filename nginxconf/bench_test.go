@@ -1,0 +1,62 @@
+package nginxconf
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fleetConfig is an http{} with n servers, each with three locations,
+// realip, a map and inherited proxy headers: a large fleet's shape.
+func fleetConfig(n int) string {
+	var b strings.Builder
+	b.WriteString("events {}\nhttp {\n  map $http_x_forwarded_proto $fwd_proto { default $scheme; https https; }\n")
+	b.WriteString("  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n  upstream app { server 127.0.0.1:3000; server localhost:3001; }\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, `  server {
+    listen %d;
+    listen [::]:%d ssl;
+    server_name s%d.example.com www.s%d.example.com;
+    set_real_ip_from 10.0.0.0/8;
+    real_ip_header X-Forwarded-For;
+    real_ip_recursive on;
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-Proto $fwd_proto;
+    location / { proxy_pass http://app; }
+    location /api/ {
+      set $client $remote_addr;
+      if ($http_x_client) { set $client $http_x_client; }
+      proxy_set_header X-Client $client;
+      proxy_pass http://127.0.0.1:4000;
+    }
+    location ~ \.php$ { fastcgi_pass unix:/run/php.sock; }
+  }
+`, 10000+i%50000, 20000+i%40000, i, i)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func writeFleet(tb testing.TB, n int) string {
+	tb.Helper()
+	p := filepath.Join(tb.TempDir(), "nginx.conf")
+	if err := os.WriteFile(p, []byte(fleetConfig(n)), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func BenchmarkLoadFleet(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		p := writeFleet(b, n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := Load(LoadOptions{}, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

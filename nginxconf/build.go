@@ -1,0 +1,1138 @@
+package nginxconf
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+type builder struct {
+	cfg      *Config
+	errs     []Diagnostic
+	shared   *HTTP
+	setNames map[string]bool
+	quiet    bool // queries after loading: no new diagnostics
+}
+
+func (b *builder) warn(pos trustmodel.Pos, format string, args ...any) {
+	if b.quiet {
+		return
+	}
+	b.cfg.Warnings = append(b.cfg.Warnings, Diagnostic{Pos: pos, Message: fmt.Sprintf(format, args...)})
+}
+
+func (b *builder) fail(pos trustmodel.Pos, format string, args ...any) {
+	if b.quiet {
+		return
+	}
+	b.errs = append(b.errs, Diagnostic{Pos: pos, Message: fmt.Sprintf(format, args...)})
+}
+
+// passModules maps the directives that hand a request to an app.
+var passModules = map[string]string{
+	"proxy_pass": "proxy", "fastcgi_pass": "fastcgi", "uwsgi_pass": "uwsgi",
+	"scgi_pass": "scgi", "grpc_pass": "grpc",
+}
+
+// httpOnly directives belong to the http level when a loose snippet has
+// them at its top level next to server-level ones.
+var httpOnly = map[string]bool{
+	"server": true, "upstream": true, "map": true, "geo": true, "split_clients": true,
+	"limit_req_zone": true, "limit_conn_zone": true, "log_format": true,
+	"proxy_cache_path": true, "fastcgi_cache_path": true, "uwsgi_cache_path": true, "scgi_cache_path": true,
+	"variables_hash_max_size": true, "variables_hash_bucket_size": true,
+	"map_hash_max_size": true, "map_hash_bucket_size": true,
+	"server_names_hash_max_size": true, "server_names_hash_bucket_size": true,
+	"types": true, "lua_shared_dict": true, "lua_package_path": true, "init_by_lua_block": true,
+	"js_import": true, "js_path": true, "geoip_country": true, "geoip_city": true, "geoip2": true,
+	"events": true, "stream": true, "mail": true, "user": true, "worker_processes": true, "pid": true,
+}
+
+// serverLevel directives make a loose snippet a server body.
+var serverLevel = map[string]bool{
+	"location": true, "if": true, "listen": true, "server_name": true, "return": true,
+	"rewrite": true, "set": true, "try_files": true,
+}
+
+func (b *builder) build(roots []*expandedRoot) {
+	b.setNames = map[string]bool{}
+	b.cfg.setNames = b.setNames
+	for _, r := range roots {
+		top := r.dirs
+		hasHTTP := false
+		for _, d := range top {
+			if d.Name == "http" && d.HasBlock {
+				hasHTTP = true
+			}
+		}
+		if hasHTTP {
+			for _, d := range top {
+				switch {
+				case d.Name == "http" && d.HasBlock:
+					h := &HTTP{Pos: d.Pos}
+					b.addHTTP(h)
+					b.fillHTTP(h, d.Block)
+				case d.Name == "server" && d.HasBlock:
+					b.warn(d.Pos, `"server" outside http{}: modelled as part of the implicit http context`)
+					b.fillHTTP(b.sharedHTTP(d.Pos), []*Directive{d})
+				}
+			}
+			continue
+		}
+		b.looseRoot(r, top)
+	}
+	for _, h := range b.cfg.HTTP {
+		b.httpObjects(h)
+	}
+	for _, s := range b.cfg.Servers {
+		b.serverFacts(s)
+	}
+	b.defaultServers()
+	for _, s := range b.cfg.Servers {
+		b.serverProxies(s)
+	}
+	for _, s := range b.cfg.Servers {
+		b.followRedirects(s)
+	}
+}
+
+func (b *builder) addHTTP(h *HTTP) {
+	h.sc = &scope{kind: kindHTTP, http: h}
+	h.mapsBy = map[string]*Map{}
+	h.geosBy = map[string]*Geo{}
+	h.upsBy = map[string]*Upstream{}
+	h.splitBy = map[string]*Directive{}
+	b.cfg.HTTP = append(b.cfg.HTTP, h)
+}
+
+func (b *builder) sharedHTTP(pos trustmodel.Pos) *HTTP {
+	if b.shared == nil {
+		b.shared = &HTTP{Pos: trustmodel.Pos{File: pos.File}, Implicit: true}
+		b.addHTTP(b.shared)
+	}
+	return b.shared
+}
+
+// looseRoot models a file without http{}: a conf.d file (server blocks,
+// upstreams, maps), a server body (locations, listen, ...) or a location
+// body (proxy_pass, proxy_set_header, ...).
+func (b *builder) looseRoot(r *expandedRoot, top []*Directive) {
+	if len(top) == 0 {
+		return
+	}
+	pos := top[0].Pos
+	h := b.sharedHTTP(pos)
+	hasPass, hasServer := false, false
+	for _, d := range top {
+		if _, ok := passModules[d.Name]; ok {
+			hasPass = true
+		}
+		if d.Name == "passenger_enabled" {
+			hasPass = true
+		}
+		if serverLevel[d.Name] {
+			hasServer = true
+		}
+	}
+	if !hasPass && !hasServer {
+		b.fillHTTP(h, top)
+		return
+	}
+	var httpDirs, rest []*Directive
+	for _, d := range top {
+		if httpOnly[d.Name] {
+			httpDirs = append(httpDirs, d)
+		} else {
+			rest = append(rest, d)
+		}
+	}
+	b.fillHTTP(h, httpDirs)
+	body := rest
+	if hasPass {
+		body = []*Directive{{Name: "location", Args: []string{"/"}, Pos: pos, HasBlock: true, Block: rest}}
+	}
+	s := b.buildServer(h, &Directive{Name: "server", Pos: pos, HasBlock: true, Block: body}, true)
+	if hasPass && len(s.Locations) == 1 {
+		s.Locations[0].Implicit = true
+	}
+	b.warn(trustmodel.Pos{File: pos.File}, "no server{} around these directives: modelled as an implicit server (a snippet meant to be included)")
+}
+
+func (b *builder) fillHTTP(h *HTTP, dirs []*Directive) {
+	for _, d := range dirs {
+		if d.Name == "server" && d.HasBlock {
+			b.buildServer(h, d, false)
+			continue
+		}
+		h.sc.dirs = append(h.sc.dirs, d)
+		h.Directives = append(h.Directives, d)
+	}
+}
+
+func (b *builder) buildServer(h *HTTP, d *Directive, implicit bool) *Server {
+	s := &Server{Pos: d.Pos, Implicit: implicit, HTTP: h}
+	s.sc = &scope{kind: kindServer, parent: h.sc, http: h, server: s, blocks: map[*Directive]*Location{}}
+	for _, c := range d.Block {
+		s.sc.dirs = append(s.sc.dirs, c)
+		switch {
+		case c.Name == "location" && c.HasBlock:
+			if l := b.buildLocation(s, nil, s.sc, c); l != nil {
+				s.Locations = append(s.Locations, l)
+				s.sc.blocks[c] = l
+			}
+		case c.Name == "if" && c.HasBlock:
+			l := b.buildIf(s, nil, s.sc, c, "if")
+			s.Ifs = append(s.Ifs, l)
+			s.sc.blocks[c] = l
+		default:
+			s.Directives = append(s.Directives, c)
+			b.noteSet(c)
+		}
+	}
+	h.Servers = append(h.Servers, s)
+	b.cfg.Servers = append(b.cfg.Servers, s)
+	return s
+}
+
+func (b *builder) noteSet(d *Directive) {
+	if d.Name == "set" && len(d.Args) >= 1 {
+		b.setNames[strings.ToLower(strings.TrimPrefix(d.Args[0], "$"))] = true
+	}
+}
+
+// parseLocationArgs is ngx_http_core_location's reading of the arguments.
+func parseLocationArgs(args []string) (mod, match string, err string) {
+	switch len(args) {
+	case 2:
+		switch args[0] {
+		case "=", "^~", "~", "~*":
+			return args[0], args[1], ""
+		}
+		return "", "", fmt.Sprintf("invalid location modifier %q", args[0])
+	case 1:
+		n := args[0]
+		switch {
+		case strings.HasPrefix(n, "="):
+			return "=", n[1:], ""
+		case strings.HasPrefix(n, "^~"):
+			return "^~", n[2:], ""
+		case strings.HasPrefix(n, "~*"):
+			return "~*", n[2:], ""
+		case strings.HasPrefix(n, "~"):
+			return "~", n[1:], ""
+		case strings.HasPrefix(n, "@"):
+			return "@", n, ""
+		}
+		return "", n, ""
+	}
+	return "", "", `invalid number of arguments in "location" directive`
+}
+
+func (b *builder) buildLocation(s *Server, parent *Location, psc *scope, d *Directive) *Location {
+	mod, match, err := parseLocationArgs(d.Args)
+	if err != "" {
+		b.fail(d.Pos, "%s", err)
+		return nil
+	}
+	l := &Location{Pos: d.Pos, Modifier: mod, Match: match, Server: s, Parent: parent}
+	if mod == "~" || mod == "~*" {
+		expr := match
+		if mod == "~*" {
+			expr = "(?i)" + expr
+		}
+		re, rerr := regexp.Compile(expr)
+		if rerr != nil {
+			b.warn(d.Pos, "location regex %q uses syntax Go's RE2 engine lacks (PCRE-only); the model never selects this location", match)
+		}
+		l.re = re
+	}
+	if parent != nil {
+		switch {
+		case parent.Modifier == "=":
+			b.warn(d.Pos, "location %q cannot be inside the exact location %q (nginx refuses this)", match, parent.Match)
+		case parent.Modifier == "@":
+			b.warn(d.Pos, "location %q cannot be inside the named location %q (nginx refuses this)", match, parent.Match)
+		case mod == "@":
+			b.warn(d.Pos, "named location %q can be on the server level only (nginx refuses this)", match)
+		case l.re == nil && mod != "~" && mod != "~*" && !strings.HasPrefix(match, parent.Match) && parent.re == nil:
+			b.warn(d.Pos, "location %q is outside location %q (nginx refuses this)", match, parent.Match)
+		}
+	}
+	l.sc = &scope{kind: kindLocation, parent: psc, http: s.HTTP, server: s, loc: l, blocks: map[*Directive]*Location{}}
+	b.fillLocation(s, l, d.Block)
+	return l
+}
+
+func (b *builder) fillLocation(s *Server, l *Location, body []*Directive) {
+	for _, c := range body {
+		l.sc.dirs = append(l.sc.dirs, c)
+		switch {
+		case c.Name == "location" && c.HasBlock:
+			if l.IsIf() {
+				b.warn(c.Pos, `"location" directive is not allowed inside %s (nginx refuses this)`, l.Modifier)
+			}
+			if n := b.buildLocation(s, l, l.sc, c); n != nil {
+				l.Locations = append(l.Locations, n)
+				l.sc.blocks[c] = n
+			}
+		case (c.Name == "if" || c.Name == "limit_except") && c.HasBlock:
+			if l.IsIf() && c.Name == "if" {
+				b.warn(c.Pos, `"if" inside %s is not allowed (nginx refuses this)`, l.Modifier)
+			}
+			n := b.buildIf(s, l, l.sc, c, c.Name)
+			l.Ifs = append(l.Ifs, n)
+			l.sc.blocks[c] = n
+		default:
+			l.Directives = append(l.Directives, c)
+			b.noteSet(c)
+		}
+	}
+}
+
+// buildIf builds an if or limit_except block: nginx runs it as an implicit
+// location nested in loc (or in the server for a server-level if).
+func (b *builder) buildIf(s *Server, loc *Location, psc *scope, d *Directive, kind string) *Location {
+	l := &Location{Pos: d.Pos, Modifier: kind, Match: strings.Join(d.Args, " "), Server: s, Parent: loc}
+	k := kindIf
+	if kind == "limit_except" {
+		k = kindLimitExcept
+	} else {
+		l.Condition = append([]string(nil), d.Args...)
+	}
+	l.sc = &scope{kind: k, parent: psc, http: s.HTTP, server: s, loc: l, blocks: map[*Directive]*Location{}}
+	b.fillLocation(s, l, d.Block)
+	return l
+}
+
+// ---------------------------------------------------------------------------
+// http-level objects: upstream, map, geo, limit zones
+
+func (b *builder) httpObjects(h *HTTP) {
+	for _, d := range h.sc.dirs {
+		switch d.Name {
+		case "upstream":
+			b.upstream(h, d)
+		case "map":
+			b.mapBlock(h, d)
+		case "geo":
+			b.geoBlock(h, d)
+		case "split_clients":
+			if len(d.Args) >= 2 {
+				h.splitBy[strings.ToLower(strings.TrimPrefix(d.Args[1], "$"))] = d
+			}
+		}
+	}
+	e := &env{b: b, http: h}
+	for _, d := range h.sc.dirs {
+		if d.Name != "limit_req_zone" && d.Name != "limit_conn_zone" {
+			continue
+		}
+		if len(d.Args) < 2 {
+			b.fail(d.Pos, "invalid number of arguments in %q directive", d.Name)
+			continue
+		}
+		z := &LimitZone{Pos: d.Pos, Kind: d.Name, KeyText: d.Args[0], Key: e.compile(d.Args[0])}
+		for _, a := range d.Args[1:] {
+			if strings.HasPrefix(a, "zone=") {
+				z.Zone, _, _ = strings.Cut(a[len("zone="):], ":")
+			}
+		}
+		h.LimitZones = append(h.LimitZones, z)
+	}
+}
+
+func (b *builder) upstream(h *HTTP, d *Directive) {
+	if len(d.Args) != 1 || !d.HasBlock {
+		b.fail(d.Pos, `invalid number of arguments in "upstream" directive`)
+		return
+	}
+	u := &Upstream{Pos: d.Pos, Name: d.Args[0]}
+	for _, c := range d.Block {
+		if c.Name != "server" || len(c.Args) == 0 {
+			continue
+		}
+		us := UpstreamServer{Pos: c.Pos, Params: c.Args[1:]}
+		t := parseProxyURL(c.Args[0])
+		if t.Unix == "" && !t.ExplicitPort {
+			t.Port = 80
+		}
+		if t.Unix == "" {
+			t.Addrs, t.Unresolved = hostAddrs(t.Host, t.Port)
+		}
+		us.Target = t
+		for _, p := range c.Args[1:] {
+			switch p {
+			case "backup":
+				us.Backup = true
+			case "down":
+				us.Down = true
+			}
+		}
+		u.Servers = append(u.Servers, us)
+	}
+	k := strings.ToLower(u.Name)
+	if h.upsBy[k] != nil {
+		b.warn(d.Pos, "duplicate upstream %q (nginx refuses this)", u.Name)
+		return
+	}
+	h.upsBy[k] = u
+	h.Upstreams = append(h.Upstreams, u)
+}
+
+func (b *builder) mapBlock(h *HTTP, d *Directive) {
+	if len(d.Args) != 2 || !d.HasBlock {
+		b.fail(d.Pos, `invalid number of arguments in "map" directive`)
+		return
+	}
+	if !strings.HasPrefix(d.Args[1], "$") {
+		b.fail(d.Pos, "invalid variable name %q", d.Args[1])
+		return
+	}
+	m := &Map{Pos: d.Pos, Source: d.Args[0], Variable: strings.ToLower(d.Args[1][1:])}
+	seen := map[string]bool{}
+	for _, c := range d.Block {
+		key := c.Name
+		switch {
+		case key == "hostnames" && len(c.Args) == 0:
+			m.Hostnames = true
+			continue
+		case key == "volatile" && len(c.Args) == 0:
+			m.Volatile = true
+			continue
+		}
+		if len(c.Args) != 1 {
+			b.fail(c.Pos, "invalid number of the map parameters")
+			continue
+		}
+		e := MapEntry{Pos: c.Pos, Key: key, Value: c.Args[0]}
+		if key == "default" {
+			if m.Default != nil {
+				b.warn(c.Pos, "duplicate default map parameter (nginx refuses this)")
+				continue
+			}
+			m.Default = &e
+			continue
+		}
+		if strings.HasPrefix(key, "~") {
+			e.Regex = true
+			expr := key[1:]
+			if strings.HasPrefix(expr, "*") {
+				e.CaseInsensitive = true
+				expr = "(?i)" + expr[1:]
+			}
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				b.warn(c.Pos, "map regex %q uses syntax Go's RE2 engine lacks (PCRE-only); the model never matches it", key)
+			}
+			e.re = re
+		} else {
+			k := strings.ToLower(unescapeMapKey(key))
+			if seen[k] {
+				b.warn(c.Pos, "conflicting parameter %q in map (nginx refuses duplicate keys)", key)
+				continue
+			}
+			seen[k] = true
+		}
+		m.Entries = append(m.Entries, e)
+	}
+	if h.mapsBy[m.Variable] != nil || h.geosBy[m.Variable] != nil {
+		b.warn(d.Pos, "the duplicate %q variable (nginx refuses this)", "$"+m.Variable)
+		return
+	}
+	h.mapsBy[m.Variable] = m
+	h.Maps = append(h.Maps, m)
+}
+
+func (b *builder) geoBlock(h *HTTP, d *Directive) {
+	if len(d.Args) < 1 || len(d.Args) > 2 || !d.HasBlock {
+		b.fail(d.Pos, `invalid number of arguments in "geo" directive`)
+		return
+	}
+	g := &Geo{Pos: d.Pos, Source: "$remote_addr"}
+	v := d.Args[len(d.Args)-1]
+	if len(d.Args) == 2 {
+		g.Source = d.Args[0]
+	}
+	if !strings.HasPrefix(v, "$") {
+		b.fail(d.Pos, "invalid variable name %q", v)
+		return
+	}
+	g.Variable = strings.ToLower(v[1:])
+	for _, c := range d.Block {
+		switch c.Name {
+		case "ranges":
+			g.Ranges = true
+			continue
+		case "proxy_recursive":
+			g.ProxyRecursive = true
+			continue
+		case "proxy":
+			if len(c.Args) == 1 {
+				f, w := parseRealIPFrom(c.Pos, c.Args[0])
+				if w != "" && f.Hostname {
+					b.warn(c.Pos, "geo proxy %q is a host name; the model trusts no address for it", c.Args[0])
+				}
+				g.Proxies = append(g.Proxies, f)
+			}
+			continue
+		case "delete":
+			continue
+		}
+		if len(c.Args) != 1 {
+			continue
+		}
+		e := GeoEntry{Pos: c.Pos, Key: c.Name, Value: c.Args[0]}
+		if c.Name == "default" {
+			e.ok = true
+			g.Default = &e
+			continue
+		}
+		if g.Ranges {
+			lo, hi, ok := strings.Cut(c.Name, "-")
+			if ok {
+				la, err1 := netip.ParseAddr(lo)
+				ha, err2 := netip.ParseAddr(hi)
+				if err1 == nil && err2 == nil && la.Is4() == ha.Is4() {
+					e.isV6 = !la.Is4()
+					copy(e.lo[:], la.AsSlice())
+					copy(e.hi[:], ha.AsSlice())
+					e.ok = true
+				}
+			}
+		} else {
+			c2, rc := ptocidr(c.Name)
+			if rc != cidrError {
+				e.c = c2
+				e.ok = true
+			}
+		}
+		if !e.ok {
+			b.warn(c.Pos, "geo key %q is not a network the model understands", c.Name)
+		}
+		g.Entries = append(g.Entries, e)
+	}
+	if h.mapsBy[g.Variable] != nil || h.geosBy[g.Variable] != nil {
+		b.warn(d.Pos, "the duplicate %q variable (nginx refuses this)", "$"+g.Variable)
+		return
+	}
+	h.geosBy[g.Variable] = g
+	h.Geos = append(h.Geos, g)
+}
+
+// ---------------------------------------------------------------------------
+// servers: listen, server_name, default servers
+
+func (b *builder) serverFacts(s *Server) {
+	ver := b.cfg.Version
+	for _, d := range s.sc.own("listen") {
+		l, err := parseListen(d)
+		if err != "" {
+			b.fail(d.Pos, "%s", err)
+			continue
+		}
+		s.Listens = append(s.Listens, l)
+	}
+	if len(s.Listens) == 0 && !s.Implicit {
+		s.Listens = []Listen{{Pos: s.Pos, Raw: "*:80", Port: 80, Implicit: true}}
+	}
+	for _, d := range s.sc.own("server_name") {
+		if s.NamePos.File == "" {
+			s.NamePos = d.Pos
+		}
+		for _, n := range d.Args {
+			if !strings.HasPrefix(n, "~") {
+				n = strings.ToLower(n)
+			}
+			s.Names = append(s.Names, n)
+			if strings.HasPrefix(n, "~") && regexCatchAll(n[1:]) {
+				s.catchAll = true
+			}
+		}
+	}
+	if d := s.sc.ownFirst("ssl"); d != nil && strings.EqualFold(d.Arg(0), "on") {
+		s.SSLOn = d
+		if !ver.HasSSLDirective() {
+			b.warn(d.Pos, `the "ssl" directive was removed in nginx 1.25.1 (nginx %s refuses it); use "listen ... ssl"`, ver)
+		}
+	} else if d == nil {
+		if hd := s.HTTP.sc.ownFirst("ssl"); hd != nil && strings.EqualFold(hd.Arg(0), "on") {
+			s.SSLOn = hd
+		}
+	}
+	s.SSLProtocols = s.sc.nearestOne(false, "ssl_protocols")
+	if d := s.sc.nearestOne(false, "underscores_in_headers"); d != nil && strings.EqualFold(d.Arg(0), "on") {
+		s.UnderscoresInHeaders = true
+	}
+	for _, d := range s.sc.own("http2") {
+		if strings.EqualFold(d.Arg(0), "on") {
+			for i := range s.Listens {
+				s.Listens[i].HTTP2 = true
+			}
+		}
+	}
+	for _, name := range []string{"more_set_input_headers", "more_clear_input_headers"} {
+		for _, d := range allDirectives(s.sc, name) {
+			b.warn(d.Pos, "%s changes request headers before they are forwarded; the model does not follow it", name)
+		}
+	}
+}
+
+func allDirectives(sc *scope, name string) []*Directive {
+	var out []*Directive
+	for _, d := range sc.dirs {
+		if d.Name == name {
+			out = append(out, d)
+		}
+		if l := sc.blocks[d]; l != nil {
+			out = append(out, allDirectives(l.sc, name)...)
+		}
+	}
+	return out
+}
+
+// regexCatchAll: a server_name regex that matches any host name.
+func regexCatchAll(expr string) bool {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return false
+	}
+	for _, probe := range []string{"a", "evil.example", "x.y.z", "127.0.0.1", "a-b.example.org"} {
+		if !re.MatchString(probe) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseListen reads a listen directive as ngx_http_core_listen does.
+func parseListen(d *Directive) (Listen, string) {
+	if len(d.Args) == 0 {
+		return Listen{}, `invalid number of arguments in "listen" directive`
+	}
+	a := d.Args[0]
+	l := Listen{Pos: d.Pos, Raw: a}
+	switch {
+	case strings.HasPrefix(strings.ToLower(a), "unix:"):
+		l.Unix = true
+		l.Addr = a
+	case strings.HasPrefix(a, "["):
+		end := strings.IndexByte(a, ']')
+		if end < 0 {
+			return l, fmt.Sprintf("invalid IPv6 address in %q of the \"listen\" directive", a)
+		}
+		host := a[1:end]
+		ip, err := netip.ParseAddr(host)
+		if err != nil {
+			return l, fmt.Sprintf("invalid IPv6 address in %q of the \"listen\" directive", a)
+		}
+		l.IPv6 = true
+		if !ip.IsUnspecified() {
+			l.Addr = ip.String()
+		}
+		l.Port = 80
+		if rest := a[end+1:]; rest != "" {
+			if !strings.HasPrefix(rest, ":") {
+				return l, fmt.Sprintf("invalid port in %q of the \"listen\" directive", a)
+			}
+			p := ngxAtoi(rest[1:])
+			if p < 1 || p > 65535 {
+				return l, fmt.Sprintf("invalid port in %q of the \"listen\" directive", a)
+			}
+			l.Port = p
+		}
+	default:
+		host, port, hasPort := strings.Cut(a, ":")
+		if !hasPort {
+			if p := ngxAtoi(a); p >= 0 {
+				if p < 1 || p > 65535 {
+					return l, fmt.Sprintf("invalid port in %q of the \"listen\" directive", a)
+				}
+				l.Port = p
+				break
+			}
+			host, port = a, "80"
+		}
+		p := ngxAtoi(port)
+		if p < 1 || p > 65535 {
+			return l, fmt.Sprintf("invalid port in %q of the \"listen\" directive", a)
+		}
+		l.Port = p
+		if host == "*" || host == "" {
+			break
+		}
+		if ip, err := netip.ParseAddr(host); err == nil && ip.Is4() {
+			if !ip.IsUnspecified() {
+				l.Addr = ip.String()
+			}
+		} else {
+			l.Addr = strings.ToLower(host)
+			l.Hostname = true
+		}
+	}
+	for _, p := range d.Args[1:] {
+		switch {
+		case p == "ssl":
+			l.SSL = true
+		case p == "http2" || p == "spdy":
+			l.HTTP2 = true
+		case p == "quic" || p == "http3":
+			l.QUIC = true
+		case p == "default_server" || p == "default":
+			l.DefaultServer = true
+		case p == "proxy_protocol":
+			l.ProxyProtocol = true
+		}
+	}
+	return l, ""
+}
+
+// defaultServers marks, for every listen socket, the server nginx uses when
+// no server_name matches: the one with default_server, else the first.
+func (b *builder) defaultServers() {
+	type entry struct {
+		first, explicit *Server
+	}
+	socks := map[string]*entry{}
+	var order []string
+	for _, s := range b.cfg.Servers {
+		for _, l := range s.Listens {
+			k := l.Socket()
+			e := socks[k]
+			if e == nil {
+				e = &entry{first: s}
+				socks[k] = e
+				order = append(order, k)
+			}
+			if l.DefaultServer {
+				if e.explicit != nil && e.explicit != s {
+					b.warn(l.Pos, "a duplicate default server for %s (nginx refuses this)", k)
+					continue
+				}
+				e.explicit = s
+			}
+		}
+	}
+	for _, k := range order {
+		e := socks[k]
+		s := e.first
+		if e.explicit != nil {
+			s = e.explicit
+		}
+		s.defaultFor = appendUnique(s.defaultFor, k)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// proxies
+
+func (b *builder) serverProxies(s *Server) {
+	var visit func(sc *scope)
+	visit = func(sc *scope) {
+		for _, d := range sc.dirs {
+			l := sc.blocks[d]
+			if l == nil {
+				continue
+			}
+			b.locationProxy(s, l)
+			visit(l.sc)
+		}
+	}
+	visit(s.sc)
+	// Passenger enabled for the whole server: requests no location handles.
+	if d := s.sc.nearestOne(false, "passenger_enabled"); d != nil && strings.EqualFold(d.Arg(0), "on") {
+		p := &Proxy{Pos: d.Pos, Module: "passenger", Server: s, Directive: d}
+		b.finishProxy(p, s.sc)
+	}
+}
+
+func (b *builder) locationProxy(s *Server, l *Location) {
+	var pass *Directive
+	for _, d := range l.sc.dirs {
+		if _, ok := passModules[d.Name]; ok {
+			if pass != nil {
+				b.warn(d.Pos, "%q directive is duplicate (nginx refuses this); the first one is modelled", d.Name)
+				continue
+			}
+			pass = d
+		}
+	}
+	if pass == nil {
+		if l.IsIf() {
+			if l.Parent != nil {
+				l.Proxy = l.Parent.Proxy // nginx hands the if block its location's upstream
+			}
+			return
+		}
+		if d := l.sc.nearestOne(false, "passenger_enabled"); d != nil && strings.EqualFold(d.Arg(0), "on") && !l.Named() {
+			p := &Proxy{Pos: d.Pos, Module: "passenger", Server: s, Location: l, Directive: d}
+			l.Proxy = p
+			b.finishProxy(p, l.sc)
+		}
+		return
+	}
+	if l.Modifier == "if" && l.Parent == nil {
+		b.warn(pass.Pos, "%q directive is not allowed in a server-level if (nginx refuses this); ignored", pass.Name)
+		return
+	}
+	if len(pass.Args) != 1 {
+		b.fail(pass.Pos, "invalid number of arguments in %q directive", pass.Name)
+		return
+	}
+	p := &Proxy{Pos: pass.Pos, Module: passModules[pass.Name], Server: s, Location: l, Directive: pass, URL: pass.Args[0]}
+	if p.Module == "proxy" && !hasVariables(p.URL) {
+		low := strings.ToLower(p.URL)
+		if !strings.HasPrefix(low, "http://") && !strings.HasPrefix(low, "https://") {
+			b.fail(pass.Pos, "invalid URL prefix in %q", p.URL)
+			return
+		}
+	}
+	l.Proxy = p
+	b.finishProxy(p, l.sc)
+}
+
+// finishProxy computes the target, the effective settings and the hop.
+func (b *builder) finishProxy(p *Proxy, sc *scope) {
+	s := p.Server
+	sets := b.setFlow(s, sc)
+	e := &env{b: b, http: s.HTTP, server: s, proxy: p, sets: sets}
+	ver := b.cfg.Version
+
+	// target
+	if p.Module != "passenger" {
+		if hasVariables(p.URL) && !hasVariables(urlHostPart(p.URL)) {
+			p.Target = parseProxyURL(p.URL)
+			resolveTarget(&p.Target, s.HTTP)
+			p.proxyHost = Var{Name: "proxy_host", Value: trustmodel.Lit(p.Target.HostHeader)}
+		} else if hasVariables(p.URL) {
+			urlExpr := e.compile(p.URL)
+			if v, ok := IsConstant(urlExpr); ok {
+				p.Target = parseProxyURL(v)
+				p.Target.URL = p.URL
+				resolveTarget(&p.Target, s.HTTP)
+				p.proxyHost = Var{Name: "proxy_host", Value: trustmodel.Lit(p.Target.HostHeader)}
+			} else {
+				p.Target = parseProxyURL(p.URL)
+				p.Target.Dynamic = true
+				p.Target.Addrs, p.Target.Unresolved, p.Target.HostHeader = nil, nil, ""
+				p.proxyHost = newVar("proxy_host", dynProxyHost{url: urlExpr})
+			}
+		} else {
+			p.Target = parseProxyURL(p.URL)
+			resolveTarget(&p.Target, s.HTTP)
+			p.proxyHost = Var{Name: "proxy_host", Value: trustmodel.Lit(p.Target.HostHeader)}
+		}
+		p.ConnectFrom, p.FromKind = connectFrom(p.Target)
+	}
+	bindName := map[string]string{"proxy": "proxy_bind", "fastcgi": "fastcgi_bind", "uwsgi": "uwsgi_bind", "scgi": "scgi_bind", "grpc": "grpc_bind"}[p.Module]
+	if bindName != "" {
+		if d := sc.nearestOne(true, bindName); d != nil && !strings.EqualFold(d.Arg(0), "off") {
+			p.Bind = d
+			switch {
+			case len(d.Args) > 1 && d.Args[1] == "transparent":
+				p.ConnectFrom, p.FromKind = nil, ConnectTransparent
+			case hasVariables(d.Arg(0)):
+				p.ConnectFrom, p.FromKind = nil, ConnectUnknown
+			default:
+				if a, err := netip.ParseAddr(d.Arg(0)); err == nil {
+					p.ConnectFrom, p.FromKind = []string{a.Unmap().String()}, ConnectBind
+				} else {
+					p.ConnectFrom, p.FromKind = nil, ConnectUnknown
+				}
+			}
+		}
+	}
+
+	// realip: POST_READ runs with the server's configuration, PREACCESS
+	// with the location's.
+	p.RealIP = b.realIP(s.sc)
+	p.LocationRealIP = b.realIP(sc)
+
+	h := trustmodel.Hop{
+		Name:      hopName(s, p.Location),
+		Pos:       p.Pos,
+		TLSToNext: p.Target.TLS,
+	}
+	if len(p.ConnectFrom) > 0 {
+		h.Addr = p.ConnectFrom[0]
+	}
+	if p.RealIP.Active() || p.LocationRealIP.Active() {
+		h.ClientAddr = &realipResolver{server: p.RealIP, loc: p.LocationRealIP}
+	}
+
+	switch p.Module {
+	case "proxy", "grpc":
+		setName, passName := "proxy_set_header", "proxy_pass_request_headers"
+		if p.Module == "grpc" {
+			setName, passName = "grpc_set_header", ""
+		}
+		p.Headers, p.HeadersLevel, p.Shadowed = b.headerSettings(sc, setName, e)
+		p.PassRequestHeaders = true
+		if passName != "" {
+			if d := sc.nearestOne(true, passName); d != nil && strings.EqualFold(d.Arg(0), "off") {
+				p.PassRequestHeaders = false
+			}
+		}
+		cache := false
+		if p.Module == "proxy" {
+			if d := sc.nearestOne(true, "proxy_cache"); d != nil && !strings.EqualFold(d.Arg(0), "off") {
+				cache = true
+			}
+		}
+		h.Rules = b.headerRules(p, e, ver, cache)
+	case "fastcgi", "uwsgi", "scgi":
+		p.Params, _, _ = b.headerSettings(sc, p.Module+"_param", e)
+		p.PassRequestHeaders = true
+		if d := sc.nearestOne(true, p.Module+"_pass_request_headers"); d != nil && strings.EqualFold(d.Arg(0), "off") {
+			p.PassRequestHeaders = false
+		}
+		for _, prm := range p.Params {
+			if !strings.HasPrefix(strings.ToUpper(prm.Name), "HTTP_") || len(prm.Name) <= 5 {
+				continue
+			}
+			name := HeaderName(strings.ToLower(prm.Name[5:]))
+			r := trustmodel.HeaderRule{Name: name, Value: prm.Expr, Pos: prm.Pos}
+			if prm.Value == "" {
+				r.Remove, r.Value = true, nil
+			}
+			h.Rules = append(h.Rules, r)
+		}
+	case "passenger":
+		p.PassRequestHeaders = true
+		h.Rules = []trustmodel.HeaderRule{
+			{Name: "X-Forwarded-For", Value: PassengerAppend{Header: "X-Forwarded-For", Add: trustmodel.ClientAddr{Text: "$remote_addr"}}, Pos: p.Pos},
+			{Name: "X-Forwarded-Proto", Value: PassengerAppend{Header: "X-Forwarded-Proto", Add: trustmodel.Lit("https"), OnlyTLS: true}, Pos: p.Pos},
+		}
+	}
+	h.DropClientHeaders = !p.PassRequestHeaders
+	p.Hop = h
+	b.cfg.proxies = append(b.cfg.proxies, p)
+}
+
+// headerSettings applies nginx's rule for proxy_set_header and the *_param
+// directives: a level inherits its parent's list only when it defines none.
+// If blocks cannot define them (nginx refuses it there).
+func (b *builder) headerSettings(sc *scope, name string, e *env) (list []HeaderSetting, level string, shadowed []HeaderSetting) {
+	for s := sc; s != nil; s = s.parent {
+		if s.kind == kindIf || s.kind == kindLimitExcept {
+			for _, d := range s.own(name) {
+				b.warn(d.Pos, "%q directive is not allowed in %s (nginx refuses this); ignored", name, s.kind)
+			}
+		}
+	}
+	dirs, from := sc.nearest(true, name)
+	if from != nil {
+		level = from.levelName()
+	}
+	for _, d := range dirs {
+		if len(d.Args) < 2 || len(d.Args) > 3 || (len(d.Args) == 3 && d.Args[2] != "if_not_empty") {
+			b.fail(d.Pos, "invalid number of arguments in %q directive", name)
+			continue
+		}
+		hs := HeaderSetting{Pos: d.Pos, Name: d.Args[0], Value: d.Args[1], Level: level, IfNotEmpty: len(d.Args) == 3}
+		hs.Expr = e.compile(d.Args[1])
+		list = append(list, hs)
+	}
+	if from == nil {
+		return list, level, nil
+	}
+	for s := from.parent; s != nil; s = s.parent {
+		if s.kind == kindIf || s.kind == kindLimitExcept {
+			continue
+		}
+		for _, d := range s.own(name) {
+			if len(d.Args) < 2 {
+				continue
+			}
+			found := false
+			for _, x := range list {
+				if strings.EqualFold(x.Name, d.Args[0]) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				shadowed = append(shadowed, HeaderSetting{Pos: d.Pos, Name: d.Args[0], Value: d.Args[1], Level: s.levelName()})
+			}
+		}
+	}
+	return list, level, shadowed
+}
+
+// headerRules is the header table ngx_http_proxy_init_headers builds: the
+// effective proxy_set_header list in order, then the built-in defaults not
+// overridden; a "" value removes the header.
+func (b *builder) headerRules(p *Proxy, e *env, ver Version, cache bool) []trustmodel.HeaderRule {
+	var rules []trustmodel.HeaderRule
+	seen := map[string]bool{}
+	host := func(v trustmodel.Expr) trustmodel.Expr {
+		if p.Module == "proxy" && ver.HostFallsBackToProxyHost() {
+			return HostOrProxyHost{Value: v, ProxyHost: p.proxyHost}
+		}
+		return v
+	}
+	for _, hs := range p.Headers {
+		seen[strings.ToLower(hs.Name)] = true
+		r := trustmodel.HeaderRule{Name: hs.Name, Pos: hs.Pos}
+		isHost := strings.EqualFold(hs.Name, "Host")
+		switch {
+		case hs.Value == "" && isHost && p.Module == "proxy" && ver.HostFallsBackToProxyHost():
+			r.Value = host(nil)
+		case hs.Value == "":
+			r.Remove = true
+		case isHost:
+			r.Value = host(hs.Expr)
+		default:
+			r.Value = hs.Expr
+		}
+		rules = append(rules, r)
+	}
+	defs := defaultProxyHeaders(ver, cache)
+	if p.Module == "grpc" {
+		defs = defaultGRPCHeaders
+	}
+	for _, d := range defs {
+		if seen[strings.ToLower(d[0])] {
+			continue
+		}
+		r := trustmodel.HeaderRule{Name: d[0]}
+		if d[1] == "" {
+			r.Remove = true
+		} else {
+			r.Value = e.compile(d[1])
+		}
+		rules = append(rules, r)
+	}
+	return rules
+}
+
+// realIP computes the realip configuration in effect at sc, each directive
+// merged on its own (ngx_http_realip_merge_loc_conf).
+func (b *builder) realIP(sc *scope) *RealIP {
+	r := &RealIP{Header: "X-Real-IP", bracketNoPort: b.cfg.Version.ParsesBracketedV6WithoutPort()}
+	from, _ := sc.nearest(true, "set_real_ip_from")
+	for _, d := range from {
+		if len(d.Args) != 1 {
+			b.fail(d.Pos, `invalid number of arguments in "set_real_ip_from" directive`)
+			continue
+		}
+		fs, w := expandRealIPFrom(d.Pos, d.Args[0])
+		if w != "" {
+			b.warn(d.Pos, "%s", w)
+		}
+		r.From = append(r.From, fs...)
+	}
+	if ds, _ := sc.nearest(true, "real_ip_header"); len(ds) > 0 {
+		d := ds[0]
+		if len(ds) > 1 {
+			b.warn(ds[1].Pos, `"real_ip_header" directive is duplicate (nginx refuses this)`)
+		}
+		r.Header, r.HeaderPos = d.Arg(0), d.Pos
+		switch d.Arg(0) {
+		case "X-Real-IP":
+			r.Mode = RealIPXRealIP
+		case "X-Forwarded-For":
+			r.Mode = RealIPXForwardedFor
+		case "proxy_protocol":
+			r.Mode = RealIPProxyProtocol
+			b.warn(d.Pos, "real_ip_header proxy_protocol: the PROXY protocol address is not part of the modelled request; realip is treated as changing nothing")
+		default:
+			r.Mode = RealIPCustom
+		}
+	}
+	if d := sc.nearestOne(true, "real_ip_recursive"); d != nil {
+		r.Recursive = strings.EqualFold(d.Arg(0), "on")
+		r.RecursivePos = d.Pos
+	}
+	return r
+}
+
+// ---------------------------------------------------------------------------
+// set / if flow
+
+// setFlow runs the rewrite-phase assignments symbolically for a request
+// handled at sc: the server-level set/if directives, then the location's
+// (nginx compiles an if block's directives inline, so execution continues
+// after it). A parent location's sets do not run for a nested location.
+// Assignments inside if blocks are conditional, except inside the block the
+// request is handled in (its condition held).
+func (b *builder) setFlow(s *Server, sc *scope) map[string]trustmodel.Expr {
+	state := map[string]trustmodel.Expr{}
+	e := &env{b: b, http: s.HTTP, server: s}
+	var inIf *Location
+	loc := sc.loc
+	if loc != nil && loc.IsIf() {
+		inIf = loc
+		loc = loc.Parent
+	}
+	b.execSets(e, s.sc, nil, inIf, state)
+	if loc != nil {
+		b.execSets(e, loc.sc, nil, inIf, state)
+	}
+	return state
+}
+
+func (b *builder) execSets(e *env, sc *scope, cond *IfCond, inIf *Location, state map[string]trustmodel.Expr) {
+	for _, d := range sc.dirs {
+		if l := sc.blocks[d]; l != nil {
+			if !l.IsIf() {
+				continue // a nested location's directives run only there
+			}
+			if l == inIf {
+				b.execSets(e, l.sc, cond, inIf, state)
+				continue
+			}
+			if l.Modifier != "if" {
+				continue
+			}
+			c := e.with(state).compileCond(l.Condition)
+			if cond != nil {
+				c = &IfCond{Text: cond.Text + " && " + c.Text, unknown: true}
+			}
+			b.execSets(e, l.sc, c, inIf, state)
+			continue
+		}
+		if d.Name != "set" {
+			continue
+		}
+		if len(d.Args) != 2 || !strings.HasPrefix(d.Args[0], "$") {
+			b.warn(d.Pos, `invalid "set" directive (nginx refuses this); ignored`)
+			continue
+		}
+		name := strings.ToLower(d.Args[0][1:])
+		val := e.with(state).compile(d.Args[1])
+		if cond != nil {
+			prev, ok := state[name]
+			if !ok {
+				prev = trustmodel.Lit("")
+			}
+			val = CondExpr{Cond: cond, Then: val, Else: prev}
+		}
+		state[name] = newVar(name, val)
+	}
+}
+
+// Expr compiles an nginx value (e.g. "$http_x_forwarded_for" or
+// "$scheme://$host") as a request handled in loc of s sees it: set
+// variables of that rewrite flow, maps, geo and built-in variables. loc may
+// be nil (the server level), and s nil too (the http level of the first
+// http context).
+func (c *Config) Expr(s *Server, loc *Location, value string) trustmodel.Expr {
+	b := &builder{cfg: c, setNames: c.setNames, quiet: true}
+	e := &env{b: b}
+	switch {
+	case s != nil:
+		e.http, e.server = s.HTTP, s
+		sc := s.sc
+		if loc != nil {
+			sc = loc.sc
+			e.proxy = loc.Proxy
+		}
+		e.sets = b.setFlow(s, sc)
+	case len(c.HTTP) > 0:
+		e.http = c.HTTP[0]
+	}
+	return e.compile(value)
+}

@@ -1,0 +1,62 @@
+// Package nginxconf loads nginx configuration with nginx-go-crossplane and
+// models what matters for trusting forwarded headers: the http -> server ->
+// location tree, listen and server_name, upstreams and proxy targets, the
+// effective proxy_set_header table with nginx's inheritance rule, realip,
+// map/geo/set, access rules and limit zones. Every place that passes
+// requests to an app becomes a Proxy whose trustmodel.Hop replays what nginx
+// sends upstream.
+//
+// Loading (Load):
+//   - files, directories (every *.conf below, sorted; hidden files and
+//     directories skipped, as nginx's include globs skip them), "-" for
+//     LoadOptions.Stdin, and nginx -T dumps (split on "# configuration file
+//     PATH:" markers; includes resolve against the dumped files only);
+//   - a file another loaded file includes is not loaded a second time on its
+//     own (a directory argument lists nginx.conf and its conf.d files);
+//   - includes resolve relative to LoadOptions.Prefix, else the main file's
+//     directory (for a directory argument, that directory); a glob matching
+//     nothing is fine, a missing plain file is an error ("file:line: include
+//     "x" matches no file") or, with AllowMissingIncludes, a warning; cycles
+//     are errors naming the chain;
+//   - crossplane runs without context or argument checks, so snippets and
+//     third-party modules load; Lua blocks use a Lua-aware lexer. A file
+//     without http{} is a snippet: server blocks join one implicit http
+//     context shared by all such files; bare locations or server directives
+//     get an implicit server; a bare proxy_pass gets an implicit server and
+//     location "/" (Server.Implicit, Location.Implicit);
+//   - every directive keeps its file and line; comments are kept per file
+//     (Config.Comments, Config.CommentsAt) for suppressions;
+//   - errors are *LoadError, one line "file:line: reason"; Load never panics.
+//
+// Decisions worth knowing:
+//   - Proxy.Location is the location, if block or limit_except block whose
+//     pass directive it is (if blocks are Locations with Modifier "if"; an
+//     if block without its own proxy_pass uses its location's Proxy). It is
+//     nil only for passenger_enabled at server or http level.
+//   - Location.Proxy is also set, with Location.Redirect, when the location
+//     reaches an app only through try_files or rewrite ... last;
+//     Server.ProxyFor follows a concrete URI exactly.
+//   - Directives nginx refuses in a context (proxy_set_header inside if,
+//     proxy_pass in a server-level if) are warned about and ignored; things
+//     nginx refuses outright (a bad proxy_pass URL, wrong argument counts of
+//     modelled directives, bad listen ports) are errors.
+//   - Version-dependent behaviour follows LoadOptions.NginxVersion (see
+//     Version's methods): header-variable joining (1.23.0), the default
+//     Connection header (1.29.7), Proxy-Connection (1.31.0), "[v6]" realip
+//     tokens (1.27.3), Host falling back to $proxy_host (1.31.4), "ssl on"
+//     (removed 1.25.1).
+//   - Host names nginx resolves at start-up: "localhost" is 127.0.0.1 and
+//     ::1 (IPv4 first, as ngx_inet_resolve_host orders them) for proxy_pass,
+//     upstream servers and set_real_ip_from; other names stay unresolved
+//     (Target.Unresolved) and match nothing in set_real_ip_from (a warning).
+//   - Values the model cannot compute ($request_uri, $ssl_protocol, ...)
+//     evaluate to "" (no header) and say in Sources whether the client
+//     chooses them; see VarFacts.
+//
+// Not modelled: the PROXY protocol address (real_ip_header proxy_protocol
+// changes nothing), headers-more input changes (a warning), Lua/njs code,
+// request rejection (an invalid Host answers 400; $host then evaluates to
+// ""), header names nginx drops (underscores without underscores_in_headers,
+// invalid characters) which trustmodel.Hop passes through, and conditions of
+// if blocks that need the method, URI or files (they evaluate false).
+package nginxconf

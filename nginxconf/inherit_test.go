@@ -1,0 +1,201 @@
+package nginxconf
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// ruleTable renders a hop's rules as "Name=value" ("Name-" when removed).
+func ruleTable(h trustmodel.Hop) []string {
+	var out []string
+	for _, r := range h.Rules {
+		if r.Remove {
+			out = append(out, r.Name+"-")
+			continue
+		}
+		out = append(out, r.Name+"="+r.Value.String())
+	}
+	return out
+}
+
+var defaults122 = []string{"Host=$proxy_host", "Connection=close", "Content-Length=$proxy_internal_body_length",
+	"Transfer-Encoding=$proxy_internal_chunked", "TE-", "Keep-Alive-", "Expect-", "Upgrade-"}
+
+func TestProxySetHeaderInheritance(t *testing.T) {
+	cfg := mustLoad(t, LoadOptions{NginxVersion: "1.22.1"}, fixture("inherit.conf"))
+	s1 := serverNamed(t, cfg, "inherit.example")
+	s2 := serverNamed(t, cfg, "inherit2.example")
+	own := s2.LocationFor("/own/")
+	cases := []struct {
+		name   string
+		proxy  *Proxy
+		level  string
+		rules  []string
+		shadow []string
+	}{
+		{"http level inherited", proxyAt(t, s1, "/from-http/"), "http",
+			append([]string{"X-Http-Level=yes", "X-Forwarded-For=$proxy_add_x_forwarded_for"}, defaults122...), nil},
+		{"server level replaces http", proxyAt(t, s2, "/from-server/"), "server",
+			append([]string{"X-Server-Level=yes", "X-Forwarded-Proto=$scheme"}, defaults122...),
+			[]string{"X-Http-Level", "X-Forwarded-For"}},
+		{"location replaces server", proxyAt(t, s2, "/own/"), "location",
+			[]string{"Upgrade=$http_upgrade", "Connection=upgrade", "Host=$proxy_host", "Content-Length=$proxy_internal_body_length",
+				"Transfer-Encoding=$proxy_internal_chunked", "TE-", "Keep-Alive-", "Expect-"},
+			[]string{"X-Server-Level", "X-Forwarded-Proto", "X-Http-Level", "X-Forwarded-For"}},
+		{"nested location inherits its parent location", proxyAt(t, s2, "/own/nested/"), "location",
+			[]string{"Upgrade=$http_upgrade", "Connection=upgrade", "Host=$proxy_host", "Content-Length=$proxy_internal_body_length",
+				"Transfer-Encoding=$proxy_internal_chunked", "TE-", "Keep-Alive-", "Expect-"}, nil},
+		{"nested location with its own list", proxyAt(t, s2, "/own/nested-own/"), "location",
+			append([]string{"X-Nested=yes"}, defaults122...),
+			[]string{"Upgrade", "Connection", "X-Server-Level", "X-Forwarded-Proto", "X-Http-Level", "X-Forwarded-For"}},
+		{"if inherits the location", own.Ifs[0].Proxy, "location",
+			[]string{"Upgrade=$http_upgrade", "Connection=upgrade", "Host=$proxy_host", "Content-Length=$proxy_internal_body_length",
+				"Transfer-Encoding=$proxy_internal_chunked", "TE-", "Keep-Alive-", "Expect-"}, nil},
+		{`"" removes, Host included`, proxyAt(t, s2, "/removed/"), "location",
+			[]string{"X-Forwarded-For-", "Host-", "Connection=close", "Content-Length=$proxy_internal_body_length",
+				"Transfer-Encoding=$proxy_internal_chunked", "TE-", "Keep-Alive-", "Expect-", "Upgrade-"}, nil},
+	}
+	for _, c := range cases {
+		if got := ruleTable(c.proxy.Hop); !slices.Equal(got, c.rules) {
+			t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.rules)
+		}
+		if c.proxy.HeadersLevel != c.level {
+			t.Errorf("%s: level %q, want %q", c.name, c.proxy.HeadersLevel, c.level)
+		}
+		var sh []string
+		for _, h := range c.proxy.Shadowed {
+			sh = append(sh, h.Name)
+		}
+		if c.shadow != nil && !slices.Equal(sh, c.shadow) {
+			t.Errorf("%s: shadowed %q, want %q", c.name, sh, c.shadow)
+		}
+	}
+	if p := proxyAt(t, s2, "/off/"); p.PassRequestHeaders || !p.Hop.DropClientHeaders {
+		t.Error("proxy_pass_request_headers off not modelled")
+	}
+	if p := proxyAt(t, s2, "/from-server/"); !p.PassRequestHeaders || p.Hop.DropClientHeaders {
+		t.Error("client headers dropped by default")
+	}
+}
+
+func TestDefaultHeadersByVersion(t *testing.T) {
+	conf := `server { listen 80; location / { proxy_pass http://127.0.0.1:3000; }
+	              location /h/ { proxy_set_header Host ""; proxy_pass http://127.0.0.1:3000; }
+	              location /v/ { proxy_set_header Host $http_x_nothing; proxy_pass http://127.0.0.1:3000; }
+	              location /c/ { proxy_cache one; proxy_pass http://127.0.0.1:3000; } }`
+	req := trustmodel.Request{Peer: "203.0.113.1", Headers: trustmodel.Header{
+		{Name: "Host", Value: "app.example"}, {Name: "Connection", Value: "keep-alive"}, {Name: "Proxy-Connection", Value: "x"},
+	}}
+	cases := []struct {
+		version, uri string
+		want         []string // header lines sent, in order
+	}{
+		{"1.22.1", "/", []string{"Host: 127.0.0.1:3000", "Connection: close", "Proxy-Connection: x"}},
+		{"1.29.6", "/", []string{"Host: 127.0.0.1:3000", "Connection: close", "Proxy-Connection: x"}},
+		{"1.29.7", "/", []string{"Host: 127.0.0.1:3000", "Proxy-Connection: x"}},
+		{"1.31.0", "/", []string{"Host: 127.0.0.1:3000"}},
+		{"1.22.1", "/h/", []string{"Connection: close", "Proxy-Connection: x"}},
+		{"1.31.3", "/h/", nil},
+		{"1.31.4", "/h/", []string{"Host: 127.0.0.1:3000"}},
+		{"1.31.3", "/v/", nil},
+		{"1.31.5", "/v/", []string{"Host: 127.0.0.1:3000"}},
+		{"1.22.1", "/c/", []string{"Host: 127.0.0.1:3000", "Connection: close", "Proxy-Connection: x"}},
+	}
+	for _, c := range cases {
+		cfg := mustLoadString(t, conf, LoadOptions{NginxVersion: c.version})
+		p := proxyAt(t, cfg.Servers[0], c.uri)
+		var got []string
+		for _, l := range p.Hop.Forward(req).Headers {
+			got = append(got, l.Name+": "+l.Value)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s %s: sent %q, want %q", c.version, c.uri, got, c.want)
+		}
+		if c.uri == "/c/" {
+			if _, ok := p.Hop.Rule("If-None-Match"); !ok {
+				t.Errorf("proxy_cache headers missing: %q", ruleTable(p.Hop))
+			}
+		}
+	}
+}
+
+func TestRealIPInheritance(t *testing.T) {
+	cfg := mustLoad(t, LoadOptions{}, fixture("realip.conf"))
+	s := serverNamed(t, cfg, "realip.example")
+	root := proxyAt(t, s, "/")
+	if r := root.RealIP; len(r.From) != 1 || r.From[0].Prefix != "10.0.0.0/8" || r.Mode != RealIPXForwardedFor || !r.Recursive {
+		t.Errorf("server-level realip %+v", r)
+	}
+	if root.RealIP.HeaderPos.Line != 10 || root.RealIP.RecursivePos.Line != 5 || root.RealIP.From[0].Pos.Line != 4 {
+		t.Errorf("positions %+v %+v %+v", root.RealIP.HeaderPos, root.RealIP.RecursivePos, root.RealIP.From)
+	}
+	loc := proxyAt(t, s, "/loc/")
+	// the location's list replaces the server's; header inherited; recursive set here
+	if r := loc.LocationRealIP; len(r.From) != 1 || r.From[0].Prefix != "192.168.0.0/16" || r.Mode != RealIPXForwardedFor || r.Recursive {
+		t.Errorf("location realip %+v", r)
+	}
+	// POST_READ (server list 10/8) changes the address first; PREACCESS
+	// (location list) applies only when that did not.
+	h := loc.Hop
+	for _, c := range []struct {
+		peer, xff, want string
+	}{
+		{"10.0.0.1", "6.6.6.6, 10.0.0.2", "6.6.6.6"},                    // server level, recursive on
+		{"192.168.1.1", "6.6.6.6, 192.168.1.2", "192.168.1.2"},          // location level, recursive off
+		{"203.0.113.7", "6.6.6.6", "203.0.113.7"},                       // neither
+		{"10.0.0.1", "unknown", "10.0.0.1"},                             // server level declines, location list does not cover 10/8
+		{"192.168.1.1", "6.6.6.6:1234, [2001:db8::1]:8", "2001:db8::1"}, // last token, port dropped
+	} {
+		got := h.ClientAddr.Resolve(trustmodel.Request{Peer: c.peer, Headers: trustmodel.Header{{Name: "X-Forwarded-For", Value: c.xff}}})
+		if got != c.want {
+			t.Errorf("peer %s xff %q: %s, want %s", c.peer, c.xff, got, c.want)
+		}
+	}
+
+	low := serverNamed(t, cfg, "lower.example")
+	p := proxyAt(t, low, "/")
+	r := p.RealIP
+	if r.Mode != RealIPCustom || r.Header != "x-forwarded-for" {
+		t.Errorf("lowercase keyword mode %v %q", r.Mode, r.Header)
+	}
+	if len(r.From) != 4 || !r.From[1].Unix || r.From[2].Prefix != "10.0.0.0/8" || !r.From[3].Hostname {
+		t.Errorf("from %+v", r.From)
+	}
+	for _, w := range []string{"low address bits of 10.1.2.3/8 are meaningless", `set_real_ip_from "lb.internal" is a host name`} {
+		if !warningsContain(cfg, w) {
+			t.Errorf("no warning %q in %v", w, cfg.Warnings)
+		}
+	}
+	// custom-header mode reads only the first X-Forwarded-For line
+	got := p.Hop.ClientAddr.Resolve(trustmodel.Request{Peer: "127.0.0.1", Headers: trustmodel.Header{
+		{Name: "X-Forwarded-For", Value: "6.6.6.6"}, {Name: "X-Forwarded-For", Value: "7.7.7.7"},
+	}})
+	if got != "6.6.6.6" {
+		t.Errorf("custom mode: %s", got)
+	}
+	if s := p.Hop.ClientAddr.String(); !strings.Contains(s, "realip from 127.0.0.1 unix: 10.1.2.3/8 lb.internal") {
+		t.Errorf("resolver string %q", s)
+	}
+	if p.Hop.Addr != "::1" {
+		t.Errorf("Addr %q", p.Hop.Addr)
+	}
+}
+
+func TestRealIPNotInIf(t *testing.T) {
+	cfg := mustLoadString(t, `server { listen 80;
+		location / {
+			if ($http_x) { proxy_set_header X-Bad 1; set_real_ip_from 0.0.0.0/0; proxy_pass http://127.0.0.1:1; }
+			proxy_pass http://127.0.0.1:2;
+		} }`, LoadOptions{})
+	l := cfg.Servers[0].LocationFor("/")
+	ip := l.Ifs[0].Proxy
+	if _, ok := ip.Hop.Rule("X-Bad"); ok || ip.Hop.ClientAddr != nil {
+		t.Errorf("directives nginx refuses in if were applied: %q", ruleTable(ip.Hop))
+	}
+	if !warningsContain(cfg, `"proxy_set_header" directive is not allowed in if`) {
+		t.Errorf("warnings %v", cfg.Warnings)
+	}
+}

@@ -1,0 +1,860 @@
+package nginxconf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	crossplane "github.com/nginxinc/nginx-go-crossplane"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// LoadOptions control how Load finds and reads configuration files.
+type LoadOptions struct {
+	// Prefix is nginx's -p: the base for relative include paths. Empty means
+	// the main file's directory (for a directory argument: that directory).
+	Prefix string
+	// AllowMissingIncludes turns an include that names no existing file into
+	// a warning instead of an error (a snippet loaded away from its server).
+	AllowMissingIncludes bool
+	// Stdin is read when a path is "-".
+	Stdin io.Reader
+	// NginxVersion selects version-dependent behaviour, e.g. "1.22.1".
+	// Empty means the newest behaviour (DefaultNginxVersion).
+	NginxVersion string
+}
+
+// Directive is one configuration directive after include expansion: the
+// directives of an included file appear in place of the include.
+type Directive struct {
+	Name string
+	Args []string
+	Pos  trustmodel.Pos
+	// Block holds the directives inside { }; HasBlock says the directive was
+	// written with a block (which may be empty).
+	Block    []*Directive
+	HasBlock bool
+}
+
+// Arg returns argument i, or "" when there is none.
+func (d *Directive) Arg(i int) string {
+	if d == nil || i < 0 || i >= len(d.Args) {
+		return ""
+	}
+	return d.Args[i]
+}
+
+// String renders the directive roughly as written (for messages).
+func (d *Directive) String() string {
+	var b strings.Builder
+	b.WriteString(d.Name)
+	for _, a := range d.Args {
+		b.WriteByte(' ')
+		if a == "" || strings.ContainsAny(a, " \t;{}\"'") {
+			b.WriteString(fmt.Sprintf("%q", a))
+		} else {
+			b.WriteString(a)
+		}
+	}
+	if d.HasBlock {
+		b.WriteString(" { ... }")
+	} else {
+		b.WriteByte(';')
+	}
+	return b.String()
+}
+
+// File is one configuration file that was read.
+type File struct {
+	// Path is the name used in positions: as given, as an include resolved
+	// it, "<stdin>", or the path recorded in an nginx -T dump.
+	Path string
+	// Comments are every comment in the file, in order, text without "#".
+	Comments []Comment
+	// DumpPath is the nginx -T dump this file was split from ("" otherwise);
+	// line n of the file is line DumpLine+n of the dump.
+	DumpPath string
+	DumpLine int
+}
+
+// Comment is one "# ..." comment.
+type Comment struct {
+	Pos  trustmodel.Pos
+	Text string // without the leading "#"
+}
+
+// Load reads nginx configuration from files, directories (every *.conf
+// below, sorted), "-" (opts.Stdin) and nginx -T dumps, resolves includes as
+// nginx does and builds the semantic model. Errors are *LoadError values
+// whose message is one line, "file:line: reason".
+func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cfg = nil
+			err = &LoadError{Diagnostics: []Diagnostic{{Message: fmt.Sprintf("internal error while loading the nginx configuration: %v", r)}}}
+		}
+	}()
+	ver, verr := ParseVersion(opts.NginxVersion)
+	if verr != nil {
+		return nil, &LoadError{Diagnostics: []Diagnostic{{Message: verr.Error()}}}
+	}
+	if len(paths) == 0 {
+		return nil, &LoadError{Diagnostics: []Diagnostic{{Message: "no nginx configuration given"}}}
+	}
+	l := &loader{opts: opts, ver: ver, cache: map[fileKey]*srcFile{}}
+	roots := l.collectRoots(paths)
+	if len(l.errs) > 0 {
+		return nil, newLoadError(l.errs)
+	}
+	l.preparse(roots)
+	var expanded []*expandedRoot
+	for _, r := range roots {
+		expanded = append(expanded, l.expandRoot(r))
+	}
+	expanded = dropIncludedRoots(expanded)
+	for _, er := range expanded {
+		l.errs = append(l.errs, er.errs...)
+		l.warns = append(l.warns, er.warns...)
+	}
+	if len(l.errs) > 0 {
+		return nil, newLoadError(l.errs)
+	}
+	cfg = newConfig(ver, l.files())
+	cfg.Warnings = append(cfg.Warnings, l.warns...)
+	b := &builder{cfg: cfg}
+	b.build(expanded)
+	if len(b.errs) > 0 {
+		return nil, newLoadError(b.errs)
+	}
+	sortDiagnostics(cfg.Warnings)
+	cfg.Warnings = dedupeDiagnostics(cfg.Warnings)
+	return cfg, nil
+}
+
+// ---------------------------------------------------------------------------
+// file systems: the disk, and the in-memory files of stdin and nginx -T dumps
+
+type fileSystem interface {
+	read(name string) ([]byte, error)
+	// glob returns the names matching pattern, sorted, without directories
+	// and without names whose wildcard component starts with "." (glob(3)).
+	glob(pattern string) ([]string, error)
+	exists(name string) bool
+	// key identifies a name for include-cycle and duplicate checks.
+	key(name string) string
+	disk() bool
+}
+
+type diskFS struct{}
+
+func (diskFS) read(name string) ([]byte, error) {
+	st, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("is a directory")
+	}
+	return os.ReadFile(name)
+}
+
+func (diskFS) glob(pattern string) ([]string, error) {
+	m, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, name := range m {
+		if hiddenByGlob(pattern, name, string(filepath.Separator)) {
+			continue
+		}
+		if st, err := os.Stat(name); err == nil && st.IsDir() {
+			continue
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (diskFS) exists(name string) bool {
+	st, err := os.Stat(name)
+	return err == nil && !st.IsDir()
+}
+
+func (diskFS) key(name string) string {
+	if a, err := filepath.Abs(name); err == nil {
+		return a
+	}
+	return filepath.Clean(name)
+}
+
+func (diskFS) disk() bool { return true }
+
+type memFS struct {
+	files map[string][]byte
+	names []string // sorted
+}
+
+func (m *memFS) read(name string) ([]byte, error) {
+	if b, ok := m.files[path.Clean(name)]; ok {
+		return b, nil
+	}
+	return nil, fs.ErrNotExist
+}
+
+func (m *memFS) glob(pattern string) ([]string, error) {
+	if _, err := path.Match(pattern, ""); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range m.names {
+		if ok, _ := path.Match(pattern, n); ok && !hiddenByGlob(pattern, n, "/") {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (m *memFS) exists(name string) bool { _, ok := m.files[path.Clean(name)]; return ok }
+func (m *memFS) key(name string) string  { return "mem:" + path.Clean(name) }
+func (m *memFS) disk() bool              { return false }
+
+// hiddenByGlob: glob(3), which nginx uses, does not let a wildcard match a
+// leading "." (Go's filepath.Match does).
+func hiddenByGlob(pattern, name, sep string) bool {
+	pc := strings.Split(pattern, sep)
+	nc := strings.Split(name, sep)
+	if len(pc) != len(nc) {
+		return false
+	}
+	for i := range pc {
+		if strings.HasPrefix(nc[i], ".") && !strings.HasPrefix(pc[i], ".") && hasGlobMagic(pc[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasGlobMagic(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// ---------------------------------------------------------------------------
+// roots
+
+type rootSpec struct {
+	name string
+	fs   fileSystem
+	base string // directory relative includes resolve against
+}
+
+type fileKey struct {
+	fs   fileSystem
+	name string
+}
+
+type loader struct {
+	opts  LoadOptions
+	ver   Version
+	mu    sync.Mutex
+	cache map[fileKey]*srcFile
+	order []*srcFile
+	errs  []Diagnostic
+	warns []Diagnostic
+	stdin []byte
+	read  bool
+}
+
+var dumpMarkerRE = regexp.MustCompile(`^# configuration file (.+):[ \t]*\r?$`)
+
+// splitDump recognises an nginx -T dump: "# configuration file PATH:" marker
+// lines, with nothing but blank lines and "nginx: ..." messages before the
+// first one. It returns the files in dump order and each marker's line.
+func splitDump(data []byte) (names []string, contents [][]byte, markerLines []int, ok bool) {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	cur := -1
+	var buf []byte
+	for i, ln := range lines {
+		text := strings.TrimRight(string(ln), "\n")
+		if m := dumpMarkerRE.FindStringSubmatch(text); m != nil {
+			if cur >= 0 {
+				contents = append(contents, buf)
+			}
+			names = append(names, m[1])
+			markerLines = append(markerLines, i+1)
+			buf = nil
+			cur++
+			continue
+		}
+		if cur < 0 {
+			t := strings.TrimSpace(text)
+			if t != "" && !strings.HasPrefix(t, "nginx: ") {
+				return nil, nil, nil, false
+			}
+			continue
+		}
+		buf = append(buf, ln...)
+	}
+	if cur < 0 {
+		return nil, nil, nil, false
+	}
+	contents = append(contents, buf)
+	return names, contents, markerLines, true
+}
+
+func (l *loader) collectRoots(paths []string) []*rootSpec {
+	var roots []*rootSpec
+	seen := map[string]bool{}
+	add := func(r *rootSpec) {
+		k := r.fs.key(r.name)
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		roots = append(roots, r)
+	}
+	for _, p := range paths {
+		if p == "-" {
+			if l.read {
+				continue
+			}
+			l.read = true
+			if l.opts.Stdin == nil {
+				l.errs = append(l.errs, Diagnostic{Message: `"-" given but no standard input is available`})
+				continue
+			}
+			data, err := io.ReadAll(l.opts.Stdin)
+			if err != nil {
+				l.errs = append(l.errs, Diagnostic{Pos: trustmodel.Pos{File: "<stdin>"}, Message: "cannot read standard input: " + err.Error()})
+				continue
+			}
+			if r := l.dumpRoot("<stdin>", data); r != nil {
+				add(r)
+				continue
+			}
+			m := &memFS{files: map[string][]byte{"<stdin>": data}, names: []string{"<stdin>"}}
+			base := l.opts.Prefix
+			if base == "" {
+				base = "."
+			}
+			// relative includes of stdin resolve on disk, against the prefix
+			add(&rootSpec{name: "<stdin>", fs: &stdinFS{mem: m}, base: base})
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			l.errs = append(l.errs, Diagnostic{Pos: trustmodel.Pos{File: p}, Message: "cannot open: " + errText(err)})
+			continue
+		}
+		if st.IsDir() {
+			files, werr := confFilesBelow(p)
+			if werr != nil {
+				l.errs = append(l.errs, Diagnostic{Pos: trustmodel.Pos{File: p}, Message: "cannot read directory: " + errText(werr)})
+				continue
+			}
+			if len(files) == 0 {
+				l.warns = append(l.warns, Diagnostic{Pos: trustmodel.Pos{File: p}, Message: "no *.conf file below this directory"})
+			}
+			base := l.opts.Prefix
+			if base == "" {
+				base = p
+			}
+			for _, f := range files {
+				if r := l.dumpFileRoot(f); r != nil {
+					add(r)
+					continue
+				}
+				add(&rootSpec{name: f, fs: diskFS{}, base: base})
+			}
+			continue
+		}
+		if r := l.dumpFileRoot(p); r != nil {
+			add(r)
+			continue
+		}
+		base := l.opts.Prefix
+		if base == "" {
+			base = filepath.Dir(p)
+		}
+		add(&rootSpec{name: filepath.Clean(p), fs: diskFS{}, base: base})
+	}
+	return roots
+}
+
+// dumpFileRoot returns the root of an nginx -T dump stored in a file, or nil.
+func (l *loader) dumpFileRoot(p string) *rootSpec {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil
+	}
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	if !bytes.Contains(head[:n], []byte("# configuration file ")) {
+		return nil
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil
+	}
+	return l.dumpRoot(filepath.Clean(p), data)
+}
+
+func (l *loader) dumpRoot(dumpName string, data []byte) *rootSpec {
+	names, contents, markers, ok := splitDump(data)
+	if !ok {
+		return nil
+	}
+	m := &memFS{files: map[string][]byte{}}
+	for i, n := range names {
+		c := path.Clean(n)
+		if _, dup := m.files[c]; dup {
+			continue
+		}
+		m.files[c] = contents[i]
+		m.names = append(m.names, c)
+		l.mu.Lock()
+		sf := &srcFile{name: c, fs: m, file: &File{Path: c, DumpPath: dumpName, DumpLine: markers[i]}}
+		l.cache[fileKey{m, c}] = sf
+		l.mu.Unlock()
+	}
+	sort.Strings(m.names)
+	main := path.Clean(names[0])
+	base := l.opts.Prefix
+	if base == "" {
+		base = path.Dir(main)
+	}
+	return &rootSpec{name: main, fs: m, base: base}
+}
+
+// stdinFS serves the stdin file from memory and everything else from disk.
+type stdinFS struct{ mem *memFS }
+
+func (s *stdinFS) read(name string) ([]byte, error) {
+	if name == "<stdin>" {
+		return s.mem.read(name)
+	}
+	return diskFS{}.read(name)
+}
+func (s *stdinFS) glob(p string) ([]string, error) { return diskFS{}.glob(p) }
+func (s *stdinFS) exists(name string) bool {
+	return name == "<stdin>" || diskFS{}.exists(name)
+}
+func (s *stdinFS) key(name string) string {
+	if name == "<stdin>" {
+		return "<stdin>"
+	}
+	return diskFS{}.key(name)
+}
+func (s *stdinFS) disk() bool { return true }
+
+func confFilesBelow(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == dir {
+				return err
+			}
+			return nil // unreadable subdirectory: skip it
+		}
+		if p != dir && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir // .git and the like
+			}
+			return nil // hidden files, as nginx's include globs skip them
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".conf") {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			st, serr := os.Stat(p)
+			if serr != nil || st.IsDir() {
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
+			return nil
+		}
+		out = append(out, p)
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return err.Error()
+}
+
+// ---------------------------------------------------------------------------
+// parsing one file with crossplane
+
+type srcFile struct {
+	name string
+	fs   fileSystem
+	once sync.Once
+	dirs crossplane.Directives
+	errs []Diagnostic
+	file *File
+	rerr error // read error
+}
+
+func (l *loader) get(fsys fileSystem, name string) *srcFile {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := fileKey{fsys, name}
+	if sf, ok := l.cache[k]; ok {
+		return sf
+	}
+	sf := &srcFile{name: name, fs: fsys, file: &File{Path: name}}
+	l.cache[k] = sf
+	return sf
+}
+
+// parse reads and parses sf once; safe for concurrent use.
+func (l *loader) parse(sf *srcFile) {
+	sf.once.Do(func() {
+		data, err := sf.fs.read(sf.name)
+		if err != nil {
+			sf.rerr = err
+			return
+		}
+		sf.dirs, sf.errs = parseBytes(sf.name, data)
+		sf.file.Comments = collectComments(sf.name, sf.dirs, nil)
+	})
+}
+
+// parseBytes runs crossplane leniently on one file: no context or argument
+// checks (snippets and third-party modules load), comments kept.
+func parseBytes(name string, data []byte) (dirs crossplane.Directives, diags []Diagnostic) {
+	defer func() {
+		if r := recover(); r != nil {
+			dirs = nil
+			diags = []Diagnostic{panicDiag(name, data, r)}
+		}
+	}()
+	if !isText(data) {
+		return nil, []Diagnostic{{Pos: trustmodel.Pos{File: name}, Message: "not a text file"}}
+	}
+	payload, err := crossplane.Parse(name, &crossplane.ParseOptions{
+		SingleFile:                true,
+		ParseComments:             true,
+		SkipDirectiveContextCheck: true,
+		SkipDirectiveArgsCheck:    true,
+		ErrorOnUnknownDirectives:  false,
+		StopParsingOnError:        false,
+		Open: func(string) (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(data)), nil
+		},
+		LexOptions: crossplane.LexOptions{Lexers: []crossplane.RegisterLexer{luaLexer}},
+	})
+	if err != nil {
+		return nil, []Diagnostic{crossplaneDiag(name, 0, err)}
+	}
+	for _, pe := range payload.Errors {
+		line := 0
+		if pe.Line != nil {
+			line = *pe.Line
+		}
+		diags = append(diags, crossplaneDiag(name, line, pe.Error))
+	}
+	if len(payload.Config) > 0 {
+		dirs = payload.Config[0].Parsed
+	}
+	return dirs, diags
+}
+
+func crossplaneDiag(name string, line int, err error) Diagnostic {
+	msg := err.Error()
+	var pe *crossplane.ParseError
+	if errors.As(err, &pe) {
+		msg = pe.What
+		if line == 0 && pe.Line != nil {
+			line = *pe.Line
+		}
+	}
+	return Diagnostic{Pos: trustmodel.Pos{File: name, Line: line}, Message: msg}
+}
+
+var emptyIfRE = regexp.MustCompile(`(?m)^(.*?)\bif\s*\(\s*\)`)
+
+// panicDiag explains a crossplane failure; the one known cause is an
+// "if ()" with nothing between the parentheses.
+func panicDiag(name string, data []byte, r any) Diagnostic {
+	if loc := emptyIfRE.FindIndex(data); loc != nil {
+		line := 1 + bytes.Count(data[:loc[0]], []byte("\n"))
+		return Diagnostic{Pos: trustmodel.Pos{File: name, Line: line}, Message: `invalid condition in "if" directive: empty parentheses`}
+	}
+	return Diagnostic{Pos: trustmodel.Pos{File: name}, Message: fmt.Sprintf("cannot parse (the parser failed: %v)", r)}
+}
+
+// isText rejects binary input (NUL bytes, invalid UTF-8 in bulk) early.
+func isText(data []byte) bool {
+	n := len(data)
+	if n > 8192 {
+		n = 8192
+	}
+	return bytes.IndexByte(data[:n], 0) < 0
+}
+
+func collectComments(name string, dirs crossplane.Directives, out []Comment) []Comment {
+	for _, d := range dirs {
+		if d.IsComment() {
+			out = append(out, Comment{Pos: trustmodel.Pos{File: name, Line: d.Line}, Text: *d.Comment})
+			continue
+		}
+		if d.Block != nil {
+			out = collectComments(name, d.Block, out)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Pos.Line < out[j].Pos.Line })
+	return out
+}
+
+// preparse parses the roots concurrently (includes are parsed on demand).
+func (l *loader) preparse(roots []*rootSpec) {
+	n := runtime.GOMAXPROCS(0)
+	if n > len(roots) {
+		n = len(roots)
+	}
+	if n <= 1 {
+		return
+	}
+	ch := make(chan *srcFile)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sf := range ch {
+				l.parse(sf)
+			}
+		}()
+	}
+	for _, r := range roots {
+		ch <- l.get(r.fs, r.name)
+	}
+	close(ch)
+	wg.Wait()
+}
+
+// files returns every file of the model, roots and includes in the order
+// expansion met them (deterministic, unlike parallel parsing).
+func (l *loader) files() []*File {
+	var out []*File
+	for _, sf := range l.order {
+		out = append(out, sf.file)
+	}
+	return out
+}
+
+func (l *loader) met(sf *srcFile) {
+	for _, x := range l.order {
+		if x == sf {
+			return
+		}
+	}
+	l.order = append(l.order, sf)
+}
+
+// ---------------------------------------------------------------------------
+// include expansion
+
+type expandedRoot struct {
+	spec     *rootSpec
+	dirs     []*Directive
+	included map[string]bool // keys of files included (transitively)
+	errs     []Diagnostic
+	warns    []Diagnostic
+}
+
+const maxIncludeDepth = 64
+
+func (l *loader) expandRoot(r *rootSpec) *expandedRoot {
+	er := &expandedRoot{spec: r, included: map[string]bool{}}
+	sf := l.get(r.fs, r.name)
+	l.parse(sf)
+	if sf.rerr != nil {
+		er.errs = append(er.errs, Diagnostic{Pos: trustmodel.Pos{File: r.name}, Message: "cannot open: " + errText(sf.rerr)})
+		return er
+	}
+	er.errs = append(er.errs, sf.errs...)
+	l.met(sf)
+	x := &expander{l: l, er: er, stack: []string{r.fs.key(r.name)}, names: []string{r.name}}
+	er.dirs = x.expand(sf, sf.dirs)
+	return er
+}
+
+type expander struct {
+	l     *loader
+	er    *expandedRoot
+	stack []string // fs keys of the files being expanded
+	names []string // their display names
+}
+
+func (x *expander) expand(sf *srcFile, in crossplane.Directives) []*Directive {
+	out := make([]*Directive, 0, len(in))
+	for _, d := range in {
+		if d.IsComment() {
+			continue
+		}
+		pos := trustmodel.Pos{File: sf.name, Line: d.Line}
+		if d.Directive == "include" {
+			out = append(out, x.include(sf, d, pos)...)
+			continue
+		}
+		nd := &Directive{Name: d.Directive, Args: append([]string(nil), d.Args...), Pos: pos}
+		if d.Block != nil {
+			nd.HasBlock = true
+			nd.Block = x.expand(sf, d.Block)
+		}
+		out = append(out, nd)
+	}
+	return out
+}
+
+func (x *expander) include(sf *srcFile, d *crossplane.Directive, pos trustmodel.Pos) []*Directive {
+	if len(d.Args) != 1 {
+		x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: `invalid number of arguments in "include" directive`})
+		return nil
+	}
+	targets, ok := x.resolve(d.Args[0], pos)
+	if !ok {
+		return nil
+	}
+	var out []*Directive
+	fsys := x.er.spec.fs
+	for _, t := range targets {
+		k := fsys.key(t)
+		for i, s := range x.stack {
+			if s == k {
+				chain := append(append([]string(nil), x.names[i:]...), t)
+				x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: fmt.Sprintf("include %q creates a cycle: %s", d.Args[0], strings.Join(chain, " -> "))})
+				return out
+			}
+		}
+		if len(x.stack) >= maxIncludeDepth {
+			x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: fmt.Sprintf("include %q: includes nested more than %d deep", d.Args[0], maxIncludeDepth)})
+			return out
+		}
+		inc := x.l.get(fsys, t)
+		x.l.parse(inc)
+		if inc.rerr != nil {
+			x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: fmt.Sprintf("include %q: cannot open %s: %s", d.Args[0], t, errText(inc.rerr))})
+			continue
+		}
+		x.l.met(inc)
+		if !x.er.included[k] {
+			x.er.included[k] = true
+			x.er.errs = append(x.er.errs, inc.errs...)
+		}
+		x.stack = append(x.stack, k)
+		x.names = append(x.names, t)
+		out = append(out, x.expand(inc, inc.dirs)...)
+		x.stack = x.stack[:len(x.stack)-1]
+		x.names = x.names[:len(x.names)-1]
+	}
+	return out
+}
+
+// resolve finds the files an include names, as nginx's ngx_conf_include
+// does: relative to the prefix; a pattern with wildcards may match nothing,
+// a plain name must exist.
+func (x *expander) resolve(pattern string, pos trustmodel.Pos) ([]string, bool) {
+	spec := x.er.spec
+	fsys := spec.fs
+	join := filepath.Join
+	isAbs := filepath.IsAbs
+	if !fsys.disk() {
+		join = path.Join
+		isAbs = path.IsAbs
+	}
+	full := pattern
+	if !isAbs(full) {
+		full = join(spec.base, full)
+	}
+	if hasGlobMagic(pattern) {
+		m, err := fsys.glob(full)
+		if err != nil {
+			x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: fmt.Sprintf("include %q: invalid pattern: %v", pattern, err)})
+			return nil, false
+		}
+		if len(m) == 0 && !isAbs(pattern) && fsys.disk() && x.l.opts.Prefix == "" {
+			if alt, base := x.ancestorGlob(pattern); len(alt) > 0 {
+				x.er.warns = append(x.er.warns, Diagnostic{Pos: pos, Message: fmt.Sprintf("include %q resolved against %s (set the nginx prefix to be sure)", pattern, base)})
+				return alt, true
+			}
+		}
+		return m, true
+	}
+	if fsys.exists(full) {
+		return []string{full}, true
+	}
+	if !isAbs(pattern) && fsys.disk() && x.l.opts.Prefix == "" {
+		for dir := filepath.Dir(spec.base); ; dir = filepath.Dir(dir) {
+			alt := filepath.Join(dir, pattern)
+			if fsys.exists(alt) {
+				x.er.warns = append(x.er.warns, Diagnostic{Pos: pos, Message: fmt.Sprintf("include %q resolved against %s (set the nginx prefix to be sure)", pattern, dir)})
+				return []string{alt}, true
+			}
+			if next := filepath.Dir(dir); next == dir {
+				break
+			}
+		}
+	}
+	msg := fmt.Sprintf("include %q matches no file", pattern)
+	if x.l.opts.AllowMissingIncludes {
+		x.er.warns = append(x.er.warns, Diagnostic{Pos: pos, Message: msg + " (skipped)"})
+		return nil, true
+	}
+	x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: msg})
+	return nil, false
+}
+
+func (x *expander) ancestorGlob(pattern string) ([]string, string) {
+	fsys := x.er.spec.fs
+	for dir := filepath.Dir(x.er.spec.base); ; dir = filepath.Dir(dir) {
+		if m, err := fsys.glob(filepath.Join(dir, pattern)); err == nil && len(m) > 0 {
+			return m, dir
+		}
+		if next := filepath.Dir(dir); next == dir {
+			return nil, ""
+		}
+	}
+}
+
+// dropIncludedRoots removes roots that another root includes (a directory
+// argument lists nginx.conf and the conf.d files it includes).
+func dropIncludedRoots(roots []*expandedRoot) []*expandedRoot {
+	if len(roots) < 2 {
+		return roots
+	}
+	var out []*expandedRoot
+	for i, r := range roots {
+		k := r.spec.fs.key(r.spec.name)
+		dropped := false
+		for j, o := range roots {
+			if i != j && o.included[k] && !r.included[o.spec.fs.key(o.spec.name)] {
+				dropped = true
+				break
+			}
+		}
+		if !dropped {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,328 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/trustcheck/trustcheck/nginxconf"
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// Helpers shared by the rules about the app's trust setting (TC102–TC108,
+// TC112): the address chain the framework walks, what a path needs trusted,
+// and trust values computed from the topology.
+
+// nginxPaths returns the paths that pass through nginx, in order. Paths
+// through a transparent proxy_bind are left out: the app sees each client's
+// own address there, which the replayed hop cannot express.
+func (p *Pass) nginxPaths() []*Path {
+	var out []*Path
+	for _, path := range p.Paths {
+		if path.NginxHop() != nil && path.Proxy.FromKind != nginxconf.ConnectTransparent {
+			out = append(out, path)
+		}
+	}
+	return out
+}
+
+// trustChain is the address list proxy-addr walks for a request: the socket
+// peer, then the X-Forwarded-For entries right to left.
+func trustChain(req trustmodel.Request) []string {
+	xff, _ := req.Headers.NodeValue("x-forwarded-for")
+	return append([]string{req.Peer}, trustmodel.ParseXFF(xff)...)
+}
+
+// hopsToClient is how many addresses the app must trust on a path to reach
+// the honest client: the client's first position in the honest chain, or -1
+// when its address never reaches the app.
+func hopsToClient(path *Path) int {
+	return slices.Index(trustChain(path.Honest.AtApp), HonestClient)
+}
+
+// hopCount returns the app's trust setting when it is a number the framework
+// honours as a hop count (trust(addr, i) = i < n). Koa (all or nothing) and
+// Fastify ≥ 5.12.1 (numbers trust nothing) do not.
+func (p *Pass) hopCount() (float64, bool) {
+	var n float64
+	switch v := p.App.Spec.TrustProxy.(type) {
+	case int:
+		n = float64(v)
+	case int64:
+		n = float64(v)
+	case uint64:
+		n = float64(v)
+	case float64:
+		n = v
+	default:
+		return 0, false
+	}
+	if p.App.Evaluator == nil || math.IsNaN(n) || math.IsInf(n, 0) {
+		return 0, false
+	}
+	t := p.App.Evaluator.Trust()
+	for i := 0; i <= 64 && float64(i) <= n+1; i++ {
+		if ok, _ := t.Trusts(SpoofedAddr, i); ok != (float64(i) < n) {
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+// countText renders a hop count as JavaScript writes it.
+func countText(n float64) string { return strconv.FormatFloat(n, 'f', -1, 64) }
+
+// evaluatorWith is the app's framework configured with another trust value;
+// nil when the framework rejects the value.
+func (p *Pass) evaluatorWith(v any) trustmodel.Evaluator {
+	s := p.App.Spec
+	ev, err := trustmodel.NewEvaluator(trustmodel.App{
+		Framework: s.Framework, Version: s.FrameworkVersion,
+		TrustProxy: v, TrustProxySet: true, Options: s.Options, Session: s.Session,
+	})
+	if err != nil {
+		return nil
+	}
+	return ev
+}
+
+// trustFits reports whether trust value v makes every path through nginx
+// right: the honest client is req.ip wherever its address reaches the app,
+// and no injected X-Forwarded-For becomes req.ip.
+func (p *Pass) trustFits(v any) bool {
+	ev := p.evaluatorWith(v)
+	if ev == nil {
+		return false
+	}
+	for _, path := range p.nginxPaths() {
+		if hopsToClient(path) >= 0 {
+			if ip := ev.Evaluate(path.Honest.AtApp).IP; ip == nil || *ip != HonestClient {
+				return false
+			}
+		}
+		if r, ok := path.HostileFor("X-Forwarded-For"); ok {
+			if ip := ev.Evaluate(r.AtApp).IP; ip != nil && *ip == SpoofedAddr {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// countFits returns the hop count every path through nginx agrees on, if
+// one exists: the largest count a path needs, provided it lets no injected
+// entry through on the shorter paths.
+func (p *Pass) countFits() (int, bool) {
+	most := 0
+	for _, path := range p.nginxPaths() {
+		most = max(most, hopsToClient(path))
+	}
+	if most == 0 {
+		return 0, false
+	}
+	return most, p.trustFits(most)
+}
+
+// suggestTrust is suggestedTrust as JavaScript, "" when there is none.
+func (p *Pass) suggestTrust() string {
+	v := p.suggestedTrust()
+	if v == nil {
+		return ""
+	}
+	return jsLiteral(v)
+}
+
+// suggestedTrust is the narrowest trust value for the topology: each
+// address a request crosses before the honest client (nginx, then the edge
+// hops whose entries it appends) by name or range — 'loopback' for nginx on
+// the same host, an edge hop's published ranges. Over a UNIX socket no
+// address can match, so it falls back to a hop count; Koa only knows
+// `true`. It is nil when no path passes through nginx.
+func (p *Pass) suggestedTrust() any {
+	paths := p.nginxPaths()
+	if len(paths) == 0 {
+		return nil
+	}
+	if strings.EqualFold(p.App.Spec.Framework, "koa") {
+		return true
+	}
+	most := 1
+	for _, path := range paths {
+		most = max(most, hopsToClient(path))
+	}
+	var entries []any
+	for _, path := range paths {
+		k := hopsToClient(path)
+		ch := trustChain(path.Honest.AtApp)
+		for _, a := range ch[:min(max(k, 1), len(ch))] {
+			if a == "" {
+				return p.unixTrust(most)
+			}
+			for _, e := range p.trustEntries(a) {
+				if !slices.Contains(entries, any(e)) {
+					entries = append(entries, e)
+				}
+			}
+		}
+	}
+	if len(entries) == 1 {
+		return entries[0]
+	}
+	return entries
+}
+
+// unixTrust is what to trust when nginx connects over a UNIX socket, where
+// the app sees no address: the hop count, or `true` where the framework
+// ignores counts (Fastify ≥ 5.12.1).
+func (p *Pass) unixTrust(hops int) any {
+	if ev := p.evaluatorWith(hops); ev != nil {
+		if ok, _ := ev.Trust().Trusts("", 0); ok {
+			return hops
+		}
+	}
+	return true
+}
+
+// trustEntries names a proxy address the way a trust list should: loopback
+// by name, an edge hop by its ranges, anything else as itself.
+func (p *Pass) trustEntries(addr string) []string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return []string{addr}
+	}
+	if a.Unmap().IsLoopback() {
+		return []string{"loopback"}
+	}
+	if p.Config != nil {
+		for _, e := range p.Config.Edge {
+			if e.Covers(a) {
+				out := make([]string, len(e.Addresses))
+				for i, r := range e.Addresses {
+					out[i] = r.String()
+				}
+				return out
+			}
+		}
+	}
+	return []string{addr}
+}
+
+// trustDirective is the app's trust setting as its code writes it.
+func (p *Pass) trustDirective() string { return p.SetTrust(p.TrustValue()) }
+
+// byTrustPos groups paths by where a finding about the trust setting goes:
+// all at its line in trustcheck.yaml, or each at its proxy_pass when the
+// setting came from --trust-proxy.
+func (p *Pass) byTrustPos(paths []*Path) (pos []trustmodel.Pos, groups [][]*Path) {
+	for _, path := range paths {
+		at := p.TrustPosOr(path.Proxy.Pos)
+		i := slices.Index(pos, at)
+		if i < 0 {
+			pos = append(pos, at)
+			groups = append(groups, nil)
+			i = len(pos) - 1
+		}
+		groups[i] = append(groups[i], path)
+	}
+	return pos, groups
+}
+
+// proxyPositions lists the proxy_pass of each path, for Related.
+func proxyPositions(paths []*Path) []trustmodel.Pos {
+	var out []trustmodel.Pos
+	for _, path := range paths {
+		if path.Proxy != nil && !slices.Contains(out, path.Proxy.Pos) {
+			out = append(out, path.Proxy.Pos)
+		}
+	}
+	return out
+}
+
+// anyConfigPos is a place to report a problem of a trust setting given on
+// the command line: the first proxy_pass, else the first file.
+func (p *Pass) anyConfigPos() trustmodel.Pos {
+	if px := p.Nginx.Proxies(); len(px) > 0 {
+		return px[0].Pos
+	}
+	if len(p.Nginx.Files) > 0 {
+		return trustmodel.Pos{File: p.Nginx.Files[0].Path, Line: 1}
+	}
+	return trustmodel.Pos{}
+}
+
+// connectCandidates are the addresses the app may see nginx connect from on
+// a path: every address a name like localhost resolves to (nginx uses them
+// round-robin) that the app's listen socket accepts. nginx.connects_from in
+// trustcheck.yaml pins one.
+func (p *Pass) connectCandidates(path *Path) []string {
+	hop := path.NginxHop()
+	if p.Config != nil && p.Config.Nginx.ConnectsFrom != "" || len(path.Proxy.ConnectFrom) < 2 {
+		return []string{hop.Addr}
+	}
+	v4, v6 := listenFamilies(p.App.Spec.Listen)
+	var out []string
+	for _, c := range path.Proxy.ConnectFrom {
+		a, err := netip.ParseAddr(c)
+		if err != nil || a.Is4() && v4 || a.Is6() && v6 {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return path.Proxy.ConnectFrom // the app listens where nginx never connects: nothing to narrow
+	}
+	return out
+}
+
+// listenFamilies says which address families a listen socket accepts: an
+// IPv4 address only IPv4, an IPv6 address only IPv6; Node's default "::" is
+// dual-stack, and "localhost" may bind either.
+func listenFamilies(listen string) (v4, v6 bool) {
+	l, err := trustmodel.ParseListen(listen)
+	if listen == "" || err != nil || l.Unix != "" || strings.HasPrefix(listen, "localhost:") {
+		return true, true
+	}
+	if l.Addr == netip.IPv6Unspecified() {
+		return true, true
+	}
+	return l.Addr.Is4(), l.Addr.Is6()
+}
+
+// replayFrom replays r with nginx connecting to the app from addr instead
+// of the path's first candidate.
+func (p *Pass) replayFrom(path *Path, r Replay, addr string) Replay {
+	if path.NginxHop().Addr == addr {
+		return r
+	}
+	hops := slices.Clone(path.Hops)
+	hops[len(hops)-1].Addr = addr
+	r.AtApp = trustmodel.Path{Entry: path.Entry, Hops: hops}.Replay(r.Client)
+	r.Result = p.App.Evaluator.Evaluate(r.AtApp)
+	return r
+}
+
+// undefOr renders a result value, undefined for nil.
+func undefOr(s *string) string {
+	if s == nil {
+		return "undefined"
+	}
+	return *s
+}
+
+// countNoun is "1 proxy", "2 proxies".
+func countNoun(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// andList joins "a", "a and b", "a, b and c".
+func andList(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
