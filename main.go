@@ -35,7 +35,28 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		HideHelpCommand:           true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // run maps errors to exit codes
 		OnUsageError:              usageError,
-		Commands:                  []*cli.Command{lintCommand(stdin, stdout), simulateCommand(stdin)},
+		Commands: []*cli.Command{
+			lintCommand(stdin, stdout),
+			simulateCommand(stdin),
+			{
+				Name:  "rules",
+				Usage: "list every rule",
+				Action: func(c *cli.Context) error {
+					return lint.WriteRules(c.App.Writer)
+				},
+			},
+			{
+				Name:      "explain",
+				Usage:     "one rule's documentation: rationale, bad and good example, fix",
+				ArgsUsage: "TCxxx",
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return fmt.Errorf("explain takes one rule ID, e.g. trustcheck explain TC101")
+					}
+					return lint.WriteExplain(c.App.Writer, c.Args().First())
+				},
+			},
+		},
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError

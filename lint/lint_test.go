@@ -143,37 +143,59 @@ func TestInputErrorsAreOneLine(t *testing.T) {
 	}
 }
 
-// TestCorpus lints every file of the shared corpus: each lints or fails with
-// a one-line error naming a file, and every finding has a file and line.
+// TestCorpus lints every file of the shared corpus without app information
+// and with two trust settings (so the replay rules run too): each file lints
+// or fails with a one-line error, and every finding has a file and line.
 func TestCorpus(t *testing.T) {
 	root := filepath.Join("..", "..", "shared", "corpus")
 	if _, err := os.Stat(root); err != nil {
 		t.Skip("corpus not present")
 	}
-	var linted, failed, findings int
+	var files []string
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".conf") || strings.HasSuffix(p, ".sample") || strings.HasSuffix(p, ".ejs")) {
-			return err
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".conf") || strings.HasSuffix(p, ".sample") || strings.HasSuffix(p, ".ejs")) {
+			files = append(files, p)
 		}
-		rep, err := Lint(Options{Inputs: []string{p}, WorkDir: t.TempDir(), AllowMissingIncludes: true})
-		if err != nil {
-			failed++
-			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, ":") {
-				t.Errorf("%s: error is not one file:line line: %q", p, msg)
-			}
-			return nil
-		}
-		linted++
-		for _, f := range rep.Findings {
-			findings++
-			if f.Pos.File == "" || f.Pos.Line == 0 {
-				t.Errorf("%s: %s finding without file and line: %s", p, f.Rule, f.Message)
-			}
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("corpus: %d files linted (%d findings), %d failed with a one-line error", linted, findings, failed)
+	for _, trust := range []string{"", "true", "loopback"} {
+		var linted, failed, findings int
+		rules := map[string]int{}
+		app := ""
+		if trust != "" {
+			// The corpus proxies to variables ($upstream_app), whose connecting
+			// address only trustcheck.yaml can say.
+			app = filepath.Join(t.TempDir(), "trustcheck.yaml")
+			yaml := "app:\n  trust_proxy: " + trust + "\nnginx:\n  connects_from: 127.0.0.1\n"
+			if err := os.WriteFile(app, []byte(yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range files {
+			o := Options{Inputs: []string{p}, WorkDir: t.TempDir(), AllowMissingIncludes: true, AppFile: app}
+			rep, err := Lint(o)
+			if err != nil {
+				failed++
+				if trust == "" {
+					t.Logf("%v", err)
+				}
+				if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, ":") {
+					t.Errorf("%s: error is not one file:line line: %q", p, msg)
+				}
+				continue
+			}
+			linted++
+			for _, f := range rep.Findings {
+				findings++
+				rules[f.Rule]++
+				if f.Pos.File == "" || f.Pos.Line == 0 {
+					t.Errorf("%s: %s finding without file and line: %s", p, f.Rule, f.Message)
+				}
+			}
+		}
+		t.Logf("corpus, trust %q: %d files linted (%d findings %v), %d failed with a one-line error", trust, linted, findings, rules, failed)
+	}
 }

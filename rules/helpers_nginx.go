@@ -303,13 +303,14 @@ func directiveBlocks(ng *nginxconf.Config) [][]*nginxconf.Directive {
 // realip
 
 // realipSite is one realip configuration nginx applies, with the proxying
-// places it applies to. Modelled sites are nginxconf's own (Resolve replays
+// places and the servers it applies to. Modelled sites are nginxconf's own (Resolve replays
 // them); the others are read from the directives of places nothing proxies
 // from, and Resolve must not be used on them.
 type realipSite struct {
 	*nginxconf.RealIP
 	Modelled bool
 	Proxies  []*nginxconf.Proxy
+	Servers  []*nginxconf.Server
 }
 
 // realipSites lists every distinct realip configuration in effect: the
@@ -318,7 +319,7 @@ type realipSite struct {
 func realipSites(ng *nginxconf.Config) []*realipSite {
 	var sites []*realipSite
 	byKey := map[string]*realipSite{}
-	add := func(r *nginxconf.RealIP, modelled bool, px *nginxconf.Proxy) {
+	add := func(r *nginxconf.RealIP, modelled bool, srv *nginxconf.Server, px *nginxconf.Proxy) {
 		k := realipKey(r)
 		s := byKey[k]
 		if s == nil {
@@ -329,17 +330,20 @@ func realipSites(ng *nginxconf.Config) []*realipSite {
 		if px != nil && !slices.Contains(s.Proxies, px) {
 			s.Proxies = append(s.Proxies, px)
 		}
+		if srv != nil && !slices.Contains(s.Servers, srv) {
+			s.Servers = append(s.Servers, srv)
+		}
 	}
 	for _, px := range ng.Proxies() {
-		add(px.RealIP, true, px)
-		add(px.LocationRealIP, true, px)
+		add(px.RealIP, true, px.Server, px)
+		add(px.LocationRealIP, true, px.Server, px)
 	}
 	for _, pl := range nginxPlaces(ng) {
-		add(directiveRealIP(pl.Effective), false, nil)
+		add(directiveRealIP(pl.Effective), false, pl.Server, nil)
 	}
 	for _, h := range ng.HTTP {
 		if len(h.Servers) == 0 { // a loose snippet of http-level directives
-			add(directiveRealIP(func(name string) []*nginxconf.Directive { return ownDirectives(h.Directives, name) }), false, nil)
+			add(directiveRealIP(func(name string) []*nginxconf.Directive { return ownDirectives(h.Directives, name) }), false, nil, nil)
 		}
 	}
 	return sites

@@ -84,8 +84,8 @@ func checkTC109(p *Pass) {
 func tc109Attack(site *realipSite, kept []nginxconf.RealIPFrom, addr netip.Addr, entries []nginxEntry) (string, bool) {
 	name := realipHeader(site.RealIP)
 	for _, e := range entries {
-		if name == "" { // the PROXY protocol: only a direct client writes the header
-			if e.Edge == nil {
+		if name == "" { // the PROXY protocol: a client connecting directly to such a listener writes the header
+			if e.Edge == nil && proxyProtocolListen(site.Servers) {
 				return fmt.Sprintf("a client connecting from %s to a proxy_protocol listener and opening with \"PROXY TCP4 %s ...\" gets $remote_addr = %s",
 					addr, SpoofedAddr, SpoofedAddr), true
 			}
@@ -146,4 +146,15 @@ func tc109Fix(p *Pass, site *realipSite, f nginxconf.RealIPFrom, kept []nginxcon
 		return remove + fmt.Sprintf("; the other set_real_ip_from lines already cover %s", joinAnd(names))
 	}
 	return remove + fmt.Sprintf(" and trust only %s: %s", joinAnd(names), setRealIPLines(need))
+}
+
+func proxyProtocolListen(servers []*nginxconf.Server) bool {
+	for _, s := range servers {
+		for _, l := range s.Listens {
+			if l.ProxyProtocol {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -78,7 +78,7 @@ func checkTC110(p *Pass) {
 		msg := fmt.Sprintf("real_ip_recursive is off while %s stand in front of nginx: realip takes the last X-Forwarded-For entry, %s's address, so $remote_addr is a proxy",
 			joinAnd(names), layers[outer].Name)
 		if !declared {
-			msg = fmt.Sprintf("real_ip_recursive is off while set_real_ip_from trusts %s: a request through both gets the last X-Forwarded-For entry, %s's address, as $remote_addr",
+			msg = fmt.Sprintf("real_ip_recursive is off while set_real_ip_from trusts %s: a request that passes them in turn gets the last X-Forwarded-For entry, %s's address, as $remote_addr",
 				joinAnd(names), layers[outer].Name)
 		}
 		p.Report(Finding{

@@ -50,7 +50,7 @@ var tc111 = &Rule{
 }
 
 func checkTC111(p *Pass) {
-	t := clientTaint{p: p, entries: nginxEntries(p), proxies: proxyRanges(p)}
+	t := clientTaint{entries: nginxEntries(p), proxies: proxyRanges(p)}
 	tc111Zones(p, t)
 	tc111Decisions(p, t)
 	tc111Headers(p, t)
@@ -69,7 +69,6 @@ func isAddressHeader(name string) bool {
 
 // clientTaint decides which inputs of an nginx value a client controls.
 type clientTaint struct {
-	p       *Pass
 	entries []nginxEntry
 	proxies []netip.Prefix
 }
@@ -134,8 +133,8 @@ func (t clientTaint) sources(e trustmodel.Expr) []trustmodel.Source {
 
 // controlled returns the sources of e a client chooses (headers that reach
 // nginx as the client wrote them, the URI, arguments, cookies), and whether
-// e is also bound to the connection's address. $host is left out: it names
-// the site, not the client.
+// e is also bound to the connection's address. The Host ($host,
+// $http_host) is left out: it names the site, not the client.
 func (t clientTaint) controlled(e trustmodel.Expr) (ctl []trustmodel.Source, bound bool) {
 	srcs := t.sources(e)
 	for _, s := range srcs {
@@ -143,7 +142,7 @@ func (t clientTaint) controlled(e trustmodel.Expr) (ctl []trustmodel.Source, bou
 		case trustmodel.SourceClientAddr:
 			bound = true
 		case trustmodel.SourceHeader:
-			if t.headerReaches(s.Name) && !slices.Contains(ctl, s) {
+			if !strings.EqualFold(s.Name, "Host") && t.headerReaches(s.Name) && !slices.Contains(ctl, s) {
 				ctl = append(ctl, s)
 			}
 		case trustmodel.SourceClient:
@@ -168,7 +167,7 @@ func addressSource(ctl []trustmodel.Source) (trustmodel.Source, bool) {
 	return trustmodel.Source{}, false
 }
 
-// describe names a client-controlled source for messages.
+// describeSource names a client-controlled source for messages.
 func describeSource(s trustmodel.Source) string {
 	if s.Kind == trustmodel.SourceHeader {
 		return "the " + s.Name + " header"
