@@ -114,6 +114,7 @@ func lintCommand(stdin io.Reader, stdout io.Writer) *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no notes, only findings"},
 			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "nginx's -p: the base for relative include paths"},
 			&cli.BoolFlag{Name: "allow-missing-includes", Usage: "warn instead of failing when an include names no file"},
+			&cli.StringFlag{Name: "nginx-version", Usage: "the nginx version the configuration runs on, e.g. 1.22.1 (default: the newest behaviour)"},
 		},
 		Action: func(c *cli.Context) error {
 			code, err := lint.Run(lint.Options{
@@ -131,6 +132,7 @@ func lintCommand(stdin io.Reader, stdout io.Writer) *cli.Command {
 				Quiet:                c.Bool("quiet"),
 				Prefix:               c.String("prefix"),
 				AllowMissingIncludes: c.Bool("allow-missing-includes"),
+				NginxVersion:         c.String("nginx-version"),
 				Stdin:                stdin,
 			}, stdout, c.App.ErrWriter)
 			if err != nil {

@@ -31,6 +31,7 @@ type Options struct {
 	Quiet                bool
 	Prefix               string
 	AllowMissingIncludes bool
+	NginxVersion         string // "" = the newest behaviour
 	Stdin                io.Reader
 	// WorkDir is where trustcheck.yaml is looked for first ("" = the process's).
 	WorkDir string
@@ -102,7 +103,7 @@ func Lint(o Options) (*Report, error) {
 		return nil, err
 	}
 	ng, err := nginxconf.Load(nginxconf.LoadOptions{
-		Prefix: o.Prefix, AllowMissingIncludes: o.AllowMissingIncludes, Stdin: o.Stdin,
+		Prefix: o.Prefix, AllowMissingIncludes: o.AllowMissingIncludes, Stdin: o.Stdin, NginxVersion: o.NginxVersion,
 	}, o.Inputs...)
 	if err != nil {
 		return nil, err

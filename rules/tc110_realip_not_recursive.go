@@ -98,7 +98,7 @@ func checkTC110(p *Pass) {
 // honest client's request as nginx receives it through them: the declared
 // edge hops, or, with none declared, one proxy per kind of network the
 // set_real_ip_from entries trust (a provider's ranges, a private network,
-// loopback, a UNIX socket), each appending to X-Forwarded-For. declared
+// the host itself), each appending to X-Forwarded-For. declared
 // says the chain is trustcheck.yaml's.
 func tc110Chain(p *Pass, site *realipSite) (layers []proxyLayer, in trustmodel.Request, declared bool) {
 	if p.Config != nil && len(p.Config.Edge) > 0 {
@@ -111,8 +111,7 @@ func tc110Chain(p *Pass, site *realipSite) (layers []proxyLayer, in trustmodel.R
 	const (
 		tierProvider = iota
 		tierPrivate
-		tierLoopback
-		tierUnix
+		tierLocal // loopback and UNIX sockets: one host, one layer
 		tiers
 	)
 	var byTier [tiers]*proxyLayer
@@ -126,7 +125,7 @@ func tc110Chain(p *Pass, site *realipSite) (layers []proxyLayer, in trustmodel.R
 	}
 	for _, f := range site.From {
 		if f.Unix {
-			note(tierUnix, "a local proxy on a UNIX socket", "unix:", f)
+			note(tierLocal, "a local proxy", "unix:", f)
 			continue
 		}
 		pfx, ok := fromPrefix(f)
@@ -136,7 +135,7 @@ func tc110Chain(p *Pass, site *realipSite) (layers []proxyLayer, in trustmodel.R
 		addr := hostIn(pfx).String()
 		switch {
 		case withinRanges(pfx, loopbackRanges):
-			note(tierLoopback, "a local proxy", addr, f)
+			note(tierLocal, "a local proxy", addr, f)
 		case withinRanges(pfx, privateRanges):
 			note(tierPrivate, "a private-network proxy", addr, f)
 		default:

@@ -279,8 +279,11 @@ func directiveAt(ds []*nginxconf.Directive, pos trustmodel.Pos, name string) str
 }
 
 func tc111ZoneAttack(z *nginxconf.LimitZone, src trustmodel.Source) string {
-	if src.Kind != trustmodel.SourceHeader {
+	switch {
+	case src.Kind != trustmodel.SourceHeader:
 		return fmt.Sprintf("a client that changes %s on every request gets a fresh %s bucket each time, so the limit never applies", src.Name, z.Kind)
+	case !isAddressHeader(src.Name):
+		return fmt.Sprintf("a client sending a different %s header with every request gets a fresh %s bucket each time, so the limit never applies", src.Name, z.Kind)
 	}
 	return fmt.Sprintf("a client sending %q, then %q, and so on gets a fresh %s bucket with every request, so the limit never applies; sending a victim's address instead uses up the victim's",
 		src.Name+": "+SpoofedAddr, src.Name+": 6.6.6.7", z.Kind)

@@ -37,10 +37,16 @@ var tc403 = &Rule{
 
 func checkTC403(p *Pass) {
 	entries := nginxEntries(p)
-	fix := "trust exactly one hop in the app (Express: `app.set('trust proxy', 1)`), or read the client address from the `!~Passenger-Client-Address` header"
-	if p.App.Evaluator != nil {
-		fix = fmt.Sprintf("trust exactly one hop in the app (`%s`), or read the client address from the `!~Passenger-Client-Address` header", p.SetTrust("1"))
+	hop := "Express: `app.set('trust proxy', 1)`"
+	switch fw := strings.ToLower(p.App.Spec.Framework); {
+	case fw == "koa":
+		hop = "Koa: `app.proxy = true` with `maxIpsCount: 1`"
+	case fw == "fastify":
+		hop = "Fastify: a trustProxy function that trusts hop 0 only"
+	case p.App.Evaluator != nil:
+		hop = "`" + p.SetTrust("1") + "`"
 	}
+	fix := fmt.Sprintf("trust exactly one hop in the app (%s), or read the client address from the `!~Passenger-Client-Address` header", hop)
 	for _, px := range p.Nginx.Proxies() {
 		if px.Module != "passenger" {
 			continue
