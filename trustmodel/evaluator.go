@@ -74,25 +74,39 @@ func NewEvaluator(app App) (Evaluator, error) {
 
 func str(s string) *string { return &s }
 
-// walk is proxy-addr's alladdrs: the socket then the X-Forwarded-For tokens
-// right to left, truncated after the first untrusted one; the last entry is
-// never tested. peerUndefined marks a missing socket address.
-func walk(t Trust, peer string, tokens []string) (addrs []string, steps []Step) {
-	addrs = append(make([]string, 0, len(tokens)+1), peer)
+// walk is proxy-addr's alladdrs over the request's X-Forwarded-For as parse
+// splits it: the socket then the tokens right to left, truncated after the
+// first untrusted one; the last entry is never tested. It fills r.Steps and
+// r.IP (proxyaddr's answer) and returns the kept addresses, closest first.
+func walk(t Trust, req Request, parse func(string) []string, r *Result) []string {
+	xff, _ := req.Headers.NodeValue("x-forwarded-for")
+	tokens := parse(xff)
+	addrs := append(make([]string, 0, len(tokens)+1), req.Peer)
 	addrs = append(addrs, tokens...)
 	for i := 0; i < len(addrs); i++ {
 		if i == len(addrs)-1 {
-			steps = append(steps, Step{Hop: i, Addr: addrs[i], Why: "the farthest address is the client; it is never tested"})
+			r.Steps = append(r.Steps, Step{Hop: i, Addr: addrs[i], Why: "the farthest address is the client; it is never tested"})
 			break
 		}
 		ok, why := t.Trusts(addrs[i], i)
-		steps = append(steps, Step{Hop: i, Addr: addrs[i], Trusted: ok, Why: why, Tested: true})
+		r.Steps = append(r.Steps, Step{Hop: i, Addr: addrs[i], Trusted: ok, Why: why, Tested: true})
 		if !ok {
 			addrs = addrs[:i+1]
 			break
 		}
 	}
-	return addrs, steps
+	r.IP = addrPtr(addrs, len(addrs)-1, req.Peer == "")
+	return addrs
+}
+
+// closestFirst is proxyaddr.all's list as Fastify and proxy-addr return it:
+// the socket first (undefined for an unknown peer).
+func closestFirst(addrs []string, peerUndefined bool) []*string {
+	out := make([]*string, len(addrs))
+	for i := range addrs {
+		out[i] = addrPtr(addrs, i, peerUndefined)
+	}
+	return out
 }
 
 // addrPtr turns a walked address into a result value: the socket entry of an

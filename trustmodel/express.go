@@ -35,11 +35,7 @@ func (e *express) Name() string { return "express " + e.major }
 
 func (e *express) Evaluate(req Request) Result {
 	var r Result
-	xff, _ := req.Headers.NodeValue("x-forwarded-for")
-	addrs, steps := walk(e.trust, req.Peer, ParseXFF(xff))
-	undef := req.Peer == ""
-	r.Steps = steps
-	r.IP = addrPtr(addrs, len(addrs)-1, undef)
+	addrs := walk(e.trust, req, ParseXFF, &r)
 	// req.ips: farthest first, the socket removed.
 	r.IPs = make([]*string, 0, len(addrs)-1)
 	for i := len(addrs) - 1; i >= 1; i-- {

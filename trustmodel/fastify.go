@@ -149,18 +149,11 @@ func (f *fastify) Evaluate(req Request) Result {
 		return r
 	}
 
-	xff, _ := req.Headers.NodeValue("x-forwarded-for")
-	tokens := ParseFastifyXFF(xff)
+	parse := ParseFastifyXFF
 	if f.mode == fastify4 {
-		tokens = ParseXFF(xff)
+		parse = ParseXFF // 4.x uses proxy-addr and forwarded themselves
 	}
-	addrs, steps := walk(f.trust, req.Peer, tokens)
-	r.Steps = steps
-	r.IP = addrPtr(addrs, len(addrs)-1, undef)
-	r.IPs = make([]*string, len(addrs)) // closest first, the socket included
-	for i := range addrs {
-		r.IPs[i] = addrPtr(addrs, i, undef)
-	}
+	r.IPs = closestFirst(walk(f.trust, req, parse, &r), undef) // the socket included
 
 	peerTrusted, _ := f.trust.Trusts(req.Peer, 0)
 	readForwarded := peerTrusted

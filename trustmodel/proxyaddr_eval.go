@@ -40,14 +40,6 @@ func (p *proxyAddrEval) Name() string { return "proxy-addr " + p.version }
 
 func (p *proxyAddrEval) Evaluate(req Request) Result {
 	var r Result
-	xff, _ := req.Headers.NodeValue("x-forwarded-for")
-	addrs, steps := walk(p.trust, req.Peer, ParseXFF(xff))
-	undef := req.Peer == ""
-	r.Steps = steps
-	r.IP = addrPtr(addrs, len(addrs)-1, undef)
-	r.IPs = make([]*string, len(addrs))
-	for i := range addrs {
-		r.IPs[i] = addrPtr(addrs, i, undef)
-	}
+	r.IPs = closestFirst(walk(p.trust, req, ParseXFF, &r), req.Peer == "")
 	return r
 }
