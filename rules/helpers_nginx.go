@@ -238,7 +238,6 @@ func proxyURL(p *Pass, px *nginxconf.Proxy) string {
 
 // nginxPlace is a server or location and the directives in effect there.
 type nginxPlace struct {
-	Pos      trustmodel.Pos
 	Server   *nginxconf.Server
 	Location *nginxconf.Location // nil at server level
 	// Effective returns the directives named name in effect here (nginx's
@@ -254,12 +253,12 @@ func nginxPlaces(ng *nginxconf.Config) []nginxPlace {
 	var walk func(s *nginxconf.Server, locs []*nginxconf.Location)
 	walk = func(s *nginxconf.Server, locs []*nginxconf.Location) {
 		for _, l := range locs {
-			out = append(out, nginxPlace{Pos: l.Pos, Server: s, Location: l, Effective: l.Effective})
+			out = append(out, nginxPlace{Server: s, Location: l, Effective: l.Effective})
 			walk(s, l.Locations)
 		}
 	}
 	for _, s := range ng.Servers {
-		out = append(out, nginxPlace{Pos: s.Pos, Server: s, Effective: s.Effective})
+		out = append(out, nginxPlace{Server: s, Effective: s.Effective})
 		walk(s, s.Locations)
 	}
 	return out

@@ -15,7 +15,8 @@ var tc105 = &Rule{
 		Title: "The app trusts nginx, but nginx does not set X-Forwarded-For, so the client's header arrives verbatim",
 		Rationale: "nginx adds no X-Forwarded-For on its own: without a `proxy_set_header X-Forwarded-For` in effect for " +
 			"the location, the header the client sent passes through unchanged. An app that trusts nginx's address then " +
-			"reads the client's own text as the client address.",
+			"reads the client's own text as the client address. Setting the header from the client's own value " +
+			"(`proxy_set_header X-Forwarded-For $http_x_forwarded_for;`) is the same thing written out.",
 		Bad: "# app: app.set('trust proxy', 'loopback')\n" +
 			"location / {\n" +
 			"    proxy_pass http://127.0.0.1:3000;\n" +
@@ -39,7 +40,8 @@ func checkTC105(p *Pass) {
 		if hop == nil {
 			continue
 		}
-		if _, set := hop.Rule("X-Forwarded-For"); set || hop.DropClientHeaders {
+		rule, set := hop.Rule("X-Forwarded-For")
+		if hop.DropClientHeaders || set && !onlyClientXFF(rule) {
 			continue
 		}
 		if ok, _ := p.App.Evaluator.Trust().Trusts(hop.Addr, 0); !ok {
@@ -49,7 +51,7 @@ func checkTC105(p *Pass) {
 		if !ok || r.Result.IP == nil || *r.Result.IP != SpoofedAddr {
 			continue
 		}
-		p.Report(Finding{
+		f := Finding{
 			Pos:       path.Proxy.Pos,
 			Directive: path.Proxy.Directive.String(),
 			Message: fmt.Sprintf("the app trusts nginx (%s), but nginx passes the client's X-Forwarded-For through unchanged: %s is whatever the client writes",
@@ -58,6 +60,20 @@ func checkTC105(p *Pass) {
 			Attack:  p.Attack(path, r, "ip", r.Result.IP),
 			Fix:     "add `proxy_set_header X-Forwarded-For $remote_addr;` next to this proxy_pass",
 			Related: []trustmodel.Pos{p.TrustPos()},
-		})
+		}
+		if set {
+			f.Pos, f.Directive = rule.Pos, DirectiveText(rule)
+			f.Message = fmt.Sprintf("the app trusts nginx (%s), but nginx sets X-Forwarded-For to the client's own header: %s is whatever the client writes",
+				hop.Addr, p.Prop("ip"))
+			f.Fix = "set it from the address nginx saw: `proxy_set_header X-Forwarded-For $remote_addr;` (or `$proxy_add_x_forwarded_for` behind a trusted proxy)"
+			f.Related = append(f.Related, path.Proxy.Pos)
+		}
+		p.Report(f)
 	}
+}
+
+// onlyClientXFF reports whether a X-Forwarded-For rule copies what the
+// client sent without adding the address nginx saw ($http_x_forwarded_for).
+func onlyClientXFF(r trustmodel.HeaderRule) bool {
+	return HasSource(r, trustmodel.SourceHeader) && !HasSource(r, trustmodel.SourceClientAddr)
 }
