@@ -48,14 +48,12 @@ type providerRange struct {
 
 // providerRanges are the edge presets' published ranges (Cloudflare, Fastly,
 // Google's load balancers), in preset-name order: proxies, not clients.
-// trustmodel keeps them unexported, so they are read back through a
-// one-hop trustcheck.yaml per preset; presets without ranges are skipped.
+// Presets without ranges are skipped.
 var providerRanges = sync.OnceValue(func() []providerRange {
 	var out []providerRange
 	for _, name := range trustmodel.PresetNames() {
-		cfg, err := trustmodel.ParseConfig("preset", []byte("edge:\n  - preset: "+name+"\n"))
-		if err == nil && len(cfg.Edge) == 1 {
-			out = append(out, providerRange{Name: name, Ranges: cfg.Edge[0].Addresses})
+		if r := trustmodel.PresetRanges(name); len(r) > 0 {
+			out = append(out, providerRange{Name: name, Ranges: r})
 		}
 	}
 	return out

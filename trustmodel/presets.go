@@ -72,6 +72,16 @@ func PresetNames() []string {
 	return names
 }
 
+// PresetRanges returns the published ranges of a preset (nil for presets
+// whose addresses the user lists, like aws-alb and generic).
+func PresetRanges(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range edgePresets[name].addresses {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}
+
 // applyPreset fills what the file left unsaid from the preset; without a
 // preset a hop appends to X-Forwarded-For, sets X-Forwarded-Proto, leaves
 // X-Forwarded-Host alone and terminates TLS, as most load balancers do.
@@ -80,10 +90,8 @@ func (e *EdgeSpec) applyPreset() error {
 	if e.Preset != "" {
 		p = edgePresets[e.Preset]
 	}
-	if len(e.Addresses) == 0 {
-		for _, s := range p.addresses {
-			e.Addresses = append(e.Addresses, netip.MustParsePrefix(s))
-		}
+	if len(e.Addresses) == 0 && e.Preset != "" {
+		e.Addresses = PresetRanges(e.Preset)
 	}
 	fill := func(v *string, def string) {
 		if *v == "" {
