@@ -539,6 +539,9 @@ func (l *loader) parse(sf *srcFile) {
 
 // parseBytes runs crossplane leniently on one file: no context or argument
 // checks (snippets and third-party modules load), comments kept.
+// lexOptions tokenise Lua blocks as Lua, not as nginx syntax.
+var lexOptions = crossplane.LexOptions{Lexers: []crossplane.RegisterLexer{luaLexer}}
+
 func parseBytes(name string, data []byte) (dirs crossplane.Directives, diags []Diagnostic) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -548,6 +551,9 @@ func parseBytes(name string, data []byte) (dirs crossplane.Directives, diags []D
 	}()
 	if !isText(data) {
 		return nil, []Diagnostic{{Pos: trustmodel.Pos{File: name}, Message: "not a text file"}}
+	}
+	if d, bad := unterminatedDirective(name, data); bad {
+		return nil, []Diagnostic{d}
 	}
 	payload, err := crossplane.Parse(name, &crossplane.ParseOptions{
 		SingleFile:                true,
@@ -559,7 +565,7 @@ func parseBytes(name string, data []byte) (dirs crossplane.Directives, diags []D
 		Open: func(string) (io.ReadCloser, error) {
 			return io.NopCloser(bytes.NewReader(data)), nil
 		},
-		LexOptions: crossplane.LexOptions{Lexers: []crossplane.RegisterLexer{luaLexer}},
+		LexOptions: lexOptions,
 	})
 	if err != nil {
 		return nil, []Diagnostic{crossplaneDiag(name, 0, err)}
@@ -575,6 +581,34 @@ func parseBytes(name string, data []byte) (dirs crossplane.Directives, diags []D
 		dirs = payload.Config[0].Parsed
 	}
 	return dirs, diags
+}
+
+// unterminatedDirective finds a directive closed by "}" instead of ";", which
+// nginx refuses ("unexpected "}"") but crossplane, without its per-directive
+// argument checks (off so that third-party modules load), reads as the
+// directive's end and then loses the block structure.
+func unterminatedDirective(name string, data []byte) (d Diagnostic, bad bool) {
+	pending, lexErr := false, false
+	// Every token is read, so that the lexer's goroutine always finishes.
+	for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptions) {
+		switch {
+		case bad || lexErr:
+		case t.Error != nil:
+			lexErr = true // crossplane's parse reports it
+		case t.IsQuoted:
+			pending = true
+		case strings.HasPrefix(t.Value, "#"):
+		case t.Value == ";" || t.Value == "{":
+			pending = false
+		case t.Value == "}":
+			if pending {
+				d, bad = Diagnostic{Pos: trustmodel.Pos{File: name, Line: t.Line}, Message: `unexpected "}" (the directive before it is not terminated by ";")`}, true
+			}
+		default:
+			pending = true
+		}
+	}
+	return d, bad
 }
 
 func crossplaneDiag(name string, line int, err error) Diagnostic {

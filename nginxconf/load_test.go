@@ -325,3 +325,14 @@ func TestLoadLuaBlocks(t *testing.T) {
 		t.Fatalf("proxies %+v", cfg.Proxies())
 	}
 }
+
+// nginx refuses a directive that "}" closes instead of ";"; crossplane,
+// without its argument checks, would read on with the blocks shifted.
+func TestUnterminatedDirectiveBeforeBrace(t *testing.T) {
+	_, err := loadString(t, "events {}\nhttp {\n server {\n  location / {\n   proxy_pass http://127.0.0.1:3000\n  }\n }\n}\n", LoadOptions{})
+	if err == nil || !strings.HasSuffix(err.Error(), `:6: unexpected "}" (the directive before it is not terminated by ";")`) {
+		t.Errorf("got %v", err)
+	}
+	// Braces inside quotes, comments and Lua blocks are not block ends.
+	mustLoadString(t, "events {}\nhttp {\n server {\n  location / {\n   return 200 \"}\"; # }\n  }\n  location /l {\n   content_by_lua_block { ngx.say(\"}\") }\n  }\n }\n}\n", LoadOptions{})
+}

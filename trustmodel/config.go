@@ -157,6 +157,9 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]func(*yam
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
+		if path == "" {
+			return d.errorf(n, "want a mapping of version, app, edge and nginx at the top level, got %s", kind(n))
+		}
 		return d.errorf(n, "%s: want a mapping, got %s", strings.TrimSuffix(path, "."), kind(n))
 	}
 	seen := map[string]bool{}

@@ -95,6 +95,7 @@ func TestParseConfigErrorsNameTheLine(t *testing.T) {
 		{"nginx:\n  connects_from: localhost\n", `t.yaml:2: nginx.connects_from: "localhost" is not an IP address`},
 		{"version: 2\n", "t.yaml:1: version: 2 is not supported (want 1)"},
 		{"app: [1, 2]\n", "t.yaml:1: app: want a mapping, got a list"},
+		{"http { server {} }\n", `t.yaml:1: want a mapping of version, app, edge and nginx at the top level, got the string "http { server {} }"`},
 		{"app:\n  framework: express\n  framework: koa\n", `t.yaml:3: duplicate key "app.framework"`},
 		{"app:\n  trust_proxy: &a [loopback]\n  options: *a\n", "t.yaml:3: app.options: aliases are not supported"},
 		{"app: {trust_proxy: [loopback\n", "t.yaml:1: invalid YAML: did not find expected ',' or ']'"},
