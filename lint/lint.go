@@ -108,6 +108,13 @@ func Lint(o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(ng.Files) == 0 {
+		// Linting nothing must not pass a CI step that names the wrong path.
+		if len(ng.Warnings) > 0 {
+			return nil, errors.New(ng.Warnings[0].String())
+		}
+		return nil, errors.New("no nginx configuration file was read")
+	}
 	app, err := appInfo(o, cfg)
 	if err != nil {
 		return nil, err

@@ -133,6 +133,7 @@ func TestQuickModeAndNoAppNotes(t *testing.T) {
 func TestInputErrorsAreOneLine(t *testing.T) {
 	for _, o := range []Options{
 		{Inputs: []string{"/nonexistent/nginx.conf"}},
+		{Inputs: []string{t.TempDir()}}, // a directory with no *.conf
 		{Inputs: []string{filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append", "nginx.conf")}, AppFile: "/nonexistent/trustcheck.yaml"},
 		{},
 	} {
