@@ -90,7 +90,7 @@ func TestTextOutput(t *testing.T) {
 	}
 	file := filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append", "nginx.conf")
 	yaml := filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append", "trustcheck.yaml")
-	want := file + `:11: error TC101 trust proxy is true and nginx appends to the client's X-Forwarded-For: req.ip is whatever the client writes
+	want := file + `:11: error TC101 app.set('trust proxy', true) trusts every address and nginx appends to the client's X-Forwarded-For: req.ip is whatever the client writes
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     path:   client -> nginx (server app.example:443, location /) -> app
     attack: a client sending "X-Forwarded-For: 6.6.6.6" to https://app.example/ gets req.ip = 6.6.6.6

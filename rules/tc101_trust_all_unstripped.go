@@ -58,8 +58,8 @@ func checkTC101(p *Pass) {
 		p.Report(Finding{
 			Pos:       rule.Pos,
 			Directive: DirectiveText(rule),
-			Message: fmt.Sprintf("trust proxy is true and nginx appends to the client's X-Forwarded-For: %s is whatever the client writes",
-				p.Prop("ip")),
+			Message: fmt.Sprintf("%s trusts every address and nginx appends to the client's X-Forwarded-For: %s is whatever the client writes",
+				p.SetTrust(p.TrustValue()), p.Prop("ip")),
 			Path:    path.Entry,
 			Attack:  p.Attack(path, r, "ip", r.Result.IP),
 			Fix:     fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", p.SetTrust(NginxTrustValue(hop.Addr))),
