@@ -14,7 +14,10 @@ import (
 	"github.com/trustcheck/trustcheck/lint"
 )
 
-// version is set by the release build (-ldflags "-X main.version=...").
+// version is the release version, set at link time by the release build
+// (.goreleaser.yaml: -ldflags "-X main.version={{.Version}}"). Left empty,
+// --version prints the module version Go recorded (go install ...@vX.Y.Z) or
+// "devel" (see lint.Version).
 var version = ""
 
 func main() {
@@ -32,30 +35,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Writer:                    stdout,
 		ErrWriter:                 stderr,
 		DisableSliceFlagSeparator: true, // header values contain commas
+		EnableBashCompletion:      true, // hidden --generate-bash-completion; README "Shell completion"
 		HideHelpCommand:           true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // run maps errors to exit codes
 		OnUsageError:              usageError,
 		Commands: []*cli.Command{
 			lintCommand(stdin, stdout),
 			simulateCommand(stdin),
-			{
-				Name:  "rules",
-				Usage: "list every rule",
-				Action: func(c *cli.Context) error {
-					return lint.WriteRules(c.App.Writer)
-				},
-			},
-			{
-				Name:      "explain",
-				Usage:     "one rule's documentation: rationale, bad and good example, fix",
-				ArgsUsage: "TCxxx",
-				Action: func(c *cli.Context) error {
-					if c.NArg() != 1 {
-						return fmt.Errorf("explain takes one rule ID, e.g. trustcheck explain TC101")
-					}
-					return lint.WriteExplain(c.App.Writer, c.Args().First())
-				},
-			},
+			pathsCommand(stdin),
+			initCommand(stdin),
+			suggestCommand(stdin),
+			rulesCommand(),
+			explainCommand(),
 		},
 	}
 	for _, c := range app.Commands {
@@ -81,7 +72,8 @@ func withDefaultCommand(app *cli.App, args []string) []string {
 		return args
 	}
 	switch first := args[1]; first {
-	case "-h", "--help", "-help", "-v", "--version", "-version", "help", "h":
+	case "-h", "--help", "-help", "-v", "--version", "-version", "help", "h",
+		"--generate-bash-completion": // complete the command names, not lint's flags
 		return args
 	default:
 		if app.Command(first) != nil {
@@ -96,45 +88,58 @@ func usageError(c *cli.Context, err error, _ bool) error {
 	return fmt.Errorf("%v (see '%s --help')", err, c.Command.HelpName)
 }
 
+// inputFlags are the flags of every command that reads nginx configuration
+// and the app's trust setting: lint, paths and suggest.
+func inputFlags(format string) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "app", Usage: "trustcheck.yaml (default: trustcheck.yaml or .trustcheck.yaml here, then beside the first nginx file)"},
+		&cli.StringFlag{Name: "framework", Usage: "quick mode without a YAML: express, fastify or koa"},
+		&cli.StringFlag{Name: "framework-version", Usage: "quick mode: the framework's major version"},
+		&cli.StringFlag{Name: "trust-proxy", Usage: "quick mode: the app's trust setting as YAML (true, 1, loopback, '[loopback, 10.0.0.0/8]')"},
+		&cli.StringFlag{Name: "format", Value: "text", Usage: format},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no notes"},
+		&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "nginx's -p: the base for relative include paths"},
+		&cli.BoolFlag{Name: "allow-missing-includes", Usage: "warn instead of failing when an include names no file"},
+		&cli.StringFlag{Name: "nginx-version", Usage: "the nginx version the configuration runs on, e.g. 1.22.1 (default: the newest behaviour)"},
+	}
+}
+
+// inputOptions reads inputFlags.
+func inputOptions(c *cli.Context, stdin io.Reader) lint.Options {
+	return lint.Options{
+		Inputs:               c.Args().Slice(),
+		AppFile:              c.String("app"),
+		Framework:            c.String("framework"),
+		FrameworkVersion:     c.String("framework-version"),
+		TrustProxy:           c.String("trust-proxy"),
+		TrustProxySet:        c.IsSet("trust-proxy"),
+		Format:               c.String("format"),
+		Quiet:                c.Bool("quiet"),
+		Prefix:               c.String("prefix"),
+		AllowMissingIncludes: c.Bool("allow-missing-includes"),
+		NginxVersion:         c.String("nginx-version"),
+		Stdin:                stdin,
+		Version:              lint.Version(version),
+	}
+}
+
 func lintCommand(stdin io.Reader, stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:      "lint",
 		Usage:     "check nginx configuration against the app's trust setting (the default command)",
 		ArgsUsage: "NGINX_CONF...",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "app", Usage: "trustcheck.yaml (default: trustcheck.yaml or .trustcheck.yaml here, then beside the first nginx file)"},
-			&cli.StringFlag{Name: "framework", Usage: "quick mode without a YAML: express, fastify or koa"},
-			&cli.StringFlag{Name: "framework-version", Usage: "quick mode: the framework's major version"},
-			&cli.StringFlag{Name: "trust-proxy", Usage: "quick mode: the app's trust setting as YAML (true, 1, loopback, '[loopback, 10.0.0.0/8]')"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+		Flags: append(inputFlags("text, json, sarif (SARIF 2.1.0 for code scanning) or github (Actions annotations)"),
 			&cli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 1 on findings at or above: error, warning, info or none"},
 			&cli.StringSliceFlag{Name: "enable", Usage: "run only these rules (comma-separated IDs)"},
 			&cli.StringSliceFlag{Name: "disable", Usage: "skip these rules (comma-separated IDs)"},
 			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output (NO_COLOR is honoured too)"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no notes, only findings"},
-			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "nginx's -p: the base for relative include paths"},
-			&cli.BoolFlag{Name: "allow-missing-includes", Usage: "warn instead of failing when an include names no file"},
-			&cli.StringFlag{Name: "nginx-version", Usage: "the nginx version the configuration runs on, e.g. 1.22.1 (default: the newest behaviour)"},
-		},
+		),
 		Action: func(c *cli.Context) error {
-			code, err := lint.Run(lint.Options{
-				Inputs:               c.Args().Slice(),
-				AppFile:              c.String("app"),
-				Framework:            c.String("framework"),
-				FrameworkVersion:     c.String("framework-version"),
-				TrustProxy:           c.String("trust-proxy"),
-				TrustProxySet:        c.IsSet("trust-proxy"),
-				Format:               c.String("format"),
-				FailOn:               c.String("fail-on"),
-				Enable:               c.StringSlice("enable"),
-				Disable:              c.StringSlice("disable"),
-				Color:                !c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(stdout),
-				Quiet:                c.Bool("quiet"),
-				Prefix:               c.String("prefix"),
-				AllowMissingIncludes: c.Bool("allow-missing-includes"),
-				NginxVersion:         c.String("nginx-version"),
-				Stdin:                stdin,
-			}, stdout, c.App.ErrWriter)
+			o := inputOptions(c, stdin)
+			o.FailOn = c.String("fail-on")
+			o.Enable, o.Disable = c.StringSlice("enable"), c.StringSlice("disable")
+			o.Color = !c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(stdout)
+			code, err := lint.Run(o, stdout, c.App.ErrWriter)
 			if err != nil {
 				return err
 			}
@@ -142,6 +147,71 @@ func lintCommand(stdin io.Reader, stdout io.Writer) *cli.Command {
 				return cli.Exit("", code)
 			}
 			return nil
+		},
+	}
+}
+
+func pathsCommand(stdin io.Reader) *cli.Command {
+	return &cli.Command{
+		Name:      "paths",
+		Usage:     "show each path to the app: what every hop does to the forwarded headers, and the honest and hostile replays",
+		ArgsUsage: "NGINX_CONF...",
+		Flags:     inputFlags("text or json (the requests and predicted results, for end-to-end tests)"),
+		Action: func(c *cli.Context) error {
+			return lint.RunPaths(inputOptions(c, stdin), c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+func suggestCommand(stdin io.Reader) *cli.Command {
+	return &cli.Command{
+		Name:      "suggest",
+		Usage:     "print the trust-proxy value and the nginx directives that make every path correct and unspoofable",
+		ArgsUsage: "NGINX_CONF...",
+		Flags:     inputFlags("text, or json: machine-applicable edits"),
+		Action: func(c *cli.Context) error {
+			return lint.RunSuggest(inputOptions(c, stdin), c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+func initCommand(stdin io.Reader) *cli.Command {
+	return &cli.Command{
+		Name:      "init",
+		Usage:     "write a commented trustcheck.yaml next to the nginx configuration, pre-filled from it",
+		ArgsUsage: "[NGINX_CONF...]",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Usage: "overwrite an existing trustcheck.yaml"},
+			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "nginx's -p: the base for relative include paths"},
+			&cli.BoolFlag{Name: "allow-missing-includes", Usage: "warn instead of failing when an include names no file"},
+		},
+		Action: func(c *cli.Context) error {
+			return lint.RunInit(lint.InitOptions{
+				Inputs: c.Args().Slice(), Force: c.Bool("force"), Prefix: c.String("prefix"),
+				AllowMissingIncludes: c.Bool("allow-missing-includes"), Stdin: stdin,
+			}, c.App.Writer)
+		},
+	}
+}
+
+func rulesCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "rules",
+		Usage:  "list every rule",
+		Action: func(c *cli.Context) error { return lint.WriteRules(c.App.Writer) },
+	}
+}
+
+func explainCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "explain",
+		Usage:     "one rule's documentation: rationale, bad and good example, fix",
+		ArgsUsage: "TCxxx",
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return fmt.Errorf("explain takes one rule ID, e.g. trustcheck explain TC101")
+			}
+			return lint.WriteExplain(c.App.Writer, c.Args().First())
 		},
 	}
 }

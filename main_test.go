@@ -108,3 +108,19 @@ func TestSimulateUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestVersionFlag(t *testing.T) {
+	// Unstamped (as here), the version is the module version Go recorded or "devel".
+	out, _, code := runCLI(t, "", "--version")
+	if code != 0 || !strings.HasPrefix(out, "trustcheck version ") || strings.TrimSpace(strings.TrimPrefix(out, "trustcheck version ")) == "" {
+		t.Errorf("unstamped --version: exit %d, %q", code, out)
+	}
+	// The release build stamps main.version with -ldflags "-X main.version=...".
+	defer func(v string) { version = v }(version)
+	version = "1.2.3"
+	for _, flag := range []string{"--version", "-v"} {
+		if out, _, code := runCLI(t, "", flag); code != 0 || out != "trustcheck version 1.2.3\n" {
+			t.Errorf("%s: exit %d, %q; want trustcheck version 1.2.3", flag, code, out)
+		}
+	}
+}

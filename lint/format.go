@@ -20,8 +20,12 @@ func formatter(name string) (renderFunc, error) {
 		return renderText, nil
 	case "json":
 		return renderJSON, nil
+	case "sarif":
+		return renderSARIF, nil
+	case "github":
+		return renderGitHub, nil
 	}
-	return nil, fmt.Errorf("--format %q: want text or json", name)
+	return nil, fmt.Errorf("--format %q: want text, json, sarif or github", name)
 }
 
 func posString(p trustmodel.Pos) string {

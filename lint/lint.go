@@ -35,6 +35,8 @@ type Options struct {
 	Stdin                io.Reader
 	// WorkDir is where trustcheck.yaml is looked for first ("" = the process's).
 	WorkDir string
+	// Version is trustcheck's version, for the formats that record it (SARIF).
+	Version string
 }
 
 // Report is the outcome of one lint run, ready to render.
@@ -62,7 +64,7 @@ func Run(o Options, stdout, stderr io.Writer) (int, error) {
 	if err := render(stdout, rep, o); err != nil {
 		return 2, err
 	}
-	if !o.Quiet && o.Format != "json" {
+	if !o.Quiet && (o.Format == "" || o.Format == "text") { // the other formats carry the notes
 		for _, n := range rep.Notes {
 			fmt.Fprintf(stderr, "note: %s\n", n)
 		}
@@ -98,27 +100,11 @@ func Lint(o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := loadAppFile(o)
+	pr, err := prepare(o)
 	if err != nil {
 		return nil, err
 	}
-	ng, err := nginxconf.Load(nginxconf.LoadOptions{
-		Prefix: o.Prefix, AllowMissingIncludes: o.AllowMissingIncludes, Stdin: o.Stdin, NginxVersion: o.NginxVersion,
-	}, o.Inputs...)
-	if err != nil {
-		return nil, err
-	}
-	if len(ng.Files) == 0 {
-		// Linting nothing must not pass a CI step that names the wrong path.
-		if len(ng.Warnings) > 0 {
-			return nil, errors.New(ng.Warnings[0].String())
-		}
-		return nil, errors.New("no nginx configuration file was read")
-	}
-	app, err := appInfo(o, cfg)
-	if err != nil {
-		return nil, err
-	}
+	cfg, ng, app := pr.cfg, pr.ng, pr.app
 	rep := &Report{Files: len(ng.Files)}
 	for _, w := range ng.Warnings {
 		rep.Notes = append(rep.Notes, w.String())
@@ -145,18 +131,66 @@ func Lint(o Options) (*Report, error) {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("skipped %s: %s, so what the app believes cannot be computed", strings.Join(skipped, ", "), why))
 		}
 	}
-	paths, unknownPeer := buildPaths(ng, cfg, app)
-	if unknownPeer > 0 && app.Evaluator != nil {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s proxy to a remote host, so the address the app sees nginx connect from is not in the configuration; set nginx.connects_from in trustcheck.yaml to check them",
-			plural(unknownPeer, "location")))
+	if pr.unknownPeer > 0 && app.Evaluator != nil {
+		rep.Notes = append(rep.Notes, unknownPeerNote(pr.unknownPeer))
 	}
-	pass := rules.NewPass(ng, cfg, app, paths)
+	pass := rules.NewPass(ng, cfg, app, pr.paths)
 	findings := pass.Run(run)
 	findings = mergeSharedRoots(findings)
 	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
 	sortFindings(findings)
 	rep.Findings = findings
 	return rep, nil
+}
+
+// prepared is what every command that models the paths needs: the inputs
+// loaded, the app's evaluator built, and the paths replayed (Lint, paths).
+type prepared struct {
+	cfg *trustmodel.Config // nil when there is no trustcheck.yaml
+	ng  *nginxconf.Config
+	app rules.AppInfo
+	// paths are buildPaths' paths; unknownPeer counts the places left out
+	// because nobody knows the address nginx connects from.
+	paths       []*rules.Path
+	unknownPeer int
+}
+
+// prepare loads trustcheck.yaml and the nginx inputs, combines the app's
+// settings with the quick-mode flags, and builds and replays every path.
+func prepare(o Options) (*prepared, error) {
+	if len(o.Inputs) == 0 {
+		return nil, errors.New("no nginx configuration given")
+	}
+	cfg, err := loadAppFile(o)
+	if err != nil {
+		return nil, err
+	}
+	ng, err := nginxconf.Load(nginxconf.LoadOptions{
+		Prefix: o.Prefix, AllowMissingIncludes: o.AllowMissingIncludes, Stdin: o.Stdin, NginxVersion: o.NginxVersion,
+	}, o.Inputs...)
+	if err != nil {
+		return nil, err
+	}
+	if len(ng.Files) == 0 {
+		// Linting nothing must not pass a CI step that names the wrong path.
+		if len(ng.Warnings) > 0 {
+			return nil, errors.New(ng.Warnings[0].String())
+		}
+		return nil, errors.New("no nginx configuration file was read")
+	}
+	app, err := appInfo(o, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pr := &prepared{cfg: cfg, ng: ng, app: app}
+	pr.paths, pr.unknownPeer = buildPaths(ng, cfg, app)
+	return pr, nil
+}
+
+// unknownPeerNote says why n places were left out of the paths.
+func unknownPeerNote(n int) string {
+	return fmt.Sprintf("%s proxy to a remote host, so the address the app sees nginx connect from is not in the configuration; set nginx.connects_from in trustcheck.yaml to check them",
+		plural(n, "location"))
 }
 
 // selectRules applies --enable (only these) and --disable (all but these).

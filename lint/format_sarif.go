@@ -1,0 +1,171 @@
+package lint
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/owenrumney/go-sarif/v2/sarif"
+
+	"github.com/trustcheck/trustcheck/rules"
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// sarifSchemaURI is the official SARIF 2.1.0 schema (OASIS, errata 01): the
+// $schema the log names, and the id of testdata/sarif/sarif-schema-2.1.0.json.
+const sarifSchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+const toolInformationURI = "https://github.com/trustcheck/trustcheck"
+
+// renderSARIF writes one SARIF 2.1.0 run: every registered rule's metadata,
+// one result per finding, and the report's notes as tool execution
+// notifications (what the run could not check is a runtime condition of the
+// tool, not a finding in the configuration). Rules keep the catalog's order
+// and results the findings' order, so the log is byte-identical between runs.
+func renderSARIF(w io.Writer, rep *Report, o Options) error {
+	log, err := sarif.New(sarif.Version210)
+	if err != nil {
+		return err
+	}
+	log.Schema = sarifSchemaURI
+
+	version := o.Version
+	if version == "" {
+		version = Version("")
+	}
+	driver := sarif.NewVersionedDriver("trustcheck", version).WithInformationURI(toolInformationURI)
+	ruleIndex := map[string]int{}
+	for i, r := range rules.All() {
+		ruleIndex[r.ID] = i
+		driver.AddRule(sarifRule(r))
+	}
+	run := sarif.NewRun(*sarif.NewTool(driver))
+
+	for _, f := range rep.Findings {
+		res := sarif.NewRuleResult(f.Rule).
+			WithLevel(sarifLevel(f.Severity)).
+			WithMessage(sarif.NewTextMessage(findingText(f)))
+		if i, ok := ruleIndex[f.Rule]; ok {
+			res.WithRuleIndex(i)
+		}
+		if loc := sarifLocation(f.Pos); loc != nil {
+			res.AddLocation(loc)
+		}
+		for _, p := range f.Related {
+			if loc := sarifLocation(p); loc != nil {
+				res.AddRelatedLocation(loc.WithId(len(res.RelatedLocations) + 1))
+			}
+		}
+		props := sarif.NewPropertyBag()
+		if f.Directive != "" {
+			props.AddString("directive", f.Directive)
+		}
+		if f.Path != "" {
+			props.AddString("path", f.Path)
+		}
+		if len(props.Properties) > 0 {
+			res.AttachPropertyBag(props)
+		}
+		// Appended directly: run.AddResult would set ruleIndex even for an
+		// unknown rule.
+		run.Results = append(run.Results, res)
+	}
+
+	inv := run.AddInvocation(true)
+	for _, n := range rep.Notes {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
+			sarif.NewNotification().WithLevel("note").WithTextMessage(n))
+	}
+	log.AddRun(run)
+
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}
+
+// sarifRule is a rule's reportingDescriptor: its documentation, the docs
+// link, and its severity as the default level.
+func sarifRule(r *rules.Rule) *sarif.ReportingDescriptor {
+	d := r.Doc
+	helpText := fmt.Sprintf("%s\n\nBad:\n%s\n\nGood:\n%s\n\n%s", d.Fix, indent(d.Bad), indent(d.Good), r.DocsURL())
+	helpMarkdown := fmt.Sprintf("**Fix:** %s\n\n**Fires on:**\n\n```nginx\n%s\n```\n\n**Clean:**\n\n```nginx\n%s\n```\n\n[%s documentation](%s)",
+		d.Fix, d.Bad, d.Good, r.ID, r.DocsURL())
+	return sarif.NewRule(r.ID).
+		WithName(r.Name).
+		WithShortDescription(sarif.NewMultiformatMessageString(d.Title)).
+		WithFullDescription(sarif.NewMultiformatMessageString(d.Rationale)).
+		WithHelp(sarif.NewMultiformatMessageString(helpText).WithMarkdown(helpMarkdown)).
+		WithHelpURI(r.DocsURL()).
+		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(sarifLevel(r.Severity)))
+}
+
+// sarifLevel maps a severity to SARIF's result level.
+func sarifLevel(s rules.Severity) string {
+	switch s {
+	case rules.Error:
+		return "error"
+	case rules.Info:
+		return "note"
+	}
+	return "warning"
+}
+
+// findingText is a finding's message with its attack and fix, one per line.
+func findingText(f rules.Finding) string {
+	parts := []string{f.Message}
+	if f.Attack != "" {
+		parts = append(parts, "attack: "+f.Attack)
+	}
+	if f.Fix != "" {
+		parts = append(parts, "fix: "+f.Fix)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// sarifLocation is a position as a physical location; nil for a position
+// with no file (the command line).
+func sarifLocation(p trustmodel.Pos) *sarif.Location {
+	if p.File == "" {
+		return nil
+	}
+	phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(sarifURI(p.File)))
+	if p.Line > 0 {
+		phys.WithRegion(sarif.NewRegion().WithStartLine(p.Line))
+	}
+	return sarif.NewLocationWithPhysicalLocation(phys)
+}
+
+// reportPath is a finding's file as annotations and SARIF want it: relative
+// to the working directory (code scanning resolves it against the checkout)
+// and forward-slashed. An absolute path outside the working directory stays
+// absolute.
+func reportPath(file string) string {
+	p := filepath.Clean(file)
+	if filepath.IsAbs(p) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				p = rel
+			}
+		}
+	}
+	return filepath.ToSlash(p)
+}
+
+// sarifURI is a file as artifactLocation.uri: a relative URI reference, or a
+// file URI for a path outside the working directory, percent-encoded.
+func sarifURI(file string) string {
+	p := reportPath(file)
+	u := &url.URL{Path: p}
+	if filepath.IsAbs(filepath.FromSlash(p)) {
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + p // a Windows drive path: file:///C:/...
+		}
+		u = &url.URL{Scheme: "file", Path: p}
+	}
+	return u.String()
+}

@@ -1,0 +1,997 @@
+package lint
+
+// trustcheck suggest: the trust-proxy value and the nginx directives that make
+// every path correct and unspoofable, as text for people and as
+// machine-applicable edits (--format json).
+//
+// How it works: plan the nginx edits (forwarding headers in every proxying
+// place, respecting proxy_set_header inheritance; realip for a declared edge),
+// apply them to an in-memory copy of the configuration (an nginx -T dump),
+// rebuild the paths on that copy, take the narrowest trust value for them,
+// and lint the copy with that value to report anything the edits leave.
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/trustcheck/trustcheck/nginxconf"
+	"github.com/trustcheck/trustcheck/rules"
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// SuggestRules are the rules suggest is responsible for: after its edits
+// (and its trust value) none of them reports anything it could fix.
+var SuggestRules = []string{
+	"TC101", "TC102", "TC103", "TC104", "TC105", "TC107", "TC108", "TC110", "TC112",
+	"TC201", "TC202", "TC205", "TC301", "TC401",
+}
+
+// trustRules are the rules about the trust value alone.
+var trustRules = []string{"TC101", "TC102", "TC103", "TC104", "TC107", "TC108", "TC112"}
+
+// Edit is one machine-applicable change. Line numbers refer to the file as it
+// is now; several insert_after edits at one line go in the order listed.
+type Edit struct {
+	File string `json:"file"`
+	// Line is the line to insert after or replace; for yaml_set the line of
+	// app.trust_proxy (0: the key is not written yet, or the file does not exist).
+	Line int `json:"line"`
+	// Op is insert_after, replace or yaml_set.
+	Op string `json:"op"`
+	// Text is the whole line to insert or put in place (indented), or for
+	// yaml_set "app.trust_proxy: VALUE" (VALUE in YAML flow style).
+	Text string `json:"text"`
+
+	why   string // for people: what the edit fixes
+	where string // the block it goes in, e.g. "location /api/"
+}
+
+// Suggestion is what suggest prints.
+type Suggestion struct {
+	// TrustProxy is the value to pass to the framework (nil: nothing passes
+	// through nginx, so there is nothing to trust).
+	TrustProxy any `json:"trust_proxy"`
+	// Code is the line of app code that sets it.
+	Code string `json:"code"`
+	// Keep: the app's current value already fits.
+	Keep  bool   `json:"keep_trust_proxy"`
+	Edits []Edit `json:"edits"`
+	// Remaining are findings the edits cannot remove (they need a change
+	// outside nginx and the trust value), as "file:line: TCxxx message".
+	Remaining []string `json:"remaining"`
+	Notes     []string `json:"notes"`
+}
+
+// RunSuggest prints the suggestion; it returns an error for exit code 2.
+func RunSuggest(o Options, stdout, stderr io.Writer) error {
+	switch o.Format {
+	case "", "text", "json":
+	default:
+		return fmt.Errorf("--format: suggest writes text or json, not %q", o.Format)
+	}
+	s, err := Suggest(o)
+	if err != nil {
+		return err
+	}
+	if o.Format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(s)
+	}
+	writeSuggestion(stdout, s)
+	if !o.Quiet {
+		for _, n := range s.Notes {
+			fmt.Fprintf(stderr, "note: %s\n", n)
+		}
+	}
+	return nil
+}
+
+// Suggest computes the trust value and the edits.
+func Suggest(o Options) (*Suggestion, error) {
+	pr, err := prepare(o)
+	if err != nil {
+		return nil, err
+	}
+	cfg, ng, app := pr.cfg, pr.ng, pr.app
+	sg := &suggester{o: o, cfg: cfg, app: app, ng: ng, files: map[string][]string{}}
+	sg.readFiles()
+	s := &Suggestion{Edits: []Edit{}, Remaining: []string{}, Notes: []string{}}
+
+	// Plan with nginx's X-Forwarded-For kept as it is when it is right for a
+	// narrow trust value; a framework that can only trust everything (Koa,
+	// Fastify over a UNIX socket) needs nginx to overwrite it.
+	// realip for a declared edge is added when the app's value does not
+	// already fit without it: it lets the app trust nginx alone.
+	var fixed *nginxconf.Config
+	var trust any
+	for _, a := range []struct{ realip, overwrite bool }{{false, false}, {true, false}, {true, true}} {
+		sg.addRealIP, sg.overwriteXFF = a.realip, a.overwrite
+		sg.edits, sg.notes, sg.loadFailed = nil, nil, false
+		sg.plan()
+		fixed = sg.reload()
+		trust = sg.pass(sg.checked(fixed), app).SuggestedTrust()
+		s.Keep = app.Evaluator != nil && trust != nil &&
+			sg.pass(sg.checked(fixed), app).TrustFits(app.Spec.TrustProxy) &&
+			len(sg.findings(sg.checked(fixed), app, trustRules)) == 0
+		if s.Keep {
+			trust = app.Spec.TrustProxy
+			break
+		}
+		if !a.realip && len(sg.edges()) > 0 {
+			continue
+		}
+		if b, ok := trust.(bool); ok && b && !a.overwrite {
+			continue
+		}
+		break
+	}
+	s.Notes = append(s.Notes, sg.notes...)
+	if trust == nil {
+		s.Notes = append(s.Notes, "no location proxies to the app over a known address, so there is no proxy to trust (set nginx.connects_from in trustcheck.yaml for a remote app)")
+	}
+	s.TrustProxy = trust
+	if trust != nil {
+		s.Code = sg.pass(sg.ng, app).SetTrust(rules.JSValue(trust))
+		if !s.Keep {
+			if e, ok := sg.yamlEdit(trust); ok {
+				sg.edits = append(sg.edits, e)
+			} else {
+				s.Notes = append(s.Notes, "the trust value comes from --trust-proxy: pass --trust-proxy "+shellQuote(flowYAML(trust)))
+			}
+		}
+	}
+	// nginx edits by file and line (inserts at one line keep their order),
+	// the trustcheck.yaml change last.
+	slices.SortStableFunc(sg.edits, func(a, b Edit) int {
+		if ay, by := a.Op == "yaml_set", b.Op == "yaml_set"; ay != by {
+			if ay {
+				return 1
+			}
+			return -1
+		}
+		if c := strings.Compare(a.File, b.File); c != 0 {
+			return c
+		}
+		return a.Line - b.Line
+	})
+	s.Edits = append(s.Edits, sg.edits...)
+
+	// What is left after the edits, with the suggested value.
+	if trust != nil && fixed != nil {
+		after, err := sg.withTrust(trust)
+		if err == nil {
+			for _, f := range sg.findings(fixed, after, SuggestRules) {
+				s.Remaining = append(s.Remaining, fmt.Sprintf("%s:%d: %s %s", f.Pos.File, f.Pos.Line, f.Rule, f.Message))
+			}
+		}
+	}
+	if fixed == nil && !sg.loadFailed {
+		s.Notes = append(s.Notes, "the configuration was read from standard input or an nginx -T dump, so the edits could not be checked against it")
+	}
+	return s, nil
+}
+
+type suggester struct {
+	o   Options
+	cfg *trustmodel.Config
+	app rules.AppInfo
+	ng  *nginxconf.Config
+	// files are the lines of every file read from disk, by position name.
+	files        map[string][]string
+	overwriteXFF bool
+	addRealIP    bool
+	edits        []Edit
+	notes        []string
+	geoDone      map[*nginxconf.HTTP]bool
+	loadFailed   bool
+}
+
+func (sg *suggester) readFiles() {
+	for _, f := range sg.ng.Files {
+		if f.DumpPath != "" || f.Path == "<stdin>" {
+			continue
+		}
+		data, err := os.ReadFile(f.Path)
+		if err != nil {
+			continue
+		}
+		text := strings.TrimSuffix(string(data), "\n")
+		sg.files[f.Path] = strings.Split(text, "\n")
+	}
+}
+
+// pass prepares a rules pass over ng with app.
+func (sg *suggester) pass(ng *nginxconf.Config, app rules.AppInfo) *rules.Pass {
+	paths, _ := buildPaths(ng, sg.cfg, app)
+	return rules.NewPass(ng, sg.cfg, app, paths)
+}
+
+// findings runs the rules ids over ng with app.
+func (sg *suggester) findings(ng *nginxconf.Config, app rules.AppInfo, ids []string) []rules.Finding {
+	var rs []*rules.Rule
+	for _, id := range ids {
+		r := rules.ByID(id)
+		if r == nil || r.NeedsApp && app.Evaluator == nil {
+			continue
+		}
+		rs = append(rs, r)
+	}
+	fs := sg.pass(ng, app).Run(rs)
+	fs = mergeSharedRoots(fs)
+	sortFindings(fs)
+	return fs
+}
+
+// withTrust is the app with another trust value.
+func (sg *suggester) withTrust(v any) (rules.AppInfo, error) {
+	info := rules.AppInfo{Spec: sg.app.Spec}
+	info.Spec.TrustProxy, info.Spec.TrustProxySet = v, true
+	ev, err := trustmodel.NewEvaluator(trustmodel.App{
+		Framework: info.Spec.Framework, Version: info.Spec.FrameworkVersion,
+		TrustProxy: v, TrustProxySet: true, Options: info.Spec.Options, Session: info.Spec.Session,
+	})
+	if err != nil {
+		return info, err
+	}
+	info.Evaluator = ev
+	return info, nil
+}
+
+// ---------------------------------------------------------------------------
+// planning
+
+// forwarding is the order suggest writes the forwarding headers in.
+var forwarding = []string{"Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"}
+
+// block is where a proxy's proxy_set_header list is decided.
+type block struct {
+	level  string // "http", "server", "location"
+	name   string // "location /api/", "server app.example", "http"
+	anchor trustmodel.Pos
+	// opens: anchor is the block's opening line (insert inside, one level deeper).
+	opens bool
+	key   any
+}
+
+func (sg *suggester) plan() {
+	sg.geoDone = map[*nginxconf.HTTP]bool{}
+	realipDone := map[*nginxconf.Server]bool{}
+	for _, px := range sg.ng.Proxies() {
+		if px.Module != "proxy" {
+			continue
+		}
+		if !realipDone[px.Server] {
+			realipDone[px.Server] = true
+			sg.planRealIP(px)
+		}
+		sg.planHeaders(px)
+	}
+	sg.edits = dedupeEdits(sg.edits)
+}
+
+// wanted is the value a forwarding header must have at px, given what is
+// set now ("" and false: leave it alone).
+func (sg *suggester) wanted(px *nginxconf.Proxy, name, current string, set bool) (string, bool) {
+	switch name {
+	case "Host":
+		if set && current == "$host" {
+			return current, true
+		}
+		return "$host", false
+	case "X-Forwarded-For":
+		if set && (current == "$remote_addr" || current == "$proxy_add_x_forwarded_for" && !sg.overwriteXFF) {
+			return current, true
+		}
+		return "$remote_addr", false
+	case "X-Forwarded-Proto":
+		v := sg.protoValue(px)
+		switch {
+		case set && current == v:
+			return v, true
+		case set && current == "https" && v == "$scheme" && px.Server.SSL() && !px.Server.Plain():
+			return current, true // the same thing where nginx only speaks TLS
+		case !set && v == "$http_x_forwarded_proto":
+			return v, true // passed through: the edge's value, and only the edge reaches nginx
+		}
+		return v, false
+	case "X-Forwarded-Host":
+		if set && (current == "$host" || current == "") {
+			return current, true
+		}
+		if !set && !sg.nginxReachable() && sg.edgeSets(func(e trustmodel.EdgeSpec) string { return e.XForwardedHost }) {
+			return current, true // the edge sets it and only the edge reaches nginx
+		}
+		return "$host", false
+	}
+	return current, true
+}
+
+func (sg *suggester) planHeaders(px *nginxconf.Proxy) {
+	b, ok := sg.headerBlock(px)
+	if !ok {
+		sg.note(fmt.Sprintf("%s:%d: cannot place proxy_set_header edits for this proxy_pass (its block is not in a file trustcheck read)", px.Pos.File, px.Pos.Line))
+		return
+	}
+	effective := func(name string) (nginxconf.HeaderSetting, bool) {
+		for _, h := range px.Headers {
+			if strings.EqualFold(h.Name, name) {
+				return h, true
+			}
+		}
+		return nginxconf.HeaderSetting{}, false
+	}
+	shadowed := func(name string) (nginxconf.HeaderSetting, bool) {
+		for _, h := range px.Shadowed {
+			if strings.EqualFold(h.Name, name) {
+				return h, true
+			}
+		}
+		return nginxconf.HeaderSetting{}, false
+	}
+	for _, name := range forwarding {
+		h, set := effective(name)
+		want, fine := sg.wanted(px, name, h.Value, set)
+		if fine {
+			continue
+		}
+		directive := fmt.Sprintf("proxy_set_header %s %s;", name, nginxArg(want))
+		why := headerWhy(name, want, set, h.Value)
+		if set {
+			if sg.files[h.Pos.File] == nil {
+				continue
+			}
+			sg.add(Edit{File: h.Pos.File, Line: h.Pos.Line, Op: "replace", Text: sg.indentAt(h.Pos) + directive, why: why, where: b.name})
+			continue
+		}
+		// A header an outer level sets that this block's own list drops:
+		// repeat it (with the outer value when that one is right).
+		if hs, ok := shadowed(name); ok {
+			if w, fine := sg.wanted(px, name, hs.Value, true); fine {
+				directive = fmt.Sprintf("proxy_set_header %s %s;", name, nginxArg(w))
+			}
+			why = repeatWhy(b, hs)
+		}
+		sg.insert(b, directive, why)
+	}
+	// Other forwarding headers the block's own list drops (X-Real-IP, ...).
+	for _, hs := range px.Shadowed {
+		if !forwardingHeader(hs.Name) || slices.ContainsFunc(forwarding, func(n string) bool { return strings.EqualFold(n, hs.Name) }) {
+			continue
+		}
+		if _, ok := effective(hs.Name); ok {
+			continue
+		}
+		sg.insert(b, fmt.Sprintf("proxy_set_header %s %s;", hs.Name, nginxArg(hs.Value)),
+			repeatWhy(b, hs))
+	}
+}
+
+func repeatWhy(b block, hs nginxconf.HeaderSetting) string {
+	return fmt.Sprintf("this %s sets its own proxy_set_header list, which replaces the %s level's: repeat the forwarding headers here", b.level, hs.Level)
+}
+
+func forwardingHeader(name string) bool {
+	n := strings.ToLower(name)
+	return n == "host" || n == "x-scheme" || n == "x-real-ip" || n == "forwarded" || strings.HasPrefix(n, "x-forwarded-") ||
+		strings.HasSuffix(n, "-client-ip") || n == "true-client-ip" || n == "cf-connecting-ip"
+}
+
+func headerWhy(name, want string, set bool, cur string) string {
+	was := "nginx does not set it"
+	if set {
+		was = fmt.Sprintf("it is %s now", nginxArg(cur))
+	}
+	switch name {
+	case "Host":
+		return "the app must see the name the client asked for, not the upstream's (" + was + ")"
+	case "X-Forwarded-For":
+		return "the app must read the address nginx saw, not what the client wrote (" + was + ")"
+	case "X-Forwarded-Proto":
+		if want == "$http_x_forwarded_proto" || strings.HasPrefix(want, "$trustcheck_") {
+			return "TLS ends at the edge and nginx listens plain: pass on the scheme the edge sets (" + was + ")"
+		}
+		return "the app must see the scheme nginx accepted, never the client's header (" + was + ")"
+	case "X-Forwarded-Host":
+		return "the app must not read a host the client chose (" + was + ")"
+	}
+	return was
+}
+
+// headerBlock is the block whose proxy_set_header list applies at px, and
+// where to add to it.
+func (sg *suggester) headerBlock(px *nginxconf.Proxy) (block, bool) {
+	own := func(ds []*nginxconf.Directive, file string) *nginxconf.Directive {
+		var last *nginxconf.Directive
+		for _, d := range ds {
+			if d.Name == "proxy_set_header" && d.Pos.File == file {
+				last = d
+			}
+		}
+		return last
+	}
+	has := func(ds []*nginxconf.Directive) bool {
+		return slices.ContainsFunc(ds, func(d *nginxconf.Directive) bool { return d.Name == "proxy_set_header" })
+	}
+	loc := px.Location
+	for loc != nil && loc.IsIf() {
+		loc = loc.Parent
+	}
+	mk := func(level, name string, pos trustmodel.Pos, ds []*nginxconf.Directive, key any) (block, bool) {
+		b := block{level: level, name: name, key: key}
+		if d := own(ds, pos.File); d != nil {
+			b.anchor = d.Pos
+		} else if slices.Contains(ds, px.Directive) && px.Pos.File == pos.File {
+			b.anchor = px.Pos
+		} else {
+			b.anchor, b.opens = pos, true
+		}
+		return b, sg.files[b.anchor.File] != nil && b.anchor.Line > 0
+	}
+	switch px.HeadersLevel {
+	case "location":
+		for l := loc; l != nil; l = l.Parent {
+			if has(l.Directives) {
+				return mk("location", l.String(), l.Pos, l.Directives, l)
+			}
+		}
+	case "server":
+		return mk("server", serverLabel(px.Server), px.Server.Pos, px.Server.Directives, px.Server)
+	case "http":
+		if h := px.Server.HTTP; h != nil && !h.Implicit {
+			return mk("http", "http", h.Pos, h.Directives, h)
+		}
+	}
+	if loc != nil && !loc.Implicit {
+		return mk("location", loc.String(), loc.Pos, loc.Directives, loc)
+	}
+	return mk("server", serverLabel(px.Server), px.Server.Pos, px.Server.Directives, px.Server)
+}
+
+func serverLabel(s *nginxconf.Server) string {
+	if n := s.ServerName(); n != "" {
+		return "server " + n
+	}
+	return "server"
+}
+
+// insert adds directive to block b.
+func (sg *suggester) insert(b block, directive, why string) {
+	indent := sg.indentAt(b.anchor)
+	if b.opens {
+		indent = sg.innerIndent(b.anchor)
+	}
+	sg.add(Edit{File: b.anchor.File, Line: b.anchor.Line, Op: "insert_after", Text: indent + directive, why: why, where: b.name})
+}
+
+func (sg *suggester) add(e Edit) { sg.edits = append(sg.edits, e) }
+
+func (sg *suggester) note(n string) {
+	if !slices.Contains(sg.notes, n) {
+		sg.notes = append(sg.notes, n)
+	}
+}
+
+// indentAt is the leading white space of the line at pos.
+func (sg *suggester) indentAt(pos trustmodel.Pos) string {
+	lines := sg.files[pos.File]
+	if pos.Line < 1 || pos.Line > len(lines) {
+		return ""
+	}
+	l := lines[pos.Line-1]
+	return l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+}
+
+// innerIndent is the indentation of the lines inside the block opened at pos.
+func (sg *suggester) innerIndent(pos trustmodel.Pos) string {
+	outer := sg.indentAt(pos)
+	lines := sg.files[pos.File]
+	for i := pos.Line; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if in := sg.indentAt(trustmodel.Pos{File: pos.File, Line: i + 1}); len(in) > len(outer) && t != "}" {
+			return in
+		}
+		break
+	}
+	return outer + "    "
+}
+
+// nginxArg quotes a proxy_set_header value when nginx needs it.
+func nginxArg(v string) string {
+	if v == "" || strings.ContainsAny(v, " \t;{}\"'") {
+		return strconv.Quote(v)
+	}
+	return v
+}
+
+// ---------------------------------------------------------------------------
+// X-Forwarded-Proto and the edge
+
+// edges is the declared edge, outermost first.
+func (sg *suggester) edges() []trustmodel.EdgeSpec {
+	if sg.cfg == nil {
+		return nil
+	}
+	return sg.cfg.Edge
+}
+
+func (sg *suggester) nginxReachable() bool {
+	if sg.cfg != nil && sg.cfg.Nginx.ReachableDirectly != nil {
+		return *sg.cfg.Nginx.ReachableDirectly
+	}
+	return len(sg.edges()) == 0
+}
+
+// protoValue is the X-Forwarded-Proto nginx must send at px: $scheme where
+// nginx accepts the client's TLS, the edge's header where TLS ends at the
+// edge and nginx listens plain (only from the edge's addresses when clients
+// can also reach nginx directly).
+func (sg *suggester) protoValue(px *nginxconf.Proxy) string {
+	edges := sg.edges()
+	if len(edges) == 0 || px.Server.SSL() {
+		return "$scheme"
+	}
+	terminates := slices.ContainsFunc(edges, func(e trustmodel.EdgeSpec) bool { return e.TLS == "terminate" })
+	if !terminates {
+		return "$scheme"
+	}
+	if !sg.edgeSets(func(e trustmodel.EdgeSpec) string { return e.XForwardedProto }) {
+		sg.note(fmt.Sprintf("TLS ends at %s, which does not set X-Forwarded-Proto: configure it to set the header (nginx cannot know the client's scheme)", edges[0].Name))
+		return "$scheme"
+	}
+	if !sg.nginxReachable() {
+		return "$http_x_forwarded_proto"
+	}
+	if sg.planProtoMap(px) {
+		return "$trustcheck_forwarded_proto"
+	}
+	return "$scheme"
+}
+
+// edgeSets reports whether the header that reaches nginx is set by an edge
+// hop: the innermost hop that does not preserve it sets it.
+func (sg *suggester) edgeSets(setting func(trustmodel.EdgeSpec) string) bool {
+	edges := sg.edges()
+	for i := len(edges) - 1; i >= 0; i-- {
+		if v := setting(edges[i]); v != "preserve" {
+			return v == "set"
+		}
+	}
+	return false
+}
+
+// planProtoMap adds, once per http block, a geo on the connection's peer and
+// a map that take X-Forwarded-Proto from the edge's addresses only.
+func (sg *suggester) planProtoMap(px *nginxconf.Proxy) bool {
+	h := px.Server.HTTP
+	if h == nil || h.Implicit || sg.files[h.Pos.File] == nil {
+		return false
+	}
+	if done, seen := sg.geoDone[h]; seen {
+		return done
+	}
+	for _, m := range h.Maps {
+		if m.Variable == "trustcheck_forwarded_proto" {
+			sg.geoDone[h] = true
+			return true
+		}
+	}
+	edges := sg.edges()
+	inner := edges[len(edges)-1]
+	if len(inner.Addresses) == 0 {
+		sg.geoDone[h] = false
+		return false
+	}
+	in := sg.innerIndent(h.Pos)
+	lines := []string{in + "# trustcheck: X-Forwarded-Proto from " + inner.Name + " only; direct clients get nginx's own $scheme",
+		in + "geo $realip_remote_addr $trustcheck_from_edge {", in + "    default 0;"}
+	for _, r := range inner.Addresses {
+		lines = append(lines, fmt.Sprintf("%s    %s 1;", in, r))
+	}
+	lines = append(lines, in+"}", in+"map $trustcheck_from_edge $trustcheck_forwarded_proto {",
+		in+"    default $scheme;", in+"    1 $http_x_forwarded_proto;", in+"}")
+	why := fmt.Sprintf("clients also reach nginx directly: believe X-Forwarded-Proto only from %s's addresses", inner.Name)
+	sg.add(Edit{File: h.Pos.File, Line: h.Pos.Line, Op: "insert_after", Text: strings.Join(lines, "\n"), why: why, where: "http"})
+	sg.geoDone[h] = true
+	return true
+}
+
+// ---------------------------------------------------------------------------
+// realip
+
+// planRealIP makes nginx's $remote_addr the client behind a declared edge:
+// set_real_ip_from for every edge range, real_ip_header X-Forwarded-For,
+// real_ip_recursive on. Only when every edge hop appends to (or overwrites)
+// X-Forwarded-For: otherwise the header carries the client's own text.
+func (sg *suggester) planRealIP(px *nginxconf.Proxy) {
+	edges := sg.edges()
+	if len(edges) == 0 {
+		sg.planRecursive(px)
+		return
+	}
+	if !sg.addRealIP && !px.RealIP.Active() {
+		return
+	}
+	var ranges []netip.Prefix
+	for _, e := range edges {
+		if e.XForwardedFor != "append" && e.XForwardedFor != "overwrite" {
+			sg.note(fmt.Sprintf("%s does not append to X-Forwarded-For (%s), so nginx cannot learn the client's address from it; realip is not suggested", e.Name, e.XForwardedFor))
+			return
+		}
+		for _, r := range e.Addresses {
+			if !slices.Contains(ranges, r) {
+				ranges = append(ranges, r)
+			}
+		}
+	}
+	if len(ranges) == 0 {
+		return
+	}
+	s := px.Server
+	r := px.RealIP
+	where := serverLabel(s)
+	// Anchor: after the last set_real_ip_from in effect (keeps the list at
+	// its level), else in the server after server_name / listen.
+	var anchor trustmodel.Pos
+	opens := false
+	var fromPos trustmodel.Pos
+	if r.Active() {
+		for _, f := range r.From {
+			if sg.files[f.Pos.File] != nil {
+				fromPos = f.Pos
+			}
+		}
+	}
+	switch {
+	case fromPos.Line > 0:
+		anchor = fromPos
+	case s.NamePos.Line > 0 && s.NamePos.File == s.Pos.File:
+		anchor = s.NamePos
+	default:
+		for _, l := range s.Listens {
+			if l.Pos.File == s.Pos.File {
+				anchor = l.Pos
+			}
+		}
+		if anchor.Line == 0 {
+			anchor, opens = s.Pos, true
+		}
+	}
+	if sg.files[anchor.File] == nil {
+		sg.note(fmt.Sprintf("%s:%d: cannot place realip edits (the server block is not in a file trustcheck read)", s.Pos.File, s.Pos.Line))
+		return
+	}
+	indent := sg.indentAt(anchor)
+	if opens {
+		indent = sg.innerIndent(anchor)
+	}
+	ins := func(text, why string) {
+		sg.add(Edit{File: anchor.File, Line: anchor.Line, Op: "insert_after", Text: indent + text, why: why, where: where})
+	}
+	names := make([]string, len(edges))
+	for i, e := range edges {
+		names[i] = e.Name
+	}
+	for _, p := range ranges {
+		covered := false
+		if r.Active() {
+			for _, f := range r.From {
+				if fp, err := netip.ParsePrefix(f.Prefix); err == nil && fp.Bits() <= p.Bits() && fp.Contains(p.Addr()) {
+					covered = true
+				}
+			}
+		}
+		if !covered {
+			ins(fmt.Sprintf("set_real_ip_from %s;", p), "$remote_addr becomes the client behind "+strings.Join(names, " -> ")+": trust its addresses")
+		}
+	}
+	if !r.Active() || r.Mode != nginxconf.RealIPXForwardedFor {
+		text, why := "real_ip_header X-Forwarded-For;", "take the client's address from the X-Forwarded-For the edge appends to"
+		if r.HeaderPos.Line > 0 && sg.files[r.HeaderPos.File] != nil {
+			sg.add(Edit{File: r.HeaderPos.File, Line: r.HeaderPos.Line, Op: "replace", Text: sg.indentAt(r.HeaderPos) + text, why: why, where: where})
+		} else {
+			ins(text, why)
+		}
+	}
+	// Recursion matters with several edge hops; a fresh realip gets it anyway.
+	if !r.Active() || !r.Recursive && len(edges) > 1 {
+		text, why := "real_ip_recursive on;", "skip every trusted edge address, not only the last one"
+		if r.RecursivePos.Line > 0 && sg.files[r.RecursivePos.File] != nil {
+			sg.add(Edit{File: r.RecursivePos.File, Line: r.RecursivePos.Line, Op: "replace", Text: sg.indentAt(r.RecursivePos) + text, why: why, where: where})
+		} else {
+			ins(text, why)
+		}
+	}
+}
+
+// planRecursive turns real_ip_recursive on where realip trusts several
+// proxies by X-Forwarded-For but takes only the last entry.
+func (sg *suggester) planRecursive(px *nginxconf.Proxy) {
+	r := px.RealIP
+	if !r.Active() || r.Mode != nginxconf.RealIPXForwardedFor || r.Recursive || len(r.From) < 2 {
+		return
+	}
+	text, why := "real_ip_recursive on;", "realip trusts several proxies: skip every trusted address, not only the last one"
+	if r.RecursivePos.Line > 0 && sg.files[r.RecursivePos.File] != nil {
+		sg.add(Edit{File: r.RecursivePos.File, Line: r.RecursivePos.Line, Op: "replace", Text: sg.indentAt(r.RecursivePos) + text, why: why, where: serverLabel(px.Server)})
+		return
+	}
+	last := r.From[len(r.From)-1].Pos
+	if sg.files[last.File] != nil {
+		sg.add(Edit{File: last.File, Line: last.Line, Op: "insert_after", Text: sg.indentAt(last) + text, why: why, where: serverLabel(px.Server)})
+	}
+}
+
+// dedupeEdits drops repeated edits (a block shared by several proxies).
+func dedupeEdits(es []Edit) []Edit {
+	type key struct {
+		file     string
+		line     int
+		op, text string
+	}
+	seen := map[key]bool{}
+	replaced := map[key]bool{}
+	var out []Edit
+	for _, e := range es {
+		k := key{e.File, e.Line, e.Op, e.Text}
+		if seen[k] {
+			continue
+		}
+		if e.Op == "replace" {
+			rk := key{file: e.File, line: e.Line}
+			if replaced[rk] {
+				continue // a shared line two places want differently: the first wins
+			}
+			replaced[rk] = true
+		}
+		seen[k] = true
+		out = append(out, e)
+	}
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// trustcheck.yaml
+
+// yamlEdit is the trustcheck.yaml change for trust value v; false when the
+// value came from --trust-proxy.
+func (sg *suggester) yamlEdit(v any) (Edit, bool) {
+	e := Edit{Op: "yaml_set", Text: "app.trust_proxy: " + flowYAML(v), why: "the app's trust setting, as the app passes it"}
+	if sg.o.TrustProxySet {
+		return e, false
+	}
+	if sg.cfg != nil {
+		e.File = sg.cfg.File
+		if p := sg.app.Spec.TrustProxyPos; p.File == sg.cfg.File {
+			e.Line = p.Line
+		}
+		return e, true
+	}
+	dir := sg.o.WorkDir
+	if first := sg.o.Inputs[0]; first != "-" {
+		if st, err := os.Stat(first); err == nil && st.IsDir() {
+			dir = first
+		} else {
+			dir = filepath.Dir(first)
+		}
+	}
+	e.File = filepath.Join(dir, "trustcheck.yaml")
+	e.why = "no trustcheck.yaml yet: create it with the app's trust setting"
+	return e, true
+}
+
+var plainYAML = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./-]*$`)
+
+// flowYAML renders a trust value as one line of YAML.
+func flowYAML(v any) string {
+	switch x := v.(type) {
+	case string:
+		if plainYAML.MatchString(x) {
+			if back, err := ParseYAMLValue(x); err == nil && back == x {
+				return x
+			}
+		}
+		b, _ := json.Marshal(x)
+		return string(b)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = flowYAML(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case nil:
+		return "null"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// ---------------------------------------------------------------------------
+// checking the edits: the edited files as an nginx -T dump
+
+// ApplyLineEdits applies insert_after and replace edits to one file's lines
+// (line numbers as before any edit); other ops are ignored.
+func ApplyLineEdits(lines []string, edits []Edit) []string {
+	replace := map[int]string{}
+	after := map[int][]string{}
+	for _, e := range edits {
+		switch e.Op {
+		case "replace":
+			replace[e.Line] = e.Text
+		case "insert_after":
+			after[e.Line] = append(after[e.Line], strings.Split(e.Text, "\n")...)
+		}
+	}
+	out := append([]string(nil), after[0]...)
+	for i, l := range lines {
+		if r, ok := replace[i+1]; ok {
+			out = append(out, strings.Split(r, "\n")...)
+		} else {
+			out = append(out, l)
+		}
+		out = append(out, after[i+1]...)
+	}
+	return out
+}
+
+// reload loads the configuration with the planned edits applied, or nil
+// when the inputs are not plain files on disk.
+func (sg *suggester) reload() *nginxconf.Config {
+	for _, f := range sg.ng.Files {
+		if sg.files[f.Path] == nil {
+			return nil
+		}
+	}
+	var roots []string
+	prefix := sg.o.Prefix
+	for _, in := range sg.o.Inputs {
+		st, err := os.Stat(in)
+		if in == "-" || err != nil {
+			return nil
+		}
+		if !st.IsDir() {
+			roots = append(roots, filepath.Clean(in))
+			continue
+		}
+		if prefix == "" {
+			prefix = in
+		}
+		_ = filepath.WalkDir(in, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".conf") && !strings.HasPrefix(d.Name(), ".") {
+				roots = append(roots, p)
+			}
+			return nil
+		})
+	}
+	byFile := map[string][]Edit{}
+	for _, e := range sg.edits {
+		byFile[e.File] = append(byFile[e.File], e)
+	}
+	content := func(name string) string {
+		return strings.Join(ApplyLineEdits(sg.files[name], byFile[name]), "\n") + "\n"
+	}
+	dir, err := os.MkdirTemp("", "trustcheck-suggest-")
+	if err != nil {
+		return nil
+	}
+	defer os.RemoveAll(dir)
+	var dumps []string
+	for i, root := range roots {
+		if sg.files[root] == nil {
+			continue // a *.conf below a directory that is not configuration nginx loaded
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "# configuration file %s:\n%s", root, content(root))
+		for _, f := range sg.ng.Files {
+			if f.Path != root {
+				fmt.Fprintf(&b, "# configuration file %s:\n%s", f.Path, content(f.Path))
+			}
+		}
+		name := filepath.Join(dir, fmt.Sprintf("dump-%d.txt", i))
+		if os.WriteFile(name, []byte(b.String()), 0o600) != nil {
+			return nil
+		}
+		dumps = append(dumps, name)
+	}
+	if len(dumps) == 0 {
+		return nil
+	}
+	ng, err := nginxconf.Load(nginxconf.LoadOptions{Prefix: prefix, AllowMissingIncludes: sg.o.AllowMissingIncludes, NginxVersion: sg.o.NginxVersion}, dumps...)
+	if err != nil {
+		sg.note("the edited configuration does not load: " + err.Error())
+		sg.loadFailed = true
+		return nil
+	}
+	return ng
+}
+
+// ---------------------------------------------------------------------------
+// text output
+
+func writeSuggestion(w io.Writer, s *Suggestion) {
+	switch {
+	case s.TrustProxy == nil:
+		fmt.Fprintln(w, "trust proxy: nothing to trust (no location proxies to the app over a known address)")
+	case s.Keep:
+		fmt.Fprintf(w, "trust proxy: keep %s\n    %s\n", rules.JSValue(s.TrustProxy), s.Code)
+	default:
+		fmt.Fprintf(w, "trust proxy: %s\n    %s\n", rules.JSValue(s.TrustProxy), s.Code)
+	}
+	var yamlEdits, nginxEdits []Edit
+	for _, e := range s.Edits {
+		if e.Op == "yaml_set" {
+			yamlEdits = append(yamlEdits, e)
+		} else {
+			nginxEdits = append(nginxEdits, e)
+		}
+	}
+	for _, e := range yamlEdits {
+		if e.Line > 0 {
+			fmt.Fprintf(w, "    %s:%d: %s\n", e.File, e.Line, e.Text)
+		} else {
+			fmt.Fprintf(w, "    %s: %s (%s)\n", e.File, e.Text, e.why)
+		}
+	}
+	if len(nginxEdits) == 0 {
+		fmt.Fprintln(w, "\nnginx: no change needed")
+	} else {
+		fmt.Fprintf(w, "\nnginx: %s\n", plural(len(nginxEdits), "edit"))
+		for i := 0; i < len(nginxEdits); {
+			e := nginxEdits[i]
+			j := i + 1
+			for e.Op == "insert_after" && j < len(nginxEdits) && nginxEdits[j].File == e.File && nginxEdits[j].Line == e.Line && nginxEdits[j].Op == e.Op {
+				j++
+			}
+			verb := "after"
+			if e.Op == "replace" {
+				verb = "replace"
+			}
+			fmt.Fprintf(w, "\n  %s %s:%d (in %s):\n", verb, e.File, e.Line, e.where)
+			why := ""
+			for _, g := range nginxEdits[i:j] {
+				if g.why != why {
+					why = g.why
+					fmt.Fprintf(w, "    # %s\n", why)
+				}
+				first := strings.SplitN(g.Text, "\n", 2)[0]
+				base := first[:len(first)-len(strings.TrimLeft(first, " \t"))]
+				for _, l := range strings.Split(g.Text, "\n") {
+					fmt.Fprintf(w, "    %s\n", strings.TrimPrefix(l, base))
+				}
+			}
+			i = j
+		}
+	}
+	if len(s.Remaining) > 0 {
+		fmt.Fprintln(w, "\nstill reported after these changes (they need a change outside nginx and the trust value):")
+		for _, r := range s.Remaining {
+			fmt.Fprintf(w, "  %s\n", r)
+		}
+	}
+}
+
+// checked is the edited configuration, or the original one when the edits
+// could not be applied in memory.
+func (sg *suggester) checked(fixed *nginxconf.Config) *nginxconf.Config {
+	if fixed == nil {
+		return sg.ng
+	}
+	return fixed
+}

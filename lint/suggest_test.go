@@ -1,0 +1,308 @@
+package lint
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// suggestUncovered are the rules whose firing fixtures the acceptance test
+// leaves out, and why: they are outside what suggest changes (the trust
+// value and the forwarding directives of the proxying places).
+var suggestUncovered = map[string]string{
+	"TC001": "suppression comments, not configuration",
+	"TC106": "the app's own listen address (a direct bypass) is a deployment change",
+	"TC109": "removing over-broad set_real_ip_from entries is a judgement about the network",
+	"TC111": "limit_req/geo/map keys on client-controlled values",
+	"TC203": "express-session settings",
+	"TC204": "express-session settings",
+	"TC302": "which server is the catch-all / default server",
+	"TC303": "the RFC 7239 Forwarded header",
+	"TC402": "realip without an edge declared",
+	"TC403": "Passenger",
+	"TC404": "TLS protocol versions",
+}
+
+// suggestJSON is the JSON suggest writes, decoded the way a tool applying
+// the edits would see it.
+type suggestJSON struct {
+	TrustProxy any `json:"trust_proxy"`
+	Code       string
+	Edits      []struct {
+		File, Op, Text string
+		Line           int
+	}
+	Remaining []string
+}
+
+// TestSuggestFixesFiringFixtures is the acceptance test: for every firing
+// fixture of a rule suggest is responsible for, apply suggest's JSON edits
+// to a copy and lint it: none of those rules may report anything. A second
+// suggest over the result must propose nothing (idempotent).
+func TestSuggestFixesFiringFixtures(t *testing.T) {
+	dirs := fixtureDirs(t)
+	covered := 0
+	for _, id := range SuggestRules {
+		if _, out := suggestUncovered[id]; out {
+			t.Fatalf("%s is both covered and uncovered", id)
+		}
+		for _, dir := range dirs[id] {
+			if !firesRule(t, dir, id) {
+				continue
+			}
+			covered++
+			t.Run(id+"/"+filepath.Base(dir), func(t *testing.T) {
+				tmp := copyFixture(t, dir)
+				s := suggestJSONFor(t, tmp)
+				if len(s.Edits) == 0 {
+					t.Fatalf("a firing fixture got no edits")
+				}
+				if len(s.Remaining) > 0 {
+					t.Errorf("suggest says findings remain: %q", s.Remaining)
+				}
+				applySuggestEdits(t, tmp, s)
+				got, rep := lintFixture(t, tmp)
+				var bad []string
+				for i, f := range rep.Findings {
+					if slices.Contains(SuggestRules, f.Rule) {
+						bad = append(bad, got[i])
+						t.Logf("%s:%d %s %s\n  attack: %s", f.Pos.File, f.Pos.Line, f.Rule, f.Message, f.Attack)
+					}
+				}
+				if len(bad) > 0 {
+					t.Errorf("after applying the edits, still: %q\n%s", bad, dumpDir(t, tmp))
+				}
+				again := suggestJSONFor(t, tmp)
+				if len(again.Edits) > 0 {
+					t.Errorf("suggest is not idempotent: after its edits it proposes %+v", again.Edits)
+				}
+			})
+		}
+	}
+	if covered < 20 {
+		t.Errorf("only %d firing fixtures covered", covered)
+	}
+	// Every rule is either covered or listed with a reason.
+	for id := range dirs {
+		if !slices.Contains(SuggestRules, id) && suggestUncovered[id] == "" {
+			t.Errorf("%s: neither covered by suggest nor listed in suggestUncovered", id)
+		}
+	}
+}
+
+// TestSuggestKeepsCleanSetup: a correct setup gets no edits.
+func TestSuggestKeepsCleanSetup(t *testing.T) {
+	for _, dir := range []string{"TC101/loopback-append", "TC105/remote-addr", "TC201/edge-passes-proto", "TC301/xfh-host", "TC102/count-one"} {
+		t.Run(dir, func(t *testing.T) {
+			tmp := copyFixture(t, filepath.Join("../testdata/rules", dir))
+			s := suggestJSONFor(t, tmp)
+			var nginx []string
+			for _, e := range s.Edits {
+				if e.Op != "yaml_set" {
+					nginx = append(nginx, e.Text)
+				}
+			}
+			if len(nginx) > 0 {
+				t.Errorf("edits for a correct configuration: %q", nginx)
+			}
+		})
+	}
+}
+
+// TestSuggestDeterministic: the same input gives byte-identical JSON.
+func TestSuggestDeterministic(t *testing.T) {
+	dir := "../testdata/rules/TC107/cdn-and-direct"
+	var outs []string
+	for range 3 {
+		var b strings.Builder
+		if err := RunSuggest(Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}, WorkDir: dir, Format: "json"}, &b, &b); err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, b.String())
+	}
+	if outs[0] != outs[1] || outs[1] != outs[2] {
+		t.Errorf("output differs between runs")
+	}
+	for _, format := range []string{"text", "json"} {
+		var b strings.Builder
+		if err := RunSuggest(Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}, WorkDir: dir, Format: format}, &b, &b); err != nil || !strings.Contains(b.String(), "app.set('trust proxy', 'loopback')") {
+			t.Errorf("%s: %v\n%s", format, err, b.String())
+		}
+	}
+}
+
+func firesRule(t *testing.T, dir, id string) bool {
+	for _, w := range fixtureWants(t, dir) {
+		if strings.HasSuffix(w, ": "+id) {
+			return true
+		}
+	}
+	return false
+}
+
+func copyFixture(t *testing.T, dir string) string {
+	t.Helper()
+	tmp := t.TempDir()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(tmp, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(tmp, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tmp
+}
+
+// suggestJSONFor runs suggest --format json on dir/nginx.conf and decodes it.
+func suggestJSONFor(t *testing.T, dir string) suggestJSON {
+	t.Helper()
+	var out, errOut strings.Builder
+	err := RunSuggest(Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}, WorkDir: dir, Format: "json"}, &out, &errOut)
+	if err != nil {
+		t.Fatalf("suggest: %v", err)
+	}
+	var s suggestJSON
+	if err := json.Unmarshal([]byte(out.String()), &s); err != nil {
+		t.Fatalf("suggest JSON: %v\n%s", err, out.String())
+	}
+	return s
+}
+
+// applySuggestEdits applies the edits as a tool would: insert_after and
+// replace by line number in the file as it was (several inserts at one line
+// in order), yaml_set by setting the key in the YAML document.
+func applySuggestEdits(t *testing.T, dir string, s suggestJSON) {
+	t.Helper()
+	type lineEdit struct {
+		line     int
+		op, text string
+		seq      int
+	}
+	byFile := map[string][]lineEdit{}
+	for i, e := range s.Edits {
+		if !strings.HasPrefix(filepath.Clean(e.File), dir) {
+			t.Fatalf("edit outside the fixture: %s", e.File)
+		}
+		switch e.Op {
+		case "insert_after", "replace":
+			byFile[e.File] = append(byFile[e.File], lineEdit{e.Line, e.Op, e.Text, i})
+		case "yaml_set":
+			setYAML(t, e.File, e.Text)
+		default:
+			t.Fatalf("unknown op %q", e.Op)
+		}
+	}
+	for file, es := range byFile {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+		// Back to front, so earlier line numbers stay valid; inserts at one
+		// line keep their order.
+		sort.SliceStable(es, func(i, j int) bool { return es[i].line > es[j].line })
+		for i := 0; i < len(es); {
+			j := i
+			var block []string
+			for j < len(es) && es[j].line == es[i].line {
+				if es[j].op == "replace" {
+					lines[es[j].line-1] = es[j].text
+				} else {
+					block = append(block, strings.Split(es[j].text, "\n")...)
+				}
+				j++
+			}
+			at := es[i].line
+			lines = append(lines[:at], append(block, lines[at:]...)...)
+			i = j
+		}
+		if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// setYAML sets a dotted key ("app.trust_proxy: VALUE") in a YAML file,
+// creating the file (version: 1) when there is none.
+func setYAML(t *testing.T, file, text string) {
+	t.Helper()
+	key, val, ok := strings.Cut(text, ": ")
+	if !ok {
+		t.Fatalf("yaml_set text %q is not KEY: VALUE", text)
+	}
+	var doc yaml.Node
+	data, err := os.ReadFile(file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		data = []byte("version: 1\n")
+	case err != nil:
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var value yaml.Node
+	if err := yaml.Unmarshal([]byte(val), &value); err != nil {
+		t.Fatalf("yaml_set value %q: %v", val, err)
+	}
+	node := doc.Content[0]
+	parts := strings.Split(key, ".")
+	for i, k := range parts {
+		var next *yaml.Node
+		for j := 0; j+1 < len(node.Content); j += 2 {
+			if node.Content[j].Value == k {
+				next = node.Content[j+1]
+			}
+		}
+		if i == len(parts)-1 {
+			if next != nil {
+				*next = *value.Content[0]
+			} else {
+				node.Content = append(node.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, value.Content[0])
+			}
+			break
+		}
+		if next == nil {
+			next = &yaml.Node{Kind: yaml.MappingNode}
+			node.Content = append(node.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, next)
+		}
+		node = next
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func dumpDir(t *testing.T, dir string) string {
+	var b strings.Builder
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			data, _ := os.ReadFile(p)
+			b.WriteString("--- " + p + "\n" + string(data))
+		}
+		return nil
+	})
+	return b.String()
+}
