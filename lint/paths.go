@@ -53,6 +53,7 @@ func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo)
 		default:
 			hop.Addr = connectAddr(px, app.Spec.Listen)
 		}
+		hop.Addr = peerAtApp(app.Spec.Listen, hop.Addr)
 		hop.Name = "nginx " + placeName(px)
 		tls := serverTLS(px.Server)
 		host := serverHost(px.Server)
@@ -117,6 +118,21 @@ func connectAddr(px *nginxconf.Proxy, listen string) string {
 	return px.Hop.Addr
 }
 
+// peerAtApp is the address the app's socket reports for a peer: Node's
+// listen(port) without a host binds the dual-stack "::", where an IPv4 peer
+// shows as ::ffff:a.b.c.d (and that is what the trust setting is asked about).
+func peerAtApp(listen, peer string) string {
+	l, err := trustmodel.ParseListen(listen)
+	if listen == "" || err != nil || !l.Addr.Is6() || !l.Addr.IsUnspecified() {
+		return peer
+	}
+	a, err := netip.ParseAddr(peer)
+	if err != nil || !a.Is4() {
+		return peer
+	}
+	return netip.AddrFrom16(a.As16()).String()
+}
+
 // directURL is the URL a client uses to reach the app's listen address.
 func directURL(listen string) string {
 	l, err := trustmodel.ParseListen(listen)
@@ -153,6 +169,9 @@ func replayPath(app rules.AppInfo, p *rules.Path, tls bool, host string) *rules.
 		if inj.header == "X-Forwarded-Proto" {
 			val = scheme(!tls)
 		}
+		if inj.header == "Host" && p.Proxy != nil && !p.Proxy.Server.AcceptsAnyHost() {
+			continue // nginx hands a Host this server is not named for to another server
+		}
 		req := honest
 		if inj.header == "Host" {
 			req.Headers = trustmodel.Header{{Name: "Host", Value: val}}
@@ -166,6 +185,7 @@ func replayPath(app rules.AppInfo, p *rules.Path, tls bool, host string) *rules.
 
 func replay(app rules.AppInfo, p *rules.Path, header, val string, client trustmodel.Request) rules.Replay {
 	r := rules.Replay{Inject: header, Value: val, Client: client, AtApp: p.Replay(client)}
+	r.AtApp.Peer = peerAtApp(app.Spec.Listen, r.AtApp.Peer)
 	if app.Evaluator != nil {
 		r.Result = app.Evaluator.Evaluate(r.AtApp)
 	}

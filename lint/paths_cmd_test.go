@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -95,8 +96,20 @@ func TestPathsJSONReproduces(t *testing.T) {
 			t.Fatalf("%s: version %d, %d paths", g.name, doc.Version, len(doc.Paths))
 		}
 		for _, p := range doc.Paths {
-			if len(p.Hostile) != len(hostileInjections) {
-				t.Errorf("%s %s: %d hostile replays, want %d", g.name, p.Entry, len(p.Hostile), len(hostileInjections))
+			// Every injection, in order; only Host may be missing, where nginx
+			// hands a foreign Host to another server.
+			var injected []string
+			for _, h := range p.Hostile {
+				injected = append(injected, h.Inject)
+			}
+			var want []string
+			for _, inj := range hostileInjections {
+				if inj.header != "Host" || slices.Contains(injected, "Host") {
+					want = append(want, inj.header)
+				}
+			}
+			if !slices.Equal(injected, want) {
+				t.Errorf("%s %s: hostile replays %v, want %v", g.name, p.Entry, injected, want)
 			}
 			for _, r := range append([]ReplayJSON{p.Honest}, p.Hostile...) {
 				if r.Result == nil {
