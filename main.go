@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
@@ -60,7 +61,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.As(err, &ec) && ec.ExitCode() == 1 {
 		return 1 // findings at or above --fail-on; the report already said so
 	}
-	fmt.Fprintf(stderr, "trustcheck: %v\n", err)
+	// One line, whatever the input put into the message.
+	msg := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(err.Error())
+	fmt.Fprintf(stderr, "trustcheck: %s\n", msg)
 	return 2
 }
 

@@ -158,13 +158,22 @@ type fileSystem interface {
 
 type diskFS struct{}
 
+// maxFileSize bounds what one configuration file may hold; an nginx -T dump
+// of a fleet is a few megabytes.
+const maxFileSize = 64 << 20
+
 func (diskFS) read(name string) ([]byte, error) {
 	st, err := os.Stat(name)
 	if err != nil {
 		return nil, err
 	}
-	if st.IsDir() {
+	switch {
+	case st.IsDir():
 		return nil, fmt.Errorf("is a directory")
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("not a regular file") // a device or FIFO never ends
+	case st.Size() > maxFileSize:
+		return nil, fmt.Errorf("%d MiB is larger than the %d MiB a configuration file may have", st.Size()>>20, maxFileSize>>20)
 	}
 	return os.ReadFile(name)
 }
@@ -539,8 +548,16 @@ func (l *loader) parse(sf *srcFile) {
 
 // parseBytes runs crossplane leniently on one file: no context or argument
 // checks (snippets and third-party modules load), comments kept.
-// lexOptions tokenise Lua blocks as Lua, not as nginx syntax.
-var lexOptions = crossplane.LexOptions{Lexers: []crossplane.RegisterLexer{luaLexer}}
+// lexOptionsFor tokenises Lua blocks as Lua, not as nginx syntax. The Lua
+// lexer is registered only for files that have a *_by_lua_block: with any
+// extra lexer crossplane re-checks the token at every byte, which makes a
+// long token quadratic.
+func lexOptionsFor(data []byte) crossplane.LexOptions {
+	if bytes.Contains(data, []byte("_by_lua_block")) {
+		return crossplane.LexOptions{Lexers: []crossplane.RegisterLexer{luaLexer}}
+	}
+	return crossplane.LexOptions{}
+}
 
 func parseBytes(name string, data []byte) (dirs crossplane.Directives, diags []Diagnostic) {
 	defer func() {
@@ -565,7 +582,7 @@ func parseBytes(name string, data []byte) (dirs crossplane.Directives, diags []D
 		Open: func(string) (io.ReadCloser, error) {
 			return io.NopCloser(bytes.NewReader(data)), nil
 		},
-		LexOptions: lexOptions,
+		LexOptions: lexOptionsFor(data),
 	})
 	if err != nil {
 		return nil, []Diagnostic{crossplaneDiag(name, 0, err)}
@@ -590,7 +607,7 @@ func parseBytes(name string, data []byte) (dirs crossplane.Directives, diags []D
 func unterminatedDirective(name string, data []byte) (d Diagnostic, bad bool) {
 	pending, lexErr := false, false
 	// Every token is read, so that the lexer's goroutine always finishes.
-	for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptions) {
+	for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data)) {
 		switch {
 		case bad || lexErr:
 		case t.Error != nil:

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
@@ -95,7 +96,10 @@ func jsLiteral(v any) string {
 	case nil:
 		return "undefined"
 	case string:
-		return fmt.Sprintf("'%s'", strings.ReplaceAll(x, "'", `\'`))
+		// A JS single-quoted literal: Go's escapes (\n, \t, \x00, \u2028) are JS's too.
+		q := strconv.Quote(x)
+		inner := strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
+		return "'" + strings.ReplaceAll(inner, "'", `\'`) + "'"
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {

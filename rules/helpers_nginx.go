@@ -316,6 +316,13 @@ type realipSite struct {
 func realipSites(ng *nginxconf.Config) []*realipSite {
 	var sites []*realipSite
 	byKey := map[string]*realipSite{}
+	// Membership sets: a fleet shares one realip configuration across
+	// thousands of servers, so slices.Contains here would be quadratic.
+	type member struct {
+		site *realipSite
+		ptr  any
+	}
+	seen := map[member]bool{}
 	add := func(r *nginxconf.RealIP, modelled bool, srv *nginxconf.Server, px *nginxconf.Proxy) {
 		k := realipKey(r)
 		s := byKey[k]
@@ -324,10 +331,12 @@ func realipSites(ng *nginxconf.Config) []*realipSite {
 			byKey[k] = s
 			sites = append(sites, s)
 		}
-		if px != nil && !slices.Contains(s.Proxies, px) {
+		if px != nil && !seen[member{s, px}] {
+			seen[member{s, px}] = true
 			s.Proxies = append(s.Proxies, px)
 		}
-		if srv != nil && !slices.Contains(s.Servers, srv) {
+		if srv != nil && !seen[member{s, srv}] {
+			seen[member{s, srv}] = true
 			s.Servers = append(s.Servers, srv)
 		}
 	}

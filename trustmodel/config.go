@@ -1,6 +1,7 @@
 package trustmodel
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -246,6 +247,18 @@ func (d *decoder) value(n *yaml.Node, name string) (any, error) {
 	}
 	var v any
 	if err := n.Decode(&v); err != nil {
+		// yaml.v3 lists its errors on lines of their own ("line N: ...");
+		// the first names the place.
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			msg := te.Errors[0]
+			var line int
+			if k, _ := fmt.Sscanf(msg, "line %d:", &line); k == 1 {
+				_, msg, _ = strings.Cut(msg, ": ")
+				return nil, &ConfigError{Pos: Pos{File: d.file, Line: line}, Msg: name + ": " + msg}
+			}
+			return nil, d.errorf(n, "%s: %s", name, msg)
+		}
 		return nil, d.errorf(n, "%s: %v", name, err)
 	}
 	return v, nil

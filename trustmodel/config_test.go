@@ -98,6 +98,7 @@ func TestParseConfigErrorsNameTheLine(t *testing.T) {
 		{"http { server {} }\n", `t.yaml:1: want a mapping of version, app, edge and nginx at the top level, got the string "http { server {} }"`},
 		{"app:\n  framework: express\n  framework: koa\n", `t.yaml:3: duplicate key "app.framework"`},
 		{"app:\n  trust_proxy: &a [loopback]\n  options: *a\n", "t.yaml:3: app.options: aliases are not supported"},
+		{"app:\n  options:\n    A: 1\n    A: 2\n", `t.yaml:4: app.options: mapping key "A" already defined at line 3`},
 		{"app: {trust_proxy: [loopback\n", "t.yaml:1: invalid YAML: did not find expected ',' or ']'"},
 		{"\tapp: 1\n", "t.yaml: invalid YAML: found character that cannot start any token"}, // yaml.v3 gives no line here,
 	} {
