@@ -6,19 +6,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"math/big"
 	"net"
 	"net/http"
 	"net/netip"
@@ -35,6 +28,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/trustcheck/trustcheck/internal/nginxtest"
 
 	"gopkg.in/yaml.v3"
 
@@ -122,10 +117,8 @@ func TestE2E(t *testing.T) {
 }
 
 func nginxBin() string {
-	if p, err := exec.LookPath("nginx"); err == nil {
-		return p
-	}
-	return "/usr/sbin/nginx"
+	p, _ := nginxtest.Binary()
+	return p
 }
 
 // ---- trustcheck paths --format json (lint.PathsDoc, decoded from its JSON) ----
@@ -271,7 +264,10 @@ func runInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &suite{t: t, appJS: appJS, addrs: map[string]bool{}}
-	s.cert, s.key = selfSignedCert(t)
+	s.cert, s.key, _, err = nginxtest.SelfSignedCert("app.example", "*.example")
+	if err != nil {
+		t.Fatal(err)
+	}
 	only := os.Getenv("TC_E2E_ONLY") // a substring of fixture names, for debugging
 	for _, fx := range loadFixtures(t) {
 		if !strings.Contains(fx.name, only) {
@@ -785,33 +781,4 @@ func send(dst string, req request, u *url.URL) (int, []byte, error) {
 		return 0, nil, err
 	}
 	return resp.StatusCode, body, nil
-}
-
-// selfSignedCert makes an ECDSA certificate for app.example, PEM-encoded for nginx.
-func selfSignedCert(t *testing.T) (certPEM, keyPEM []byte) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "app.example"},
-		DNSNames:              []string{"app.example", "*.example"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
 }

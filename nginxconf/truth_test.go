@@ -14,17 +14,11 @@ package nginxconf_test
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/netip"
@@ -41,6 +35,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/trustcheck/trustcheck/internal/nginxtest"
 
 	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/trustmodel"
@@ -243,7 +239,10 @@ func TestNginxTruth(t *testing.T) {
 		common:  common,
 		echo:    startEcho(t),
 	}
-	env.cert, env.key, env.roots = selfSignedCert(t)
+	env.cert, env.key, env.roots, err = nginxtest.SelfSignedCert(truthHost)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	start := time.Now()
 	for _, fx := range fixtures {
@@ -257,11 +256,8 @@ func TestNginxTruth(t *testing.T) {
 // nginxBinary finds nginx at Debian's path or on PATH, or skips.
 func nginxBinary(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
-		return "/usr/sbin/nginx"
-	}
-	p, err := exec.LookPath("nginx")
-	if err != nil {
+	p, ok := nginxtest.Binary()
+	if !ok {
 		t.Skip("no nginx binary at /usr/sbin/nginx or on PATH (apt-get install nginx-light)")
 	}
 	return p
@@ -672,41 +668,4 @@ func (e *echoUpstream) take(id string) (trustmodel.Header, bool) {
 	h, ok := e.got[id]
 	delete(e.got, id)
 	return h, ok
-}
-
-// selfSignedCert makes an ECDSA certificate for app.example, PEM-encoded for
-// nginx, and a pool trusting it for the client.
-func selfSignedCert(t *testing.T) (certPEM, keyPEM []byte, roots *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: truthHost},
-		DNSNames:              []string{truthHost},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots = x509.NewCertPool()
-	roots.AddCert(cert)
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), roots
 }
