@@ -1120,6 +1120,18 @@ func (b *builder) execSets(e *env, sc *scope, cond *IfCond, inIf *Location, stat
 // be nil (the server level), and s nil too (the http level of the first
 // http context).
 func (c *Config) Expr(s *Server, loc *Location, value string) trustmodel.Expr {
+	return c.placeEnv(s, loc).compile(value)
+}
+
+// Cond compiles an if block's condition as a request in that block's
+// server and location sees it.
+func (c *Config) Cond(s *Server, ifBlock *Location) *IfCond {
+	return c.placeEnv(s, ifBlock.Parent).compileCond(ifBlock.Condition)
+}
+
+// placeEnv is the variable environment of a server and location (the http
+// level when s is nil).
+func (c *Config) placeEnv(s *Server, loc *Location) *env {
 	b := &builder{cfg: c, setNames: c.setNames, quiet: true}
 	e := &env{b: b}
 	switch {
@@ -1134,5 +1146,5 @@ func (c *Config) Expr(s *Server, loc *Location, value string) trustmodel.Expr {
 	case len(c.HTTP) > 0:
 		e.http = c.HTTP[0]
 	}
-	return e.compile(value)
+	return e
 }

@@ -666,6 +666,10 @@ type IfCond struct {
 	unknown bool
 }
 
+// Known reports whether the model can evaluate c: not a file test, a known
+// operator, a valid regex. Eval of an unknown condition is false.
+func (c *IfCond) Known() bool { return c != nil && !c.unknown && c.left != nil }
+
 func (c *IfCond) Eval(in trustmodel.HopInput) bool {
 	if c == nil || c.unknown || c.left == nil {
 		return false

@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -383,16 +382,20 @@ func geoSource(g *nginxconf.Geo) string {
 // one that passes where the honest request is refused, or one that is
 // refused where another value passes.
 func tc111DecisionAttack(p *Pass, t clientTaint, s *nginxconf.Server, ib *nginxconf.Location, header string, keys []string, ret string) string {
+	fallback := fmt.Sprintf("a client chooses %s and with it whether %q refuses the request", header, ret)
+	cond := p.Nginx.Cond(s, ib)
+	if !cond.Known() {
+		return fallback
+	}
+	holds := func(in trustmodel.Request) bool {
+		return cond.Eval(trustmodel.HopInput{In: in, ClientAddr: in.Peer})
+	}
 	candidates := slices.Concat(keys, []string{"127.0.0.1", "10.0.0.1", "192.168.0.1", SpoofedAddr})
 	for _, e := range t.entries {
-		honest, known := evalIf(p, s, ib, e.Arrive(clientRequest(HonestClient, "", "")))
-		if !known {
-			continue
-		}
+		honest := holds(e.Arrive(clientRequest(HonestClient, "", "")))
 		for _, c := range candidates {
-			refused, known := evalIf(p, s, ib, e.Arrive(clientRequest(HonestClient, header, c)))
-			switch {
-			case !known || refused == honest:
+			switch refused := holds(e.Arrive(clientRequest(HonestClient, header, c))); {
+			case refused == honest:
 			case honest:
 				return fmt.Sprintf("a client at %s is refused (%s), but sending %q%s it is let through", HonestClient, ret, header+": "+c, e.Through())
 			default:
@@ -400,38 +403,7 @@ func tc111DecisionAttack(p *Pass, t clientTaint, s *nginxconf.Server, ib *nginxc
 			}
 		}
 	}
-	return fmt.Sprintf("a client chooses %s and with it whether %q refuses the request", header, ret)
-}
-
-// evalIf evaluates an if condition on the request nginx receives: a
-// variable's truth, = and !=, and the regex operators. known is false for
-// anything else.
-func evalIf(p *Pass, s *nginxconf.Server, ib *nginxconf.Location, in trustmodel.Request) (holds, known bool) {
-	cond := ib.Condition
-	hin := trustmodel.HopInput{In: in, ClientAddr: in.Peer}
-	left := p.Nginx.Expr(s, ib.Parent, cond[0]).Eval(hin)
-	switch len(cond) {
-	case 1:
-		return left != "" && left != "0", true
-	case 3:
-	default:
-		return false, false
-	}
-	switch op, right := cond[1], cond[2]; op {
-	case "=", "!=":
-		eq := left == p.Nginx.Expr(s, ib.Parent, right).Eval(hin)
-		return eq == (op == "="), true
-	case "~", "~*", "!~", "!~*":
-		if strings.HasSuffix(op, "*") {
-			right = "(?i)" + right
-		}
-		re, err := regexp.Compile(right)
-		if err != nil {
-			return false, false
-		}
-		return re.MatchString(left) != strings.HasPrefix(op, "!"), true
-	}
-	return false, false
+	return fallback
 }
 
 // ---------------------------------------------------------------------------
