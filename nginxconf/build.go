@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
@@ -15,6 +16,30 @@ type builder struct {
 	shared   *HTTP
 	setNames map[string]bool
 	quiet    bool // queries after loading: no new diagnostics
+	// regexps and realIPs are computed once per distinct input: a fleet
+	// repeats the same location regex and the same inherited realip
+	// configuration in thousands of servers.
+	regexps map[string]compiledRegexp
+	realIPs map[realIPKey]*RealIP
+}
+
+type compiledRegexp struct {
+	re  *regexp.Regexp
+	err error
+}
+
+// compile compiles a regular expression once per builder; a *regexp.Regexp
+// is safe to share.
+func (b *builder) compile(expr string) (*regexp.Regexp, error) {
+	if c, ok := b.regexps[expr]; ok {
+		return c.re, c.err
+	}
+	re, err := regexp.Compile(expr)
+	if b.regexps == nil {
+		b.regexps = map[string]compiledRegexp{}
+	}
+	b.regexps[expr] = compiledRegexp{re, err}
+	return re, err
 }
 
 func (b *builder) warn(pos trustmodel.Pos, format string, args ...any) {
@@ -174,19 +199,19 @@ func (b *builder) fillHTTP(h *HTTP, dirs []*Directive) {
 
 func (b *builder) buildServer(h *HTTP, d *Directive, implicit bool) *Server {
 	s := &Server{Pos: d.Pos, Implicit: implicit, HTTP: h}
-	s.sc = &scope{kind: kindServer, parent: h.sc, http: h, server: s, blocks: map[*Directive]*Location{}}
+	s.sc = &scope{kind: kindServer, parent: h.sc, http: h, server: s}
 	for _, c := range d.Block {
 		s.sc.dirs = append(s.sc.dirs, c)
 		switch {
 		case c.Name == "location" && c.HasBlock:
 			if l := b.buildLocation(s, nil, s.sc, c); l != nil {
 				s.Locations = append(s.Locations, l)
-				s.sc.blocks[c] = l
+				s.sc.addBlock(c, l)
 			}
 		case c.Name == "if" && c.HasBlock:
 			l := b.buildIf(s, nil, s.sc, c, "if")
 			s.Ifs = append(s.Ifs, l)
-			s.sc.blocks[c] = l
+			s.sc.addBlock(c, l)
 		default:
 			s.Directives = append(s.Directives, c)
 			b.noteSet(c)
@@ -243,7 +268,7 @@ func (b *builder) buildLocation(s *Server, parent *Location, psc *scope, d *Dire
 		if mod == "~*" {
 			expr = "(?i)" + expr
 		}
-		re, rerr := regexp.Compile(expr)
+		re, rerr := b.compile(expr)
 		if rerr != nil {
 			b.warn(d.Pos, "location regex %q uses syntax Go's RE2 engine lacks (PCRE-only); the model never selects this location", match)
 		}
@@ -261,7 +286,7 @@ func (b *builder) buildLocation(s *Server, parent *Location, psc *scope, d *Dire
 			b.warn(d.Pos, "location %q is outside location %q (nginx refuses this)", match, parent.Match)
 		}
 	}
-	l.sc = &scope{kind: kindLocation, parent: psc, http: s.HTTP, server: s, loc: l, blocks: map[*Directive]*Location{}}
+	l.sc = &scope{kind: kindLocation, parent: psc, http: s.HTTP, server: s, loc: l}
 	b.fillLocation(s, l, d.Block)
 	return l
 }
@@ -276,7 +301,7 @@ func (b *builder) fillLocation(s *Server, l *Location, body []*Directive) {
 			}
 			if n := b.buildLocation(s, l, l.sc, c); n != nil {
 				l.Locations = append(l.Locations, n)
-				l.sc.blocks[c] = n
+				l.sc.addBlock(c, n)
 			}
 		case (c.Name == "if" || c.Name == "limit_except") && c.HasBlock:
 			if l.IsIf() && c.Name == "if" {
@@ -284,7 +309,7 @@ func (b *builder) fillLocation(s *Server, l *Location, body []*Directive) {
 			}
 			n := b.buildIf(s, l, l.sc, c, c.Name)
 			l.Ifs = append(l.Ifs, n)
-			l.sc.blocks[c] = n
+			l.sc.addBlock(c, n)
 		default:
 			l.Directives = append(l.Directives, c)
 			b.noteSet(c)
@@ -302,7 +327,7 @@ func (b *builder) buildIf(s *Server, loc *Location, psc *scope, d *Directive, ki
 	} else {
 		l.Condition = append([]string(nil), d.Args...)
 	}
-	l.sc = &scope{kind: k, parent: psc, http: s.HTTP, server: s, loc: l, blocks: map[*Directive]*Location{}}
+	l.sc = &scope{kind: k, parent: psc, http: s.HTTP, server: s, loc: l}
 	b.fillLocation(s, l, d.Block)
 	return l
 }
@@ -423,7 +448,7 @@ func (b *builder) mapBlock(h *HTTP, d *Directive) {
 				e.CaseInsensitive = true
 				expr = "(?i)" + expr[1:]
 			}
-			re, err := regexp.Compile(expr)
+			re, err := b.compile(expr)
 			if err != nil {
 				b.warn(c.Pos, "map regex %q uses syntax Go's RE2 engine lacks (PCRE-only); the model never matches it", key)
 			}
@@ -793,6 +818,9 @@ func (b *builder) locationProxy(s *Server, l *Location) {
 	b.finishProxy(p, l.sc)
 }
 
+// bindDirectives names each module's local-address directive.
+var bindDirectives = map[string]string{"proxy": "proxy_bind", "fastcgi": "fastcgi_bind", "uwsgi": "uwsgi_bind", "scgi": "scgi_bind", "grpc": "grpc_bind"}
+
 // finishProxy computes the target, the effective settings and the hop.
 func (b *builder) finishProxy(p *Proxy, sc *scope) {
 	s := p.Server
@@ -826,7 +854,7 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 		}
 		p.ConnectFrom, p.FromKind = connectFrom(p.Target)
 	}
-	bindName := map[string]string{"proxy": "proxy_bind", "fastcgi": "fastcgi_bind", "uwsgi": "uwsgi_bind", "scgi": "scgi_bind", "grpc": "grpc_bind"}[p.Module]
+	bindName := bindDirectives[p.Module]
 	if bindName != "" {
 		if d := sc.nearestOne(true, bindName); d != nil && !strings.EqualFold(d.Arg(0), "off") {
 			p.Bind = d
@@ -931,6 +959,9 @@ func (b *builder) headerSettings(sc *scope, name string, e *env) (list []HeaderS
 			b.fail(d.Pos, "invalid number of arguments in %q directive", name)
 			continue
 		}
+		if list == nil {
+			list = make([]HeaderSetting, 0, len(dirs))
+		}
 		hs := HeaderSetting{Pos: d.Pos, Name: d.Args[0], Value: d.Args[1], Level: level, IfNotEmpty: len(d.Args) == 3}
 		hs.Expr = e.compile(d.Args[1])
 		list = append(list, hs)
@@ -965,8 +996,11 @@ func (b *builder) headerSettings(sc *scope, name string, e *env) (list []HeaderS
 // effective proxy_set_header list in order, then the built-in defaults not
 // overridden; a "" value removes the header.
 func (b *builder) headerRules(p *Proxy, e *env, ver Version, cache bool) []trustmodel.HeaderRule {
-	var rules []trustmodel.HeaderRule
-	seen := map[string]bool{}
+	defs := defaultProxyHeaders(ver, cache)
+	if p.Module == "grpc" {
+		defs = defaultGRPCHeaders
+	}
+	rules := make([]trustmodel.HeaderRule, 0, len(p.Headers)+len(defs))
 	host := func(v trustmodel.Expr) trustmodel.Expr {
 		if p.Module == "proxy" && ver.HostFallsBackToProxyHost() {
 			return HostOrProxyHost{Value: v, ProxyHost: p.proxyHost}
@@ -974,7 +1008,6 @@ func (b *builder) headerRules(p *Proxy, e *env, ver Version, cache bool) []trust
 		return v
 	}
 	for _, hs := range p.Headers {
-		seen[strings.ToLower(hs.Name)] = true
 		r := trustmodel.HeaderRule{Name: hs.Name, Pos: hs.Pos}
 		isHost := strings.EqualFold(hs.Name, "Host")
 		switch {
@@ -989,12 +1022,8 @@ func (b *builder) headerRules(p *Proxy, e *env, ver Version, cache bool) []trust
 		}
 		rules = append(rules, r)
 	}
-	defs := defaultProxyHeaders(ver, cache)
-	if p.Module == "grpc" {
-		defs = defaultGRPCHeaders
-	}
 	for _, d := range defs {
-		if seen[strings.ToLower(d[0])] {
+		if slices.ContainsFunc(p.Headers, func(hs HeaderSetting) bool { return strings.EqualFold(hs.Name, d[0]) }) {
 			continue
 		}
 		r := trustmodel.HeaderRule{Name: d[0]}
@@ -1008,11 +1037,22 @@ func (b *builder) headerRules(p *Proxy, e *env, ver Version, cache bool) []trust
 	return rules
 }
 
+// realIPKey names the levels a realip configuration comes from: each of
+// its directives is merged on its own, so three levels decide it.
+type realIPKey struct{ from, header, recursive *scope }
+
 // realIP computes the realip configuration in effect at sc, each directive
-// merged on its own (ngx_http_realip_merge_loc_conf).
+// merged on its own (ngx_http_realip_merge_loc_conf). Places that inherit
+// from the same levels share one *RealIP.
 func (b *builder) realIP(sc *scope) *RealIP {
+	from, fromSc := sc.nearest(true, "set_real_ip_from")
+	hdrs, hdrSc := sc.nearest(true, "real_ip_header")
+	recs, recSc := sc.nearest(true, "real_ip_recursive")
+	key := realIPKey{fromSc, hdrSc, recSc}
+	if r, ok := b.realIPs[key]; ok {
+		return r
+	}
 	r := &RealIP{Header: "X-Real-IP", bracketNoPort: b.cfg.Version.ParsesBracketedV6WithoutPort()}
-	from, _ := sc.nearest(true, "set_real_ip_from")
 	for _, d := range from {
 		if len(d.Args) != 1 {
 			b.fail(d.Pos, `invalid number of arguments in "set_real_ip_from" directive`)
@@ -1024,10 +1064,10 @@ func (b *builder) realIP(sc *scope) *RealIP {
 		}
 		r.From = append(r.From, fs...)
 	}
-	if ds, _ := sc.nearest(true, "real_ip_header"); len(ds) > 0 {
-		d := ds[0]
-		if len(ds) > 1 {
-			b.warn(ds[1].Pos, `"real_ip_header" directive is duplicate (nginx refuses this)`)
+	if len(hdrs) > 0 {
+		d := hdrs[0]
+		if len(hdrs) > 1 {
+			b.warn(hdrs[1].Pos, `"real_ip_header" directive is duplicate (nginx refuses this)`)
 		}
 		r.Header, r.HeaderPos = d.Arg(0), d.Pos
 		switch d.Arg(0) {
@@ -1042,10 +1082,14 @@ func (b *builder) realIP(sc *scope) *RealIP {
 			r.Mode = RealIPCustom
 		}
 	}
-	if d := sc.nearestOne(true, "real_ip_recursive"); d != nil {
-		r.Recursive = strings.EqualFold(d.Arg(0), "on")
-		r.RecursivePos = d.Pos
+	if len(recs) > 0 {
+		r.Recursive = strings.EqualFold(recs[0].Arg(0), "on")
+		r.RecursivePos = recs[0].Pos
 	}
+	if b.realIPs == nil {
+		b.realIPs = map[realIPKey]*RealIP{}
+	}
+	b.realIPs[key] = r
 	return r
 }
 

@@ -278,6 +278,7 @@ type loader struct {
 	mu    sync.Mutex
 	cache map[fileKey]*srcFile
 	order []*srcFile
+	inOrder map[*srcFile]bool
 	errs  []Diagnostic
 	warns []Diagnostic
 	stdin []byte
@@ -515,7 +516,10 @@ type srcFile struct {
 	name string
 	fs   fileSystem
 	once sync.Once
-	dirs crossplane.Directives
+	// dirs is the file's own tree, includes not yet expanded; crossplane's
+	// payload is dropped once it is converted, so a fleet's thousands of
+	// files are held once, in this form.
+	dirs []*Directive
 	errs []Diagnostic
 	file *File
 	rerr error // read error
@@ -541,10 +545,61 @@ func (l *loader) parse(sf *srcFile) {
 			sf.rerr = err
 			return
 		}
-		sf.dirs, sf.errs = parseBytes(sf.name, data)
-		sf.file.Comments = collectComments(sf.name, sf.dirs, nil)
+		parsed, errs := parseBytes(sf.name, data)
+		sf.errs = errs
+		sf.dirs = convert(sf.name, parsed)
+		sf.file.Comments = collectComments(sf.name, parsed, nil)
+		sort.SliceStable(sf.file.Comments, func(i, j int) bool { return sf.file.Comments[i].Pos.Line < sf.file.Comments[j].Pos.Line })
 	})
 }
+
+// prefetch parses files in the background, GOMAXPROCS at a time and in
+// order, while include expansion goes on: expansion waits only for a file
+// it reaches before a worker has finished it.
+func (l *loader) prefetch(fsys fileSystem, names []string) {
+	workers := min(runtime.GOMAXPROCS(0), len(names))
+	if workers <= 1 {
+		return
+	}
+	next := make(chan *srcFile, len(names))
+	for _, n := range names {
+		next <- l.get(fsys, n)
+	}
+	close(next)
+	for i := 0; i < workers; i++ {
+		go func() {
+			for sf := range next {
+				l.parse(sf)
+			}
+		}()
+	}
+}
+
+// convert turns crossplane's tree into Directives, comments left out.
+func convert(name string, in crossplane.Directives) []*Directive {
+	out := make([]*Directive, 0, len(in))
+	for _, d := range in {
+		if d.IsComment() {
+			continue
+		}
+		nd := &Directive{Name: d.Directive, Args: d.Args, Pos: trustmodel.Pos{File: name, Line: d.Line}}
+		if d.Block != nil {
+			nd.HasBlock = true
+			nd.Block = convert(name, d.Block)
+		}
+		out = append(out, nd)
+	}
+	return out
+}
+
+// lexerTokenBuffer is the capacity of the token channel crossplane's lexer
+// allocates per file. Its default, 2,048 tokens (~100 KB), made those
+// channels half of all the memory a fleet's load allocated; the capacity
+// only paces the lexer goroutine against the parser (crossplane's own
+// benchmarks vary it). It is set once, before any lexing starts.
+const lexerTokenBuffer = 64
+
+func init() { crossplane.SetTokenChanCap(lexerTokenBuffer) }
 
 // parseBytes runs crossplane leniently on one file: no context or argument
 // checks (snippets and third-party modules load), comments kept.
@@ -671,7 +726,6 @@ func collectComments(name string, dirs crossplane.Directives, out []Comment) []C
 			out = collectComments(name, d.Block, out)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Pos.Line < out[j].Pos.Line })
 	return out
 }
 
@@ -713,11 +767,13 @@ func (l *loader) files() []*File {
 }
 
 func (l *loader) met(sf *srcFile) {
-	for _, x := range l.order {
-		if x == sf {
-			return
-		}
+	if l.inOrder[sf] {
+		return
 	}
+	if l.inOrder == nil {
+		l.inOrder = map[*srcFile]bool{}
+	}
+	l.inOrder[sf] = true
 	l.order = append(l.order, sf)
 }
 
@@ -756,28 +812,25 @@ type expander struct {
 	names []string // their display names
 }
 
-func (x *expander) expand(sf *srcFile, in crossplane.Directives) []*Directive {
+// expand returns a file's tree with its includes expanded in place. Each
+// inclusion gets its own block nodes; directives without a block are
+// never modified, so every inclusion of a snippet shares them.
+func (x *expander) expand(sf *srcFile, in []*Directive) []*Directive {
 	out := make([]*Directive, 0, len(in))
 	for _, d := range in {
-		if d.IsComment() {
-			continue
+		switch {
+		case d.Name == "include":
+			out = append(out, x.include(d, d.Pos)...)
+		case d.HasBlock:
+			out = append(out, &Directive{Name: d.Name, Args: d.Args, Pos: d.Pos, HasBlock: true, Block: x.expand(sf, d.Block)})
+		default:
+			out = append(out, d)
 		}
-		pos := trustmodel.Pos{File: sf.name, Line: d.Line}
-		if d.Directive == "include" {
-			out = append(out, x.include(sf, d, pos)...)
-			continue
-		}
-		nd := &Directive{Name: d.Directive, Args: append([]string(nil), d.Args...), Pos: pos}
-		if d.Block != nil {
-			nd.HasBlock = true
-			nd.Block = x.expand(sf, d.Block)
-		}
-		out = append(out, nd)
 	}
 	return out
 }
 
-func (x *expander) include(sf *srcFile, d *crossplane.Directive, pos trustmodel.Pos) []*Directive {
+func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 	if len(d.Args) != 1 {
 		x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: `invalid number of arguments in "include" directive`})
 		return nil
@@ -788,6 +841,7 @@ func (x *expander) include(sf *srcFile, d *crossplane.Directive, pos trustmodel.
 	}
 	var out []*Directive
 	fsys := x.er.spec.fs
+	x.l.prefetch(fsys, targets)
 	for _, t := range targets {
 		k := fsys.key(t)
 		for i, s := range x.stack {

@@ -386,6 +386,14 @@ type scope struct {
 	blocks map[*Directive]*Location // if / location children by their directive
 }
 
+// addBlock records the location or if block a child directive opens.
+func (sc *scope) addBlock(d *Directive, l *Location) {
+	if sc.blocks == nil {
+		sc.blocks = map[*Directive]*Location{}
+	}
+	sc.blocks[d] = l
+}
+
 // own returns this level's directives with any of the names, in order.
 func (sc *scope) own(names ...string) []*Directive {
 	var out []*Directive

@@ -22,7 +22,7 @@ func (b *builder) followRedirects(s *Server) {
 	compileAll := func(dirs []*Directive) {
 		for _, d := range dirs {
 			if d.Name == "rewrite" && len(d.Args) >= 2 {
-				re, err := regexp.Compile(d.Args[0])
+				re, err := b.compile(d.Args[0])
 				if err != nil {
 					b.warn(d.Pos, "rewrite regex %q uses syntax Go's RE2 engine lacks (PCRE-only); the model never applies it", d.Args[0])
 				}
