@@ -16,11 +16,9 @@ type builder struct {
 	shared   *HTTP
 	setNames map[string]bool
 	quiet    bool // queries after loading: no new diagnostics
-	// regexps and realIPs are computed once per distinct input: a fleet
-	// repeats the same location regex and the same inherited realip
-	// configuration in thousands of servers.
+	// regexps compiles each distinct pattern once: a fleet repeats the
+	// same location regex in thousands of servers.
 	regexps map[string]compiledRegexp
-	realIPs map[realIPKey]*RealIP
 }
 
 type compiledRegexp struct {
@@ -756,6 +754,7 @@ func (b *builder) defaultServers() {
 func (b *builder) serverProxies(s *Server) {
 	var visit func(sc *scope)
 	visit = func(sc *scope) {
+		sc.realipLevels()
 		for _, d := range sc.dirs {
 			l := sc.blocks[d]
 			if l == nil {
@@ -1037,20 +1036,23 @@ func (b *builder) headerRules(p *Proxy, e *env, ver Version, cache bool) []trust
 	return rules
 }
 
-// realIPKey names the levels a realip configuration comes from: each of
-// its directives is merged on its own, so three levels decide it.
-type realIPKey struct{ from, header, recursive *scope }
-
 // realIP computes the realip configuration in effect at sc, each directive
 // merged on its own (ngx_http_realip_merge_loc_conf). Places that inherit
 // from the same levels share one *RealIP.
 func (b *builder) realIP(sc *scope) *RealIP {
-	from, fromSc := sc.nearest(true, "set_real_ip_from")
-	hdrs, hdrSc := sc.nearest(true, "real_ip_header")
-	recs, recSc := sc.nearest(true, "real_ip_recursive")
-	key := realIPKey{fromSc, hdrSc, recSc}
-	if r, ok := b.realIPs[key]; ok {
+	key := sc.realipLevels()
+	if r, ok := b.cfg.realIPs[key]; ok {
 		return r
+	}
+	var from, hdrs, recs []*Directive
+	if lv := key[0]; lv != nil {
+		from = lv.own("set_real_ip_from")
+	}
+	if lv := key[1]; lv != nil {
+		hdrs = lv.own("real_ip_header")
+	}
+	if lv := key[2]; lv != nil {
+		recs = lv.own("real_ip_recursive")
 	}
 	r := &RealIP{Header: "X-Real-IP", bracketNoPort: b.cfg.Version.ParsesBracketedV6WithoutPort()}
 	for _, d := range from {
@@ -1086,10 +1088,7 @@ func (b *builder) realIP(sc *scope) *RealIP {
 		r.Recursive = strings.EqualFold(recs[0].Arg(0), "on")
 		r.RecursivePos = recs[0].Pos
 	}
-	if b.realIPs == nil {
-		b.realIPs = map[realIPKey]*RealIP{}
-	}
-	b.realIPs[key] = r
+	b.cfg.realIPs[key] = r
 	return r
 }
 
@@ -1171,6 +1170,19 @@ func (c *Config) Expr(s *Server, loc *Location, value string) trustmodel.Expr {
 // server and location sees it.
 func (c *Config) Cond(s *Server, ifBlock *Location) *IfCond {
 	return c.placeEnv(s, ifBlock.Parent).compileCond(ifBlock.Condition)
+}
+
+// RealIP returns the realip configuration in effect in a location's
+// PREACCESS phase (loc nil: the server's, which POST_READ uses).
+func (c *Config) RealIP(s *Server, loc *Location) *RealIP {
+	sc := s.sc
+	if loc != nil {
+		sc = loc.sc
+	}
+	c.realIPMu.Lock() // a place no proxy passes from is computed on first use
+	defer c.realIPMu.Unlock()
+	b := &builder{cfg: c, setNames: c.setNames, quiet: true}
+	return b.realIP(sc)
 }
 
 // placeEnv is the variable environment of a server and location (the http

@@ -273,16 +273,16 @@ type fileKey struct {
 }
 
 type loader struct {
-	opts  LoadOptions
-	ver   Version
-	mu    sync.Mutex
-	cache map[fileKey]*srcFile
-	order []*srcFile
+	opts    LoadOptions
+	ver     Version
+	mu      sync.Mutex
+	cache   map[fileKey]*srcFile
+	order   []*srcFile
 	inOrder map[*srcFile]bool
-	errs  []Diagnostic
-	warns []Diagnostic
-	stdin []byte
-	read  bool
+	errs    []Diagnostic
+	warns   []Diagnostic
+	stdin   []byte
+	read    bool
 }
 
 var dumpMarkerRE = regexp.MustCompile(`^# configuration file (.+):[ \t]*\r?$`)

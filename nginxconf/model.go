@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
@@ -28,10 +29,14 @@ type Config struct {
 	proxies  []*Proxy
 	comments map[string][]Comment
 	setNames map[string]bool
+	// realIPs holds one *RealIP per distinct set of levels its directives
+	// come from: a fleet inherits one configuration in thousands of places.
+	realIPs  map[[len(realipDirectives)]*scope]*RealIP
+	realIPMu sync.Mutex
 }
 
 func newConfig(v Version, files []*File) *Config {
-	c := &Config{Version: v, Files: files, comments: map[string][]Comment{}}
+	c := &Config{Version: v, Files: files, comments: map[string][]Comment{}, realIPs: map[[len(realipDirectives)]*scope]*RealIP{}}
 	for _, f := range files {
 		c.comments[f.Path] = f.Comments
 	}
@@ -384,6 +389,37 @@ type scope struct {
 	server *Server
 	loc    *Location
 	blocks map[*Directive]*Location // if / location children by their directive
+	// realip is the level each realip directive comes from (nil: none),
+	// computed once per scope from its parent's so that deep nesting stays
+	// linear; see realipLevels.
+	realip     [len(realipDirectives)]*scope
+	realipDone bool
+}
+
+// realipDirectives are merged each on its own (ngx_http_realip_merge_loc_conf).
+var realipDirectives = [...]string{"set_real_ip_from", "real_ip_header", "real_ip_recursive"}
+
+// realipLevels returns, for each of realipDirectives, the closest level at
+// or above sc that sets it; if and limit_except levels cannot. It is
+// computed for every scope when the build ends (serverProxies), so later
+// readers never write.
+func (sc *scope) realipLevels() [len(realipDirectives)]*scope {
+	if sc.realipDone {
+		return sc.realip
+	}
+	var lv [len(realipDirectives)]*scope
+	if sc.parent != nil {
+		lv = sc.parent.realipLevels()
+	}
+	if sc.kind != kindIf && sc.kind != kindLimitExcept {
+		for i, name := range realipDirectives {
+			if sc.ownFirst(name) != nil {
+				lv[i] = sc
+			}
+		}
+	}
+	sc.realip, sc.realipDone = lv, true
+	return lv
 }
 
 // addBlock records the location or if block a child directive opens.
