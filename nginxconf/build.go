@@ -19,6 +19,7 @@ type builder struct {
 	// regexps compiles each distinct pattern once: a fleet repeats the
 	// same location regex in thousands of servers.
 	regexps map[string]compiledRegexp
+	headers map[headersKey]compiledHeaders
 }
 
 type compiledRegexp struct {
@@ -895,7 +896,6 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 		if p.Module == "grpc" {
 			setName, passName = "grpc_set_header", ""
 		}
-		p.Headers, p.HeadersLevel, p.Shadowed = b.headerSettings(sc, setName, e)
 		p.PassRequestHeaders = true
 		if passName != "" {
 			if d := sc.nearestOne(true, passName); d != nil && strings.EqualFold(d.Arg(0), "off") {
@@ -908,7 +908,27 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 				cache = true
 			}
 		}
+		// The locations of a server that inherit one proxy_set_header list
+		// and pass to the same static target compile it identically.
+		var key headersKey
+		shareable := len(sets) == 0 && !p.Target.Dynamic
+		if shareable {
+			_, from := sc.nearest(true, setName)
+			key = headersKey{from: from, server: s, module: p.Module, cache: cache, host: p.Target.HostHeader, port: p.Target.Port}
+			if c, ok := b.headers[key]; ok {
+				b.warnIfLevelHeaders(sc, setName)
+				p.Headers, p.HeadersLevel, p.Shadowed, h.Rules = c.list, c.level, c.shadowed, c.rules
+				break
+			}
+		}
+		p.Headers, p.HeadersLevel, p.Shadowed = b.headerSettings(sc, setName, e)
 		h.Rules = b.headerRules(p, e, ver, cache)
+		if shareable {
+			if b.headers == nil {
+				b.headers = map[headersKey]compiledHeaders{}
+			}
+			b.headers[key] = compiledHeaders{p.Headers, p.HeadersLevel, p.Shadowed, h.Rules}
+		}
 	case "fastcgi", "uwsgi", "scgi":
 		p.Params, _, _ = b.headerSettings(sc, p.Module+"_param", e)
 		p.PassRequestHeaders = true
@@ -942,13 +962,7 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 // directives: a level inherits its parent's list only when it defines none.
 // If blocks cannot define them (nginx refuses it there).
 func (b *builder) headerSettings(sc *scope, name string, e *env) (list []HeaderSetting, level string, shadowed []HeaderSetting) {
-	for s := sc; s != nil; s = s.parent {
-		if s.kind == kindIf || s.kind == kindLimitExcept {
-			for _, d := range s.own(name) {
-				b.warn(d.Pos, "%q directive is not allowed in %s (nginx refuses this); ignored", name, s.kind)
-			}
-		}
-	}
+	b.warnIfLevelHeaders(sc, name)
 	dirs, from := sc.nearest(true, name)
 	if from != nil {
 		level = from.levelName()
@@ -965,6 +979,7 @@ func (b *builder) headerSettings(sc *scope, name string, e *env) (list []HeaderS
 		hs.Expr = e.compile(d.Args[1])
 		list = append(list, hs)
 	}
+	list = slices.Clip(list) // shared between proxies: appending must copy
 	if from == nil {
 		return list, level, nil
 	}
@@ -989,6 +1004,38 @@ func (b *builder) headerSettings(sc *scope, name string, e *env) (list []HeaderS
 		}
 	}
 	return list, level, shadowed
+}
+
+// warnIfLevelHeaders notes header directives in if and limit_except blocks
+// around sc, which nginx refuses.
+func (b *builder) warnIfLevelHeaders(sc *scope, name string) {
+	for s := sc; s != nil; s = s.parent {
+		if s.kind == kindIf || s.kind == kindLimitExcept {
+			for _, d := range s.own(name) {
+				b.warn(d.Pos, "%q directive is not allowed in %s (nginx refuses this); ignored", name, s.kind)
+			}
+		}
+	}
+}
+
+// headersKey is what a proxy's header list and table depend on besides the
+// directives: the level the list comes from, the server (for $host and
+// friends), the module, proxy_cache, and the static target ($proxy_host,
+// $proxy_port). It is used only where no set variable is in effect.
+type headersKey struct {
+	from   *scope
+	server *Server
+	module string
+	cache  bool
+	host   string
+	port   int
+}
+
+type compiledHeaders struct {
+	list     []HeaderSetting
+	level    string
+	shadowed []HeaderSetting
+	rules    []trustmodel.HeaderRule
 }
 
 // headerRules is the header table ngx_http_proxy_init_headers builds: the
@@ -1033,7 +1080,7 @@ func (b *builder) headerRules(p *Proxy, e *env, ver Version, cache bool) []trust
 		}
 		rules = append(rules, r)
 	}
-	return rules
+	return slices.Clip(rules) // shared between proxies: appending must copy
 }
 
 // realIP computes the realip configuration in effect at sc, each directive

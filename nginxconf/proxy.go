@@ -351,15 +351,15 @@ var defaultGRPCHeaders = [][2]string{
 
 // hopName labels a hop for explanations.
 func hopName(s *Server, l *Location) string {
-	var b strings.Builder
-	b.WriteString("nginx")
+	// Concatenation sizes the kept string exactly; a fleet has one per proxy.
+	name := "nginx"
 	if n := s.ServerName(); n != "" {
-		b.WriteString(" " + n)
+		name += " " + n
 	} else if len(s.Listens) > 0 {
-		b.WriteString(" " + s.Listens[0].Socket())
+		name += " " + s.Listens[0].Socket()
 	}
 	if l != nil {
-		b.WriteString(" " + l.String())
+		name += " " + l.String()
 	}
-	return b.String()
+	return name
 }

@@ -1,12 +1,15 @@
 // Command crossplane-parse is the baseline for scripts/bench.sh: crossplane's
-// own sequential parse of an nginx tree (includes followed, comments kept, the
-// same lexer options trustcheck's loader uses are not applied), printing the
-// number of files and directives parsed.
+// own sequential parse of an nginx tree (includes followed, comments kept),
+// printing the number of files and directives parsed.
 //
-//	go run ./scripts/crossplane-parse /tmp/fleet/nginx.conf
+//	go run ./scripts/crossplane-parse [-token-buffer N] /tmp/fleet/nginx.conf
+//
+// -token-buffer sets the lexer's token channel capacity, as trustcheck's
+// loader does (64); the default is crossplane's own (2,048).
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
@@ -14,11 +17,14 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: crossplane-parse NGINX_CONF")
+	buf := flag.Int("token-buffer", crossplane.TokenChanCap, "capacity of the lexer's token channel")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: crossplane-parse [-token-buffer N] NGINX_CONF")
 		os.Exit(2)
 	}
-	payload, err := crossplane.Parse(os.Args[1], &crossplane.ParseOptions{
+	crossplane.SetTokenChanCap(*buf)
+	payload, err := crossplane.Parse(flag.Arg(0), &crossplane.ParseOptions{
 		ParseComments: true,
 	})
 	if err != nil {
