@@ -655,34 +655,6 @@ func parseBytes(name string, data []byte) (dirs crossplane.Directives, diags []D
 	return dirs, diags
 }
 
-// unterminatedDirective finds a directive closed by "}" instead of ";", which
-// nginx refuses ("unexpected "}"") but crossplane, without its per-directive
-// argument checks (off so that third-party modules load), reads as the
-// directive's end and then loses the block structure.
-func unterminatedDirective(name string, data []byte) (d Diagnostic, bad bool) {
-	pending, lexErr := false, false
-	// Every token is read, so that the lexer's goroutine always finishes.
-	for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data)) {
-		switch {
-		case bad || lexErr:
-		case t.Error != nil:
-			lexErr = true // crossplane's parse reports it
-		case t.IsQuoted:
-			pending = true
-		case strings.HasPrefix(t.Value, "#"):
-		case t.Value == ";" || t.Value == "{":
-			pending = false
-		case t.Value == "}":
-			if pending {
-				d, bad = Diagnostic{Pos: trustmodel.Pos{File: name, Line: t.Line}, Message: `unexpected "}" (the directive before it is not terminated by ";")`}, true
-			}
-		default:
-			pending = true
-		}
-	}
-	return d, bad
-}
-
 func crossplaneDiag(name string, line int, err error) Diagnostic {
 	msg := err.Error()
 	var pe *crossplane.ParseError

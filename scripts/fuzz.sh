@@ -21,6 +21,7 @@ all=(
 	nginxconf:FuzzRealIPWalk
 	nginxconf:FuzzInet6
 	nginxconf:FuzzLoad
+	nginxconf:FuzzUnterminatedScanned
 	lint:FuzzLintPipeline
 )
 listed=$(grep -rhoE '^func Fuzz[A-Za-z0-9]+' --include='*_test.go' . | sed 's/^func //' | sort)

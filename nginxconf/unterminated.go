@@ -1,0 +1,269 @@
+package nginxconf
+
+import (
+	"bytes"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	crossplane "github.com/nginxinc/nginx-go-crossplane"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// unterminatedDirective finds a directive closed by "}" instead of ";", which
+// nginx refuses ("unexpected "}"") but crossplane, without its per-directive
+// argument checks (off so that third-party modules load), reads as the
+// directive's end and then loses the block structure.
+func unterminatedDirective(name string, data []byte) (Diagnostic, bool) {
+	var line int
+	var bad bool
+	if bytes.Contains(data, []byte("_by_lua_block")) {
+		line, bad = unterminatedLexed(data)
+	} else {
+		line, bad = unterminatedScanned(data)
+	}
+	if !bad {
+		return Diagnostic{}, false
+	}
+	return Diagnostic{Pos: trustmodel.Pos{File: name, Line: line}, Message: `unexpected "}" (the directive before it is not terminated by ";")`}, true
+}
+
+// tokenKind is what the "}" check needs to know of a token.
+type tokenKind int
+
+const (
+	tokWord tokenKind = iota
+	tokQuoted
+	tokComment
+	tokSemicolon // ";"
+	tokOpen      // "{"
+	tokClose     // "}"
+	tokError     // the lexer stopped; crossplane's parse reports why
+)
+
+// closeCheck follows the tokens: a "}" right after a directive's name or
+// arguments means the directive was never terminated.
+type closeCheck struct {
+	pending, done, bad bool
+	line               int
+}
+
+func (c *closeCheck) token(k tokenKind, line int) {
+	if c.done {
+		return
+	}
+	switch k {
+	case tokError:
+		c.done = true
+	case tokWord, tokQuoted:
+		c.pending = true
+	case tokSemicolon, tokOpen:
+		c.pending = false
+	case tokClose:
+		if c.pending {
+			c.done, c.bad, c.line = true, true, line
+		}
+	}
+}
+
+// unterminatedLexed runs the check on crossplane's own tokens, with the Lua
+// lexer that files with *_by_lua_block need.
+func unterminatedLexed(data []byte) (int, bool) {
+	var c closeCheck
+	// Every token is read, so that the lexer's goroutine always finishes.
+	for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data)) {
+		switch {
+		case t.Error != nil:
+			c.token(tokError, t.Line)
+		case t.IsQuoted:
+			c.token(tokQuoted, t.Line)
+		case strings.HasPrefix(t.Value, "#"):
+			c.token(tokComment, t.Line)
+		case t.Value == ";":
+			c.token(tokSemicolon, t.Line)
+		case t.Value == "{":
+			c.token(tokOpen, t.Line)
+		case t.Value == "}":
+			c.token(tokClose, t.Line)
+		default:
+			c.token(tokWord, t.Line)
+		}
+	}
+	return c.line, c.bad
+}
+
+// unterminatedScanned is unterminatedLexed without a second crossplane
+// lexing pass over every file: crossplane's tokenizer (lex.go, v0.4.89)
+// re-implemented state for state, rune by rune, keeping only what the
+// check needs of each token. FuzzUnterminatedScanned holds it equal to the
+// lexed check.
+func unterminatedScanned(data []byte) (int, bool) {
+	const (
+		skipSpace = iota
+		inWord
+		inComment
+		inVar
+		inQuote
+	)
+	var c closeCheck
+	state := skipSpace
+	tokenLine, startLine := 1, 1
+	newToken, dupSpecial, esc, readNext := false, false, false, true
+	depth := 0
+	tokLen := 0      // bytes in the token so far
+	var last byte    // the token's last byte
+	var quote rune   // the quote character of inQuote
+	var r rune       // the current character
+	escaped := false // r came after a backslash
+	emit := func(k tokenKind) {
+		c.token(k, startLine)
+		tokLen = 0
+		state = skipSpace
+	}
+	write := func() {
+		if escaped {
+			tokLen++ // the backslash
+		}
+		tokLen += utf8.RuneLen(r)
+		last = lastByte(r)
+	}
+	for i := 0; ; {
+		if readNext {
+			if i >= len(data) {
+				break
+			}
+			var size int
+			r, size = utf8.DecodeRune(data[i:])
+			i += size
+			escaped = false
+			if r == '\n' {
+				tokenLine++
+			}
+		} else {
+			readNext = true
+		}
+		if r == '\r' && !escaped {
+			continue
+		}
+		if r == '\\' && !escaped && !esc {
+			esc = true
+			continue
+		}
+		if esc {
+			esc, escaped = false, true
+		}
+		eol := r == '\n'
+		space := !escaped && unicode.IsSpace(r)
+		is := func(ch rune) bool { return !escaped && r == ch }
+
+		switch state {
+		case skipSpace:
+			if !space {
+				state = inWord
+				newToken = true
+				readNext = false
+				startLine = tokenLine
+			}
+			continue
+		case inWord:
+			if newToken {
+				newToken = false
+				if is('#') {
+					write()
+					state = inComment
+					startLine = tokenLine
+					continue
+				}
+			}
+			if space {
+				emit(tokWord)
+				continue
+			}
+			if tokLen > 0 && last == '$' && is('{') {
+				write()
+				state = inVar
+				dupSpecial = false
+				continue
+			}
+			if is('"') || is('\'') {
+				if tokLen > 0 {
+					write()
+				} else {
+					quote = r
+					state = inQuote
+					startLine = tokenLine
+				}
+				dupSpecial = false
+				continue
+			}
+			if is('{') || is('}') || is(';') {
+				if tokLen > 0 {
+					emit(tokWord)
+				}
+				if dupSpecial && !is('}') {
+					emit(tokError)
+					return c.line, c.bad
+				}
+				dupSpecial = true
+				kind := tokSemicolon
+				switch {
+				case is('{'):
+					depth++
+					kind = tokOpen
+				case is('}'):
+					depth--
+					if depth < 0 {
+						emit(tokError)
+						return c.line, c.bad
+					}
+					kind = tokClose
+				}
+				emit(kind)
+				continue
+			}
+			dupSpecial = false
+			write()
+		case inComment:
+			if eol {
+				emit(tokComment)
+				continue
+			}
+			write()
+		case inVar:
+			write()
+			if last != '}' && !space {
+				continue
+			}
+			state = inWord
+		case inQuote:
+			if is(quote) {
+				emit(tokQuoted)
+				continue
+			}
+			if escaped && r == quote {
+				escaped = false // the escape is dropped from the token
+			}
+			write()
+		}
+	}
+	if tokLen > 0 {
+		switch state {
+		case inQuote:
+			c.token(tokQuoted, startLine)
+		case inComment:
+			c.token(tokComment, startLine)
+		default:
+			c.token(tokWord, startLine)
+		}
+	}
+	return c.line, c.bad
+}
+
+// lastByte is the last byte of r's UTF-8 encoding (U+FFFD for invalid input,
+// as bufio.ScanRunes reports it).
+func lastByte(r rune) byte {
+	var b [utf8.UTFMax]byte
+	n := utf8.EncodeRune(b[:], r)
+	return b[n-1]
+}

@@ -1,0 +1,71 @@
+package nginxconf
+
+import (
+	"bytes"
+	"testing"
+)
+
+// unterminatedCases are inputs whose tokenization has a corner; the scanned
+// check must agree with the check on crossplane's own tokens.
+var unterminatedCases = []struct {
+	in   string
+	line int // 0: nothing to report
+}{
+	{"server { listen 80 }", 1},
+	{"server { listen 80; }", 0},
+	{"a {\n b c\n}\n", 3},
+	{"a { b \"c\"}", 1},
+	{"a { b 'c'\n}", 2},
+	{"a { b # comment\n}", 2},
+	{"a { b; # comment\n}", 0},
+	{"a { set $x ${y}}", 1},
+	{"a { set $x ${y};}", 0},
+	{"a { b c\\; }", 1},
+	{"a { b \\}\n}", 2},
+	{"a { b \"x\\\"}\" ; }", 0},
+	{"a { b;; }", 0}, // crossplane's lexer stops: unexpected ";"
+	{"} a { b }", 0}, // unbalanced first
+	{"a { b\r\n}\r\n", 2},
+	{"a { b\\\r\n}", 1}, // the "}" gets the line its word began on
+	{"a {\u00a0b\u00a0}", 1},
+	{"a {\u2028b c\u3000}", 1},
+	{"a { \xff\xfe }", 1},
+	{"a { b \"unterminated }", 0},
+	{"a { #}\n}", 0},
+	{"a { b \"\"}", 1},
+	{"a { b '' ; }", 0},
+	{"a { b $x{y}}", 1},
+	{"a { b ${x y} }", 1},
+	{"# only a comment", 0},
+	{"a { b\\\n}", 1},
+}
+
+func TestUnterminatedScannedMatchesLexed(t *testing.T) {
+	for _, c := range unterminatedCases {
+		wantLine, wantBad := unterminatedLexed([]byte(c.in))
+		gotLine, gotBad := unterminatedScanned([]byte(c.in))
+		if gotLine != wantLine || gotBad != wantBad {
+			t.Errorf("%q: scanned (%d, %v), lexed (%d, %v)", c.in, gotLine, gotBad, wantLine, wantBad)
+		}
+		if wantLine != c.line {
+			t.Errorf("%q: lexed check reports line %d, the case says %d", c.in, wantLine, c.line)
+		}
+	}
+}
+
+// FuzzUnterminatedScanned holds the scanner to crossplane's tokenizer.
+func FuzzUnterminatedScanned(f *testing.F) {
+	for _, c := range unterminatedCases {
+		f.Add([]byte(c.in))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if bytes.Contains(data, []byte("_by_lua_block")) {
+			t.Skip() // those files are checked on crossplane's tokens
+		}
+		wantLine, wantBad := unterminatedLexed(data)
+		gotLine, gotBad := unterminatedScanned(data)
+		if gotLine != wantLine || gotBad != wantBad {
+			t.Fatalf("%q: scanned (%d, %v), lexed (%d, %v)", data, gotLine, gotBad, wantLine, wantBad)
+		}
+	})
+}
