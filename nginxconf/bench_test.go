@@ -60,3 +60,51 @@ func BenchmarkLoadFleet(b *testing.B) {
 		})
 	}
 }
+
+// writeFleetTree writes n vhost files that include shared snippets, as
+// fleets are laid out (scripts/fleetgen writes the benchmark's bigger tree).
+func writeFleetTree(tb testing.TB, n int) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	write := func(name, body string) {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	write("nginx.conf", "events {}\nhttp {\n  include shared/realip.conf;\n  include vhosts/*.conf;\n}\n")
+	write("shared/realip.conf", "set_real_ip_from 127.0.0.1;\nreal_ip_header X-Forwarded-For;\nreal_ip_recursive on;\n")
+	write("shared/proxy.conf", "proxy_set_header Host $host;\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\nproxy_set_header X-Forwarded-Proto $scheme;\n")
+	for i := 0; i < n; i++ {
+		write(fmt.Sprintf("vhosts/site%05d.conf", i), fmt.Sprintf(`server {
+    listen %d;
+    server_name site%d.example;
+    include shared/proxy.conf;
+    location / { proxy_pass http://127.0.0.1:3000; }
+    location /api/ {
+        location /api/v1/ { proxy_pass http://127.0.0.1:3000; }
+    }
+    location /ws/ {
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_pass http://127.0.0.1:3000;
+    }
+}
+`, 8000+i%8, i))
+	}
+	return filepath.Join(dir, "nginx.conf")
+}
+
+// BenchmarkLoadFleetTree loads a tree of vhost files: parsing in parallel,
+// include expansion and the model of every server.
+func BenchmarkLoadFleetTree(b *testing.B) {
+	p := writeFleetTree(b, 1000)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Load(LoadOptions{}, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
