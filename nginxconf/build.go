@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
@@ -13,6 +16,8 @@ import (
 type builder struct {
 	cfg      *Config
 	errs     []Diagnostic
+	warns    []Diagnostic
+	proxies  []*Proxy
 	shared   *HTTP
 	setNames map[string]bool
 	quiet    bool // queries after loading: no new diagnostics
@@ -45,7 +50,7 @@ func (b *builder) warn(pos trustmodel.Pos, format string, args ...any) {
 	if b.quiet {
 		return
 	}
-	b.cfg.Warnings = append(b.cfg.Warnings, Diagnostic{Pos: pos, Message: fmt.Sprintf(format, args...)})
+	b.warns = append(b.warns, Diagnostic{Pos: pos, Message: fmt.Sprintf(format, args...)})
 }
 
 func (b *builder) fail(pos trustmodel.Pos, format string, args ...any) {
@@ -115,9 +120,7 @@ func (b *builder) build(roots []*expandedRoot) {
 		b.serverFacts(s)
 	}
 	b.defaultServers()
-	for _, s := range b.cfg.Servers {
-		b.serverProxies(s)
-	}
+	b.allServerProxies()
 	for _, s := range b.cfg.Servers {
 		b.followRedirects(s)
 	}
@@ -752,6 +755,38 @@ func (b *builder) defaultServers() {
 // ---------------------------------------------------------------------------
 // proxies
 
+// allServerProxies runs serverProxies for every server, GOMAXPROCS servers
+// at a time: a server's proxies depend only on its own scopes and on
+// read-only http-level facts. Each server gets its own builder; their
+// proxies and diagnostics are merged in server order, as one builder
+// would have produced them.
+func (b *builder) allServerProxies() {
+	servers := b.cfg.Servers
+	for _, h := range b.cfg.HTTP {
+		h.sc.realipLevels() // shared by every server: computed before the workers read it
+	}
+	parts := make([]*builder, len(servers))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(servers)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(servers); i = int(next.Add(1)) - 1 {
+				sb := &builder{cfg: b.cfg, setNames: b.setNames}
+				sb.serverProxies(servers[i])
+				parts[i] = sb
+			}
+		}()
+	}
+	wg.Wait()
+	for _, sb := range parts {
+		b.proxies = append(b.proxies, sb.proxies...)
+		b.warns = append(b.warns, sb.warns...)
+		b.errs = append(b.errs, sb.errs...)
+	}
+}
+
 func (b *builder) serverProxies(s *Server) {
 	var visit func(sc *scope)
 	visit = func(sc *scope) {
@@ -955,7 +990,7 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 	}
 	h.DropClientHeaders = !p.PassRequestHeaders
 	p.Hop = h
-	b.cfg.proxies = append(b.cfg.proxies, p)
+	b.proxies = append(b.proxies, p)
 }
 
 // headerSettings applies nginx's rule for proxy_set_header and the *_param
@@ -1088,6 +1123,8 @@ func (b *builder) headerRules(p *Proxy, e *env, ver Version, cache bool) []trust
 // from the same levels share one *RealIP.
 func (b *builder) realIP(sc *scope) *RealIP {
 	key := sc.realipLevels()
+	b.cfg.realIPMu.Lock() // servers' proxies are built concurrently
+	defer b.cfg.realIPMu.Unlock()
 	if r, ok := b.cfg.realIPs[key]; ok {
 		return r
 	}
@@ -1226,8 +1263,6 @@ func (c *Config) RealIP(s *Server, loc *Location) *RealIP {
 	if loc != nil {
 		sc = loc.sc
 	}
-	c.realIPMu.Lock() // a place no proxy passes from is computed on first use
-	defer c.realIPMu.Unlock()
 	b := &builder{cfg: c, setNames: c.setNames, quiet: true}
 	return b.realIP(sc)
 }

@@ -54,12 +54,17 @@ func newLoadError(diags []Diagnostic) *LoadError {
 	return &LoadError{Diagnostics: dedupeDiagnostics(d)}
 }
 
+// sortDiagnostics orders by position, then message: the order in which
+// concurrent workers found them must not show.
 func sortDiagnostics(d []Diagnostic) {
 	sort.SliceStable(d, func(i, j int) bool {
 		if d[i].Pos.File != d[j].Pos.File {
 			return d[i].Pos.File < d[j].Pos.File
 		}
-		return d[i].Pos.Line < d[j].Pos.Line
+		if d[i].Pos.Line != d[j].Pos.Line {
+			return d[i].Pos.Line < d[j].Pos.Line
+		}
+		return d[i].Message < d[j].Message
 	})
 }
 

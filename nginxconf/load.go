@@ -137,6 +137,8 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 	if len(b.errs) > 0 {
 		return nil, newLoadError(b.errs)
 	}
+	cfg.Warnings = append(cfg.Warnings, b.warns...)
+	cfg.proxies = b.proxies
 	sortDiagnostics(cfg.Warnings)
 	cfg.Warnings = dedupeDiagnostics(cfg.Warnings)
 	return cfg, nil
