@@ -23,7 +23,8 @@ var hostileInjections = []struct{ header, value string }{
 }
 
 // buildPaths enumerates every public entry point × every nginx place that
-// reaches the app, and replays the honest and hostile clients through each.
+// reaches the app; the paths replay the honest and hostile clients when a
+// rule asks.
 // Places whose connecting address nobody can know (a remote upstream, with
 // no nginx.connects_from) are left out and counted in unknownPeer.
 func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo) (paths []*rules.Path, unknownPeer int) {
@@ -35,6 +36,8 @@ func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo)
 		nginxDirect = cfg.Nginx.ReachableDirectly
 		connectsFrom = cfg.Nginx.ConnectsFrom
 	}
+	socket := parseAppSocket(app.Spec.Listen)
+	clients := &replayer{app: app, socket: socket}
 	reachNginx := len(edge) == 0
 	if nginxDirect != nil {
 		reachNginx = *nginxDirect
@@ -51,9 +54,9 @@ func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo)
 			unknownPeer++
 			continue
 		default:
-			hop.Addr = connectAddr(px, app.Spec.Listen)
+			hop.Addr = socket.connectAddr(px)
 		}
-		hop.Addr = peerAtApp(app.Spec.Listen, hop.Addr)
+		hop.Addr = socket.peer(hop.Addr)
 		hop.Name = "nginx " + placeName(px)
 		tls := serverTLS(px.Server)
 		host := serverHost(px.Server)
@@ -69,41 +72,61 @@ func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo)
 			for i, e := range edge {
 				names[i] = e.Name
 			}
-			paths = append(paths, replayPath(app, &rules.Path{
+			paths = append(paths, &rules.Path{
 				Path:    trustmodel.Path{Entry: "client -> " + strings.Join(names, " -> ") + " -> " + hop.Name + " -> app", Hops: hops},
 				Kind:    rules.EntryEdge,
 				Proxy:   px,
 				Proxies: len(hops),
 				URL:     url,
-			}, true, host))
+				TLS:     true,
+				Host:    host,
+				Clients: clients,
+			})
 		}
 		if reachNginx {
-			paths = append(paths, replayPath(app, &rules.Path{
+			paths = append(paths, &rules.Path{
 				Path:    trustmodel.Path{Entry: "client -> " + hop.Name + " -> app", Hops: []trustmodel.Hop{hop}},
 				Kind:    rules.EntryNginx,
 				Proxy:   px,
 				Proxies: 1,
 				URL:     fmt.Sprintf("%s://%s%s", scheme(tls), host, locationURI(px.Location)),
-			}, tls, host))
+				TLS:     tls,
+				Host:    host,
+				Clients: clients,
+			})
 		}
 	}
 	if appReachable(app.Spec) {
-		paths = append(paths, replayPath(app, &rules.Path{
-			Path: trustmodel.Path{Entry: "client -> app (" + app.Spec.Listen + ")"},
-			Kind: rules.EntryApp,
-			URL:  directURL(app.Spec.Listen),
-		}, false, "app.example"))
+		paths = append(paths, &rules.Path{
+			Path:    trustmodel.Path{Entry: "client -> app (" + app.Spec.Listen + ")"},
+			Kind:    rules.EntryApp,
+			URL:     directURL(app.Spec.Listen),
+			Host:    "app.example",
+			Clients: clients,
+		})
 	}
 	return paths, unknownPeer
+}
+
+// appSocket is the app's listening socket, parsed once for every path.
+type appSocket struct {
+	addr netip.Addr // invalid when unknown or a UNIX socket
+}
+
+func parseAppSocket(listen string) appSocket {
+	l, err := trustmodel.ParseListen(listen)
+	if err != nil || listen == "" {
+		return appSocket{}
+	}
+	return appSocket{addr: l.Addr}
 }
 
 // connectAddr is the address the app sees nginx connect from: of nginx's
 // candidates (localhost resolves to both families), the first one the app's
 // listening socket accepts. nginx tries the upstream's addresses in order and
 // a refused one fails over to the next.
-func connectAddr(px *nginxconf.Proxy, listen string) string {
-	l, err := trustmodel.ParseListen(listen)
-	if err != nil || listen == "" || !l.Addr.IsValid() {
+func (s appSocket) connectAddr(px *nginxconf.Proxy) string {
+	if !s.addr.IsValid() {
 		return px.Hop.Addr
 	}
 	for _, c := range px.ConnectFrom {
@@ -111,24 +134,23 @@ func connectAddr(px *nginxconf.Proxy, listen string) string {
 		if err != nil {
 			continue
 		}
-		if l.Addr.IsUnspecified() || a.Unmap().Is4() == l.Addr.Unmap().Is4() {
+		if s.addr.IsUnspecified() || a.Unmap().Is4() == s.addr.Unmap().Is4() {
 			return c
 		}
 	}
 	return px.Hop.Addr
 }
 
-// peerAtApp is the address the app's socket reports for a peer: Node's
+// peer is the address the app's socket reports for a peer: Node's
 // listen(port) without a host binds the dual-stack "::", where an IPv4 peer
 // shows as ::ffff:a.b.c.d (and that is what the trust setting is asked about).
-func peerAtApp(listen, peer string) string {
-	l, err := trustmodel.ParseListen(listen)
-	if listen == "" || err != nil || !l.Addr.Is6() || !l.Addr.IsUnspecified() {
-		return peer
+func (s appSocket) peer(addr string) string {
+	if !s.addr.Is6() || !s.addr.IsUnspecified() {
+		return addr
 	}
-	a, err := netip.ParseAddr(peer)
+	a, err := netip.ParseAddr(addr)
 	if err != nil || !a.Is4() {
-		return peer
+		return addr
 	}
 	return netip.AddrFrom16(a.As16()).String()
 }
@@ -160,34 +182,61 @@ func appReachable(a trustmodel.AppSpec) bool {
 	return err == nil && l.Public()
 }
 
-// replayPath sends the honest client and each hostile client through p.
-func replayPath(app rules.AppInfo, p *rules.Path, tls bool, host string) *rules.Path {
-	honest := trustmodel.Request{Peer: rules.HonestClient, TLS: tls, Headers: trustmodel.Header{{Name: "Host", Value: host}}}
-	p.Honest = replay(app, p, "", "", honest)
-	for _, inj := range hostileInjections {
-		val := inj.value
-		if inj.header == "X-Forwarded-Proto" {
-			val = scheme(!tls)
-		}
-		if inj.header == "Host" && p.Proxy != nil && !p.Proxy.Server.AcceptsAnyHost() {
-			continue // nginx hands a Host this server is not named for to another server
-		}
-		req := honest
-		if inj.header == "Host" {
-			req.Headers = trustmodel.Header{{Name: "Host", Value: val}}
-		} else {
-			req.Headers = append(trustmodel.Header{{Name: inj.header, Value: val}}, honest.Headers...)
-		}
-		p.Hostile = append(p.Hostile, replay(app, p, inj.header, val, req))
-	}
-	return p
+// replayer sends lint's clients through a path: the honest one, and one
+// hostile client per injection.
+type replayer struct {
+	app    rules.AppInfo
+	socket appSocket
 }
 
-func replay(app rules.AppInfo, p *rules.Path, header, val string, client trustmodel.Request) rules.Replay {
+func (c *replayer) Replay(p *rules.Path, inject string) (rules.Replay, bool) {
+	if inject == "" {
+		return c.replay(p, "", "", p.Client()), true
+	}
+	val, ok := injection(p, inject)
+	if !ok {
+		return rules.Replay{}, false
+	}
+	req := p.Client()
+	if inject == "Host" {
+		req.Headers[0].Value = val
+	} else {
+		req.Headers = trustmodel.Header{{Name: inject, Value: val}, req.Headers[0]}
+	}
+	return c.replay(p, inject, val, req), true
+}
+
+func (c *replayer) Injections(p *rules.Path) []rules.Injection {
+	out := make([]rules.Injection, 0, len(hostileInjections))
+	for _, inj := range hostileInjections {
+		if val, ok := injection(p, inj.header); ok {
+			out = append(out, rules.Injection{Header: inj.header, Value: val})
+		}
+	}
+	return out
+}
+
+// injection is the value p's hostile client injects as header, if it has one.
+func injection(p *rules.Path, header string) (string, bool) {
+	for _, inj := range hostileInjections {
+		switch {
+		case inj.header != header:
+			continue
+		case header == "X-Forwarded-Proto":
+			return scheme(!p.TLS), true
+		case header == "Host" && p.Proxy != nil && !p.Proxy.Server.AcceptsAnyHost():
+			return "", false // nginx hands a Host this server is not named for to another server
+		}
+		return inj.value, true
+	}
+	return "", false
+}
+
+func (c *replayer) replay(p *rules.Path, header, val string, client trustmodel.Request) rules.Replay {
 	r := rules.Replay{Inject: header, Value: val, Client: client, AtApp: p.Replay(client)}
-	r.AtApp.Peer = peerAtApp(app.Spec.Listen, r.AtApp.Peer)
-	if app.Evaluator != nil {
-		r.Result = app.Evaluator.Evaluate(r.AtApp)
+	r.AtApp.Peer = c.socket.peer(r.AtApp.Peer)
+	if c.app.Evaluator != nil {
+		r.Result = c.app.Evaluator.Evaluate(r.AtApp)
 	}
 	return r
 }

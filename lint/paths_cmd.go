@@ -220,7 +220,7 @@ func pathJSON(app rules.AppInfo, p *rules.Path) PathJSON {
 		}
 	}
 	// incoming[r][i] is the request hop i receives in replay r (0 = honest).
-	replays := append([]rules.Replay{p.Honest}, p.Hostile...)
+	replays := append([]rules.Replay{p.Honest()}, p.Hostile()...)
 	incoming := make([][]trustmodel.Request, len(replays))
 	for r, rep := range replays {
 		req := rep.Client
@@ -257,9 +257,9 @@ func pathJSON(app rules.AppInfo, p *rules.Path) PathJSON {
 		cc = cc.after(h, spoofAddr)
 		out.Hops = append(out.Hops, hj)
 	}
-	out.Honest = replayJSON(app, p, p.Honest)
+	out.Honest = replayJSON(app, p, replays[0])
 	out.Hostile = []ReplayJSON{}
-	for _, r := range p.Hostile {
+	for _, r := range replays[1:] {
 		out.Hostile = append(out.Hostile, replayJSON(app, p, r))
 	}
 	return out

@@ -77,6 +77,7 @@ func (c *SimCase) Request() trustmodel.Request {
 
 // Simulate evaluates one case: the output line, or the framework's own error.
 func Simulate(app trustmodel.App, req trustmodel.Request) (any, trustmodel.Result, trustmodel.Evaluator) {
+	app.Explain = true // WriteSimulation prints the walk
 	ev, err := trustmodel.NewEvaluator(app)
 	if err != nil {
 		return SimError{Error: err.Error()}, trustmodel.Result{}, nil

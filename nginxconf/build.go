@@ -763,7 +763,7 @@ func (b *builder) defaultServers() {
 func (b *builder) allServerProxies() {
 	servers := b.cfg.Servers
 	for _, h := range b.cfg.HTTP {
-		h.sc.realipLevels() // shared by every server: computed before the workers read it
+		h.sc.levels() // shared by every server: computed before the workers read it
 	}
 	parts := make([]*builder, len(servers))
 	var next atomic.Int64
@@ -790,7 +790,7 @@ func (b *builder) allServerProxies() {
 func (b *builder) serverProxies(s *Server) {
 	var visit func(sc *scope)
 	visit = func(sc *scope) {
-		sc.realipLevels()
+		sc.levels()
 		for _, d := range sc.dirs {
 			l := sc.blocks[d]
 			if l == nil {
@@ -802,7 +802,7 @@ func (b *builder) serverProxies(s *Server) {
 	}
 	visit(s.sc)
 	// Passenger enabled for the whole server: requests no location handles.
-	if d := s.sc.nearestOne(false, "passenger_enabled"); d != nil && strings.EqualFold(d.Arg(0), "on") {
+	if d := firstOf(s.sc.inheritedOwn(inheritPassenger)); d != nil && strings.EqualFold(d.Arg(0), "on") {
 		p := &Proxy{Pos: d.Pos, Module: "passenger", Server: s, Directive: d}
 		b.finishProxy(p, s.sc)
 	}
@@ -826,7 +826,7 @@ func (b *builder) locationProxy(s *Server, l *Location) {
 			}
 			return
 		}
-		if d := l.sc.nearestOne(false, "passenger_enabled"); d != nil && strings.EqualFold(d.Arg(0), "on") && !l.Named() {
+		if d := firstOf(l.sc.inheritedOwn(inheritPassenger)); d != nil && strings.EqualFold(d.Arg(0), "on") && !l.Named() {
 			p := &Proxy{Pos: d.Pos, Module: "passenger", Server: s, Location: l, Directive: d}
 			l.Proxy = p
 			b.finishProxy(p, l.sc)
@@ -851,6 +851,14 @@ func (b *builder) locationProxy(s *Server, l *Location) {
 	}
 	l.Proxy = p
 	b.finishProxy(p, l.sc)
+}
+
+// firstOf returns ds[0], or nil.
+func firstOf(ds []*Directive) *Directive {
+	if len(ds) == 0 {
+		return nil
+	}
+	return ds[0]
 }
 
 // bindDirectives names each module's local-address directive.
@@ -1122,22 +1130,15 @@ func (b *builder) headerRules(p *Proxy, e *env, ver Version, cache bool) []trust
 // merged on its own (ngx_http_realip_merge_loc_conf). Places that inherit
 // from the same levels share one *RealIP.
 func (b *builder) realIP(sc *scope) *RealIP {
-	key := sc.realipLevels()
+	key := sc.realipKey()
 	b.cfg.realIPMu.Lock() // servers' proxies are built concurrently
 	defer b.cfg.realIPMu.Unlock()
 	if r, ok := b.cfg.realIPs[key]; ok {
 		return r
 	}
-	var from, hdrs, recs []*Directive
-	if lv := key[0]; lv != nil {
-		from = lv.own("set_real_ip_from")
-	}
-	if lv := key[1]; lv != nil {
-		hdrs = lv.own("real_ip_header")
-	}
-	if lv := key[2]; lv != nil {
-		recs = lv.own("real_ip_recursive")
-	}
+	from := sc.inheritedOwn(inheritRealIPFrom)
+	hdrs := sc.inheritedOwn(inheritRealIPHeader)
+	recs := sc.inheritedOwn(inheritRealIPRecursive)
 	r := &RealIP{Header: "X-Real-IP", bracketNoPort: b.cfg.Version.ParsesBracketedV6WithoutPort()}
 	for _, d := range from {
 		if len(d.Args) != 1 {

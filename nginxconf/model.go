@@ -31,12 +31,12 @@ type Config struct {
 	setNames map[string]bool
 	// realIPs holds one *RealIP per distinct set of levels its directives
 	// come from: a fleet inherits one configuration in thousands of places.
-	realIPs  map[[len(realipDirectives)]*scope]*RealIP
+	realIPs  map[realipKey]*RealIP
 	realIPMu sync.Mutex
 }
 
 func newConfig(v Version, files []*File) *Config {
-	c := &Config{Version: v, Files: files, comments: map[string][]Comment{}, realIPs: map[[len(realipDirectives)]*scope]*RealIP{}}
+	c := &Config{Version: v, Files: files, comments: map[string][]Comment{}, realIPs: map[realipKey]*RealIP{}}
 	for _, f := range files {
 		c.comments[f.Path] = f.Comments
 	}
@@ -389,37 +389,81 @@ type scope struct {
 	server *Server
 	loc    *Location
 	blocks map[*Directive]*Location // if / location children by their directive
-	// realip is the level each realip directive comes from (nil: none),
-	// computed once per scope from its parent's so that deep nesting stays
-	// linear; see realipLevels.
-	realip     [len(realipDirectives)]*scope
-	realipDone bool
+	// inherited is the level each of inheritedNames comes from (nil: none),
+	// computed once per scope from its parent's so that lookups done for
+	// every location stay linear in nesting depth; see levels.
+	inherited     [len(inheritedNames)]*scope
+	inheritedDone bool
 }
 
-// realipDirectives are merged each on its own (ngx_http_realip_merge_loc_conf).
-var realipDirectives = [...]string{"set_real_ip_from", "real_ip_header", "real_ip_recursive"}
+// inheritedNames are directives looked up for every location, each merged
+// on its own. nginx refuses the realip directives in if and limit_except
+// blocks, so those levels never set them.
+var inheritedNames = [...]struct {
+	name string
+	inIf bool
+}{
+	{"set_real_ip_from", false},
+	{"real_ip_header", false},
+	{"real_ip_recursive", false},
+	{"passenger_enabled", true},
+}
 
-// realipLevels returns, for each of realipDirectives, the closest level at
-// or above sc that sets it; if and limit_except levels cannot. It is
-// computed for every scope when the build ends (serverProxies), so later
-// readers never write.
-func (sc *scope) realipLevels() [len(realipDirectives)]*scope {
-	if sc.realipDone {
-		return sc.realip
+// Indexes into inheritedNames.
+const (
+	inheritRealIPFrom = iota
+	inheritRealIPHeader
+	inheritRealIPRecursive
+	inheritPassenger
+)
+
+// levels returns, for each of inheritedNames, the closest level at or
+// above sc that sets it. serverProxies computes it for every scope while
+// the build is single-threaded per server, so later readers never write.
+func (sc *scope) levels() [len(inheritedNames)]*scope {
+	if sc.inheritedDone {
+		return sc.inherited
 	}
-	var lv [len(realipDirectives)]*scope
+	var lv [len(inheritedNames)]*scope
 	if sc.parent != nil {
-		lv = sc.parent.realipLevels()
+		lv = sc.parent.levels()
 	}
-	if sc.kind != kindIf && sc.kind != kindLimitExcept {
-		for i, name := range realipDirectives {
-			if sc.ownFirst(name) != nil {
-				lv[i] = sc
-			}
+	isIf := sc.kind == kindIf || sc.kind == kindLimitExcept
+	for i, n := range inheritedNames {
+		if (n.inIf || !isIf) && sc.ownFirst(n.name) != nil {
+			lv[i] = sc
 		}
 	}
-	sc.realip, sc.realipDone = lv, true
+	sc.inherited, sc.inheritedDone = lv, true
 	return lv
+}
+
+// inheritedOwn returns the directives named inheritedNames[i] in effect at sc.
+func (sc *scope) inheritedOwn(i int) []*Directive {
+	if lv := sc.levels()[i]; lv != nil {
+		return lv.own(inheritedNames[i].name)
+	}
+	return nil
+}
+
+// realipKey identifies a realip configuration by the levels its three
+// directives come from.
+type realipKey [3]*scope
+
+func (sc *scope) realipKey() realipKey {
+	lv := sc.levels()
+	return realipKey{lv[inheritRealIPFrom], lv[inheritRealIPHeader], lv[inheritRealIPRecursive]}
+}
+
+// RealIPDirectives returns the set_real_ip_from, real_ip_header and
+// real_ip_recursive directives in effect in this location.
+func (l *Location) RealIPDirectives() (from, header, recursive []*Directive) {
+	return l.sc.inheritedOwn(inheritRealIPFrom), l.sc.inheritedOwn(inheritRealIPHeader), l.sc.inheritedOwn(inheritRealIPRecursive)
+}
+
+// RealIPDirectives returns the server-level realip directives in effect.
+func (s *Server) RealIPDirectives() (from, header, recursive []*Directive) {
+	return s.sc.inheritedOwn(inheritRealIPFrom), s.sc.inheritedOwn(inheritRealIPHeader), s.sc.inheritedOwn(inheritRealIPRecursive)
 }
 
 // addBlock records the location or if block a child directive opens.

@@ -5,9 +5,9 @@ package rules
 // request reaches nginx, and walking the configuration tree.
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -310,12 +310,39 @@ type realipSite struct {
 	Servers  []*nginxconf.Server
 }
 
-// realipSites lists every distinct realip configuration in effect: the
-// server-level one (POST_READ) and the location-level one (PREACCESS) of
-// every proxy, then those of servers and locations that proxy nowhere.
-func realipSites(ng *nginxconf.Config) []*realipSite {
+// realipConfig is the realip configuration of a pass, read in one walk of
+// the places (a fleet has tens of thousands) and shared by TC109, TC110
+// and TC402.
+type realipConfig struct {
+	// sites lists every distinct realip configuration in effect: the
+	// server-level one (POST_READ) and the location-level one (PREACCESS)
+	// of every proxy, then those of servers and locations that proxy nowhere.
+	sites []*realipSite
+	// inUse marks the real_ip_header and real_ip_recursive directives that
+	// are in effect somewhere together with set_real_ip_from; header is the
+	// header realip reads where each is first in effect.
+	inUse  map[trustmodel.Pos]bool
+	header map[trustmodel.Pos]string
+}
+
+func (p *Pass) realip() *realipConfig {
+	if p.realipConfig == nil {
+		p.realipConfig = readRealIP(p.Nginx)
+	}
+	return p.realipConfig
+}
+
+func (p *Pass) realipSites() []*realipSite { return p.realip().sites }
+
+func readRealIP(ng *nginxconf.Config) *realipConfig {
+	rc := &realipConfig{inUse: map[trustmodel.Pos]bool{}, header: map[trustmodel.Pos]string{}}
 	var sites []*realipSite
-	byKey := map[string]*realipSite{}
+	// Sites by configuration, then by where it is written: nginxconf may
+	// share one *RealIP between the proxies that inherit it, and distinct
+	// configurations written by the same directives are one site.
+	byPtr := map[*nginxconf.RealIP]*realipSite{}
+	byKey := map[realipKey]*realipSite{}
+	var kb realipKeyBuilder
 	// Membership sets: a fleet shares one realip configuration across
 	// thousands of servers, so slices.Contains here would be quadratic.
 	type member struct {
@@ -323,14 +350,7 @@ func realipSites(ng *nginxconf.Config) []*realipSite {
 		ptr  any
 	}
 	seen := map[member]bool{}
-	add := func(r *nginxconf.RealIP, modelled bool, srv *nginxconf.Server, px *nginxconf.Proxy) {
-		k := realipKey(r)
-		s := byKey[k]
-		if s == nil {
-			s = &realipSite{RealIP: r, Modelled: modelled}
-			byKey[k] = s
-			sites = append(sites, s)
-		}
+	join := func(s *realipSite, srv *nginxconf.Server, px *nginxconf.Proxy) {
 		if px != nil && !seen[member{s, px}] {
 			seen[member{s, px}] = true
 			s.Proxies = append(s.Proxies, px)
@@ -340,40 +360,172 @@ func realipSites(ng *nginxconf.Config) []*realipSite {
 			s.Servers = append(s.Servers, srv)
 		}
 	}
+	// site returns the site of key k, made from newRealIP when it is new.
+	site := func(k realipKey, newRealIP func() *nginxconf.RealIP, modelled bool) *realipSite {
+		s := byKey[k]
+		if s == nil {
+			s = &realipSite{RealIP: newRealIP(), Modelled: modelled}
+			byKey[k] = s
+			sites = append(sites, s)
+		}
+		return s
+	}
+	modelled := func(r *nginxconf.RealIP, px *nginxconf.Proxy) {
+		s := byPtr[r]
+		if s == nil {
+			for _, f := range r.From {
+				kb.add(f.Pos)
+			}
+			s = site(kb.key(r.HeaderPos, r.RecursivePos), func() *nginxconf.RealIP { return r }, true)
+			byPtr[r] = s
+		}
+		join(s, px.Server, px)
+	}
 	for _, px := range ng.Proxies() {
-		add(px.RealIP, true, px.Server, px)
-		add(px.LocationRealIP, true, px.Server, px)
+		modelled(px.RealIP, px)
+		modelled(px.LocationRealIP, px)
+	}
+	// Places that inherit the same directives share a site without
+	// building its key: candidates by the first directive of each list,
+	// then compared directive by directive.
+	type read struct {
+		d    realipDirectives
+		site *realipSite
+	}
+	byFirst := map[[3]*nginxconf.Directive][]read{}
+	readAt := func(d realipDirectives, srv *nginxconf.Server) {
+		first := d.firsts()
+		var s *realipSite
+		for _, c := range byFirst[first] {
+			if c.d.equal(d) {
+				s = c.site
+				break
+			}
+		}
+		if s == nil {
+			for _, f := range d.from {
+				kb.add(f.Pos)
+			}
+			s = site(kb.key(d.headerPos(), d.recursivePos()), d.realIP, false)
+			byFirst[first] = append(byFirst[first], read{d, s})
+		}
+		join(s, srv, nil)
 	}
 	for _, pl := range nginxPlaces(ng) {
-		add(directiveRealIP(pl.Effective), false, pl.Server, nil)
+		d := realipDirectivesAt(pl.Effective)
+		readAt(d, pl.Server)
+		rc.mark(d)
 	}
 	for _, h := range ng.HTTP {
+		d := realipDirectivesAt(func(name string) []*nginxconf.Directive { return ownDirectives(h.Directives, name) })
 		if len(h.Servers) == 0 { // a loose snippet of http-level directives
-			add(directiveRealIP(func(name string) []*nginxconf.Directive { return ownDirectives(h.Directives, name) }), false, nil, nil)
+			readAt(d, nil)
+		}
+		rc.mark(d)
+	}
+	rc.sites = sites
+	return rc
+}
+
+// mark records the real_ip_header and real_ip_recursive directives of d
+// for inUse and header.
+func (rc *realipConfig) mark(d realipDirectives) {
+	h := "X-Real-IP"
+	if len(d.header) > 0 {
+		h = d.header[0].Arg(0)
+	}
+	from := len(d.from) > 0
+	for _, ds := range [][]*nginxconf.Directive{d.header, d.recursive} {
+		for _, d := range ds {
+			rc.inUse[d.Pos] = rc.inUse[d.Pos] || from
+			if _, ok := rc.header[d.Pos]; !ok {
+				rc.header[d.Pos] = h
+			}
 		}
 	}
-	return sites
 }
 
-func realipKey(r *nginxconf.RealIP) string {
-	var from []trustmodel.Pos
-	for _, f := range r.From {
-		from = append(from, f.Pos)
+// realipKey identifies a realip configuration by where its directives are:
+// the distinct set_real_ip_from positions (a host name nginx resolves to
+// several addresses is one entry per address in the model, all at the
+// directive's position), real_ip_header's and real_ip_recursive's.
+type realipKey struct {
+	from              string
+	header, recursive trustmodel.Pos
+}
+
+// realipKeyBuilder collects set_real_ip_from positions for a key, reusing
+// its buffers: a fleet asks for a key per proxy and per place.
+type realipKeyBuilder struct {
+	from []trustmodel.Pos
+	buf  []byte
+}
+
+func (kb *realipKeyBuilder) add(p trustmodel.Pos) {
+	if p.File != "" && !slices.Contains(kb.from, p) {
+		kb.from = append(kb.from, p)
 	}
-	// A host name nginx resolves to several addresses is one entry per
-	// address in the model, all at the directive's position.
-	return fmt.Sprint(positions(from...), r.HeaderPos, r.RecursivePos)
 }
 
-// directiveRealIP reads a realip configuration from the directives in
-// effect at a place nothing proxies from.
-func directiveRealIP(eff func(string) []*nginxconf.Directive) *nginxconf.RealIP {
+// key returns the key of the positions added since the last key.
+func (kb *realipKeyBuilder) key(header, recursive trustmodel.Pos) realipKey {
+	kb.buf = kb.buf[:0]
+	for _, p := range kb.from {
+		kb.buf = append(kb.buf, p.File...)
+		kb.buf = append(kb.buf, 0)
+		kb.buf = strconv.AppendInt(kb.buf, int64(p.Line), 10)
+		kb.buf = append(kb.buf, 0)
+	}
+	kb.from = kb.from[:0]
+	return realipKey{from: string(kb.buf), header: header, recursive: recursive}
+}
+
+// realipDirectives are the realip directives in effect at a place nothing
+// proxies from.
+type realipDirectives struct {
+	from, header, recursive []*nginxconf.Directive
+}
+
+func realipDirectivesAt(eff func(string) []*nginxconf.Directive) realipDirectives {
+	return realipDirectives{from: eff("set_real_ip_from"), header: eff("real_ip_header"), recursive: eff("real_ip_recursive")}
+}
+
+func (d realipDirectives) firsts() [3]*nginxconf.Directive {
+	var out [3]*nginxconf.Directive
+	for i, ds := range [][]*nginxconf.Directive{d.from, d.header, d.recursive} {
+		if len(ds) > 0 {
+			out[i] = ds[0]
+		}
+	}
+	return out
+}
+
+func (d realipDirectives) equal(o realipDirectives) bool {
+	return slices.Equal(d.from, o.from) && slices.Equal(d.header, o.header) && slices.Equal(d.recursive, o.recursive)
+}
+
+func (d realipDirectives) headerPos() trustmodel.Pos {
+	if len(d.header) == 0 {
+		return trustmodel.Pos{}
+	}
+	return d.header[0].Pos
+}
+
+func (d realipDirectives) recursivePos() trustmodel.Pos {
+	if len(d.recursive) == 0 {
+		return trustmodel.Pos{}
+	}
+	return d.recursive[0].Pos
+}
+
+// realIP reads the realip configuration the directives make.
+func (d realipDirectives) realIP() *nginxconf.RealIP {
 	r := &nginxconf.RealIP{Header: "X-Real-IP"}
-	for _, d := range eff("set_real_ip_from") {
+	for _, d := range d.from {
 		r.From = append(r.From, nginxconf.RealIPFrom{Pos: d.Pos, Text: d.Arg(0), Unix: d.Arg(0) == "unix:"})
 	}
-	if ds := eff("real_ip_header"); len(ds) > 0 {
-		r.Header, r.HeaderPos = ds[0].Arg(0), ds[0].Pos
+	if len(d.header) > 0 {
+		r.Header, r.HeaderPos = d.header[0].Arg(0), d.header[0].Pos
 		switch r.Header { // nginx compares the keywords case-sensitively
 		case "X-Forwarded-For":
 			r.Mode = nginxconf.RealIPXForwardedFor
@@ -384,8 +536,8 @@ func directiveRealIP(eff func(string) []*nginxconf.Directive) *nginxconf.RealIP 
 			r.Mode = nginxconf.RealIPCustom
 		}
 	}
-	if ds := eff("real_ip_recursive"); len(ds) > 0 {
-		r.Recursive, r.RecursivePos = strings.EqualFold(ds[0].Arg(0), "on"), ds[0].Pos
+	if len(d.recursive) > 0 {
+		r.Recursive, r.RecursivePos = strings.EqualFold(d.recursive[0].Arg(0), "on"), d.recursive[0].Pos
 	}
 	return r
 }
@@ -414,8 +566,10 @@ func lastToken(line string) string {
 // positions returns the distinct positions of ps, in order.
 func positions(ps ...trustmodel.Pos) []trustmodel.Pos {
 	var out []trustmodel.Pos
+	seen := make(map[trustmodel.Pos]bool, len(ps)) // a fleet's proxy_pass list: slices.Contains would be quadratic
 	for _, p := range ps {
-		if p.File != "" && !slices.Contains(out, p) {
+		if p.File != "" && !seen[p] {
+			seen[p] = true
 			out = append(out, p)
 		}
 	}

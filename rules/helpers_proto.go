@@ -63,7 +63,7 @@ func edgesKeeping(path *Path, name string) []trustmodel.Pos {
 // path was replayed with TLS and, when it starts at an edge, that edge
 // really accepts TLS.
 func honestHTTPS(p *Pass, path *Path) bool {
-	if !path.Honest.Client.TLS {
+	if !path.TLS {
 		return false
 	}
 	if path.Kind == EntryEdge && p.Config != nil && len(p.Config.Edge) > 0 && p.Config.Edge[0].TLS == "none" {
@@ -75,7 +75,7 @@ func honestHTTPS(p *Pass, path *Path) bool {
 // tlsEnd returns the index of the hop where the honest client's TLS ends
 // (it receives TLS and sends on plain HTTP), or -1.
 func tlsEnd(path *Path) int {
-	req := path.Honest.Client
+	req := path.Client()
 	for i := range path.Hops {
 		if req.TLS && !path.Hops[i].TLSToNext {
 			return i
@@ -376,14 +376,14 @@ func plainURL(httpsURL string, port int) string {
 // server also listens plain and such requests reach the proxy. ev computes
 // the results (nil: none).
 func plainReplays(path *Path, ev trustmodel.Evaluator, inject, value string) (honest, hostile Replay, pathURL string, ok bool) {
-	if path.Kind != EntryNginx || !path.Honest.Client.TLS {
+	if path.Kind != EntryNginx || !path.TLS {
 		return Replay{}, Replay{}, "", false
 	}
 	listens := plainListens(path.Proxy)
 	if len(listens) == 0 {
 		return Replay{}, Replay{}, "", false
 	}
-	client := path.Honest.Client
+	client := path.Client()
 	client.TLS = false
 	run := func(r Replay) Replay {
 		r.AtApp = path.Replay(r.Client)

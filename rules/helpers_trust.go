@@ -40,7 +40,7 @@ func trustChain(req trustmodel.Request) []string {
 // the honest client: the client's first position in the honest chain, or -1
 // when its address never reaches the app.
 func hopsToClient(path *Path) int {
-	return slices.Index(trustChain(path.Honest.AtApp), HonestClient)
+	return slices.Index(trustChain(path.Honest().AtApp), HonestClient)
 }
 
 // hopCount returns the app's trust setting when it is a number the framework
@@ -98,8 +98,8 @@ func (p *Pass) trustFits(v any) bool {
 		return false
 	}
 	for _, path := range p.nginxPaths() {
-		if hopsToClient(path) >= 0 {
-			if ip := ev.Evaluate(path.Honest.AtApp).IP; ip == nil || *ip != HonestClient {
+		if honest := path.Honest().AtApp; slices.Contains(trustChain(honest), HonestClient) {
+			if ip := ev.Evaluate(honest).IP; ip == nil || *ip != HonestClient {
 				return false
 			}
 		}
@@ -155,8 +155,8 @@ func (p *Pass) suggestedTrust() any {
 	}
 	var entries []any
 	for _, path := range paths {
-		k := hopsToClient(path)
-		ch := trustChain(path.Honest.AtApp)
+		ch := trustChain(path.Honest().AtApp)
+		k := slices.Index(ch, HonestClient) // hopsToClient, without replaying again
 		for _, a := range ch[:min(max(k, 1), len(ch))] {
 			if a == "" {
 				return p.unixTrust(most)
@@ -217,10 +217,12 @@ func (p *Pass) trustDirective() string { return p.SetTrust(p.TrustValue()) }
 // all at its line in trustcheck.yaml, or each at its proxy_pass when the
 // setting came from --trust-proxy.
 func (p *Pass) byTrustPos(paths []*Path) (pos []trustmodel.Pos, groups [][]*Path) {
+	index := map[trustmodel.Pos]int{} // one group per proxy_pass of a fleet with --trust-proxy
 	for _, path := range paths {
 		at := p.TrustPosOr(path.Proxy.Pos)
-		i := slices.Index(pos, at)
-		if i < 0 {
+		i, ok := index[at]
+		if !ok {
+			index[at] = len(pos)
 			pos = append(pos, at)
 			groups = append(groups, nil)
 			i = len(pos) - 1
@@ -233,8 +235,10 @@ func (p *Pass) byTrustPos(paths []*Path) (pos []trustmodel.Pos, groups [][]*Path
 // proxyPositions lists the proxy_pass of each path, for Related.
 func proxyPositions(paths []*Path) []trustmodel.Pos {
 	var out []trustmodel.Pos
+	seen := map[trustmodel.Pos]bool{} // every path of a fleet: slices.Contains would be quadratic
 	for _, path := range paths {
-		if path.Proxy != nil && !slices.Contains(out, path.Proxy.Pos) {
+		if path.Proxy != nil && !seen[path.Proxy.Pos] {
+			seen[path.Proxy.Pos] = true
 			out = append(out, path.Proxy.Pos)
 		}
 	}

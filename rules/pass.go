@@ -21,7 +21,10 @@ const (
 	EntryApp                        // straight to the app
 )
 
-// Path is one way a request reaches the app, with the replays through it.
+// Path is one way a request reaches the app. Its replays are computed when
+// a rule asks for one and not kept: a fleet has tens of thousands of paths,
+// and holding seven replays of each costs more than replaying the few a rule
+// reads.
 type Path struct {
 	trustmodel.Path
 	Kind EntryKind
@@ -30,10 +33,26 @@ type Path struct {
 	// Proxies counts the proxies on the path (edge hops plus nginx).
 	Proxies int
 	// URL is what the honest client requests, e.g. https://app.example/api/.
-	URL     string
-	Honest  Replay
-	Hostile []Replay
+	URL string
+	// TLS and Host are how the honest client connects and the host it asks for.
+	TLS  bool
+	Host string
+	// Clients sends the path's clients through it.
+	Clients Replayer
 }
+
+// Replayer sends the honest client and the hostile ones through a path:
+// lint's, which chooses the clients and knows the app's socket.
+type Replayer interface {
+	// Replay sends the honest client (inject "") or the hostile one that
+	// injects header inject; false when the path has no such client.
+	Replay(path *Path, inject string) (Replay, bool)
+	// Injections lists what the path's hostile clients inject, in order.
+	Injections(path *Path) []Injection
+}
+
+// Injection is a header a hostile client adds, with the value it chooses.
+type Injection struct{ Header, Value string }
 
 // Replay is one client request through a path and what the app made of it.
 type Replay struct {
@@ -46,14 +65,31 @@ type Replay struct {
 	Result trustmodel.Result
 }
 
-// HostileFor returns the replay that injected header name, if the path has one.
+// Client is the honest client's request.
+func (p *Path) Client() trustmodel.Request {
+	return trustmodel.Request{Peer: HonestClient, TLS: p.TLS, Headers: trustmodel.Header{{Name: "Host", Value: p.Host}}}
+}
+
+// Honest replays the honest client.
+func (p *Path) Honest() Replay {
+	r, _ := p.Clients.Replay(p, "")
+	return r
+}
+
+// HostileFor replays the client that injects header name, if the path has one.
 func (p *Path) HostileFor(name string) (Replay, bool) {
-	for _, r := range p.Hostile {
-		if r.Inject == name {
-			return r, true
-		}
+	return p.Clients.Replay(p, name)
+}
+
+// Hostile replays every hostile client, in order.
+func (p *Path) Hostile() []Replay {
+	injs := p.Clients.Injections(p)
+	out := make([]Replay, 0, len(injs))
+	for _, inj := range injs {
+		r, _ := p.Clients.Replay(p, inj.Header)
+		out = append(out, r)
 	}
-	return Replay{}, false
+	return out
 }
 
 // AppInfo is what trustcheck knows about the app.
@@ -76,6 +112,8 @@ type Pass struct {
 
 	rule     *Rule
 	findings []Finding
+	// realipConfig is realip's configuration, once a rule asks for it.
+	realipConfig *realipConfig
 }
 
 // NewPass prepares a pass; lint fills it and runs the rules.

@@ -51,7 +51,7 @@ func checkTC103(p *Pass) {
 		if k < 1 || float64(k-1) < n {
 			continue
 		}
-		if ip := path.Honest.Result.IP; ip == nil || *ip != HonestClient {
+		if ip := path.Honest().Result.IP; ip == nil || *ip != HonestClient {
 			short = append(short, path)
 		}
 	}
@@ -59,14 +59,14 @@ func checkTC103(p *Pass) {
 	for i, paths := range groups {
 		path := paths[0]
 		k := hopsToClient(path)
-		got := path.Honest.Result.IP
+		got := path.Honest().Result.IP
 		p.Report(Finding{
 			Pos:       pos[i],
 			Directive: p.trustDirective(),
 			Message: fmt.Sprintf("the hop count %s stops short: the app sees %s before the client's on this path, so %s is the proxy address %s for every client",
 				countText(n), countNoun(k, "proxy address", "proxy addresses"), p.Prop("ip"), undefOr(got)),
 			Path:    path.Entry,
-			Attack:  p.Attack(path, path.Honest, "ip", got),
+			Attack:  p.Attack(path, path.Honest(), "ip", got),
 			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
 			Related: proxyPositions(paths),
 		})

@@ -56,7 +56,7 @@ func checkTC104(p *Pass) {
 		if slices.ContainsFunc(cands, func(a string) bool { ok, _ := trust.Trusts(a, 0); return ok }) {
 			continue
 		}
-		r := p.replayFrom(path, path.Honest, cands[0])
+		r := p.replayFrom(path, path.Honest(), cands[0])
 		if r.Result.IP != nil && *r.Result.IP == HonestClient {
 			continue
 		}

@@ -96,8 +96,8 @@ type spoof struct {
 // directSpoofs lists the properties (req.ip, ...) a hostile direct client
 // sets, and the first replay that shows one.
 func (p *Pass) directSpoofs(path *Path) (props []string, first spoof) {
-	h := path.Honest.Result
-	for _, r := range path.Hostile {
+	h := path.Honest().Result
+	for _, r := range path.Hostile() {
 		if r.Inject == "Host" {
 			continue // the Host header is the client's on any path
 		}

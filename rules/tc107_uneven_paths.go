@@ -67,7 +67,7 @@ func checkTC107(p *Pass) {
 			if attack == "" {
 				attack = p.Attack(path, r, "ip", r.Result.IP)
 			}
-		} else if ip := path.Honest.Result.IP; ip == nil || *ip != HonestClient {
+		} else if ip := path.Honest().Result.IP; ip == nil || *ip != HonestClient {
 			harmed = append(harmed, path)
 		}
 	}
@@ -75,7 +75,8 @@ func checkTC107(p *Pass) {
 		return
 	}
 	if attack == "" {
-		attack = p.Attack(harmed[0], harmed[0].Honest, "ip", harmed[0].Honest.Result.IP)
+		h := harmed[0].Honest()
+		attack = p.Attack(harmed[0], h, "ip", h.Result.IP)
 	}
 	slices.Sort(needs)
 	routes := make([]string, len(needs))

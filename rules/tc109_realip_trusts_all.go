@@ -39,7 +39,7 @@ var tc109 = &Rule{
 func checkTC109(p *Pass) {
 	proxies := proxyRanges(p)
 	entries := nginxEntries(p)
-	for _, site := range realipSites(p.Nginx) {
+	for _, site := range p.realipSites() {
 		// Entries covering client addresses, with a client address each covers.
 		clientAt := map[int]netip.Addr{}
 		var kept []nginxconf.RealIPFrom

@@ -48,7 +48,7 @@ type proxyLayer struct {
 }
 
 func checkTC110(p *Pass) {
-	for _, site := range realipSites(p.Nginx) {
+	for _, site := range p.realipSites() {
 		if !site.Active() || site.Mode != nginxconf.RealIPXForwardedFor || site.Recursive {
 			continue
 		}

@@ -66,7 +66,7 @@ func checkTC112(p *Pass) {
 		if !v4 || !v6 || len(covered) == 0 || len(missed) == 0 {
 			continue // one family, all covered, or none covered: TC104
 		}
-		r := p.replayFrom(path, path.Honest, missed[0])
+		r := p.replayFrom(path, path.Honest(), missed[0])
 		if r.Result.IP != nil && *r.Result.IP == HonestClient {
 			continue
 		}

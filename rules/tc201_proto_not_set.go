@@ -55,11 +55,11 @@ var tc201 = &Rule{
 func checkTC201(p *Pass) {
 	for _, path := range p.Paths {
 		hop := path.NginxHop()
-		if hop == nil || !honestHTTPS(p, path) || path.Honest.AtApp.TLS {
+		if hop == nil || !honestHTTPS(p, path) {
 			continue
 		}
-		r := path.Honest
-		if strOr(r.Result.Protocol, "") == "https" {
+		r := path.Honest()
+		if r.AtApp.TLS || strOr(r.Result.Protocol, "") == "https" {
 			continue
 		}
 		// The header is the problem only if the app would believe a correct

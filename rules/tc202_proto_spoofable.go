@@ -99,7 +99,7 @@ func spoofedProto(p *Pass, path *Path) (*Path, Replay, bool) {
 		return withURL(path, u), r, true
 	}
 	r, ok := path.HostileFor("X-Forwarded-Proto")
-	if ok && strOr(r.Result.Protocol, "") == r.Value && strOr(path.Honest.Result.Protocol, "") != r.Value {
+	if ok && strOr(r.Result.Protocol, "") == r.Value && strOr(path.Honest().Result.Protocol, "") != r.Value {
 		return path, r, true
 	}
 	return nil, Replay{}, false

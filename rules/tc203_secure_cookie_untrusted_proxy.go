@@ -63,8 +63,11 @@ func checkTC203(p *Pass) {
 	}
 	for _, path := range p.Paths {
 		hop := path.NginxHop()
-		r := path.Honest
-		if hop == nil || !honestHTTPS(p, path) || r.AtApp.TLS || r.Result.SessionCookie != "withheld" {
+		if hop == nil || !honestHTTPS(p, path) {
+			continue
+		}
+		r := path.Honest()
+		if r.AtApp.TLS || r.Result.SessionCookie != "withheld" {
 			continue
 		}
 		if s.Proxy != nil && !*s.Proxy {

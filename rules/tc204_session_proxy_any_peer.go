@@ -77,7 +77,7 @@ func checkTC204(p *Pass) {
 			cands = append(cands, evidence{path, u, h, r})
 		}
 		if r, ok := path.HostileFor("X-Forwarded-Proto"); ok {
-			h := path.Honest
+			h := path.Honest()
 			h.Result, r.Result = ev.Evaluate(h.AtApp), ev.Evaluate(r.AtApp)
 			cands = append(cands, evidence{path, path.URL, h, r})
 		}

@@ -58,6 +58,7 @@ func checkTC205(p *Pass) {
 	if !nginxReachable(p) {
 		return // only the edge reaches nginx; it decides what plain HTTP gets
 	}
+	var direct map[*nginxconf.Proxy]*Path // built when first needed
 	for _, px := range p.Nginx.Proxies() {
 		if px.Module != "proxy" {
 			continue
@@ -81,9 +82,12 @@ func checkTC205(p *Pass) {
 		atApp := px.Hop.Forward(client)
 		var result *trustmodel.Result
 		entry := ""
-		if path := nginxPath(p, px); path != nil {
+		if direct == nil {
+			direct = directPaths(p)
+		}
+		if path := direct[px]; path != nil {
 			entry = path.Entry
-			client.Headers = path.Honest.Client.Headers
+			client.Headers = path.Client().Headers
 			u = plainURL(path.URL, port)
 			atApp = path.Replay(client)
 			if p.App.Evaluator != nil {
@@ -114,12 +118,14 @@ func checkTC205(p *Pass) {
 	}
 }
 
-// nginxPath returns the path of clients reaching px directly, if lint built one.
-func nginxPath(p *Pass, px *nginxconf.Proxy) *Path {
+// directPaths indexes the paths of clients reaching nginx directly by
+// their proxy (one lookup per proxy of a fleet).
+func directPaths(p *Pass) map[*nginxconf.Proxy]*Path {
+	out := map[*nginxconf.Proxy]*Path{}
 	for _, path := range p.Paths {
-		if path.Proxy == px && path.Kind == EntryNginx {
-			return path
+		if _, ok := out[path.Proxy]; !ok && path.Kind == EntryNginx {
+			out[path.Proxy] = path
 		}
 	}
-	return nil
+	return out
 }

@@ -52,7 +52,7 @@ func checkTC301(p *Pass) {
 			continue // a client reaching the app directly: TC106
 		}
 		r, ok := path.HostileFor("X-Forwarded-Host")
-		if !ok || strOr(r.Result.Hostname, "") != SpoofedHost || strOr(path.Honest.Result.Hostname, "") == SpoofedHost {
+		if !ok || strOr(r.Result.Hostname, "") != SpoofedHost || strOr(path.Honest().Result.Hostname, "") == SpoofedHost {
 			continue
 		}
 		site := nginxSite(path, "X-Forwarded-Host")

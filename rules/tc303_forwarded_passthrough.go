@@ -80,15 +80,19 @@ func checkTC303(p *Pass) {
 			checkForwarded(p, path, withURL(path, u), honest, r)
 		}
 		if r, ok := path.HostileFor("Forwarded"); ok {
-			checkForwarded(p, path, path, path.Honest, r)
+			checkForwarded(p, path, path, path.Honest(), r)
 		}
 	}
 }
 
 // forwardedValue is what the path's hostile client sends as Forwarded.
 func forwardedValue(path *Path) string {
-	r, _ := path.HostileFor("Forwarded")
-	return r.Value
+	for _, inj := range path.Clients.Injections(path) {
+		if inj.Header == "Forwarded" {
+			return inj.Value
+		}
+	}
+	return ""
 }
 
 // checkForwarded reports each place on path whose removal would keep one of

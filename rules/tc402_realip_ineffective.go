@@ -49,8 +49,8 @@ func miscased(arg string) (string, bool) {
 }
 
 func checkTC402(p *Pass) {
-	inUse, header := realipUse(p.Nginx)
-	sites := realipSites(p.Nginx)
+	rc := p.realip()
+	inUse, header, sites := rc.inUse, rc.header, rc.sites
 	seen := map[trustmodel.Pos]bool{}
 	for _, block := range directiveBlocks(p.Nginx) {
 		var idle []*nginxconf.Directive
@@ -72,35 +72,6 @@ func checkTC402(p *Pass) {
 			tc402Idle(p, idle, header[idle[0].Pos])
 		}
 	}
-}
-
-// realipUse marks the real_ip_header and real_ip_recursive directives that
-// are in effect somewhere together with set_real_ip_from, and records the
-// header realip reads where each is in effect.
-func realipUse(ng *nginxconf.Config) (inUse map[trustmodel.Pos]bool, header map[trustmodel.Pos]string) {
-	inUse, header = map[trustmodel.Pos]bool{}, map[trustmodel.Pos]string{}
-	mark := func(eff func(string) []*nginxconf.Directive) {
-		h := "X-Real-IP"
-		if ds := eff("real_ip_header"); len(ds) > 0 {
-			h = ds[0].Arg(0)
-		}
-		from := len(eff("set_real_ip_from")) > 0
-		for _, name := range []string{"real_ip_header", "real_ip_recursive"} {
-			for _, d := range eff(name) {
-				inUse[d.Pos] = inUse[d.Pos] || from
-				if _, ok := header[d.Pos]; !ok {
-					header[d.Pos] = h
-				}
-			}
-		}
-	}
-	for _, pl := range nginxPlaces(ng) {
-		mark(pl.Effective)
-	}
-	for _, h := range ng.HTTP {
-		mark(func(name string) []*nginxconf.Directive { return ownDirectives(h.Directives, name) })
-	}
-	return inUse, header
 }
 
 // tc402Idle reports realip directives no set_real_ip_from goes with, once

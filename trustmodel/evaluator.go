@@ -26,7 +26,8 @@ type Result struct {
 	// SessionCookie is express-session's decision for a Secure-capable
 	// session cookie: "secure", "insecure" or "withheld"; "" when no session is modelled.
 	SessionCookie string
-	Steps         []Step
+	// Steps is the walk, recorded when the evaluator explains (App.Explain).
+	Steps []Step
 }
 
 // Evaluator computes what one framework, configured one way, derives from a request.
@@ -54,6 +55,10 @@ type App struct {
 	TrustProxySet bool
 	Options       map[string]any // framework-specific options by their own names
 	Session       *Session
+	// Explain records in Result.Steps why each address was or was not
+	// trusted (simulate prints it). Without it the evaluator only decides,
+	// which is what lint's tens of thousands of replays need.
+	Explain bool
 }
 
 // NewEvaluator configures the framework the way the app does. The error is
@@ -76,20 +81,25 @@ func str(s string) *string { return &s }
 
 // walk is proxy-addr's alladdrs over the request's X-Forwarded-For as parse
 // splits it: the socket then the tokens right to left, truncated after the
-// first untrusted one; the last entry is never tested. It fills r.Steps and
-// r.IP (proxyaddr's answer) and returns the kept addresses, closest first.
-func walk(t Trust, req Request, parse func(string) []string, r *Result) []string {
+// first untrusted one; the last entry is never tested. It fills r.IP
+// (proxyaddr's answer), and r.Steps when explain, and returns the kept
+// addresses, closest first.
+func walk(t Trust, req Request, parse func(string) []string, r *Result, explain bool) []string {
 	xff, _ := req.Headers.NodeValue("x-forwarded-for")
 	tokens := parse(xff)
 	addrs := append(make([]string, 0, len(tokens)+1), req.Peer)
 	addrs = append(addrs, tokens...)
 	for i := 0; i < len(addrs); i++ {
 		if i == len(addrs)-1 {
-			r.Steps = append(r.Steps, Step{Hop: i, Addr: addrs[i], Why: "the farthest address is the client; it is never tested"})
+			if explain {
+				r.Steps = append(r.Steps, Step{Hop: i, Addr: addrs[i], Why: "the farthest address is the client; it is never tested"})
+			}
 			break
 		}
 		ok, why := t.Trusts(addrs[i], i)
-		r.Steps = append(r.Steps, Step{Hop: i, Addr: addrs[i], Trusted: ok, Why: why, Tested: true})
+		if explain {
+			r.Steps = append(r.Steps, Step{Hop: i, Addr: addrs[i], Trusted: ok, Why: why, Tested: true})
+		}
 		if !ok {
 			addrs = addrs[:i+1]
 			break

@@ -8,6 +8,7 @@ type express struct {
 	major   string // "4" or "5"
 	trust   Trust
 	session *Session
+	explain bool
 }
 
 func newExpress(app App) (Evaluator, error) {
@@ -27,7 +28,7 @@ func newExpress(app App) (Evaluator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &express{major: major, trust: t, session: app.Session}, nil
+	return &express{major: major, trust: t, session: app.Session, explain: app.Explain}, nil
 }
 
 func (e *express) Trust() Trust { return e.trust }
@@ -35,7 +36,7 @@ func (e *express) Name() string { return "express " + e.major }
 
 func (e *express) Evaluate(req Request) Result {
 	var r Result
-	addrs := walk(e.trust, req, ParseXFF, &r)
+	addrs := walk(e.trust, req, ParseXFF, &r, e.explain)
 	// req.ips: farthest first, the socket removed.
 	r.IPs = make([]*string, 0, len(addrs)-1)
 	for i := len(addrs) - 1; i >= 1; i-- {

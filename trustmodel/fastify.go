@@ -29,6 +29,7 @@ type fastify struct {
 	mode    fastifyMode
 	version string
 	trust   Trust // nil when trustProxy is falsy: no proxy handling at all
+	explain bool
 }
 
 // fastifyModeFor maps a framework_version to the behaviour it ships:
@@ -80,7 +81,7 @@ func newFastify(app App) (Evaluator, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fastify{mode: mode, version: app.Version}
+	f := &fastify{mode: mode, version: app.Version, explain: app.Explain}
 	if f.version == "" {
 		f.version = "5"
 	}
@@ -116,7 +117,7 @@ func newFastify(app App) (Evaluator, error) {
 
 func (f *fastify) Trust() Trust {
 	if f.trust == nil {
-		return trustRanges{&CompiledTrust{Version: FastifyProxyAddr}}
+		return newTrustRanges(&CompiledTrust{Version: FastifyProxyAddr})
 	}
 	return f.trust
 }
@@ -139,7 +140,9 @@ func (f *fastify) Evaluate(req Request) Result {
 	}
 	hostHdr, hasHost := req.Headers.NodeValue("host")
 	if f.trust == nil {
-		r.Steps = []Step{{Addr: req.Peer, Why: "trustProxy is not set: the socket address is used"}}
+		if f.explain {
+			r.Steps = []Step{{Addr: req.Peer, Why: "trustProxy is not set: the socket address is used"}}
+		}
 		if !undef {
 			r.IP = str(req.Peer)
 		}
@@ -153,7 +156,7 @@ func (f *fastify) Evaluate(req Request) Result {
 	if f.mode == fastify4 {
 		parse = ParseXFF // 4.x uses proxy-addr and forwarded themselves
 	}
-	r.IPs = closestFirst(walk(f.trust, req, parse, &r), undef) // the socket included
+	r.IPs = closestFirst(walk(f.trust, req, parse, &r, f.explain), undef) // the socket included
 
 	peerTrusted, _ := f.trust.Trusts(req.Peer, 0)
 	readForwarded := peerTrusted

@@ -90,7 +90,7 @@ func (h *Hop) Forward(in Request) Request {
 	if h.ClientAddr != nil {
 		hin.ClientAddr = h.ClientAddr.Resolve(in)
 	}
-	out := Request{Peer: h.Addr, TLS: h.TLSToNext}
+	out := Request{Peer: h.Addr, TLS: h.TLSToNext, Headers: make(Header, 0, len(h.Rules)+len(in.Headers))}
 	for _, r := range h.Rules {
 		if r.Remove || r.Value == nil {
 			continue
@@ -105,6 +105,9 @@ func (h *Hop) Forward(in Request) Request {
 				out.Headers = append(out.Headers, l)
 			}
 		}
+	}
+	if len(out.Headers) == 0 {
+		out.Headers = nil // as if nothing had been appended
 	}
 	return out
 }

@@ -13,12 +13,13 @@ type koa struct {
 	proxy         bool
 	proxyIPHeader string
 	maxIPsCount   int
+	explain       bool
 }
 
 func newKoa(app App) (Evaluator, error) {
 	// new Koa(options) sets this.proxy = options.proxy || false; the app's
 	// trust setting, when given, is what it then assigns to app.proxy.
-	k := &koa{major: app.Version, proxy: jsTruthy(app.Options["proxy"]), proxyIPHeader: "X-Forwarded-For"}
+	k := &koa{major: app.Version, proxy: jsTruthy(app.Options["proxy"]), proxyIPHeader: "X-Forwarded-For", explain: app.Explain}
 	if app.TrustProxySet {
 		k.proxy = jsTruthy(app.TrustProxy)
 	}
@@ -47,7 +48,7 @@ func (k *koa) Trust() Trust {
 	if k.proxy {
 		return trustAll{}
 	}
-	return trustRanges{&CompiledTrust{}}
+	return newTrustRanges(&CompiledTrust{})
 }
 func (k *koa) Name() string { return "koa " + k.major }
 
@@ -83,10 +84,14 @@ func (k *koa) Evaluate(req Request) Result {
 	switch {
 	case len(ips) > 0 && ips[0] != "":
 		r.IP = str(ips[0])
-		r.Steps = []Step{{Hop: len(ips), Addr: ips[0], Why: "app.proxy is on: the leftmost kept " + k.proxyIPHeader + " entry, from any peer"}}
+		if k.explain {
+			r.Steps = []Step{{Hop: len(ips), Addr: ips[0], Why: "app.proxy is on: the leftmost kept " + k.proxyIPHeader + " entry, from any peer"}}
+		}
 	default:
 		r.IP = str(req.Peer)
-		r.Steps = []Step{{Addr: req.Peer, Why: "the socket address"}}
+		if k.explain {
+			r.Steps = []Step{{Addr: req.Peer, Why: "the socket address"}}
+		}
 	}
 
 	proto := "http"

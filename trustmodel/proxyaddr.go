@@ -127,23 +127,31 @@ func maskBits(m netip.Addr) int {
 
 // Match is trust(addr) for a raw address string from a socket or header; it returns the first subnet that matched.
 func (t *CompiledTrust) Match(addr string) (Subnet, bool) {
+	if i, ok := t.match(addr); ok {
+		return t.Subnets[i], true
+	}
+	return Subnet{}, false
+}
+
+// match is Match returning the subnet's index.
+func (t *CompiledTrust) match(addr string) (int, bool) {
 	if len(t.Subnets) == 0 {
-		return Subnet{}, false
+		return 0, false
 	}
 	ip, ok := ParseJSAddr(t.Version.ipaddr(), addr)
 	if !ok {
-		return Subnet{}, false
+		return 0, false
 	}
 	if t.Version != ProxyAddr207 && ip.Is4In6() {
 		// 2.0.8 and the fork canonicalise mapped candidates to IPv4 first.
 		ip = ip.Unmap()
 	}
-	for _, s := range t.Subnets {
+	for i, s := range t.Subnets {
 		if cand, ok := t.candidate(ip, s); ok && prefixMatch(cand, s) {
-			return s, true
+			return i, true
 		}
 	}
-	return Subnet{}, false
+	return 0, false
 }
 
 // candidate converts ip to s's family the way trust does, or reports that s

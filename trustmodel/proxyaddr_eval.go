@@ -7,6 +7,7 @@ import "errors"
 type proxyAddrEval struct {
 	version string
 	trust   Trust
+	explain bool
 }
 
 func newProxyAddr(app App) (Evaluator, error) {
@@ -29,7 +30,7 @@ func newProxyAddr(app App) (Evaluator, error) {
 	if name == "" {
 		name = "2.0.8"
 	}
-	return &proxyAddrEval{version: name, trust: t}, nil
+	return &proxyAddrEval{version: name, trust: t, explain: app.Explain}, nil
 }
 
 // errTrustRequired is compile's own TypeError for a falsy argument.
@@ -40,6 +41,6 @@ func (p *proxyAddrEval) Name() string { return "proxy-addr " + p.version }
 
 func (p *proxyAddrEval) Evaluate(req Request) Result {
 	var r Result
-	r.IPs = closestFirst(walk(p.trust, req, ParseXFF, &r), req.Peer == "")
+	r.IPs = closestFirst(walk(p.trust, req, ParseXFF, &r, p.explain), req.Peer == "")
 	return r
 }

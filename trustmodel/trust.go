@@ -51,12 +51,24 @@ func (trustNever) String() string {
 	return "nothing (numeric trustProxy is disabled in fastify ≥ 5.12.1)"
 }
 
-// trustRanges is a compiled proxy-addr list.
-type trustRanges struct{ t *CompiledTrust }
+// trustRanges is a compiled proxy-addr list. matches holds each subnet's
+// reason, built once: lint asks about tens of thousands of addresses.
+type trustRanges struct {
+	t       *CompiledTrust
+	matches []string
+}
+
+func newTrustRanges(t *CompiledTrust) trustRanges {
+	r := trustRanges{t: t, matches: make([]string, len(t.Subnets))}
+	for i, s := range t.Subnets {
+		r.matches[i] = "matches " + describeSubnet(s)
+	}
+	return r
+}
 
 func (r trustRanges) Trusts(addr string, _ int) (bool, string) {
-	if s, ok := r.t.Match(addr); ok {
-		return true, "matches " + describeSubnet(s)
+	if i, ok := r.t.match(addr); ok {
+		return true, r.matches[i]
 	}
 	if len(r.t.Subnets) == 0 {
 		return false, "nothing is trusted"
@@ -129,7 +141,7 @@ func compileList(v ProxyAddrVersion, val any) (Trust, error) {
 	if err != nil {
 		return nil, err
 	}
-	return trustRanges{t}, nil
+	return newTrustRanges(t), nil
 }
 
 func isRangeName(s string) bool {
@@ -163,7 +175,7 @@ func CompileExpressTrust(val any) (Trust, error) {
 		return compileList(ProxyAddr208, splitTrim(s))
 	}
 	if !jsTruthy(val) {
-		return trustRanges{&CompiledTrust{Version: ProxyAddr208}}, nil
+		return newTrustRanges(&CompiledTrust{Version: ProxyAddr208}), nil
 	}
 	return compileList(ProxyAddr208, val)
 }

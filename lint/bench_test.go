@@ -1,0 +1,105 @@
+package lint
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trustcheck/trustcheck/rules"
+)
+
+// writeFleet writes an n-server tree shaped like scripts/fleetgen's: shared
+// realip and proxy header snippets, nested and WebSocket locations, upstream
+// pools on loopback, and a trustcheck.yaml. It returns the nginx.conf path.
+func writeFleet(tb testing.TB, n int) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	var vhosts strings.Builder
+	for i := 0; i < n; i++ {
+		pool := i % 50
+		fmt.Fprintf(&vhosts, `server {
+    listen %d;
+    server_name site%d.example www.site%d.example;
+    include proxy_headers.conf;
+    location / { proxy_pass http://pool%d; }
+    location /api/ {
+        location /api/v1/ { proxy_pass http://pool%d; }
+        location ~ ^/api/v2/(?<rest>.*)$ { proxy_pass http://pool%d/v2/$rest$is_args$args; }
+    }
+    location /ws/ {
+        include ws_headers.conf;
+        proxy_pass http://pool%d;
+    }
+    location = /healthz { return 200 "ok\n"; }
+}
+`, 8000+i%8, i, i, pool, pool, pool, pool)
+	}
+	var pools strings.Builder
+	for p := 0; p < min(n, 50); p++ {
+		fmt.Fprintf(&pools, "upstream pool%d { server 127.0.0.1:3000; }\n", p)
+	}
+	files := map[string]string{
+		"nginx.conf": "events {}\nhttp {\n    include realip.conf;\n" +
+			"    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n" +
+			"    include pools.conf;\n    include vhosts.conf;\n}\n",
+		"realip.conf":        "set_real_ip_from 127.0.0.1;\nset_real_ip_from ::1;\nreal_ip_header X-Forwarded-For;\nreal_ip_recursive on;\n",
+		"proxy_headers.conf": "proxy_set_header Host $host;\nproxy_set_header X-Real-IP $remote_addr;\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\nproxy_set_header X-Forwarded-Proto $scheme;\n",
+		"ws_headers.conf":    "proxy_http_version 1.1;\nproxy_set_header Host $host;\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\nproxy_set_header X-Forwarded-Proto $scheme;\nproxy_set_header Upgrade $http_upgrade;\nproxy_set_header Connection $connection_upgrade;\n",
+		"pools.conf":         pools.String(),
+		"vhosts.conf":        vhosts.String(),
+		"trustcheck.yaml":    "version: 1\napp:\n  framework: express\n  framework_version: \"5\"\n  trust_proxy: loopback\n  listen: 127.0.0.1:3000\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "nginx.conf")
+}
+
+func prepareFleet(b *testing.B, n int) *prepared {
+	b.Helper()
+	pr, err := prepare(Options{Inputs: []string{writeFleet(b, n)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(pr.paths) != 4*n {
+		b.Fatalf("%d paths, want %d", len(pr.paths), 4*n)
+	}
+	return pr
+}
+
+// BenchmarkReplayPath replays the honest client and every hostile one
+// through one path of a fleet.
+func BenchmarkReplayPath(b *testing.B) {
+	path := prepareFleet(b, 1).paths[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		path.Honest()
+		path.Hostile()
+	}
+}
+
+// BenchmarkBuildPaths enumerates the paths of a 1,000-server fleet.
+func BenchmarkBuildPaths(b *testing.B) {
+	pr := prepareFleet(b, 1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		buildPaths(pr.ng, pr.cfg, pr.app)
+	}
+}
+
+// BenchmarkRulesFleet runs every rule over a 1,000-server fleet, then
+// merges and sorts the findings as lint does.
+func BenchmarkRulesFleet(b *testing.B) {
+	pr := prepareFleet(b, 1000)
+	all := rules.All()
+	b.ReportAllocs()
+	for b.Loop() {
+		fs := rules.NewPass(pr.ng, pr.cfg, pr.app, pr.paths).Run(all)
+		fs = mergeSharedRoots(fs)
+		sortFindings(fs)
+	}
+}
