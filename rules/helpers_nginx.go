@@ -412,7 +412,7 @@ func readRealIP(ng *nginxconf.Config) *realipConfig {
 		join(s, srv, nil)
 	}
 	for _, pl := range nginxPlaces(ng) {
-		d := realipDirectivesAt(pl.Effective)
+		d := pl.realipDirectives()
 		readAt(d, pl.Server)
 		rc.mark(d)
 	}
@@ -488,6 +488,19 @@ type realipDirectives struct {
 
 func realipDirectivesAt(eff func(string) []*nginxconf.Directive) realipDirectives {
 	return realipDirectives{from: eff("set_real_ip_from"), header: eff("real_ip_header"), recursive: eff("real_ip_recursive")}
+}
+
+// realipDirectives reads the realip directives in effect at the place from
+// nginxconf, which keeps where each is inherited from (a lookup per place
+// walking to the root would be quadratic in nesting depth).
+func (pl nginxPlace) realipDirectives() realipDirectives {
+	var d realipDirectives
+	if pl.Location != nil {
+		d.from, d.header, d.recursive = pl.Location.RealIPDirectives()
+	} else {
+		d.from, d.header, d.recursive = pl.Server.RealIPDirectives()
+	}
+	return d
 }
 
 func (d realipDirectives) firsts() [3]*nginxconf.Directive {
