@@ -768,10 +768,19 @@ func (b *builder) allServerProxies() {
 	parts := make([]*builder, len(servers))
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var failMu sync.Mutex
+	var failed any // a worker's panic, raised again here for Load to report
 	for range min(runtime.GOMAXPROCS(0), len(servers)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					failMu.Lock()
+					failed = r
+					failMu.Unlock()
+				}
+			}()
 			for i := int(next.Add(1)) - 1; i < len(servers); i = int(next.Add(1)) - 1 {
 				sb := &builder{cfg: b.cfg, setNames: b.setNames}
 				sb.serverProxies(servers[i])
@@ -780,6 +789,9 @@ func (b *builder) allServerProxies() {
 		}()
 	}
 	wg.Wait()
+	if failed != nil {
+		panic(failed)
+	}
 	for _, sb := range parts {
 		b.proxies = append(b.proxies, sb.proxies...)
 		b.warns = append(b.warns, sb.warns...)

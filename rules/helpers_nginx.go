@@ -326,10 +326,9 @@ type realipConfig struct {
 }
 
 func (p *Pass) realip() *realipConfig {
-	if p.realipConfig == nil {
-		p.realipConfig = readRealIP(p.Nginx)
-	}
-	return p.realipConfig
+	sh := p.shared
+	sh.realipOnce.Do(func() { sh.realip = readRealIP(p.Nginx) })
+	return sh.realip
 }
 
 func (p *Pass) realipSites() []*realipSite { return p.realip().sites }

@@ -1,6 +1,10 @@
 package rules
 
 import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
 	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
@@ -112,13 +116,18 @@ type Pass struct {
 
 	rule     *Rule
 	findings []Finding
-	// realipConfig is realip's configuration, once a rule asks for it.
-	realipConfig *realipConfig
+	shared   *passShared
+}
+
+// passShared is what the rules of one pass compute once for all of them.
+type passShared struct {
+	realipOnce sync.Once
+	realip     *realipConfig // realip's configuration, once a rule asks
 }
 
 // NewPass prepares a pass; lint fills it and runs the rules.
 func NewPass(ng *nginxconf.Config, cfg *trustmodel.Config, app AppInfo, paths []*Path) *Pass {
-	return &Pass{Nginx: ng, Config: cfg, App: app, Paths: paths}
+	return &Pass{Nginx: ng, Config: cfg, App: app, Paths: paths, shared: &passShared{}}
 }
 
 // Report records a finding of the running rule.
@@ -130,12 +139,41 @@ func (p *Pass) Report(f Finding) {
 	p.findings = append(p.findings, f)
 }
 
-// Run checks every rule in rs and returns their findings in the order reported.
+// Run checks every rule in rs and returns their findings, rule by rule in
+// rs's order, each rule's in the order it reported them. Rules only read
+// the pass, so GOMAXPROCS of them run at a time, each reporting into its
+// own list.
 func (p *Pass) Run(rs []*Rule) []Finding {
-	for _, r := range rs {
-		p.rule = r
-		r.Check(p)
+	per := make([][]Finding, len(rs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failMu sync.Mutex
+	var failed any // a rule's panic, raised again on the caller's goroutine
+	for range min(runtime.GOMAXPROCS(0), len(rs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					failMu.Lock()
+					failed = r
+					failMu.Unlock()
+				}
+			}()
+			for i := int(next.Add(1)) - 1; i < len(rs); i = int(next.Add(1)) - 1 {
+				rp := *p
+				rp.rule, rp.findings = rs[i], nil
+				rs[i].Check(&rp)
+				per[i] = rp.findings
+			}
+		}()
 	}
-	p.rule = nil
+	wg.Wait()
+	if failed != nil {
+		panic(failed)
+	}
+	for _, fs := range per {
+		p.findings = append(p.findings, fs...)
+	}
 	return p.findings
 }
