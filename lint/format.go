@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,7 +57,8 @@ func renderText(w io.Writer, rep *Report, o Options) error {
 		rules.Info:    paint(color.FgCyan),
 	}
 	bold, dim := paint(color.Bold), paint(color.Faint)
-	var b strings.Builder
+	// Written as it is rendered: a fleet's report runs to tens of megabytes.
+	b := bufio.NewWriter(w)
 	lastFile := ""
 	counts := map[rules.Severity]int{}
 	files := map[string]bool{}
@@ -67,13 +69,13 @@ func renderText(w io.Writer, rep *Report, o Options) error {
 			b.WriteByte('\n')
 		}
 		lastFile = f.Pos.File
-		fmt.Fprintf(&b, "%s: %s %s %s\n", bold(posString(f.Pos)), sevColor[f.Severity](f.Severity), f.Rule, f.Message)
+		fmt.Fprintf(b, "%s: %s %s %s\n", bold(posString(f.Pos)), sevColor[f.Severity](f.Severity), f.Rule, f.Message)
 		if f.Directive != "" {
-			fmt.Fprintf(&b, "    %s\n", dim(f.Directive))
+			fmt.Fprintf(b, "    %s\n", dim(f.Directive))
 		}
 		field := func(label, val string) {
 			if val != "" {
-				fmt.Fprintf(&b, "    %-7s %s\n", label+":", strings.ReplaceAll(val, "\n", "\n            "))
+				fmt.Fprintf(b, "    %-7s %s\n", label+":", strings.ReplaceAll(val, "\n", "\n            "))
 			}
 		}
 		field("path", f.Path)
@@ -93,9 +95,8 @@ func renderText(w io.Writer, rep *Report, o Options) error {
 	if len(rep.Findings) > 0 {
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "%s in %s checked\n", summary(counts), plural(rep.Files, "file"))
-	_, err := io.WriteString(w, b.String())
-	return err
+	fmt.Fprintf(b, "%s in %s checked\n", summary(counts), plural(rep.Files, "file"))
+	return b.Flush()
 }
 
 func summary(counts map[rules.Severity]int) string {

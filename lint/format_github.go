@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -17,7 +18,7 @@ import (
 // Notes follow as ::notice:: lines (none with --quiet). Every value is
 // escaped, so no message can end its command or start another.
 func renderGitHub(w io.Writer, rep *Report, o Options) error {
-	var b strings.Builder
+	b := bufio.NewWriter(w) // written as it is rendered: a fleet's report is large
 	for _, f := range rep.Findings {
 		var props []string
 		if f.Pos.File != "" {
@@ -31,15 +32,14 @@ func renderGitHub(w io.Writer, rep *Report, o Options) error {
 			title += " " + r.Name
 		}
 		props = append(props, "title="+escapeGitHubProperty(title))
-		fmt.Fprintf(&b, "::%s %s::%s\n", githubCommand(f.Severity), strings.Join(props, ","), escapeGitHubData(findingText(f)))
+		fmt.Fprintf(b, "::%s %s::%s\n", githubCommand(f.Severity), strings.Join(props, ","), escapeGitHubData(findingText(f)))
 	}
 	if !o.Quiet {
 		for _, n := range rep.Notes {
-			fmt.Fprintf(&b, "::notice::%s\n", escapeGitHubData(n))
+			fmt.Fprintf(b, "::notice::%s\n", escapeGitHubData(n))
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
 // githubCommand is the workflow command for a severity.
