@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -119,13 +120,6 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-type jsonReport struct {
-	Version  int           `json:"version"`
-	Findings []jsonFinding `json:"findings"`
-	Notes    []string      `json:"notes"`
-	Summary  jsonSummary   `json:"summary"`
-}
-
 type jsonFinding struct {
 	Rule      string    `json:"rule"`
 	Severity  string    `json:"severity"`
@@ -152,31 +146,63 @@ type jsonSummary struct {
 }
 
 func renderJSON(w io.Writer, rep *Report, _ Options) error {
-	out := jsonReport{Version: 1, Findings: []jsonFinding{}, Notes: rep.Notes, Summary: jsonSummary{Files: rep.Files}}
-	if out.Notes == nil {
-		out.Notes = []string{}
+	// {"version", "findings", "notes", "summary"}, written finding by
+	// finding (a fleet's report runs to tens of megabytes) with the bytes
+	// encoding/json gives the whole object at a two-space indent.
+	b := bufio.NewWriter(w)
+	value := func(v any, prefix string) error {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent(prefix, "  ")
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		return err
 	}
-	for _, f := range rep.Findings {
+	sum := jsonSummary{Files: rep.Files}
+	b.WriteString("{\n  \"version\": 1,\n  \"findings\": [")
+	for i, f := range rep.Findings {
 		jf := jsonFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line,
 			Directive: f.Directive, Message: f.Message, Path: f.Path, Attack: f.Attack, Fix: f.Fix,
-			Related: []jsonPos{},
+			Related: make([]jsonPos, 0, len(f.Related)),
 		}
 		for _, p := range f.Related {
 			jf.Related = append(jf.Related, jsonPos{File: p.File, Line: p.Line})
 		}
-		out.Findings = append(out.Findings, jf)
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n    ")
+		if err := value(jf, "    "); err != nil {
+			return err
+		}
 		switch f.Severity {
 		case rules.Error:
-			out.Summary.Errors++
+			sum.Errors++
 		case rules.Warning:
-			out.Summary.Warnings++
+			sum.Warnings++
 		case rules.Info:
-			out.Summary.Infos++
+			sum.Infos++
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if len(rep.Findings) > 0 {
+		b.WriteString("\n  ")
+	}
+	b.WriteString("],\n  \"notes\": ")
+	notes := rep.Notes
+	if notes == nil {
+		notes = []string{}
+	}
+	if err := value(notes, "  "); err != nil {
+		return err
+	}
+	b.WriteString(",\n  \"summary\": ")
+	if err := value(sum, "  "); err != nil {
+		return err
+	}
+	b.WriteString("\n}\n")
+	return b.Flush()
 }
