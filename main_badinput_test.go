@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,10 @@ type badInput struct {
 	codes []int
 	// mention are substrings the stderr line must contain (file, file:line).
 	mention []string
+	// unprivileged runs the case as an ordinary user: root reads any file,
+	// so when the suite runs as root (CI) the case runs in a child process
+	// as nobody, its inputs in a directory that user can search.
+	unprivileged bool
 }
 
 func write(t *testing.T, path, data string) {
@@ -78,11 +83,8 @@ func badInputs() []badInput {
 				}
 				return withApp(t, dir, filepath.Join(dir, "empty"))
 			}},
-		{name: "permission denied", codes: []int{2}, mention: []string{"secret.conf"},
+		{name: "permission denied", codes: []int{2}, mention: []string{"secret.conf"}, unprivileged: true,
 			setup: func(t *testing.T, dir string) []string {
-				if os.Geteuid() == 0 {
-					t.Skip("running as root: permissions are not enforced (symlink loops below cover an unreadable path)")
-				}
 				p := filepath.Join(dir, "secret.conf")
 				write(t, p, badInputGood)
 				if err := os.Chmod(p, 0); err != nil {
@@ -281,6 +283,37 @@ func runBounded(t *testing.T, args []string) (runResult, time.Duration) {
 	}
 }
 
+// childArgsEnv carries a child's arguments to TestBadInputChild.
+const childArgsEnv = "TRUSTCHECK_BADINPUT_ARGS"
+
+// TestBadInputChild is run() in a child process started by runAsNobody.
+func TestBadInputChild(t *testing.T) {
+	raw := os.Getenv(childArgsEnv)
+	if raw == "" {
+		t.Skip("runs only as runAsNobody's child")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		t.Fatal(err)
+	}
+	os.Exit(run(append([]string{"trustcheck"}, args...), strings.NewReader(""), os.Stdout, os.Stderr))
+}
+
+// searchableDir is a temporary directory every user can search (t.TempDir's
+// is root's alone).
+func searchableDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "trustcheck-badinput-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // problems lists how r falls short of c.
 func (c badInput) problems(r runResult) []string {
 	var p []string
@@ -314,8 +347,17 @@ func TestBadInput(t *testing.T) {
 	for _, c := range badInputs() {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
+			if c.unprivileged && os.Geteuid() == 0 {
+				dir = searchableDir(t)
+			}
 			args := c.setup(t, dir)
-			r, took := runBounded(t, args)
+			var r runResult
+			var took time.Duration
+			if c.unprivileged && os.Geteuid() == 0 {
+				r, took = runAsNobody(t, args)
+			} else {
+				r, took = runBounded(t, args)
+			}
 			first, _, _ := strings.Cut(r.stderr, "\n")
 			t.Logf("exit %d in %v; stderr: %s", r.code, took.Round(time.Millisecond), strings.ReplaceAll(first, dir, "$DIR"))
 			if p := c.problems(r); len(p) > 0 {
