@@ -126,6 +126,18 @@ func badInputs() []badInput {
 				write(t, filepath.Join(dir, "zero.conf"), "http { include /dev/zero; }\n")
 				return withApp(t, dir, filepath.Join(dir, "zero.conf"))
 			}},
+		// A regular file by its mode whose read waits for the kernel (the
+		// fuzzer reached it through "include /**c/*").
+		{name: "include /proc/kmsg", codes: []int{2}, mention: []string{"kmsg.conf:1", "/proc/kmsg"},
+			setup: func(t *testing.T, dir string) []string {
+				if f, err := os.Open("/proc/kmsg"); err != nil {
+					t.Skipf("no readable /proc/kmsg here: %v", err)
+				} else {
+					f.Close()
+				}
+				write(t, filepath.Join(dir, "kmsg.conf"), "http { include /proc/kmsg; }\n")
+				return withApp(t, dir, filepath.Join(dir, "kmsg.conf"))
+			}},
 		// nginx refuses these nested locations (each is outside its parent);
 		// trustcheck reads them and says so in a note.
 		{name: "10,000-deep nested locations", codes: []int{0, 1},

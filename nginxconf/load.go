@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
 
@@ -175,9 +176,32 @@ func (diskFS) read(name string) ([]byte, error) {
 	case !st.Mode().IsRegular():
 		return nil, fmt.Errorf("not a regular file") // a device or FIFO never ends
 	case st.Size() > maxFileSize:
-		return nil, fmt.Errorf("%d MiB is larger than the %d MiB a configuration file may have", st.Size()>>20, maxFileSize>>20)
+		return nil, tooLarge(st.Size())
 	}
-	return os.ReadFile(name)
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// Kernel interfaces such as /proc/kmsg look like regular files but
+	// block on read until something happens; they are the files the
+	// runtime can poll, which a file on disk never is.
+	if f.SetReadDeadline(time.Now()) == nil {
+		return nil, fmt.Errorf("not a regular file (reading it waits for the kernel)")
+	}
+	// Sizes in /proc say 0; the read itself is bounded.
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, tooLarge(int64(len(data)))
+	}
+	return data, nil
+}
+
+func tooLarge(size int64) error {
+	return fmt.Errorf("%d MiB is larger than the %d MiB a configuration file may have", size>>20, maxFileSize>>20)
 }
 
 func (diskFS) glob(pattern string) ([]string, error) {
