@@ -60,6 +60,17 @@ func withYAML(t *testing.T, dir, yaml string) []string {
 	return []string{"lint", "--no-color", "--app", filepath.Join(dir, "bad.yaml"), filepath.Join(dir, "nginx.conf")}
 }
 
+// needKmsg skips where /proc/kmsg, whose read waits for the kernel, cannot
+// be opened.
+func needKmsg(t *testing.T) {
+	t.Helper()
+	f, err := os.Open("/proc/kmsg")
+	if err != nil {
+		t.Skipf("no readable /proc/kmsg here: %v", err)
+	}
+	f.Close()
+}
+
 func aliasBomb() string {
 	var b strings.Builder
 	b.WriteString("app:\n  framework: express\n  trust_proxy:\n")
@@ -130,13 +141,25 @@ func badInputs() []badInput {
 		// fuzzer reached it through "include /**c/*").
 		{name: "include /proc/kmsg", codes: []int{2}, mention: []string{"kmsg.conf:1", "/proc/kmsg"},
 			setup: func(t *testing.T, dir string) []string {
-				if f, err := os.Open("/proc/kmsg"); err != nil {
-					t.Skipf("no readable /proc/kmsg here: %v", err)
-				} else {
-					f.Close()
-				}
+				needKmsg(t)
 				write(t, filepath.Join(dir, "kmsg.conf"), "http { include /proc/kmsg; }\n")
 				return withApp(t, dir, filepath.Join(dir, "kmsg.conf"))
+			}},
+		{name: "/proc/kmsg as the nginx argument", codes: []int{2}, mention: []string{"/proc/kmsg"},
+			setup: func(t *testing.T, dir string) []string {
+				needKmsg(t)
+				return withApp(t, dir, "/proc/kmsg")
+			}},
+		{name: "--app /proc/kmsg", codes: []int{2}, mention: []string{"/proc/kmsg"},
+			setup: func(t *testing.T, dir string) []string {
+				needKmsg(t)
+				write(t, filepath.Join(dir, "nginx.conf"), badInputGood)
+				return []string{"lint", "--app", "/proc/kmsg", filepath.Join(dir, "nginx.conf")}
+			}},
+		{name: "--app /dev/zero", codes: []int{2}, mention: []string{"/dev/zero"},
+			setup: func(t *testing.T, dir string) []string {
+				write(t, filepath.Join(dir, "nginx.conf"), badInputGood)
+				return []string{"lint", "--app", "/dev/zero", filepath.Join(dir, "nginx.conf")}
 			}},
 		// nginx refuses these nested locations (each is outside its parent);
 		// trustcheck reads them and says so in a note.

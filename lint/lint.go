@@ -271,7 +271,7 @@ func loadAppFile(o Options) (*trustmodel.Config, error) {
 			return nil, nil
 		}
 	}
-	data, err := os.ReadFile(name)
+	data, err := nginxconf.ReadFile(name) // bounded; never a device or kernel interface
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", name, unwrapPathError(err))
 	}

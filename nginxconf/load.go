@@ -165,7 +165,30 @@ type diskFS struct{}
 // of a fleet is a few megabytes.
 const maxFileSize = 64 << 20
 
-func (diskFS) read(name string) ([]byte, error) {
+func (diskFS) read(name string) ([]byte, error) { return ReadFile(name) }
+
+// ReadFile reads a configuration file as Load does: a regular file of at
+// most 64 MiB whose read ends (not a device, FIFO or kernel interface).
+func ReadFile(name string) ([]byte, error) {
+	f, err := openConfigFile(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// Sizes in /proc say 0; the read itself is bounded.
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, tooLarge(int64(len(data)))
+	}
+	return data, nil
+}
+
+// openConfigFile opens a file that can be a configuration file: a regular
+// file within the size limit whose reads end.
+func openConfigFile(name string) (*os.File, error) {
 	st, err := os.Stat(name)
 	if err != nil {
 		return nil, err
@@ -182,22 +205,14 @@ func (diskFS) read(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	// Kernel interfaces such as /proc/kmsg look like regular files but
 	// block on read until something happens; they are the files the
 	// runtime can poll, which a file on disk never is.
 	if f.SetReadDeadline(time.Now()) == nil {
+		f.Close()
 		return nil, fmt.Errorf("not a regular file (reading it waits for the kernel)")
 	}
-	// Sizes in /proc say 0; the read itself is bounded.
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxFileSize {
-		return nil, tooLarge(int64(len(data)))
-	}
-	return data, nil
+	return f, nil
 }
 
 func tooLarge(size int64) error {
@@ -429,9 +444,9 @@ func (l *loader) collectRoots(paths []string) []*rootSpec {
 
 // dumpFileRoot returns the root of an nginx -T dump stored in a file, or nil.
 func (l *loader) dumpFileRoot(p string) *rootSpec {
-	f, err := os.Open(p)
+	f, err := openConfigFile(p)
 	if err != nil {
-		return nil
+		return nil // reading it as a plain file reports why
 	}
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
@@ -439,7 +454,7 @@ func (l *loader) dumpFileRoot(p string) *rootSpec {
 	if !bytes.Contains(head[:n], []byte("# configuration file ")) {
 		return nil
 	}
-	data, err := os.ReadFile(p)
+	data, err := diskFS{}.read(p)
 	if err != nil {
 		return nil
 	}
