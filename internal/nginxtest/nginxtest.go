@@ -1,5 +1,5 @@
-// Package nginxtest holds what the tests that run real nginx share: finding
-// the binary and a self-signed certificate for its TLS listeners.
+// Package nginxtest holds what tests share: finding nginx and a self-signed
+// certificate for the suites that run it, and keeping fuzz inputs at home.
 package nginxtest
 
 import (
