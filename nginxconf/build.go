@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	"github.com/trustcheck/trustcheck/internal/parallel"
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
@@ -766,32 +764,11 @@ func (b *builder) allServerProxies() {
 		h.sc.levels() // shared by every server: computed before the workers read it
 	}
 	parts := make([]*builder, len(servers))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var failMu sync.Mutex
-	var failed any // a worker's panic, raised again here for Load to report
-	for range min(runtime.GOMAXPROCS(0), len(servers)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					failMu.Lock()
-					failed = r
-					failMu.Unlock()
-				}
-			}()
-			for i := int(next.Add(1)) - 1; i < len(servers); i = int(next.Add(1)) - 1 {
-				sb := &builder{cfg: b.cfg, setNames: b.setNames}
-				sb.serverProxies(servers[i])
-				parts[i] = sb
-			}
-		}()
-	}
-	wg.Wait()
-	if failed != nil {
-		panic(failed)
-	}
+	parallel.Do(len(servers), func(i int) {
+		sb := &builder{cfg: b.cfg, setNames: b.setNames}
+		sb.serverProxies(servers[i])
+		parts[i] = sb
+	})
 	for _, sb := range parts {
 		b.proxies = append(b.proxies, sb.proxies...)
 		b.warns = append(b.warns, sb.warns...)

@@ -18,6 +18,7 @@ import (
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
 
+	"github.com/trustcheck/trustcheck/internal/parallel"
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
@@ -598,22 +599,14 @@ func (l *loader) parse(sf *srcFile) {
 // order, while include expansion goes on: expansion waits only for a file
 // it reaches before a worker has finished it.
 func (l *loader) prefetch(fsys fileSystem, names []string) {
-	workers := min(runtime.GOMAXPROCS(0), len(names))
-	if workers <= 1 {
+	if len(names) < 2 || runtime.GOMAXPROCS(0) < 2 {
 		return
 	}
-	next := make(chan *srcFile, len(names))
-	for _, n := range names {
-		next <- l.get(fsys, n)
+	files := make([]*srcFile, len(names))
+	for i, n := range names {
+		files[i] = l.get(fsys, n)
 	}
-	close(next)
-	for i := 0; i < workers; i++ {
-		go func() {
-			for sf := range next {
-				l.parse(sf)
-			}
-		}()
-	}
+	go parallel.Do(len(files), func(i int) { l.parse(files[i]) })
 }
 
 // convert turns crossplane's tree into Directives, comments left out.

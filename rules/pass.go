@@ -1,10 +1,9 @@
 package rules
 
 import (
-	"runtime"
 	"sync"
-	"sync/atomic"
 
+	"github.com/trustcheck/trustcheck/internal/parallel"
 	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
@@ -145,33 +144,12 @@ func (p *Pass) Report(f Finding) {
 // own list.
 func (p *Pass) Run(rs []*Rule) []Finding {
 	per := make([][]Finding, len(rs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var failMu sync.Mutex
-	var failed any // a rule's panic, raised again on the caller's goroutine
-	for range min(runtime.GOMAXPROCS(0), len(rs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					failMu.Lock()
-					failed = r
-					failMu.Unlock()
-				}
-			}()
-			for i := int(next.Add(1)) - 1; i < len(rs); i = int(next.Add(1)) - 1 {
-				rp := *p
-				rp.rule, rp.findings = rs[i], nil
-				rs[i].Check(&rp)
-				per[i] = rp.findings
-			}
-		}()
-	}
-	wg.Wait()
-	if failed != nil {
-		panic(failed)
-	}
+	parallel.Do(len(rs), func(i int) {
+		rp := *p
+		rp.rule, rp.findings = rs[i], nil
+		rs[i].Check(&rp)
+		per[i] = rp.findings
+	})
 	for _, fs := range per {
 		p.findings = append(p.findings, fs...)
 	}
