@@ -737,29 +737,7 @@ func collectComments(name string, dirs crossplane.Directives, out []Comment) []C
 
 // preparse parses the roots concurrently (includes are parsed on demand).
 func (l *loader) preparse(roots []*rootSpec) {
-	n := runtime.GOMAXPROCS(0)
-	if n > len(roots) {
-		n = len(roots)
-	}
-	if n <= 1 {
-		return
-	}
-	ch := make(chan *srcFile)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for sf := range ch {
-				l.parse(sf)
-			}
-		}()
-	}
-	for _, r := range roots {
-		ch <- l.get(r.fs, r.name)
-	}
-	close(ch)
-	wg.Wait()
+	parallel.Do(len(roots), func(i int) { l.parse(l.get(roots[i].fs, roots[i].name)) })
 }
 
 // files returns every file of the model, roots and includes in the order
