@@ -1246,17 +1246,6 @@ func (c *Config) Cond(s *Server, ifBlock *Location) *IfCond {
 	return c.placeEnv(s, ifBlock.Parent).compileCond(ifBlock.Condition)
 }
 
-// RealIP returns the realip configuration in effect in a location's
-// PREACCESS phase (loc nil: the server's, which POST_READ uses).
-func (c *Config) RealIP(s *Server, loc *Location) *RealIP {
-	sc := s.sc
-	if loc != nil {
-		sc = loc.sc
-	}
-	b := &builder{cfg: c, setNames: c.setNames, quiet: true}
-	return b.realIP(sc)
-}
-
 // placeEnv is the variable environment of a server and location (the http
 // level when s is nil).
 func (c *Config) placeEnv(s *Server, loc *Location) *env {

@@ -31,6 +31,7 @@ type Config struct {
 	setNames map[string]bool
 	// realIPs holds one *RealIP per distinct set of levels its directives
 	// come from: a fleet inherits one configuration in thousands of places.
+	// The servers' builders share it while they run in parallel (realIPMu).
 	realIPs  map[realipKey]*RealIP
 	realIPMu sync.Mutex
 }

@@ -416,7 +416,11 @@ func readRealIP(ng *nginxconf.Config) *realipConfig {
 		rc.mark(d)
 	}
 	for _, h := range ng.HTTP {
-		d := realipDirectivesAt(func(name string) []*nginxconf.Directive { return ownDirectives(h.Directives, name) })
+		d := realipDirectives{
+			from:      ownDirectives(h.Directives, "set_real_ip_from"),
+			header:    ownDirectives(h.Directives, "real_ip_header"),
+			recursive: ownDirectives(h.Directives, "real_ip_recursive"),
+		}
 		if len(h.Servers) == 0 { // a loose snippet of http-level directives
 			readAt(d, nil)
 		}
@@ -483,10 +487,6 @@ func (kb *realipKeyBuilder) key(header, recursive trustmodel.Pos) realipKey {
 // proxies from.
 type realipDirectives struct {
 	from, header, recursive []*nginxconf.Directive
-}
-
-func realipDirectivesAt(eff func(string) []*nginxconf.Directive) realipDirectives {
-	return realipDirectives{from: eff("set_real_ip_from"), header: eff("real_ip_header"), recursive: eff("real_ip_recursive")}
 }
 
 // realipDirectives reads the realip directives in effect at the place from
