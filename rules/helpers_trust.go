@@ -142,6 +142,11 @@ func (p *Pass) suggestTrust() string {
 // address can match, so it falls back to a hop count; Koa only knows
 // `true`. It is nil when no path passes through nginx.
 func (p *Pass) suggestedTrust() any {
+	p.shared.suggestOnce.Do(func() { p.shared.suggested = p.computeSuggestedTrust() })
+	return p.shared.suggested
+}
+
+func (p *Pass) computeSuggestedTrust() any {
 	paths := p.nginxPaths()
 	if len(paths) == 0 {
 		return nil

@@ -116,12 +116,19 @@ type Pass struct {
 	rule     *Rule
 	findings []Finding
 	shared   *passShared
+	// texts interns the running rule's finding texts: a rule firing at
+	// every location of a fleet repeats one message and one fix thousands
+	// of times, and each Sprintf would otherwise keep its own copy.
+	texts map[string]string
 }
 
 // passShared is what the rules of one pass compute once for all of them.
 type passShared struct {
 	realipOnce sync.Once
 	realip     *realipConfig // realip's configuration, once a rule asks
+
+	suggestOnce sync.Once
+	suggested   any // suggestedTrust's value, once a rule asks
 }
 
 // NewPass prepares a pass; lint fills it and runs the rules.
@@ -135,6 +142,7 @@ func (p *Pass) Report(f Finding) {
 	if f.Severity == 0 {
 		f.Severity = p.rule.Severity
 	}
+	f.Directive, f.Message, f.Fix = p.intern(f.Directive), p.intern(f.Message), p.intern(f.Fix)
 	p.findings = append(p.findings, f)
 }
 
@@ -146,7 +154,7 @@ func (p *Pass) Run(rs []*Rule) []Finding {
 	per := make([][]Finding, len(rs))
 	parallel.Do(len(rs), func(i int) {
 		rp := *p
-		rp.rule, rp.findings = rs[i], nil
+		rp.rule, rp.findings, rp.texts = rs[i], nil, nil
 		rs[i].Check(&rp)
 		per[i] = rp.findings
 	})
@@ -154,4 +162,15 @@ func (p *Pass) Run(rs []*Rule) []Finding {
 		p.findings = append(p.findings, fs...)
 	}
 	return p.findings
+}
+
+func (p *Pass) intern(s string) string {
+	if t, ok := p.texts[s]; ok {
+		return t
+	}
+	if p.texts == nil {
+		p.texts = map[string]string{}
+	}
+	p.texts[s] = s
+	return s
 }

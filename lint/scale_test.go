@@ -1,0 +1,82 @@
+package lint
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/trustcheck/trustcheck/rules"
+)
+
+// countingReplayer counts the replays the rules ask for.
+type countingReplayer struct {
+	inner rules.Replayer
+	n     *atomic.Int64
+}
+
+func (c countingReplayer) Replay(p *rules.Path, inject string) (rules.Replay, bool) {
+	c.n.Add(1)
+	return c.inner.Replay(p, inject)
+}
+
+func (c countingReplayer) Injections(p *rules.Path) []rules.Injection { return c.inner.Injections(p) }
+
+// TestRulesReplayLinearly guards against a rule that recomputes something
+// over every path for each path it checks: doubling a fleet may at most
+// double the replays every rule asks for. (A fleet of 2,000 servers once
+// took 8 s in TC203, which computed the suggested trust value per path.)
+func TestRulesReplayLinearly(t *testing.T) {
+	const tlsServer = `    server {
+        listen 443 ssl;
+        server_name app%d.example;
+        location / {
+            proxy_pass http://127.0.0.1:3000;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }
+    }
+`
+	apps := map[string]string{
+		"trust false, secure session": "  trust_proxy: false\n  session:\n    cookie_secure: true\n",
+		"trust true":                  "  trust_proxy: true\n",
+		"trust 2":                     "  trust_proxy: 2\n",
+		"trust loopback":              "  trust_proxy: loopback\n",
+	}
+	replays := func(t *testing.T, app string, n int) int64 {
+		dir := t.TempDir()
+		var conf strings.Builder
+		conf.WriteString("events {}\nhttp {\n")
+		for i := range n {
+			fmt.Fprintf(&conf, tlsServer, i)
+		}
+		conf.WriteString("}\n")
+		yaml := "version: 1\napp:\n  framework: express\n  listen: 127.0.0.1:3000\n" + app
+		for name, body := range map[string]string{"nginx.conf": conf.String(), "trustcheck.yaml": yaml} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pr, err := prepare(Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var count atomic.Int64
+		for _, p := range pr.paths {
+			p.Clients = countingReplayer{p.Clients, &count}
+		}
+		rules.NewPass(pr.ng, pr.cfg, pr.app, pr.paths).Run(rules.All())
+		return count.Load()
+	}
+	for name, app := range apps {
+		t.Run(name, func(t *testing.T) {
+			small, large := replays(t, app, 20), replays(t, app, 40)
+			if small == 0 || float64(large) > 2.1*float64(small) {
+				t.Errorf("20 servers: %d replays, 40 servers: %d; want at most %.0f", small, large, 2.1*float64(small))
+			}
+		})
+	}
+}
