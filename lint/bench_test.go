@@ -103,3 +103,18 @@ func BenchmarkRulesFleet(b *testing.B) {
 		sortFindings(fs)
 	}
 }
+
+// BenchmarkLintObjectFleet lints 2,000 servers that each define an
+// upstream and a limit zone at http level, TLS protocols and realip: the
+// shape that made lookups and TC111, TC402 and TC404 grow with the square
+// of the fleet.
+func BenchmarkLintObjectFleet(b *testing.B) {
+	conf := objectFleet(b, 2000)
+	o := Options{Inputs: []string{conf}, WorkDir: filepath.Dir(conf)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Lint(o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

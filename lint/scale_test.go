@@ -80,3 +80,59 @@ func TestRulesReplayLinearly(t *testing.T) {
 		})
 	}
 }
+
+// objectFleet writes n servers that each bring their own http-level objects
+// (upstream, limit zone), TLS protocols, realip settings and suppression,
+// and returns the nginx.conf path (trustcheck.yaml is beside it).
+func objectFleet(tb testing.TB, n int) string {
+	const server = `    upstream app%[1]d { server 127.0.0.1:3000; }
+    limit_req_zone $binary_remote_addr zone=z%[1]d:1m rate=1r/s;
+    server {
+        listen 443 ssl;
+        server_name app%[1]d.example;
+        ssl_protocols TLSv1 TLSv1.2;
+        set_real_ip_from 127.0.0.1;
+        real_ip_header x-forwarded-for;
+        location / {
+            limit_req zone=z%[1]d;
+            # trustcheck:ignore TC301 reason: a host allowlist in front
+            proxy_pass http://app%[1]d;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }
+    }
+`
+	dir := tb.TempDir()
+	var conf strings.Builder
+	conf.WriteString("events {}\nhttp {\n")
+	for i := range n {
+		fmt.Fprintf(&conf, server, i)
+	}
+	conf.WriteString("}\n")
+	yaml := "version: 1\napp:\n  framework: express\n  trust_proxy: loopback\n  listen: 127.0.0.1:3000\n"
+	for name, body := range map[string]string{"nginx.conf": conf.String(), "trustcheck.yaml": yaml} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "nginx.conf")
+}
+
+// TestLintAllocatesLinearly fails when doubling an objectFleet more than
+// doubles lint's allocations: work done for every pair of servers that
+// allocates (TC111 once compiled each limit zone's key for every place).
+func TestLintAllocatesLinearly(t *testing.T) {
+	allocs := func(n int) float64 {
+		conf := objectFleet(t, n)
+		o := Options{Inputs: []string{conf}, WorkDir: filepath.Dir(conf)}
+		return testing.AllocsPerRun(1, func() {
+			if _, err := Lint(o); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	small, large := allocs(100), allocs(200)
+	if large > 2.2*small {
+		t.Errorf("100 servers: %.0f allocations, 200 servers: %.0f; want at most %.0f", small, large, 2.2*small)
+	}
+}

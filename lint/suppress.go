@@ -84,12 +84,23 @@ func collectSuppressions(ng *nginxconf.Config, cfg *trustmodel.Config) []*suppre
 // (as TC001) every ignore that is malformed or suppresses nothing.
 func applySuppressions(fs []rules.Finding, ng *nginxconf.Config, cfg *trustmodel.Config, enabled map[string]bool) []rules.Finding {
 	sups := collectSuppressions(ng, cfg)
+	type line struct {
+		file string
+		n    int
+	}
+	at := map[line][]*suppression{}
+	for _, s := range sups {
+		k := line{s.pos.File, s.pos.Line}
+		at[k] = append(at[k], s)
+	}
 	var kept []rules.Finding
 	for _, f := range fs {
 		suppressed := false
-		for _, s := range sups {
-			if s.reason != "" && s.covers(f) {
-				s.used, suppressed = true, true
+		for _, n := range [...]int{f.Pos.Line, f.Pos.Line - 1} { // a comment covers its line and the next
+			for _, s := range at[line{f.Pos.File, n}] {
+				if s.reason != "" && s.covers(f) {
+					s.used, suppressed = true, true
+				}
 			}
 		}
 		if !suppressed {

@@ -2,6 +2,7 @@ package nginxconf
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -395,7 +396,15 @@ type scope struct {
 	// every location stay linear in nesting depth; see levels.
 	inherited     [len(inheritedNames)]*scope
 	inheritedDone bool
+	// byName indexes dirs by name once a level holds more than
+	// indexedLevel directives: an http{} with an upstream or limit zone per
+	// server would otherwise be scanned whole by every lookup of every
+	// location that reaches it.
+	byNameOnce sync.Once
+	byName     map[string][]int
 }
+
+const indexedLevel = 32
 
 // inheritedNames are directives looked up for every location, each merged
 // on its own. nginx refuses the realip directives in if and limit_except
@@ -478,6 +487,19 @@ func (sc *scope) addBlock(d *Directive, l *Location) {
 // own returns this level's directives with any of the names, in order.
 func (sc *scope) own(names ...string) []*Directive {
 	var out []*Directive
+	if len(sc.dirs) > indexedLevel {
+		var at []int
+		for _, n := range names {
+			at = append(at, sc.index()[n]...)
+		}
+		if len(names) > 1 {
+			slices.Sort(at)
+		}
+		for _, i := range at {
+			out = append(out, sc.dirs[i])
+		}
+		return out
+	}
 	for _, d := range sc.dirs {
 		for _, n := range names {
 			if d.Name == n {
@@ -490,12 +512,29 @@ func (sc *scope) own(names ...string) []*Directive {
 }
 
 func (sc *scope) ownFirst(name string) *Directive {
+	if len(sc.dirs) > indexedLevel {
+		if at := sc.index()[name]; len(at) > 0 {
+			return sc.dirs[at[0]]
+		}
+		return nil
+	}
 	for _, d := range sc.dirs {
 		if d.Name == name {
 			return d
 		}
 	}
 	return nil
+}
+
+// index maps each directive name of a large level to its positions in dirs.
+func (sc *scope) index() map[string][]int {
+	sc.byNameOnce.Do(func() {
+		sc.byName = map[string][]int{}
+		for i, d := range sc.dirs {
+			sc.byName[d.Name] = append(sc.byName[d.Name], i)
+		}
+	})
+	return sc.byName
 }
 
 // nearest is nginx's array-merge rule: the directives of the closest level

@@ -1,6 +1,7 @@
 package nginxconf
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -270,5 +271,52 @@ func TestIfBlockUsesLocationProxy(t *testing.T) {
 	}
 	if len(cfg.Proxies()) != 1 {
 		t.Errorf("proxies %d", len(cfg.Proxies()))
+	}
+}
+
+// A level with many directives is looked up through an index; it must
+// answer as the scan does, in file order across names.
+func TestLargeLevelLookupsKeepFileOrder(t *testing.T) {
+	var conf strings.Builder
+	conf.WriteString("http {\n")
+	for i := range 3 * indexedLevel {
+		switch i % 3 {
+		case 0:
+			fmt.Fprintf(&conf, "    proxy_set_header X-H%d a;\n", i)
+		case 1:
+			fmt.Fprintf(&conf, "    set_real_ip_from 10.0.0.%d;\n", i)
+		default:
+			fmt.Fprintf(&conf, "    upstream u%d { server 127.0.0.1:%d; }\n", i, 3000+i)
+		}
+	}
+	conf.WriteString("    real_ip_header X-Forwarded-For;\n    server { listen 80; location / { proxy_pass http://u2; } }\n}\n")
+	cfg := mustLoadString(t, conf.String(), LoadOptions{})
+	h := cfg.HTTP[0]
+	if len(h.sc.dirs) <= indexedLevel {
+		t.Fatalf("%d http directives; the test needs more than %d", len(h.sc.dirs), indexedLevel)
+	}
+	scan := func(names ...string) []*Directive {
+		var out []*Directive
+		for _, d := range h.sc.dirs {
+			if slices.Contains(names, d.Name) {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	for _, names := range [][]string{{"proxy_set_header"}, {"set_real_ip_from", "proxy_set_header"}, {"upstream", "real_ip_header"}, {"absent"}} {
+		if got, want := h.sc.own(names...), scan(names...); !slices.Equal(got, want) {
+			t.Errorf("own(%q): %d directives, want %d in file order", names, len(got), len(want))
+		}
+	}
+	if d := h.sc.ownFirst("real_ip_header"); d == nil || d.Arg(0) != "X-Forwarded-For" {
+		t.Errorf("ownFirst(real_ip_header) = %v", d)
+	}
+	loc := cfg.Servers[0].Locations[0]
+	if got := loc.Effective("proxy_set_header"); len(got) != indexedLevel || got[0].Arg(0) != "X-H0" || got[len(got)-1].Arg(0) != fmt.Sprintf("X-H%d", 3*indexedLevel-3) {
+		t.Errorf("Effective(proxy_set_header) = %d directives", len(got))
+	}
+	if px := cfg.Proxies()[0]; len(px.Headers) != indexedLevel {
+		t.Errorf("the proxy sends %d headers, want %d", len(px.Headers), indexedLevel)
 	}
 }

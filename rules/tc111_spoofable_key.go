@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -194,40 +195,62 @@ func realipFix(p *Pass) string {
 // limit_req_zone / limit_conn_zone keys
 
 func tc111Zones(p *Pass, t clientTaint) {
-	places := nginxPlaces(p.Nginx)
+	// Where each zone is used and what its key is there. The key is
+	// evaluated where the zone is used, with the set variables of that
+	// place's rewrite flow; the first spoofable use gives the message.
+	type zoneName struct {
+		http      *nginxconf.HTTP
+		use, zone string // use: limit_req or limit_conn
+	}
+	type zoneUse struct {
+		used    bool
+		key     trustmodel.Expr
+		related []trustmodel.Pos
+	}
+	defs := map[zoneName][]*nginxconf.LimitZone{}
+	uses := map[*nginxconf.LimitZone]*zoneUse{}
 	for _, h := range p.Nginx.HTTP {
 		for _, z := range h.LimitZones {
-			use := strings.TrimSuffix(z.Kind, "_zone") // limit_req or limit_conn
-			var key trustmodel.Expr
-			var related []trustmodel.Pos
-			used := false
-			// The key is evaluated where the zone is used, with the set
-			// variables of that place's rewrite flow.
-			for _, pl := range places {
-				if pl.Server.HTTP != h {
-					continue
-				}
-				for _, d := range pl.Effective(use) {
-					if zoneOf(d) != z.Zone {
-						continue
-					}
-					used = true
+			n := zoneName{h, strings.TrimSuffix(z.Kind, "_zone"), z.Zone}
+			defs[n] = append(defs[n], z)
+			uses[z] = &zoneUse{}
+		}
+	}
+	if len(defs) == 0 {
+		return
+	}
+	for _, pl := range nginxPlaces(p.Nginx) {
+		for _, use := range [...]string{"limit_req", "limit_conn"} {
+			for _, d := range pl.Effective(use) {
+				for _, z := range defs[zoneName{pl.Server.HTTP, use, zoneOf(d)}] {
+					u := uses[z]
+					u.used = true
 					k := p.Nginx.Expr(pl.Server, pl.Location, z.KeyText)
 					if ctl, bound := t.controlled(k); spoofableKey(ctl, bound) {
-						if key == nil {
-							key = k
+						if u.key == nil {
+							u.key = k
 						}
-						related = append(related, d.Pos)
+						u.related = append(u.related, d.Pos)
 					}
 				}
 			}
-			if !used {
+		}
+	}
+	for _, h := range p.Nginx.HTTP {
+		var texts map[posName]string // the zone directives as written, once one is reported
+		for _, z := range h.LimitZones {
+			u := uses[z]
+			key := u.key
+			if !u.used {
 				if ctl, bound := t.controlled(z.Key); spoofableKey(ctl, bound) {
 					key = z.Key
 				}
 			}
 			if key == nil {
 				continue
+			}
+			if texts == nil {
+				texts = directiveTexts(h.Directives, "limit_req_zone", "limit_conn_zone")
 			}
 			ctl, _ := t.controlled(key)
 			src := ctl[0]
@@ -236,12 +259,12 @@ func tc111Zones(p *Pass, t clientTaint) {
 			}
 			p.Report(Finding{
 				Pos:       z.Pos,
-				Directive: directiveAt(h.Directives, z.Pos, z.Kind),
+				Directive: cmp.Or(texts[posName{z.Pos, z.Kind}], z.Kind),
 				Message: fmt.Sprintf("%s keys clients on %s, built from %s, which the client writes: the limit counts values the client sends, not clients",
 					z.Kind, z.KeyText, describeSource(src)),
 				Attack:  tc111ZoneAttack(z, src),
 				Fix:     fmt.Sprintf("key the zone on `$binary_remote_addr`: `%s $binary_remote_addr zone=%s ...;`%s", z.Kind, z.Zone, realipFix(p)),
-				Related: positions(related...),
+				Related: positions(u.related...),
 			})
 		}
 	}
@@ -268,13 +291,22 @@ func zoneOf(d *nginxconf.Directive) string {
 	return ""
 }
 
-func directiveAt(ds []*nginxconf.Directive, pos trustmodel.Pos, name string) string {
+// directiveTexts renders the directives of ds named any of names, by
+// position and name (two can share a line).
+func directiveTexts(ds []*nginxconf.Directive, names ...string) map[posName]string {
+	out := map[posName]string{}
 	for _, d := range ds {
-		if d.Pos == pos && d.Name == name {
-			return d.String()
+		k := posName{d.Pos, d.Name}
+		if _, dup := out[k]; !dup && slices.Contains(names, d.Name) {
+			out[k] = d.String()
 		}
 	}
-	return name
+	return out
+}
+
+type posName struct {
+	pos  trustmodel.Pos
+	name string
 }
 
 func tc111ZoneAttack(z *nginxconf.LimitZone, src trustmodel.Source) string {

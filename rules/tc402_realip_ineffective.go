@@ -50,7 +50,8 @@ func miscased(arg string) (string, bool) {
 
 func checkTC402(p *Pass) {
 	rc := p.realip()
-	inUse, header, sites := rc.inUse, rc.header, rc.sites
+	inUse, header := rc.inUse, rc.header
+	var byHeader map[trustmodel.Pos][]*realipSite // the modelled active sites, by real_ip_header
 	seen := map[trustmodel.Pos]bool{}
 	for _, block := range directiveBlocks(p.Nginx) {
 		var idle []*nginxconf.Directive
@@ -64,7 +65,15 @@ func checkTC402(p *Pass) {
 				idle = append(idle, d)
 			case d.Name == "real_ip_header":
 				if k, ok := miscased(d.Arg(0)); ok {
-					tc402Miscased(p, d, k, sites)
+					if byHeader == nil {
+						byHeader = map[trustmodel.Pos][]*realipSite{}
+						for _, s := range rc.sites {
+							if s.Modelled && s.Active() {
+								byHeader[s.HeaderPos] = append(byHeader[s.HeaderPos], s)
+							}
+						}
+					}
+					tc402Miscased(p, d, k, byHeader[d.Pos])
 				}
 			}
 		}
@@ -112,7 +121,8 @@ func tc402Idle(p *Pass, idle []*nginxconf.Directive, header string) {
 }
 
 // tc402Miscased reports real_ip_header with a keyword in the wrong case,
-// which selects a custom header read from its first line.
+// which selects a custom header read from its first line; sites are the
+// modelled, active realip configurations whose header d sets.
 func tc402Miscased(p *Pass, d *nginxconf.Directive, keyword string, sites []*realipSite) {
 	fix := fmt.Sprintf("`real_ip_header %s;`", keyword)
 	if keyword == "proxy_protocol" {
@@ -130,9 +140,6 @@ func tc402Miscased(p *Pass, d *nginxconf.Directive, keyword string, sites []*rea
 	got, want, peer := SpoofedAddr, HonestClient, "a trusted proxy"
 	at := peer
 	for _, s := range sites {
-		if !s.Modelled || s.HeaderPos != d.Pos || !s.Active() {
-			continue
-		}
 		pfx, ok := fromPrefix(s.From[0])
 		if !ok {
 			continue

@@ -48,6 +48,7 @@ var legacyProtocols = []struct{ name, flag string }{
 }
 
 func checkTC404(p *Pass) {
+	servers := tlsServers(p.Nginx)
 	seen := map[trustmodel.Pos]bool{}
 	for _, block := range directiveBlocks(p.Nginx) {
 		for _, d := range block {
@@ -57,7 +58,8 @@ func checkTC404(p *Pass) {
 			switch d.Name {
 			case "ssl_protocols":
 				seen[d.Pos] = true
-				tc404Protocols(p, d)
+				tls, applies := servers[d.Pos]
+				tc404Protocols(p, d, tls, applies)
 			case "ssl":
 				seen[d.Pos] = true
 				tc404SSL(p, d)
@@ -66,21 +68,21 @@ func checkTC404(p *Pass) {
 	}
 }
 
-// tlsServers are the servers using d as their ssl_protocols and listening
-// with TLS; ok is false when d applies to servers and none of them has TLS
-// (a snippet with no server at all is judged on its own).
-func tlsServers(ng *nginxconf.Config, d *nginxconf.Directive) (servers []*nginxconf.Server, ok bool) {
-	applies := false
+// tlsServers maps each ssl_protocols directive some server has in effect
+// to those of its servers that listen with TLS (possibly none).
+func tlsServers(ng *nginxconf.Config) map[trustmodel.Pos][]*nginxconf.Server {
+	out := map[trustmodel.Pos][]*nginxconf.Server{}
 	for _, s := range ng.Servers {
-		if s.SSLProtocols == nil || s.SSLProtocols.Pos != d.Pos {
+		if s.SSLProtocols == nil {
 			continue
 		}
-		applies = true
+		tls := out[s.SSLProtocols.Pos]
 		if s.SSL() {
-			servers = append(servers, s)
+			tls = append(tls, s)
 		}
+		out[s.SSLProtocols.Pos] = tls
 	}
-	return servers, !applies || len(servers) > 0
+	return out
 }
 
 // tlsAddress is where a client reaches the first of servers over TLS.
@@ -104,7 +106,9 @@ func tlsAddress(servers []*nginxconf.Server) string {
 	return fmt.Sprintf("%s:%d", host, port)
 }
 
-func tc404Protocols(p *Pass, d *nginxconf.Directive) {
+// tc404Protocols reports d unless it applies to servers and none of them
+// listens with TLS (a snippet with no server at all is judged on its own).
+func tc404Protocols(p *Pass, d *nginxconf.Directive, servers []*nginxconf.Server, applies bool) {
 	var legacy, flags []string
 	for _, l := range legacyProtocols {
 		if slices.ContainsFunc(d.Args, func(a string) bool { return strings.EqualFold(a, l.name) }) {
@@ -112,8 +116,7 @@ func tc404Protocols(p *Pass, d *nginxconf.Directive) {
 			flags = append(flags, l.flag)
 		}
 	}
-	servers, ok := tlsServers(p.Nginx, d)
-	if len(legacy) == 0 || !ok {
+	if len(legacy) == 0 || applies && len(servers) == 0 {
 		return
 	}
 	var modern []string
