@@ -18,15 +18,18 @@ import (
 
 // nginxPaths returns the paths that pass through nginx, in order. Paths
 // through a transparent proxy_bind are left out: the app sees each client's
-// own address there, which the replayed hop cannot express.
+// own address there, which the replayed hop cannot express. Computed once
+// per pass; callers must not modify the slice.
 func (p *Pass) nginxPaths() []*Path {
-	var out []*Path
-	for _, path := range p.Paths {
-		if path.NginxHop() != nil && path.Proxy.FromKind != nginxconf.ConnectTransparent {
-			out = append(out, path)
+	sh := p.shared
+	sh.nginxOnce.Do(func() {
+		for _, path := range p.Paths {
+			if path.NginxHop() != nil && path.Proxy.FromKind != nginxconf.ConnectTransparent {
+				sh.nginx = append(sh.nginx, path)
+			}
 		}
-	}
-	return out
+	})
+	return sh.nginx
 }
 
 // trustChain is the address list proxy-addr walks for a request: the socket
@@ -38,8 +41,23 @@ func trustChain(req trustmodel.Request) []string {
 
 // hopsToClient is how many addresses the app must trust on a path to reach
 // the honest client: the client's first position in the honest chain, or -1
-// when its address never reaches the app.
-func hopsToClient(path *Path) int {
+// when its address never reaches the app. The rules about hop counts ask
+// for every nginx path several times, so the first asking computes them all.
+func (p *Pass) hopsToClient(path *Path) int {
+	sh := p.shared
+	sh.hopsOnce.Do(func() {
+		sh.hops = make(map[*Path]int, len(p.nginxPaths()))
+		for _, np := range p.nginxPaths() {
+			sh.hops[np] = hopsOf(np)
+		}
+	})
+	if k, ok := sh.hops[path]; ok {
+		return k
+	}
+	return hopsOf(path)
+}
+
+func hopsOf(path *Path) int {
 	return slices.Index(trustChain(path.Honest().AtApp), HonestClient)
 }
 
@@ -116,14 +134,14 @@ func (p *Pass) trustFits(v any) bool {
 // one exists: the largest count a path needs, provided it lets no injected
 // entry through on the shorter paths.
 func (p *Pass) countFits() (int, bool) {
-	most := 0
-	for _, path := range p.nginxPaths() {
-		most = max(most, hopsToClient(path))
-	}
-	if most == 0 {
-		return 0, false
-	}
-	return most, p.trustFits(most)
+	sh := p.shared
+	sh.countOnce.Do(func() {
+		for _, path := range p.nginxPaths() {
+			sh.count = max(sh.count, p.hopsToClient(path))
+		}
+		sh.countOK = sh.count > 0 && p.trustFits(sh.count)
+	})
+	return sh.count, sh.countOK
 }
 
 // suggestTrust is suggestedTrust as JavaScript, "" when there is none.
@@ -156,9 +174,10 @@ func (p *Pass) computeSuggestedTrust() any {
 	}
 	most := 1
 	for _, path := range paths {
-		most = max(most, hopsToClient(path))
+		most = max(most, p.hopsToClient(path))
 	}
 	var entries []any
+	named, listed := map[string]bool{}, map[string]bool{} // a fleet repeats a handful of addresses
 	for _, path := range paths {
 		ch := trustChain(path.Honest().AtApp)
 		k := slices.Index(ch, HonestClient) // hopsToClient, without replaying again
@@ -166,8 +185,13 @@ func (p *Pass) computeSuggestedTrust() any {
 			if a == "" {
 				return p.unixTrust(most)
 			}
+			if named[a] {
+				continue
+			}
+			named[a] = true
 			for _, e := range p.trustEntries(a) {
-				if !slices.Contains(entries, any(e)) {
+				if !listed[e] {
+					listed[e] = true
 					entries = append(entries, e)
 				}
 			}

@@ -129,6 +129,14 @@ type passShared struct {
 
 	suggestOnce sync.Once
 	suggested   any // suggestedTrust's value, once a rule asks
+
+	nginxOnce sync.Once
+	nginx     []*Path // nginxPaths
+	hopsOnce  sync.Once
+	hops      map[*Path]int // hopsToClient of each nginx path
+	countOnce sync.Once
+	count     int // countFits: the largest hop count a path needs
+	countOK   bool
 }
 
 // NewPass prepares a pass; lint fills it and runs the rules.

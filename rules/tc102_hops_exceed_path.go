@@ -51,7 +51,7 @@ func checkTC102(p *Pass) {
 	}
 	var over []*Path
 	for _, path := range p.nginxPaths() {
-		k := hopsToClient(path)
+		k := p.hopsToClient(path)
 		if k < 1 || float64(k) >= n {
 			continue
 		}
@@ -62,7 +62,7 @@ func checkTC102(p *Pass) {
 	pos, groups := p.byTrustPos(over)
 	for i, paths := range groups {
 		path := paths[0]
-		k := hopsToClient(path)
+		k := p.hopsToClient(path)
 		r, _ := path.HostileFor("X-Forwarded-For")
 		p.Report(Finding{
 			Pos:       pos[i],

@@ -47,7 +47,7 @@ func checkTC103(p *Pass) {
 	}
 	var short []*Path
 	for _, path := range p.nginxPaths() {
-		k := hopsToClient(path)
+		k := p.hopsToClient(path)
 		if k < 1 || float64(k-1) < n {
 			continue
 		}
@@ -58,7 +58,7 @@ func checkTC103(p *Pass) {
 	pos, groups := p.byTrustPos(short)
 	for i, paths := range groups {
 		path := paths[0]
-		k := hopsToClient(path)
+		k := p.hopsToClient(path)
 		got := path.Honest().Result.IP
 		p.Report(Finding{
 			Pos:       pos[i],

@@ -75,7 +75,7 @@ func checkTC104(p *Pass) {
 			} else if !slices.Contains(addrs, u.addr) {
 				addrs = append(addrs, u.addr)
 			}
-			forwards = forwards && hopsToClient(path) >= 0
+			forwards = forwards && p.hopsToClient(path) >= 0
 		}
 		trusts := trust.String()
 		if !strings.HasPrefix(trusts, "nothing") {

@@ -54,7 +54,7 @@ func checkTC107(p *Pass) {
 	var harmed []*Path
 	var attack string
 	for _, path := range p.nginxPaths() {
-		k := hopsToClient(path)
+		k := p.hopsToClient(path)
 		if k < 1 {
 			continue
 		}
