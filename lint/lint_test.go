@@ -200,3 +200,33 @@ func TestCorpus(t *testing.T) {
 		t.Logf("corpus, trust %q: %d files linted (%d findings %v), %d failed with a one-line error", trust, linted, findings, rules, failed)
 	}
 }
+
+// On Node's dual-stack "::" an IPv4 peer shows as ::ffff:127.0.0.1: the
+// findings say so whether nginx connects to 127.0.0.1 or to localhost
+// (which resolves to both families).
+func TestDualStackPeerIsIPv4Mapped(t *testing.T) {
+	for _, target := range []string{"127.0.0.1", "localhost"} {
+		for trust, want := range map[string]string{
+			"false":     "trusts nothing, not ::ffff:127.0.0.1, the address nginx connects from",
+			"'::1'":     "req.ip = ::ffff:127.0.0.1",
+			"'1.2.3.4'": "::ffff:127.0.0.1",
+		} {
+			dir := t.TempDir()
+			conf := "events {}\nhttp {\n  server {\n    listen 80;\n    server_name app.example;\n    location / {\n" +
+				"      proxy_pass http://" + target + ":3000;\n      proxy_set_header X-Forwarded-For $remote_addr;\n    }\n  }\n}\n"
+			yaml := "version: 1\napp:\n  framework: express\n  trust_proxy: " + trust + "\n  listen: '[::]:3000'\n"
+			for name, body := range map[string]string{"nginx.conf": conf, "trustcheck.yaml": yaml} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var out, errOut strings.Builder
+			if _, err := Run(Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}, WorkDir: dir}, &out, &errOut); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), want) || strings.Contains(out.String(), "req.ip = 127.0.0.1") {
+				t.Errorf("proxy_pass to %s, trust %s: want %q in\n%s", target, trust, want, out.String())
+			}
+		}
+	}
+}

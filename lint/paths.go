@@ -141,19 +141,8 @@ func (s appSocket) connectAddr(px *nginxconf.Proxy) string {
 	return px.Hop.Addr
 }
 
-// peer is the address the app's socket reports for a peer: Node's
-// listen(port) without a host binds the dual-stack "::", where an IPv4 peer
-// shows as ::ffff:a.b.c.d (and that is what the trust setting is asked about).
-func (s appSocket) peer(addr string) string {
-	if !s.addr.Is6() || !s.addr.IsUnspecified() {
-		return addr
-	}
-	a, err := netip.ParseAddr(addr)
-	if err != nil || !a.Is4() {
-		return addr
-	}
-	return netip.AddrFrom16(a.As16()).String()
-}
+// peer is the address the app's socket reports for a peer.
+func (s appSocket) peer(addr string) string { return trustmodel.Listen{Addr: s.addr}.PeerAddr(addr) }
 
 // directURL is the URL a client uses to reach the app's listen address.
 func directURL(listen string) string {

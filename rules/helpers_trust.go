@@ -323,9 +323,23 @@ func listenFamilies(listen string) (v4, v6 bool) {
 	return l.Addr.Is4(), l.Addr.Is6()
 }
 
+// appSees is the address the app's socket reports for a peer connecting
+// from addr (IPv4-mapped on Node's dual-stack "::"), as the paths' replays
+// report it.
+func (p *Pass) appSees(addr string) string {
+	sh := p.shared
+	sh.listenOnce.Do(func() {
+		if p.App.Spec.Listen != "" {
+			sh.listen, _ = trustmodel.ParseListen(p.App.Spec.Listen)
+		}
+	})
+	return sh.listen.PeerAddr(addr)
+}
+
 // replayFrom replays r with nginx connecting to the app from addr instead
 // of the path's first candidate.
 func (p *Pass) replayFrom(path *Path, r Replay, addr string) Replay {
+	addr = p.appSees(addr)
 	if path.NginxHop().Addr == addr {
 		return r
 	}

@@ -137,6 +137,9 @@ type passShared struct {
 	countOnce sync.Once
 	count     int // countFits: the largest hop count a path needs
 	countOK   bool
+
+	listenOnce sync.Once
+	listen     trustmodel.Listen // the app's listen socket (zero when unknown)
 }
 
 // NewPass prepares a pass; lint fills it and runs the rules.

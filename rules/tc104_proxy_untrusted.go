@@ -51,7 +51,10 @@ func checkTC104(p *Pass) {
 	var paths []*Path
 	peers := map[*Path]untrustedPeer{}
 	for _, path := range p.nginxPaths() {
-		cands := p.connectCandidates(path)
+		var cands []string // as the app's socket reports them
+		for _, c := range p.connectCandidates(path) {
+			cands = append(cands, p.appSees(c))
+		}
 		// A candidate that is trusted leaves only a family mismatch: TC112.
 		if slices.ContainsFunc(cands, func(a string) bool { ok, _ := trust.Trusts(a, 0); return ok }) {
 			continue

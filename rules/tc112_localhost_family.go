@@ -57,7 +57,7 @@ func checkTC112(p *Pass) {
 			}
 			ips = append(ips, c)
 			v4, v6 = v4 || a.Is4(), v6 || a.Is6()
-			if ok, _ := trust.Trusts(c, 0); ok {
+			if ok, _ := trust.Trusts(p.appSees(c), 0); ok {
 				covered = append(covered, c)
 			} else {
 				missed = append(missed, c)

@@ -493,6 +493,21 @@ func (l Listen) Public() bool {
 	return l.Unix == "" && !l.Addr.IsLoopback()
 }
 
+// PeerAddr is the address a socket listening on l reports for a peer
+// connecting from addr: Node's listen(port) without a host binds the
+// dual-stack "::", where an IPv4 peer shows as ::ffff:a.b.c.d (and that is
+// what the trust setting is asked about).
+func (l Listen) PeerAddr(addr string) string {
+	if l.Unix != "" || !l.Addr.Is6() || !l.Addr.IsUnspecified() {
+		return addr
+	}
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Is4() {
+		return addr
+	}
+	return netip.AddrFrom16(a.As16()).String()
+}
+
 // ParseListen reads app.listen: "127.0.0.1:3000", "[::1]:3000", "0.0.0.0:3000",
 // ":3000" or "3000" (Node's wildcard), or "unix:/path".
 func ParseListen(s string) (Listen, error) {
