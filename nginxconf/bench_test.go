@@ -108,3 +108,45 @@ func BenchmarkLoadFleetTree(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadLargeServer loads one server of n locations, and one
+// location of n if blocks, each passing to the app: each place's rewrite
+// flow once walked every block of its server and location, which made
+// these grow with the square of n. Compare the sizes' ns/op.
+func BenchmarkLoadLargeServer(b *testing.B) {
+	shapes := map[string]func(i int) string{
+		"locations": func(i int) string {
+			return fmt.Sprintf("    location /p%d/ { proxy_pass http://127.0.0.1:3000; }\n", i)
+		},
+		"ifs": func(i int) string {
+			return fmt.Sprintf("    if ($http_x_%d) { proxy_pass http://127.0.0.1:3000; }\n", i)
+		},
+	}
+	for _, shape := range []string{"locations", "ifs"} {
+		for _, n := range []int{1000, 4000} {
+			var conf strings.Builder
+			conf.WriteString("events {}\nhttp {\n  server {\n    listen 80;\n")
+			if shape == "ifs" {
+				conf.WriteString("    location / {\n")
+			}
+			for i := range n {
+				conf.WriteString(shapes[shape](i))
+			}
+			if shape == "ifs" {
+				conf.WriteString("    proxy_pass http://127.0.0.1:3000;\n    }\n")
+			}
+			conf.WriteString("  }\n}\n")
+			p := filepath.Join(b.TempDir(), "nginx.conf")
+			if err := os.WriteFile(p, []byte(conf.String()), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("%s-%d", shape, n), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := Load(LoadOptions{}, p); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

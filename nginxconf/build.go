@@ -217,6 +217,7 @@ func (b *builder) buildServer(h *HTTP, d *Directive, implicit bool) *Server {
 			b.noteSet(c)
 		}
 	}
+	s.sc.noteSets()
 	h.Servers = append(h.Servers, s)
 	b.cfg.Servers = append(b.cfg.Servers, s)
 	return s
@@ -315,6 +316,7 @@ func (b *builder) fillLocation(s *Server, l *Location, body []*Directive) {
 			b.noteSet(c)
 		}
 	}
+	l.sc.noteSets()
 }
 
 // buildIf builds an if or limit_except block: nginx runs it as an implicit
@@ -1192,7 +1194,10 @@ func (b *builder) setFlow(s *Server, sc *scope) map[string]trustmodel.Expr {
 }
 
 func (b *builder) execSets(e *env, sc *scope, cond *IfCond, inIf *Location, state map[string]trustmodel.Expr) {
-	for _, d := range sc.dirs {
+	if !sc.sets {
+		return // runs for every place: a level of thousands of blocks that set nothing costs nothing
+	}
+	for _, d := range sc.own("set", "if", "limit_except") {
 		if l := sc.blocks[d]; l != nil {
 			if !l.IsIf() {
 				continue // a nested location's directives run only there
@@ -1201,8 +1206,8 @@ func (b *builder) execSets(e *env, sc *scope, cond *IfCond, inIf *Location, stat
 				b.execSets(e, l.sc, cond, inIf, state)
 				continue
 			}
-			if l.Modifier != "if" {
-				continue
+			if l.Modifier != "if" || !l.sc.sets {
+				continue // sets nothing: its condition does not matter here
 			}
 			c := e.with(state).compileCond(l.Condition)
 			if cond != nil {

@@ -402,6 +402,9 @@ type scope struct {
 	// location that reaches it.
 	byNameOnce sync.Once
 	byName     map[string][]int
+	// sets: a set directive here or in an if / limit_except block below
+	// (noteSets, once the level is built), so the rewrite flow runs here.
+	sets bool
 }
 
 const indexedLevel = 32
@@ -482,6 +485,17 @@ func (sc *scope) addBlock(d *Directive, l *Location) {
 		sc.blocks = map[*Directive]*Location{}
 	}
 	sc.blocks[d] = l
+}
+
+// noteSets records whether the level's rewrite flow can set a variable;
+// its if and limit_except blocks are built (and noted) before it.
+func (sc *scope) noteSets() {
+	for _, d := range sc.dirs {
+		if l := sc.blocks[d]; d.Name == "set" || l != nil && l.IsIf() && l.sc.sets {
+			sc.sets = true
+			return
+		}
+	}
 }
 
 // own returns this level's directives with any of the names, in order.
