@@ -342,7 +342,7 @@ func mergeSharedRoots(fs []rules.Finding) []rules.Finding {
 		pos  trustmodel.Pos
 	}
 	index := map[key]int{}
-	var out []rules.Finding
+	out := make([]rules.Finding, 0, len(fs))
 	for _, f := range fs {
 		k := key{f.Rule, f.Pos}
 		i, seen := index[k]

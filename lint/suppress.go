@@ -93,7 +93,7 @@ func applySuppressions(fs []rules.Finding, ng *nginxconf.Config, cfg *trustmodel
 		k := line{s.pos.File, s.pos.Line}
 		at[k] = append(at[k], s)
 	}
-	var kept []rules.Finding
+	kept := make([]rules.Finding, 0, len(fs))
 	for _, f := range fs {
 		suppressed := false
 		for _, n := range [...]int{f.Pos.Line, f.Pos.Line - 1} { // a comment covers its line and the next

@@ -5,6 +5,7 @@ package rules
 // request reaches nginx, and walking the configuration tree.
 
 import (
+	"iter"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -234,32 +235,41 @@ func proxyURL(p *Pass, px *nginxconf.Proxy) string {
 // ---------------------------------------------------------------------------
 // the configuration tree
 
-// nginxPlace is a server or location and the directives in effect there.
+// nginxPlace is a server or location.
 type nginxPlace struct {
 	Server   *nginxconf.Server
 	Location *nginxconf.Location // nil at server level
-	// Effective returns the directives named name in effect here (nginx's
-	// array-merge rule: the closest level that has any).
-	Effective func(name string) []*nginxconf.Directive
 }
 
-// nginxPlaces lists every server and, below it, every location (nested ones
-// included; if and limit_except blocks are not places of their own), in
-// file order.
-func nginxPlaces(ng *nginxconf.Config) []nginxPlace {
-	var out []nginxPlace
-	var walk func(s *nginxconf.Server, locs []*nginxconf.Location)
-	walk = func(s *nginxconf.Server, locs []*nginxconf.Location) {
-		for _, l := range locs {
-			out = append(out, nginxPlace{Server: s, Location: l, Effective: l.Effective})
-			walk(s, l.Locations)
+// Effective returns the directives named name in effect here (nginx's
+// array-merge rule: the closest level that has any).
+func (pl nginxPlace) Effective(name string) []*nginxconf.Directive {
+	if pl.Location != nil {
+		return pl.Location.Effective(name)
+	}
+	return pl.Server.Effective(name)
+}
+
+// nginxPlaces yields every server and, below it, every location (nested
+// ones included; if and limit_except blocks are not places of their own),
+// in file order.
+func nginxPlaces(ng *nginxconf.Config) iter.Seq[nginxPlace] {
+	return func(yield func(nginxPlace) bool) {
+		var walk func(s *nginxconf.Server, locs []*nginxconf.Location) bool
+		walk = func(s *nginxconf.Server, locs []*nginxconf.Location) bool {
+			for _, l := range locs {
+				if !yield(nginxPlace{Server: s, Location: l}) || !walk(s, l.Locations) {
+					return false
+				}
+			}
+			return true
+		}
+		for _, s := range ng.Servers {
+			if !yield(nginxPlace{Server: s}) || !walk(s, s.Locations) {
+				return
+			}
 		}
 	}
-	for _, s := range ng.Servers {
-		out = append(out, nginxPlace{Server: s, Effective: s.Effective})
-		walk(s, s.Locations)
-	}
-	return out
 }
 
 // ownDirectives returns the directives named name among ds.
@@ -273,27 +283,30 @@ func ownDirectives(ds []*nginxconf.Directive, name string) []*nginxconf.Directiv
 	return out
 }
 
-// directiveBlocks returns the directive lists of every http, server and
+// directiveBlocks yields the directive lists of every http, server and
 // location block (if blocks included), in file order.
-func directiveBlocks(ng *nginxconf.Config) [][]*nginxconf.Directive {
-	var out [][]*nginxconf.Directive
-	var walk func(locs []*nginxconf.Location)
-	walk = func(locs []*nginxconf.Location) {
-		for _, l := range locs {
-			out = append(out, l.Directives)
-			walk(l.Ifs)
-			walk(l.Locations)
+func directiveBlocks(ng *nginxconf.Config) iter.Seq[[]*nginxconf.Directive] {
+	return func(yield func([]*nginxconf.Directive) bool) {
+		var walk func(locs []*nginxconf.Location) bool
+		walk = func(locs []*nginxconf.Location) bool {
+			for _, l := range locs {
+				if !yield(l.Directives) || !walk(l.Ifs) || !walk(l.Locations) {
+					return false
+				}
+			}
+			return true
+		}
+		for _, h := range ng.HTTP {
+			if !yield(h.Directives) {
+				return
+			}
+		}
+		for _, s := range ng.Servers {
+			if !yield(s.Directives) || !walk(s.Ifs) || !walk(s.Locations) {
+				return
+			}
 		}
 	}
-	for _, h := range ng.HTTP {
-		out = append(out, h.Directives)
-	}
-	for _, s := range ng.Servers {
-		out = append(out, s.Directives)
-		walk(s.Ifs)
-		walk(s.Locations)
-	}
-	return out
 }
 
 // ---------------------------------------------------------------------------
@@ -410,7 +423,7 @@ func readRealIP(ng *nginxconf.Config) *realipConfig {
 		}
 		join(s, srv, nil)
 	}
-	for _, pl := range nginxPlaces(ng) {
+	for pl := range nginxPlaces(ng) {
 		d := pl.realipDirectives()
 		readAt(d, pl.Server)
 		rc.mark(d)

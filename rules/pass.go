@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/trustcheck/trustcheck/internal/parallel"
@@ -169,6 +170,11 @@ func (p *Pass) Run(rs []*Rule) []Finding {
 		rs[i].Check(&rp)
 		per[i] = rp.findings
 	})
+	n := len(p.findings)
+	for _, fs := range per {
+		n += len(fs)
+	}
+	p.findings = slices.Grow(p.findings, n-len(p.findings))
 	for _, fs := range per {
 		p.findings = append(p.findings, fs...)
 	}

@@ -219,7 +219,7 @@ func tc111Zones(p *Pass, t clientTaint) {
 	if len(defs) == 0 {
 		return
 	}
-	for _, pl := range nginxPlaces(p.Nginx) {
+	for pl := range nginxPlaces(p.Nginx) {
 		for _, use := range [...]string{"limit_req", "limit_conn"} {
 			for _, d := range pl.Effective(use) {
 				for _, z := range defs[zoneName{pl.Server.HTTP, use, zoneOf(d)}] {

@@ -50,7 +50,7 @@ var legacyProtocols = []struct{ name, flag string }{
 func checkTC404(p *Pass) {
 	servers := tlsServers(p.Nginx)
 	seen := map[trustmodel.Pos]bool{}
-	for _, block := range directiveBlocks(p.Nginx) {
+	for block := range directiveBlocks(p.Nginx) {
 		for _, d := range block {
 			if seen[d.Pos] {
 				continue

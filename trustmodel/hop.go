@@ -1,6 +1,9 @@
 package trustmodel
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Pos is a place in a configuration file; the zero Pos means "not from a file".
 type Pos struct {
@@ -90,26 +93,40 @@ func (h *Hop) Forward(in Request) Request {
 	if h.ClientAddr != nil {
 		hin.ClientAddr = h.ClientAddr.Resolve(in)
 	}
-	out := Request{Peer: h.Addr, TLS: h.TLSToNext, Headers: make(Header, 0, len(h.Rules)+len(in.Headers))}
+	// The lines are gathered on the stack and kept at their exact size: a
+	// fleet's lint replays hundreds of thousands of requests.
+	var buf [16]HeaderLine
+	lines := buf[:0]
 	for _, r := range h.Rules {
 		if r.Remove || r.Value == nil {
 			continue
 		}
 		if v := r.Value.Eval(hin); v != "" {
-			out.Headers = append(out.Headers, HeaderLine{Name: r.Name, Value: v})
+			lines = append(lines, HeaderLine{Name: r.Name, Value: v})
 		}
 	}
 	if !h.DropClientHeaders {
 		for _, l := range in.Headers {
-			if _, set := h.Rule(l.Name); !set {
-				out.Headers = append(out.Headers, l)
+			if !h.sets(l.Name) {
+				lines = append(lines, l)
 			}
 		}
 	}
-	if len(out.Headers) == 0 {
-		out.Headers = nil // as if nothing had been appended
+	out := Request{Peer: h.Addr, TLS: h.TLSToNext}
+	if len(lines) > 0 {
+		out.Headers = slices.Clone(lines)
 	}
 	return out
+}
+
+// sets reports whether the hop has a rule for name (case-insensitive).
+func (h *Hop) sets(name string) bool {
+	for i := range h.Rules {
+		if strings.EqualFold(h.Rules[i].Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Path is the sequence of hops from a public entry point to the app.
