@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/fatih/color"
@@ -37,47 +38,59 @@ func posString(p trustmodel.Pos) string {
 	if p.Line == 0 {
 		return p.File
 	}
-	return fmt.Sprintf("%s:%d", p.File, p.Line)
+	return p.File + ":" + strconv.Itoa(p.Line)
 }
 
 // renderText writes findings grouped by file, each with its directive,
 // attack, fix and docs link.
 func renderText(w io.Writer, rep *Report, o Options) error {
-	paint := func(attrs ...color.Attribute) func(a ...any) string {
-		c := color.New(attrs...)
-		if o.Color {
-			c.EnableColor()
-		} else {
-			c.DisableColor()
+	paint := func(attrs ...color.Attribute) func(string) string {
+		if !o.Color {
+			return func(s string) string { return s }
 		}
-		return c.SprintFunc()
+		c := color.New(attrs...)
+		c.EnableColor()
+		sprint := c.SprintFunc()
+		return func(s string) string { return sprint(s) }
 	}
-	sevColor := map[rules.Severity]func(a ...any) string{
+	sevColor := map[rules.Severity]func(string) string{
 		rules.Error:   paint(color.FgRed, color.Bold),
 		rules.Warning: paint(color.FgYellow, color.Bold),
 		rules.Info:    paint(color.FgCyan),
 	}
 	bold, dim := paint(color.Bold), paint(color.Faint)
-	// Written as it is rendered: a fleet's report runs to tens of megabytes.
+	// Written as it is rendered, without fmt: a fleet's report runs to tens
+	// of megabytes.
 	b := bufio.NewWriter(w)
+	field := func(label, val string) {
+		if val == "" {
+			return
+		}
+		b.WriteString("    ")
+		b.WriteString(label)
+		b.WriteString(":")
+		b.WriteString("       "[min(len(label)+1, 7):]) // %-7s
+		b.WriteString(" ")
+		b.WriteString(strings.ReplaceAll(val, "\n", "\n            "))
+		b.WriteString("\n")
+	}
+	docs := map[string]string{}
 	lastFile := ""
 	counts := map[rules.Severity]int{}
-	files := map[string]bool{}
 	for i, f := range rep.Findings {
 		counts[f.Severity]++
-		files[f.Pos.File] = true
 		if i > 0 && f.Pos.File != lastFile {
 			b.WriteByte('\n')
 		}
 		lastFile = f.Pos.File
-		fmt.Fprintf(b, "%s: %s %s %s\n", bold(posString(f.Pos)), sevColor[f.Severity](f.Severity), f.Rule, f.Message)
+		b.WriteString(bold(posString(f.Pos)))
+		b.WriteString(": ")
+		b.WriteString(sevColor[f.Severity](f.Severity.String()))
+		b.WriteString(" " + f.Rule + " ")
+		b.WriteString(f.Message)
+		b.WriteString("\n")
 		if f.Directive != "" {
-			fmt.Fprintf(b, "    %s\n", dim(f.Directive))
-		}
-		field := func(label, val string) {
-			if val != "" {
-				fmt.Fprintf(b, "    %-7s %s\n", label+":", strings.ReplaceAll(val, "\n", "\n            "))
-			}
+			b.WriteString("    " + dim(f.Directive) + "\n")
 		}
 		field("path", f.Path)
 		field("attack", f.Attack)
@@ -89,14 +102,19 @@ func renderText(w io.Writer, rep *Report, o Options) error {
 			}
 			field("also", strings.Join(rel, ", "))
 		}
-		if r := rules.ByID(f.Rule); r != nil {
-			field("docs", r.DocsURL())
+		url, ok := docs[f.Rule]
+		if !ok {
+			if r := rules.ByID(f.Rule); r != nil {
+				url = r.DocsURL()
+			}
+			docs[f.Rule] = url
 		}
+		field("docs", url)
 	}
 	if len(rep.Findings) > 0 {
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(b, "%s in %s checked\n", summary(counts), plural(rep.Files, "file"))
+	b.WriteString(summary(counts) + " in " + plural(rep.Files, "file") + " checked\n")
 	return b.Flush()
 }
 
