@@ -109,10 +109,11 @@ func BenchmarkLoadFleetTree(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadLargeServer loads one server of n locations, and one
-// location of n if blocks, each passing to the app: each place's rewrite
-// flow once walked every block of its server and location, which made
-// these grow with the square of n. Compare the sizes' ns/op.
+// BenchmarkLoadLargeServer loads one server of n locations, one location
+// of n if blocks, each passing to the app, and one server of n set
+// directives and n locations: each place's rewrite flow once walked every
+// block of its server and location and ran every server-level set, which
+// made these grow with the square of n. Compare the sizes' ns/op.
 func BenchmarkLoadLargeServer(b *testing.B) {
 	shapes := map[string]func(i int) string{
 		"locations": func(i int) string {
@@ -121,8 +122,11 @@ func BenchmarkLoadLargeServer(b *testing.B) {
 		"ifs": func(i int) string {
 			return fmt.Sprintf("    if ($http_x_%d) { proxy_pass http://127.0.0.1:3000; }\n", i)
 		},
+		"sets-and-locations": func(i int) string {
+			return fmt.Sprintf("    set $v%d $http_x_%d;\n    location /p%d/ { proxy_pass http://127.0.0.1:3000; }\n", i, i, i)
+		},
 	}
-	for _, shape := range []string{"locations", "ifs"} {
+	for _, shape := range []string{"locations", "ifs", "sets-and-locations"} {
 		for _, n := range []int{1000, 4000} {
 			var conf strings.Builder
 			conf.WriteString("events {}\nhttp {\n  server {\n    listen 80;\n")

@@ -2,6 +2,7 @@ package nginxconf
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -23,6 +24,9 @@ type builder struct {
 	// same location regex in thousands of servers.
 	regexps map[string]compiledRegexp
 	headers map[headersKey]compiledHeaders
+	// setsOf's server-level set flow (serverSets).
+	setsOf *Server
+	sets   map[string]trustmodel.Expr
 }
 
 type compiledRegexp struct {
@@ -1177,8 +1181,8 @@ func (b *builder) realIP(sc *scope) *RealIP {
 // after it). A parent location's sets do not run for a nested location.
 // Assignments inside if blocks are conditional, except inside the block the
 // request is handled in (its condition held).
+// The result is shared between places and must not be modified.
 func (b *builder) setFlow(s *Server, sc *scope) map[string]trustmodel.Expr {
-	state := map[string]trustmodel.Expr{}
 	e := &env{b: b, http: s.HTTP, server: s}
 	var inIf *Location
 	loc := sc.loc
@@ -1186,11 +1190,28 @@ func (b *builder) setFlow(s *Server, sc *scope) map[string]trustmodel.Expr {
 		inIf = loc
 		loc = loc.Parent
 	}
-	b.execSets(e, s.sc, nil, inIf, state)
-	if loc != nil {
+	var state map[string]trustmodel.Expr
+	if inIf != nil && inIf.Parent == nil {
+		state = map[string]trustmodel.Expr{} // handled in a server-level if
+		b.execSets(e, s.sc, nil, inIf, state)
+	} else {
+		state = b.serverSets(e, s)
+	}
+	if loc != nil && loc.sc.sets {
+		state = maps.Clone(state)
 		b.execSets(e, loc.sc, nil, inIf, state)
 	}
 	return state
+}
+
+// serverSets is the server level's part of every location's flow, run once
+// per server and builder (a builder builds one server's places at a time).
+func (b *builder) serverSets(e *env, s *Server) map[string]trustmodel.Expr {
+	if b.setsOf != s {
+		b.setsOf, b.sets = s, map[string]trustmodel.Expr{}
+		b.execSets(e, s.sc, nil, nil, b.sets)
+	}
+	return b.sets
 }
 
 func (b *builder) execSets(e *env, sc *scope, cond *IfCond, inIf *Location, state map[string]trustmodel.Expr) {
