@@ -1,6 +1,10 @@
 package nginxconf
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestLocationFor(t *testing.T) {
 	cfg := mustLoad(t, LoadOptions{}, fixture("locations.conf"))
@@ -120,5 +124,85 @@ func TestInternalRedirects(t *testing.T) {
 	}
 	if n := len(cfg.Proxies()); n != 3 {
 		t.Errorf("followed proxies counted again: %d", n)
+	}
+}
+
+// scanLocation is findLocation without an index, as nginx's rules read:
+// the reference for levels of many locations.
+func scanLocation(locs []*Location, uri string) (*Location, bool) {
+	var best *Location
+	for _, l := range locs {
+		switch l.Modifier {
+		case "=":
+			if l.Match == uri {
+				return l, true
+			}
+		case "", "^~":
+			if strings.HasPrefix(uri, l.Match) && (best == nil || len(l.Match) > len(best.Match)) {
+				best = l
+			}
+		}
+	}
+	result := best
+	if best != nil {
+		if n, final := scanLocation(best.Locations, uri); n != nil {
+			if final {
+				return n, true
+			}
+			result = n
+		}
+		if best.Modifier == "^~" {
+			return result, false
+		}
+	}
+	for _, l := range locs {
+		if (l.Modifier == "~" || l.Modifier == "~*") && l.re != nil && l.re.MatchString(uri) {
+			if n, _ := scanLocation(l.Locations, uri); n != nil {
+				return n, true
+			}
+			return l, true
+		}
+	}
+	return result, false
+}
+
+func TestIndexedLocationsMatchTheScan(t *testing.T) {
+	var conf strings.Builder
+	conf.WriteString("http { server { listen 80;\n")
+	for i := range 3 * indexedLocations {
+		switch i % 6 {
+		case 0:
+			fmt.Fprintf(&conf, "  location = /p%d { }\n", i)
+		case 1:
+			fmt.Fprintf(&conf, "  location /p%d { location /p%d/n { } }\n", i, i)
+		case 2:
+			fmt.Fprintf(&conf, "  location ^~ /p%d/s { }\n", i-1)
+		case 3:
+			fmt.Fprintf(&conf, "  location ~ ^/p%d/r { }\n", i-2)
+		case 4:
+			fmt.Fprintf(&conf, "  location ~* \\.(GIF|png)$ { location ~ /p { } }\n")
+		default:
+			fmt.Fprintf(&conf, "  location /p%d { }\n  location /p { }\n  location = /p { }\n", i-4)
+		}
+	}
+	conf.WriteString("  location / { }\n  location @named { }\n} }\n")
+	cfg := mustLoadString(t, conf.String(), LoadOptions{})
+	s := cfg.Servers[0]
+	if len(s.Locations) <= indexedLocations {
+		t.Fatalf("%d locations; the test needs more than %d", len(s.Locations), indexedLocations)
+	}
+	var uris []string
+	for i := range 3 * indexedLocations {
+		for _, suffix := range []string{"", "/", "/n", "/n/x", "/s", "/s/a.gif", "/r", "/r.png", "x", "/a.GIF", "/a.png"} {
+			uris = append(uris, fmt.Sprintf("/p%d%s", i, suffix))
+		}
+	}
+	uris = append(uris, "/", "/p", "/p/", "/q", "", "/a.png", "@named")
+	for _, uri := range uris {
+		got, gotFinal := findLocation(s.sc, s.Locations, uri)
+		want, wantFinal := scanLocation(s.Locations, uri)
+		if got != want || gotFinal != wantFinal {
+			t.Errorf("%q: %v (final %v), want %v (final %v)", uri, got, gotFinal, want, wantFinal)
+		}
 	}
 }

@@ -405,6 +405,9 @@ type scope struct {
 	// sets: a set directive here or in an if / limit_except block below
 	// (noteSets, once the level is built), so the rewrite flow runs here.
 	sets bool
+	// locs indexes the level's locations once it has many (findLocation).
+	locsOnce sync.Once
+	locs     *locationIndex
 }
 
 const indexedLevel = 32
