@@ -1218,11 +1218,9 @@ func (b *builder) execSets(e *env, sc *scope, cond *IfCond, inIf *Location, stat
 	if !sc.sets {
 		return // runs for every place: a level of thousands of blocks that set nothing costs nothing
 	}
+	// Nested locations' directives run only there: only these take part.
 	for _, d := range sc.own("set", "if", "limit_except") {
 		if l := sc.blocks[d]; l != nil {
-			if !l.IsIf() {
-				continue // a nested location's directives run only there
-			}
 			if l == inIf {
 				b.execSets(e, l.sc, cond, inIf, state)
 				continue
