@@ -336,3 +336,49 @@ func TestUnterminatedDirectiveBeforeBrace(t *testing.T) {
 	// Braces inside quotes, comments and Lua blocks are not block ends.
 	mustLoadString(t, "events {}\nhttp {\n server {\n  location / {\n   return 200 \"}\"; # }\n  }\n  location /l {\n   content_by_lua_block { ngx.say(\"}\") }\n  }\n }\n}\n", LoadOptions{})
 }
+
+// An include glob skips directories and links to directories (as nginx's
+// glob does with GLOB_MARK filtering) and keeps files and links to files.
+func TestIncludeGlobSkipsDirectories(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("nginx.conf", "http {\n    include conf.d/*.conf;\n}\n")
+	write("conf.d/a.conf", "server { listen 81; }\n")
+	write("elsewhere/b.conf", "server { listen 82; }\n")
+	write("sub.conf/inner.conf", "server { listen 83; }\n") // a directory named like a file
+	for link, target := range map[string]string{"conf.d/c.conf": "../elsewhere/b.conf", "conf.d/d.conf": "../sub.conf", "conf.d/dangling.conf": "../absent.conf"} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "conf.d", "e.conf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(LoadOptions{}, filepath.Join(dir, "nginx.conf"))
+	// The dangling link is a file the glob matches that cannot be read.
+	if err == nil || !strings.Contains(err.Error(), "dangling.conf") {
+		t.Fatalf("err = %v, want the dangling link named", err)
+	}
+	if err := os.Remove(filepath.Join(dir, "conf.d", "dangling.conf")); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(LoadOptions{}, filepath.Join(dir, "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ports []int
+	for _, s := range cfg.Servers {
+		ports = append(ports, s.Listens[0].Port)
+	}
+	if !slices.Equal(ports, []int{81, 82}) {
+		t.Errorf("servers listen on %v, want [81 82] (a.conf and the link to b.conf)", ports)
+	}
+}
