@@ -110,10 +110,12 @@ func BenchmarkLoadFleetTree(b *testing.B) {
 }
 
 // BenchmarkLoadLargeServer loads one server of n locations, one location
-// of n if blocks, each passing to the app, and one server of n set
-// directives and n locations: each place's rewrite flow once walked every
-// block of its server and location and ran every server-level set, which
-// made these grow with the square of n. Compare the sizes' ns/op.
+// of n if blocks, each passing to the app, one server of n set directives
+// and n locations, and one of n locations rewriting into n others: each
+// place's rewrite flow once walked every block of its server and location
+// and ran every server-level set, and each redirect scanned every
+// location, which made these grow with the square of n. Compare the
+// sizes' ns/op.
 func BenchmarkLoadLargeServer(b *testing.B) {
 	shapes := map[string]func(i int) string{
 		"locations": func(i int) string {
@@ -125,8 +127,11 @@ func BenchmarkLoadLargeServer(b *testing.B) {
 		"sets-and-locations": func(i int) string {
 			return fmt.Sprintf("    set $v%d $http_x_%d;\n    location /p%d/ { proxy_pass http://127.0.0.1:3000; }\n", i, i, i)
 		},
+		"rewrites": func(i int) string {
+			return fmt.Sprintf("    location /old%d/ { rewrite ^/old%d/(.*)$ /new%d/$1 last; }\n    location /new%d/ { proxy_pass http://127.0.0.1:3000; }\n", i, i, i, i)
+		},
 	}
-	for _, shape := range []string{"locations", "ifs", "sets-and-locations"} {
+	for _, shape := range []string{"locations", "ifs", "sets-and-locations", "rewrites"} {
 		for _, n := range []int{1000, 4000} {
 			var conf strings.Builder
 			conf.WriteString("events {}\nhttp {\n  server {\n    listen 80;\n")
