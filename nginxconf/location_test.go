@@ -2,6 +2,7 @@ package nginxconf
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -205,4 +206,61 @@ func TestIndexedLocationsMatchTheScan(t *testing.T) {
 			t.Errorf("%q: %v (final %v), want %v (final %v)", uri, got, gotFinal, want, wantFinal)
 		}
 	}
+}
+
+// FuzzLocationIndex builds a level of more than indexedLocations locations
+// from the input, one per line ("=", "^~", "~", "~*" or "" then the match;
+// a leading ">" nests it in the previous location), and checks that the
+// indexed search and the plain scan choose the same location for uri and
+// for every location's own match.
+func FuzzLocationIndex(f *testing.F) {
+	f.Add("= /a\n/a\n^~ /a/b\n~ ^/a/c\n~* \\.png$\n>/a/x\n/\n", "/a/b/c.png")
+	f.Add("/\n/p\n/p\n= /p\n^~ /p/q\n>~ q$\n~ (\n", "/p/q")
+	f.Fuzz(func(t *testing.T, spec, uri string) {
+		sc := &scope{kind: kindServer}
+		var locs []*Location
+		add := func(line string) {
+			nested := strings.HasPrefix(line, ">")
+			line = strings.TrimPrefix(line, ">")
+			mod, match := "", line
+			for _, m := range []string{"^~ ", "~* ", "~ ", "= "} {
+				if rest, ok := strings.CutPrefix(line, m); ok {
+					mod, match = strings.TrimSpace(m), rest
+					break
+				}
+			}
+			l := &Location{Modifier: mod, Match: match}
+			l.sc = &scope{kind: kindLocation, loc: l}
+			if mod == "~" || mod == "~*" {
+				expr := match
+				if mod == "~*" {
+					expr = "(?i)" + expr
+				}
+				l.re, _ = regexp.Compile(expr)
+			}
+			if nested && len(locs) > 0 {
+				parent := locs[len(locs)-1]
+				parent.Locations = append(parent.Locations, l)
+				return
+			}
+			locs = append(locs, l)
+		}
+		for _, line := range strings.Split(spec, "\n") {
+			add(line)
+		}
+		for i := 0; len(locs) <= indexedLocations; i++ {
+			add(fmt.Sprintf("/pad%d", i))
+		}
+		uris := []string{uri}
+		for _, l := range locs {
+			uris = append(uris, l.Match, l.Match+"/x")
+		}
+		for _, u := range uris {
+			got, gotFinal := findLocation(sc, locs, u)
+			want, wantFinal := scanLocation(locs, u)
+			if got != want || gotFinal != wantFinal {
+				t.Fatalf("%q: indexed %v (final %v), scan %v (final %v)", u, got, gotFinal, want, wantFinal)
+			}
+		}
+	})
 }
