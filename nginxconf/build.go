@@ -1,6 +1,7 @@
 package nginxconf
 
 import (
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -23,7 +24,6 @@ type builder struct {
 	// regexps compiles each distinct pattern once: a fleet repeats the
 	// same location regex in thousands of servers.
 	regexps map[string]compiledRegexp
-	headers map[headersKey]compiledHeaders
 	// setsOf's server-level set flow (serverSets).
 	setsOf *Server
 	sets   map[string]trustmodel.Expr
@@ -920,6 +920,7 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 		Name:      hopName(s, p.Location),
 		Pos:       p.Pos,
 		TLSToNext: p.Target.TLS,
+		Context:   s,
 	}
 	if len(p.ConnectFrom) > 0 {
 		h.Addr = p.ConnectFrom[0]
@@ -946,14 +947,18 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 				cache = true
 			}
 		}
-		// The locations of a server that inherit one proxy_set_header list
-		// and pass to the same static target compile it identically.
+		// Places that see the same proxy_set_header directives at every
+		// level (a snippet every server includes) and pass to the same
+		// static target compile them identically, in any server of the
+		// same kind: compiled once for the whole configuration.
 		var key headersKey
 		shareable := len(sets) == 0 && !p.Target.Dynamic
 		if shareable {
-			_, from := sc.nearest(true, setName)
-			key = headersKey{from: from, server: s, module: p.Module, cache: cache, host: p.Target.HostHeader, port: p.Target.Port}
-			if c, ok := b.headers[key]; ok {
+			key = headersKey{
+				levels: b.cfg.levelsKey(sc, setName), http: s.HTTP, anyHost: s.AcceptsAnyHost(), underscores: s.UnderscoresInHeaders,
+				module: p.Module, cache: cache, host: p.Target.HostHeader, port: p.Target.Port,
+			}
+			if c, ok := b.cfg.compiledHeaders(key); ok {
 				b.warnIfLevelHeaders(sc, setName)
 				p.Headers, p.HeadersLevel, p.Shadowed, h.Rules = c.list, c.level, c.shadowed, c.rules
 				break
@@ -961,11 +966,8 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 		}
 		p.Headers, p.HeadersLevel, p.Shadowed = b.headerSettings(sc, setName, e)
 		h.Rules = b.headerRules(p, e, ver, cache)
-		if shareable {
-			if b.headers == nil {
-				b.headers = map[headersKey]compiledHeaders{}
-			}
-			b.headers[key] = compiledHeaders{p.Headers, p.HeadersLevel, p.Shadowed, h.Rules}
+		if shareable && !e.serverBound {
+			b.cfg.keepHeaders(key, compiledHeaders{p.Headers, p.HeadersLevel, p.Shadowed, h.Rules})
 		}
 	case "fastcgi", "uwsgi", "scgi":
 		p.Params, _, _ = b.headerSettings(sc, p.Module+"_param", e)
@@ -1056,17 +1058,62 @@ func (b *builder) warnIfLevelHeaders(sc *scope, name string) {
 	}
 }
 
-// headersKey is what a proxy's header list and table depend on besides the
-// directives: the level the list comes from, the server (for $host and
-// friends), the module, proxy_cache, and the static target ($proxy_host,
-// $proxy_port). It is used only where no set variable is in effect.
+// headersKey is what a proxy's header list and table depend on: the
+// directives of every level (levelsKey), the http context (maps, geo),
+// the server facts values read ($host's any-Host, underscores in header
+// names), the module, proxy_cache, and the static target ($proxy_host,
+// $proxy_port). It is used only where no set variable is in effect, and a
+// table that read another server fact ($server_name, $server_port) is not
+// kept.
 type headersKey struct {
-	from   *scope
-	server *Server
-	module string
-	cache  bool
-	host   string
-	port   int
+	levels      string
+	http        *HTTP
+	anyHost     bool
+	underscores bool
+	module      string
+	cache       bool
+	host        string
+	port        int
+}
+
+// levelsKey identifies the name directives at sc and every level above it
+// (if and limit_except levels, which cannot set them, left out): each
+// level's kind and its directives by identity. An included snippet's
+// directives are the same values in every place that includes it.
+func (c *Config) levelsKey(sc *scope, name string) string {
+	c.headersMu.Lock() // builders of different servers ask concurrently
+	defer c.headersMu.Unlock()
+	var key []byte
+	for s := sc; s != nil; s = s.parent {
+		if s.kind == kindIf || s.kind == kindLimitExcept {
+			continue
+		}
+		ds := s.own(name)
+		key = append(key, byte(s.kind))
+		key = binary.BigEndian.AppendUint32(key, uint32(len(ds)))
+		for _, d := range ds {
+			id, ok := c.directiveIDs[d]
+			if !ok {
+				id = uint32(len(c.directiveIDs))
+				c.directiveIDs[d] = id
+			}
+			key = binary.BigEndian.AppendUint32(key, id)
+		}
+	}
+	return string(key)
+}
+
+func (c *Config) compiledHeaders(k headersKey) (compiledHeaders, bool) {
+	c.headersMu.Lock()
+	defer c.headersMu.Unlock()
+	h, ok := c.headers[k]
+	return h, ok
+}
+
+func (c *Config) keepHeaders(k headersKey, h compiledHeaders) {
+	c.headersMu.Lock()
+	defer c.headersMu.Unlock()
+	c.headers[k] = h
 }
 
 type compiledHeaders struct {

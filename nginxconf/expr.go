@@ -109,12 +109,12 @@ func internalOpaque(text string) Opaque {
 
 // HostVar is $host: the host of the request line, else the Host header
 // lowercased without port and trailing dot, else the server's first
-// server_name. AnyHost: the server accepts any Host (default or catch-all
-// server), so the client chooses the value.
+// server_name (the hop's Context, the *Server handling the request).
+// AnyHost: the server accepts any Host (default or catch-all server), so
+// the client chooses the value.
 type HostVar struct {
-	ServerName string
-	AnyHost    bool
-	Text       string
+	AnyHost bool
+	Text    string
 }
 
 func (h HostVar) Eval(in trustmodel.HopInput) string {
@@ -124,7 +124,10 @@ func (h HostVar) Eval(in trustmodel.HopInput) string {
 		}
 		return "" // nginx answers 400 "client sent invalid host header"
 	}
-	return h.ServerName
+	if s, ok := in.Context.(*Server); ok {
+		return s.ServerName()
+	}
+	return ""
 }
 
 func (h HostVar) Sources() []trustmodel.Source {
@@ -849,6 +852,9 @@ type env struct {
 	stack  []string
 	// memo holds map and geo results built for the current set state.
 	memo map[string]trustmodel.Expr
+	// serverBound: a compiled value took a fact of this server into it
+	// ($server_name, $server_port), so it cannot serve other servers.
+	serverBound bool
 }
 
 func (e *env) with(sets map[string]trustmodel.Expr) *env {

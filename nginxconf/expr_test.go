@@ -51,7 +51,7 @@ func TestSplitValue(t *testing.T) {
 }
 
 func TestHostVar(t *testing.T) {
-	h := HostVar{ServerName: "app.example", Text: "$host"}
+	h := HostVar{Text: "$host"}
 	cases := map[string]string{
 		"EVIL.Example.":   "evil.example",
 		"evil.example:81": "evil.example",
@@ -65,8 +65,13 @@ func TestHostVar(t *testing.T) {
 			t.Errorf("Host %q: %q, want %q", host, got, want)
 		}
 	}
-	if got := evalIn(h, "1.2.3.4", false, nil); got != "app.example" {
+	// Without a Host line: the name of the server handling the request.
+	srv := &Server{Names: []string{"app.example", "www.app.example"}}
+	if got := h.Eval(trustmodel.HopInput{In: trustmodel.Request{Peer: "1.2.3.4"}, ClientAddr: "1.2.3.4", Context: srv}); got != "app.example" {
 		t.Errorf("no Host: %q", got)
+	}
+	if got := evalIn(h, "1.2.3.4", false, nil); got != "" {
+		t.Errorf("no Host and no server: %q", got)
 	}
 	if slices.Contains(kindsOf(h), trustmodel.SourceClient) {
 		t.Error("a named server's $host counted as client-chosen")

@@ -1,6 +1,8 @@
 package nginxconf
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -197,5 +199,58 @@ func TestRealIPNotInIf(t *testing.T) {
 	}
 	if !warningsContain(cfg, `"proxy_set_header" directive is not allowed in if`) {
 		t.Errorf("warnings %v", cfg.Warnings)
+	}
+}
+
+// Servers that include one proxy_set_header snippet share its compiled
+// table, and each still answers for itself: $host falls back to the name
+// of the server handling the request (the hop's Context). A table that
+// takes in a server's own facts ($server_name) is that server's alone,
+// and a catch-all server's $host is client-chosen where a named one's is
+// not.
+func TestHeaderTablesSharedAcrossServers(t *testing.T) {
+	dir := t.TempDir()
+	snippet := "proxy_set_header Host $host;\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+	conf := `http {
+    server { listen 80 default_server; return 444; }
+    server { listen 80; server_name a.example; include headers.conf; location / { proxy_pass http://127.0.0.1:3000; } }
+    server { listen 80; server_name b.example; include headers.conf; location / { proxy_pass http://127.0.0.1:3000; } }
+    server { listen 81 default_server; server_name c.example; include headers.conf; location / { proxy_pass http://127.0.0.1:3000; } }
+    server { listen 80; server_name d.example; include named.conf; location / { proxy_pass http://127.0.0.1:3000; } }
+    server { listen 80; server_name e.example; include named.conf; location / { proxy_pass http://127.0.0.1:3000; } }
+}
+`
+	named := snippet + "proxy_set_header X-Name $server_name;\n"
+	for name, body := range map[string]string{"nginx.conf": conf, "headers.conf": snippet, "named.conf": named} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := mustLoad(t, LoadOptions{}, filepath.Join(dir, "nginx.conf"))
+	px := cfg.Proxies()
+	if len(px) != 5 {
+		t.Fatalf("%d proxies, want 5", len(px))
+	}
+	same := func(i, j int) bool { return &px[i].Hop.Rules[0] == &px[j].Hop.Rules[0] }
+	if !same(0, 1) {
+		t.Error("a.example and b.example compile the same snippet twice")
+	}
+	if same(0, 2) {
+		t.Error("the default server (any Host) shares the named servers' table")
+	}
+	if same(3, 4) {
+		t.Error("tables that read $server_name are shared between servers")
+	}
+	noHost := trustmodel.Request{Peer: "203.0.113.7"}
+	for i, want := range map[int]string{0: "a.example", 1: "b.example", 2: "c.example", 3: "d.example", 4: "e.example"} {
+		out := px[i].Hop.Forward(noHost)
+		if got, _ := out.Headers.NodeValue("host"); got != want {
+			t.Errorf("%s: a request without Host goes on with Host %q, want %q", want, got, want)
+		}
+		if i >= 3 {
+			if got, _ := out.Headers.NodeValue("x-name"); got != want {
+				t.Errorf("%s: X-Name %q", want, got)
+			}
+		}
 	}
 }

@@ -35,10 +35,17 @@ type Config struct {
 	// The servers' builders share it while they run in parallel (realIPMu).
 	realIPs  map[realipKey]*RealIP
 	realIPMu sync.Mutex
+	// headers holds each compiled proxy_set_header table once, for every
+	// place that sees the same directives (finishProxy); directiveIDs
+	// numbers the directives their keys name.
+	headers      map[headersKey]compiledHeaders
+	directiveIDs map[*Directive]uint32
+	headersMu    sync.Mutex
 }
 
 func newConfig(v Version, files []*File) *Config {
-	c := &Config{Version: v, Files: files, comments: map[string][]Comment{}, realIPs: map[realipKey]*RealIP{}}
+	c := &Config{Version: v, Files: files, comments: map[string][]Comment{}, realIPs: map[realipKey]*RealIP{},
+		headers: map[headersKey]compiledHeaders{}, directiveIDs: map[*Directive]uint32{}}
 	for _, f := range files {
 		c.comments[f.Path] = f.Comments
 	}

@@ -244,18 +244,15 @@ func (e *env) builtin(name, text string) trustmodel.Expr {
 	case "https":
 		return HTTPSVar{Text: text}
 	case "host":
-		h := HostVar{Text: text, AnyHost: true}
-		if e.server != nil {
-			h.ServerName = e.server.ServerName()
-			h.AnyHost = e.server.AcceptsAnyHost()
-		}
-		return h
+		return HostVar{Text: text, AnyHost: e.server == nil || e.server.AcceptsAnyHost()}
 	case "server_name":
 		if e.server != nil {
+			e.serverBound = true
 			return Var{Name: name, Value: trustmodel.Lit(e.server.ServerName())}
 		}
 	case "server_port":
 		if e.server != nil {
+			e.serverBound = true
 			if sp, ok := serverPortOf(e.server); ok {
 				sp.Text = text
 				return sp

@@ -17,6 +17,8 @@ type HopInput struct {
 	// ClientAddr is the hop's view of the client address: the peer, or what
 	// the hop's AddrResolver derived from the headers (nginx $remote_addr after realip).
 	ClientAddr string
+	// Context is the hop's Context.
+	Context any
 }
 
 // SourceKind says where a forwarded value comes from.
@@ -75,6 +77,10 @@ type Hop struct {
 	// names then passes through unless DropClientHeaders.
 	Rules             []HeaderRule
 	DropClientHeaders bool
+	// Context is what the hop's values read besides the request, opaque
+	// here (for nginx, the server handling it: $host falls back to its
+	// name). It lets hops of different places share their Rules.
+	Context any
 }
 
 // Rule returns the rule for name (case-insensitive), if the hop has one.
@@ -89,7 +95,7 @@ func (h *Hop) Rule(name string) (HeaderRule, bool) {
 
 // Forward returns the request the next hop receives from h.
 func (h *Hop) Forward(in Request) Request {
-	hin := HopInput{In: in, ClientAddr: in.Peer}
+	hin := HopInput{In: in, ClientAddr: in.Peer, Context: h.Context}
 	if h.ClientAddr != nil {
 		hin.ClientAddr = h.ClientAddr.Resolve(in)
 	}
