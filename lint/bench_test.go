@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 // pools on loopback, and a trustcheck.yaml. It returns the nginx.conf path.
 func writeFleet(tb testing.TB, n int) string {
 	tb.Helper()
-	dir := tb.TempDir()
 	var vhosts strings.Builder
 	for i := 0; i < n; i++ {
 		pool := i % 50
@@ -51,12 +49,7 @@ func writeFleet(tb testing.TB, n int) string {
 		"vhosts.conf":        vhosts.String(),
 		"trustcheck.yaml":    "version: 1\napp:\n  framework: express\n  framework_version: \"5\"\n  trust_proxy: loopback\n  listen: 127.0.0.1:3000\n",
 	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, "nginx.conf")
+	return filepath.Join(writeFiles(tb, files), "nginx.conf")
 }
 
 func prepareFleet(b *testing.B, n int) *prepared {

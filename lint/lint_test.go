@@ -211,15 +211,10 @@ func TestDualStackPeerIsIPv4Mapped(t *testing.T) {
 			"'::1'":     "req.ip = ::ffff:127.0.0.1",
 			"'1.2.3.4'": "::ffff:127.0.0.1",
 		} {
-			dir := t.TempDir()
 			conf := "events {}\nhttp {\n  server {\n    listen 80;\n    server_name app.example;\n    location / {\n" +
 				"      proxy_pass http://" + target + ":3000;\n      proxy_set_header X-Forwarded-For $remote_addr;\n    }\n  }\n}\n"
 			yaml := "version: 1\napp:\n  framework: express\n  trust_proxy: " + trust + "\n  listen: '[::]:3000'\n"
-			for name, body := range map[string]string{"nginx.conf": conf, "trustcheck.yaml": yaml} {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := writeFiles(t, map[string]string{"nginx.conf": conf, "trustcheck.yaml": yaml})
 			var out, errOut strings.Builder
 			if _, err := Run(Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}, WorkDir: dir}, &out, &errOut); err != nil {
 				t.Fatal(err)
@@ -229,4 +224,17 @@ func TestDualStackPeerIsIPv4Mapped(t *testing.T) {
 			}
 		}
 	}
+}
+
+// writeFiles writes files (name to contents) into a new temporary
+// directory and returns it.
+func writeFiles(tb testing.TB, files map[string]string) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -47,7 +46,6 @@ func TestRulesReplayLinearly(t *testing.T) {
 		"trust loopback":              "  trust_proxy: loopback\n",
 	}
 	replays := func(t *testing.T, app string, n int) int64 {
-		dir := t.TempDir()
 		var conf strings.Builder
 		conf.WriteString("events {}\nhttp {\n")
 		for i := range n {
@@ -55,11 +53,7 @@ func TestRulesReplayLinearly(t *testing.T) {
 		}
 		conf.WriteString("}\n")
 		yaml := "version: 1\napp:\n  framework: express\n  listen: 127.0.0.1:3000\n" + app
-		for name, body := range map[string]string{"nginx.conf": conf.String(), "trustcheck.yaml": yaml} {
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		dir := writeFiles(t, map[string]string{"nginx.conf": conf.String(), "trustcheck.yaml": yaml})
 		pr, err := prepare(Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}})
 		if err != nil {
 			t.Fatal(err)
@@ -102,7 +96,6 @@ func objectFleet(tb testing.TB, n int) string {
         }
     }
 `
-	dir := tb.TempDir()
 	var conf strings.Builder
 	conf.WriteString("events {}\nhttp {\n")
 	for i := range n {
@@ -110,12 +103,7 @@ func objectFleet(tb testing.TB, n int) string {
 	}
 	conf.WriteString("}\n")
 	yaml := "version: 1\napp:\n  framework: express\n  trust_proxy: loopback\n  listen: 127.0.0.1:3000\n"
-	for name, body := range map[string]string{"nginx.conf": conf.String(), "trustcheck.yaml": yaml} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, "nginx.conf")
+	return filepath.Join(writeFiles(tb, map[string]string{"nginx.conf": conf.String(), "trustcheck.yaml": yaml}), "nginx.conf")
 }
 
 // TestLintAllocatesLinearly fails when doubling an objectFleet more than
