@@ -952,7 +952,7 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 		// static target compile them identically, in any server of the
 		// same kind: compiled once for the whole configuration.
 		var key headersKey
-		shareable := len(sets) == 0 && !p.Target.Dynamic
+		shareable := len(sets) == 0 && !p.Target.Dynamic && !b.cfg.headersPerPlace
 		if shareable {
 			key = headersKey{
 				levels: b.cfg.levelsKey(sc, setName), http: s.HTTP, anyHost: s.AcceptsAnyHost(), underscores: s.UnderscoresInHeaders,

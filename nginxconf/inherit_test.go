@@ -1,8 +1,10 @@
 package nginxconf
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -216,20 +218,23 @@ func TestHeaderTablesSharedAcrossServers(t *testing.T) {
     server { listen 80; server_name a.example; include headers.conf; location / { proxy_pass http://127.0.0.1:3000; } }
     server { listen 80; server_name b.example; include headers.conf; location / { proxy_pass http://127.0.0.1:3000; } }
     server { listen 81 default_server; server_name c.example; include headers.conf; location / { proxy_pass http://127.0.0.1:3000; } }
-    server { listen 80; server_name d.example; include named.conf; location / { proxy_pass http://127.0.0.1:3000; } }
-    server { listen 80; server_name e.example; include named.conf; location / { proxy_pass http://127.0.0.1:3000; } }
+    server { listen 82; server_name d.example; include named.conf; location / { proxy_pass http://127.0.0.1:3000; } }
+    server { listen 83; server_name e.example; include named.conf; location / { proxy_pass http://127.0.0.1:3000; } }
+    server { listen 82; server_name f.example; include port.conf; location / { proxy_pass http://127.0.0.1:3000; } }
+    server { listen 83; server_name g.example; include port.conf; location / { proxy_pass http://127.0.0.1:3000; } }
 }
 `
 	named := snippet + "proxy_set_header X-Name $server_name;\n"
-	for name, body := range map[string]string{"nginx.conf": conf, "headers.conf": snippet, "named.conf": named} {
+	port := snippet + "proxy_set_header X-Port $server_port;\n"
+	for name, body := range map[string]string{"nginx.conf": conf, "headers.conf": snippet, "named.conf": named, "port.conf": port} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	cfg := mustLoad(t, LoadOptions{}, filepath.Join(dir, "nginx.conf"))
 	px := cfg.Proxies()
-	if len(px) != 5 {
-		t.Fatalf("%d proxies, want 5", len(px))
+	if len(px) != 7 {
+		t.Fatalf("%d proxies, want 7", len(px))
 	}
 	same := func(i, j int) bool { return &px[i].Hop.Rules[0] == &px[j].Hop.Rules[0] }
 	if !same(0, 1) {
@@ -238,8 +243,8 @@ func TestHeaderTablesSharedAcrossServers(t *testing.T) {
 	if same(0, 2) {
 		t.Error("the default server (any Host) shares the named servers' table")
 	}
-	if same(3, 4) {
-		t.Error("tables that read $server_name are shared between servers")
+	if same(3, 4) || same(5, 6) {
+		t.Error("tables that read $server_name or $server_port are shared between servers")
 	}
 	noHost := trustmodel.Request{Peer: "203.0.113.7"}
 	for i, want := range map[int]string{0: "a.example", 1: "b.example", 2: "c.example", 3: "d.example", 4: "e.example"} {
@@ -247,10 +252,79 @@ func TestHeaderTablesSharedAcrossServers(t *testing.T) {
 		if got, _ := out.Headers.NodeValue("host"); got != want {
 			t.Errorf("%s: a request without Host goes on with Host %q, want %q", want, got, want)
 		}
-		if i >= 3 {
+		if i == 3 || i == 4 {
 			if got, _ := out.Headers.NodeValue("x-name"); got != want {
 				t.Errorf("%s: X-Name %q", want, got)
 			}
 		}
 	}
+	for i, want := range map[int]string{5: "82", 6: "83"} {
+		if got, _ := px[i].Hop.Forward(noHost).Headers.NodeValue("x-port"); got != want {
+			t.Errorf("server on port %s: X-Port %q", want, got)
+		}
+	}
+}
+
+// Every proxy of the model and rule fixtures and of the shared corpus has
+// the same header lists and forwards the same requests the same way
+// whether its table is shared or compiled for it alone: a value that takes
+// a server fact in without saying so (env.serverBound) would differ.
+func TestSharedHeaderTablesMatchPerPlace(t *testing.T) {
+	var confs []string
+	for _, pattern := range []string{modelDir + "/*.conf", modelDir + "/*/nginx.conf", "../testdata/rules/*/*/nginx.conf", corpusDir + "/*/*", corpusDir + "/*/*/*"} {
+		m, _ := filepath.Glob(pattern)
+		confs = append(confs, m...)
+	}
+	if len(confs) < 100 {
+		t.Fatalf("%d configurations found", len(confs))
+	}
+	requests := []trustmodel.Request{
+		{Peer: "203.0.113.7"},
+		{Peer: "203.0.113.7", TLS: true, Headers: trustmodel.Header{{Name: "Host", Value: "app.example"}}},
+		{Peer: "127.0.0.1", Headers: trustmodel.Header{
+			{Name: "X-Forwarded-For", Value: "6.6.6.6"}, {Name: "X-Forwarded-Proto", Value: "https"},
+			{Name: "X-Forwarded-Host", Value: "evil.example"}, {Name: "Forwarded", Value: "for=6.6.6.6"},
+			{Name: "X-Real-IP", Value: "6.6.6.6"}, {Name: "Upgrade", Value: "websocket"}, {Name: "Host", Value: "Evil.Example:81"},
+		}},
+	}
+	settings := func(hs []HeaderSetting) string {
+		var b strings.Builder
+		for _, h := range hs {
+			fmt.Fprintf(&b, "%v %s=%s [%v] %s %v;", h.Pos, h.Name, h.Value, h.Expr, h.Level, h.IfNotEmpty)
+		}
+		return b.String()
+	}
+	compared := 0
+	for _, conf := range confs {
+		if st, err := os.Stat(conf); err != nil || st.IsDir() {
+			continue
+		}
+		opts := LoadOptions{AllowMissingIncludes: true}
+		shared, err := Load(opts, conf)
+		if err != nil {
+			continue
+		}
+		opts.headersPerPlace = true
+		alone, err := Load(opts, conf)
+		if err != nil {
+			t.Fatalf("%s: loads with shared tables, not without: %v", conf, err)
+		}
+		a, b := shared.Proxies(), alone.Proxies()
+		if len(a) != len(b) {
+			t.Fatalf("%s: %d proxies, %d without sharing", conf, len(a), len(b))
+		}
+		for i := range a {
+			if a[i].HeadersLevel != b[i].HeadersLevel || settings(a[i].Headers) != settings(b[i].Headers) || settings(a[i].Shadowed) != settings(b[i].Shadowed) {
+				t.Errorf("%s: %v: header lists differ from the place's own", conf, a[i].Pos)
+				continue
+			}
+			for _, req := range requests {
+				if x, y := a[i].Hop.Forward(req), b[i].Hop.Forward(req); !reflect.DeepEqual(x, y) {
+					t.Errorf("%s: %v forwards %v as %v, on its own as %v", conf, a[i].Pos, req, x, y)
+				}
+			}
+			compared++
+		}
+	}
+	t.Logf("%d proxies in %d configurations compared", compared, len(confs))
 }

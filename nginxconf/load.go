@@ -35,6 +35,10 @@ type LoadOptions struct {
 	// NginxVersion selects version-dependent behaviour, e.g. "1.22.1".
 	// Empty means the newest behaviour (DefaultNginxVersion).
 	NginxVersion string
+
+	// headersPerPlace compiles every place's header table on its own: the
+	// reference the shared tables are tested against.
+	headersPerPlace bool
 }
 
 // Directive is one configuration directive after include expansion: the
@@ -134,6 +138,7 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 	}
 	cfg = newConfig(ver, l.files())
 	cfg.Warnings = append(cfg.Warnings, l.warns...)
+	cfg.headersPerPlace = opts.headersPerPlace
 	b := &builder{cfg: cfg}
 	b.build(expanded)
 	if len(b.errs) > 0 {

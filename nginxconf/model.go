@@ -38,9 +38,10 @@ type Config struct {
 	// headers holds each compiled proxy_set_header table once, for every
 	// place that sees the same directives (finishProxy); directiveIDs
 	// numbers the directives their keys name.
-	headers      map[headersKey]compiledHeaders
-	directiveIDs map[*Directive]uint32
-	headersMu    sync.Mutex
+	headers         map[headersKey]compiledHeaders
+	directiveIDs    map[*Directive]uint32
+	headersMu       sync.Mutex
+	headersPerPlace bool // LoadOptions.headersPerPlace
 }
 
 func newConfig(v Version, files []*File) *Config {
