@@ -1060,11 +1060,11 @@ func (b *builder) warnIfLevelHeaders(sc *scope, name string) {
 
 // headersKey is what a proxy's header list and table depend on: the
 // directives of every level (levelsKey), the http context (maps, geo),
-// the server facts values read ($host's any-Host, underscores in header
-// names), the module, proxy_cache, and the static target ($proxy_host,
-// $proxy_port). It is used only where no set variable is in effect, and a
-// table that read another server fact ($server_name, $server_port) is not
-// kept.
+// the two server facts compiled into values (whether $host is the
+// client's choice, underscores in header names), the module, proxy_cache,
+// and the static target ($proxy_host, $proxy_port). It is used only where
+// no set variable is in effect, and a table that took in another server
+// fact ($server_name, $server_port) is not kept.
 type headersKey struct {
 	levels      string
 	http        *HTTP
