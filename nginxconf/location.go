@@ -28,10 +28,19 @@ func (l *Location) LocationFor(uri string) *Location {
 
 // findLocation searches locs, the locations of level sc.
 func findLocation(sc *scope, locs []*Location, uri string) (*Location, bool) {
+	var ix *locationIndex
+	if len(locs) > indexedLocations {
+		ix = sc.locationIndex(locs)
+	}
+	return searchLevel(ix, locs, uri)
+}
+
+// searchLevel is findLocation on one level, through ix when it has one
+// (nil: a scan of locs); nested levels are searched by findLocation.
+func searchLevel(ix *locationIndex, locs []*Location, uri string) (*Location, bool) {
 	var best *Location
 	regex := locs
-	if len(locs) > indexedLocations {
-		ix := sc.locationIndex(locs)
+	if ix != nil {
 		if l, ok := ix.exact[uri]; ok {
 			return l, true
 		}

@@ -128,45 +128,6 @@ func TestInternalRedirects(t *testing.T) {
 	}
 }
 
-// scanLocation is findLocation without an index, as nginx's rules read:
-// the reference for levels of many locations.
-func scanLocation(locs []*Location, uri string) (*Location, bool) {
-	var best *Location
-	for _, l := range locs {
-		switch l.Modifier {
-		case "=":
-			if l.Match == uri {
-				return l, true
-			}
-		case "", "^~":
-			if strings.HasPrefix(uri, l.Match) && (best == nil || len(l.Match) > len(best.Match)) {
-				best = l
-			}
-		}
-	}
-	result := best
-	if best != nil {
-		if n, final := scanLocation(best.Locations, uri); n != nil {
-			if final {
-				return n, true
-			}
-			result = n
-		}
-		if best.Modifier == "^~" {
-			return result, false
-		}
-	}
-	for _, l := range locs {
-		if (l.Modifier == "~" || l.Modifier == "~*") && l.re != nil && l.re.MatchString(uri) {
-			if n, _ := scanLocation(l.Locations, uri); n != nil {
-				return n, true
-			}
-			return l, true
-		}
-	}
-	return result, false
-}
-
 func TestIndexedLocationsMatchTheScan(t *testing.T) {
 	var conf strings.Builder
 	conf.WriteString("http { server { listen 80;\n")
@@ -201,7 +162,7 @@ func TestIndexedLocationsMatchTheScan(t *testing.T) {
 	uris = append(uris, "/", "/p", "/p/", "/q", "", "/a.png", "@named")
 	for _, uri := range uris {
 		got, gotFinal := findLocation(s.sc, s.Locations, uri)
-		want, wantFinal := scanLocation(s.Locations, uri)
+		want, wantFinal := searchLevel(nil, s.Locations, uri) // the level scanned
 		if got != want || gotFinal != wantFinal {
 			t.Errorf("%q: %v (final %v), want %v (final %v)", uri, got, gotFinal, want, wantFinal)
 		}
@@ -257,7 +218,7 @@ func FuzzLocationIndex(f *testing.F) {
 		}
 		for _, u := range uris {
 			got, gotFinal := findLocation(sc, locs, u)
-			want, wantFinal := scanLocation(locs, u)
+			want, wantFinal := searchLevel(nil, locs, u) // the level scanned
 			if got != want || gotFinal != wantFinal {
 				t.Fatalf("%q: indexed %v (final %v), scan %v (final %v)", u, got, gotFinal, want, wantFinal)
 			}
