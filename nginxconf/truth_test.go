@@ -494,11 +494,19 @@ func (env *truthEnv) startNginx(t *testing.T, fx truthFixture, dir string) (stri
 func render(t *testing.T, text, upstream, conf string) []listener {
 	t.Helper()
 	var listeners []listener
+	var held []net.Listener // until every port is chosen: the kernel hands a closed port out again
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
 	for _, ph := range placeholderRE.FindAllString(text, -1) {
 		if slices.ContainsFunc(listeners, func(l listener) bool { return l.placeholder == ph }) {
 			continue
 		}
-		listeners = append(listeners, listener{placeholder: ph, port: freePort(t), tls: strings.HasPrefix(ph, "@TLS")})
+		l := freePort(t)
+		held = append(held, l)
+		listeners = append(listeners, listener{placeholder: ph, port: l.Addr().(*net.TCPAddr).Port, tls: strings.HasPrefix(ph, "@TLS")})
 	}
 	out := strings.ReplaceAll(text, "@UPSTREAM@", upstream)
 	for _, l := range listeners {
@@ -510,16 +518,16 @@ func render(t *testing.T, text, upstream, conf string) []listener {
 	return listeners
 }
 
-// freePort asks the kernel for an unused loopback port. nginx binds it a
-// moment later; startNginx retries if someone else took it meanwhile.
-func freePort(t *testing.T) int {
+// freePort asks the kernel for an unused loopback port, held by the
+// returned listener until the caller closes it. nginx binds it a moment
+// later; startNginx retries if someone else took it meanwhile.
+func freePort(t *testing.T) net.Listener {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l
 }
 
 // launch starts nginx in the foreground as a single process (no master, so
