@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/trustcheck/trustcheck/internal/parallel"
 	"github.com/trustcheck/trustcheck/trustmodel"
@@ -958,7 +959,22 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 				levels: b.cfg.levelsKey(sc, setName), http: s.HTTP, anyHost: s.AcceptsAnyHost(), underscores: s.UnderscoresInHeaders,
 				module: p.Module, cache: cache, host: p.Target.HostHeader, port: p.Target.Port,
 			}
-			if c, ok := b.cfg.compiledHeaders(key); ok {
+			// The first place with the key compiles; places of other
+			// servers built meanwhile wait for it rather than compile too.
+			shared := b.cfg.sharedHeaders(key)
+			compiled := false
+			shared.once.Do(func() {
+				compiled = true
+				p.Headers, p.HeadersLevel, p.Shadowed = b.headerSettings(sc, setName, e)
+				h.Rules = b.headerRules(p, e, ver, cache)
+				if !e.serverBound {
+					shared.table = &compiledHeaders{p.Headers, p.HeadersLevel, p.Shadowed, h.Rules}
+				}
+			})
+			if compiled {
+				break
+			}
+			if c := shared.table; c != nil {
 				b.warnIfLevelHeaders(sc, setName)
 				p.Headers, p.HeadersLevel, p.Shadowed, h.Rules = c.list, c.level, c.shadowed, c.rules
 				break
@@ -966,9 +982,6 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 		}
 		p.Headers, p.HeadersLevel, p.Shadowed = b.headerSettings(sc, setName, e)
 		h.Rules = b.headerRules(p, e, ver, cache)
-		if shareable && !e.serverBound {
-			b.cfg.keepHeaders(key, compiledHeaders{p.Headers, p.HeadersLevel, p.Shadowed, h.Rules})
-		}
 	case "fastcgi", "uwsgi", "scgi":
 		p.Params, _, _ = b.headerSettings(sc, p.Module+"_param", e)
 		p.PassRequestHeaders = true
@@ -1103,17 +1116,22 @@ func (c *Config) levelsKey(sc *scope, name string) string {
 	return string(key)
 }
 
-func (c *Config) compiledHeaders(k headersKey) (compiledHeaders, bool) {
-	c.headersMu.Lock()
-	defer c.headersMu.Unlock()
-	h, ok := c.headers[k]
-	return h, ok
+// sharedHeaders is the table of key, compiled once (table nil when it
+// took in a server fact and serves only the place that compiled it).
+type sharedHeaders struct {
+	once  sync.Once
+	table *compiledHeaders
 }
 
-func (c *Config) keepHeaders(k headersKey, h compiledHeaders) {
+func (c *Config) sharedHeaders(k headersKey) *sharedHeaders {
 	c.headersMu.Lock()
 	defer c.headersMu.Unlock()
-	c.headers[k] = h
+	sh := c.headers[k]
+	if sh == nil {
+		sh = &sharedHeaders{}
+		c.headers[k] = sh
+	}
+	return sh
 }
 
 type compiledHeaders struct {

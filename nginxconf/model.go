@@ -38,7 +38,7 @@ type Config struct {
 	// headers holds each compiled proxy_set_header table once, for every
 	// place that sees the same directives (finishProxy); directiveIDs
 	// numbers the directives their keys name.
-	headers         map[headersKey]compiledHeaders
+	headers         map[headersKey]*sharedHeaders
 	directiveIDs    map[*Directive]uint32
 	headersMu       sync.Mutex
 	headersPerPlace bool // LoadOptions.headersPerPlace
@@ -46,7 +46,7 @@ type Config struct {
 
 func newConfig(v Version, files []*File) *Config {
 	c := &Config{Version: v, Files: files, comments: map[string][]Comment{}, realIPs: map[realipKey]*RealIP{},
-		headers: map[headersKey]compiledHeaders{}, directiveIDs: map[*Directive]uint32{}}
+		headers: map[headersKey]*sharedHeaders{}, directiveIDs: map[*Directive]uint32{}}
 	for _, f := range files {
 		c.comments[f.Path] = f.Comments
 	}
