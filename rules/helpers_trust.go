@@ -107,6 +107,77 @@ func (p *Pass) evaluatorWith(v any) trustmodel.Evaluator {
 	return ev
 }
 
+// trustViews is what the paths through nginx bring the app, reduced to
+// what decides req.ip: the socket peer and the address headers' lines.
+// A fleet's thousands of paths reduce to a handful of distinct requests,
+// so a trust value is judged against these instead of replaying every path.
+type trustViews struct {
+	paths int // paths through nginx
+	most  int // the largest hopsToClient among them (0 when none)
+	// honest are the honest client's requests, hostile those of the client
+	// injecting X-Forwarded-For; distinct, in the order paths first bring them.
+	honest, hostile []trustmodel.Request
+	addrHeader      string // the header the framework reads addresses from
+	seen            map[string]bool
+}
+
+// trustViews folds every path through nginx into views, once per pass.
+func (p *Pass) trustViews() *trustViews {
+	sh := p.shared
+	sh.viewsOnce.Do(func() {
+		sh.views = &trustViews{addrHeader: p.addressHeader(), seen: map[string]bool{}}
+		for _, path := range p.nginxPaths() {
+			sh.views.add(path)
+		}
+	})
+	return sh.views
+}
+
+// add folds one path through nginx into the views.
+func (tv *trustViews) add(path *Path) {
+	tv.paths++
+	honest := path.Honest().AtApp
+	tv.most = max(tv.most, slices.Index(trustChain(honest), HonestClient))
+	tv.honest = tv.intern(tv.honest, "h", honest)
+	if r, ok := path.HostileFor("X-Forwarded-For"); ok {
+		tv.hostile = tv.intern(tv.hostile, "x", r.AtApp)
+	}
+}
+
+// addressHeader is the header the app's framework reads addresses from as
+// trustcheck.yaml configures it, whatever the trust value.
+func (p *Pass) addressHeader() string {
+	ev := p.App.Evaluator
+	if ev == nil {
+		ev = p.evaluatorWith(true)
+	}
+	if ev == nil {
+		return "X-Forwarded-For"
+	}
+	return ev.AddressHeader()
+}
+
+// intern appends req, reduced to its peer and the lines of X-Forwarded-For
+// and of the header the app's framework reads addresses from, unless an
+// equal reduced request is already in list.
+func (tv *trustViews) intern(list []trustmodel.Request, kind string, req trustmodel.Request) []trustmodel.Request {
+	v := trustmodel.Request{Peer: req.Peer}
+	var key strings.Builder
+	key.WriteString(kind)
+	key.WriteString(req.Peer)
+	for _, l := range req.Headers {
+		if strings.EqualFold(l.Name, "X-Forwarded-For") || strings.EqualFold(l.Name, tv.addrHeader) {
+			v.Headers = append(v.Headers, l)
+			key.WriteString("\n" + l.Name + ": " + l.Value)
+		}
+	}
+	if tv.seen[key.String()] {
+		return list
+	}
+	tv.seen[key.String()] = true
+	return append(list, v)
+}
+
 // trustFits reports whether trust value v makes every path through nginx
 // right: the honest client is req.ip wherever its address reaches the app,
 // and no injected X-Forwarded-For becomes req.ip.
@@ -115,16 +186,17 @@ func (p *Pass) trustFits(v any) bool {
 	if ev == nil {
 		return false
 	}
-	for _, path := range p.nginxPaths() {
-		if honest := path.Honest().AtApp; slices.Contains(trustChain(honest), HonestClient) {
+	tv := p.trustViews()
+	for _, honest := range tv.honest {
+		if slices.Contains(trustChain(honest), HonestClient) {
 			if ip := ev.Evaluate(honest).IP; ip == nil || *ip != HonestClient {
 				return false
 			}
 		}
-		if r, ok := path.HostileFor("X-Forwarded-For"); ok {
-			if ip := ev.Evaluate(r.AtApp).IP; ip != nil && *ip == SpoofedAddr {
-				return false
-			}
+	}
+	for _, hostile := range tv.hostile {
+		if ip := ev.Evaluate(hostile).IP; ip != nil && *ip == SpoofedAddr {
+			return false
 		}
 	}
 	return true
@@ -136,9 +208,7 @@ func (p *Pass) trustFits(v any) bool {
 func (p *Pass) countFits() (int, bool) {
 	sh := p.shared
 	sh.countOnce.Do(func() {
-		for _, path := range p.nginxPaths() {
-			sh.count = max(sh.count, p.hopsToClient(path))
-		}
+		sh.count = p.trustViews().most
 		sh.countOK = sh.count > 0 && p.trustFits(sh.count)
 	})
 	return sh.count, sh.countOK
@@ -165,22 +235,19 @@ func (p *Pass) suggestedTrust() any {
 }
 
 func (p *Pass) computeSuggestedTrust() any {
-	paths := p.nginxPaths()
-	if len(paths) == 0 {
+	tv := p.trustViews()
+	if tv.paths == 0 {
 		return nil
 	}
 	if strings.EqualFold(p.App.Spec.Framework, "koa") {
 		return true
 	}
-	most := 1
-	for _, path := range paths {
-		most = max(most, p.hopsToClient(path))
-	}
+	most := max(1, tv.most)
 	var entries []any
-	named, listed := map[string]bool{}, map[string]bool{} // a fleet repeats a handful of addresses
-	for _, path := range paths {
-		ch := trustChain(path.Honest().AtApp)
-		k := slices.Index(ch, HonestClient) // hopsToClient, without replaying again
+	named, listed := map[string]bool{}, map[string]bool{}
+	for _, honest := range tv.honest {
+		ch := trustChain(honest)
+		k := slices.Index(ch, HonestClient)
 		for _, a := range ch[:min(max(k, 1), len(ch))] {
 			if a == "" {
 				return p.unixTrust(most)

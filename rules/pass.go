@@ -133,6 +133,8 @@ type passShared struct {
 
 	nginxOnce sync.Once
 	nginx     []*Path // nginxPaths
+	viewsOnce sync.Once
+	views     *trustViews
 	hopsOnce  sync.Once
 	hops      map[*Path]int // hopsToClient of each nginx path
 	countOnce sync.Once

@@ -37,6 +37,9 @@ type Evaluator interface {
 	Trust() Trust
 	// Name is the framework and version, e.g. "express 5".
 	Name() string
+	// AddressHeader is the header req.ip reads addresses from besides the
+	// socket's: X-Forwarded-For, or Koa's proxyIpHeader.
+	AddressHeader() string
 }
 
 // Session is express-session's relevant configuration.

@@ -31,8 +31,9 @@ func newExpress(app App) (Evaluator, error) {
 	return &express{major: major, trust: t, session: app.Session, explain: app.Explain}, nil
 }
 
-func (e *express) Trust() Trust { return e.trust }
-func (e *express) Name() string { return "express " + e.major }
+func (e *express) Trust() Trust          { return e.trust }
+func (e *express) Name() string          { return "express " + e.major }
+func (e *express) AddressHeader() string { return "X-Forwarded-For" }
 
 func (e *express) Evaluate(req Request) Result {
 	var r Result

@@ -121,7 +121,8 @@ func (f *fastify) Trust() Trust {
 	}
 	return f.trust
 }
-func (f *fastify) Name() string { return "fastify " + f.version }
+func (f *fastify) Name() string          { return "fastify " + f.version }
+func (f *fastify) AddressHeader() string { return "X-Forwarded-For" }
 
 // lastEntry is getLastEntryInMultiHeaderValue: the text after the last comma, trimmed.
 func lastEntry(v string) string {

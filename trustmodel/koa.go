@@ -50,7 +50,8 @@ func (k *koa) Trust() Trust {
 	}
 	return newTrustRanges(&CompiledTrust{})
 }
-func (k *koa) Name() string { return "koa " + k.major }
+func (k *koa) Name() string          { return "koa " + k.major }
+func (k *koa) AddressHeader() string { return k.proxyIPHeader }
 
 // get is Koa's request.get: the Node header value or "".
 func koaGet(h Header, name string) string {

@@ -36,8 +36,9 @@ func newProxyAddr(app App) (Evaluator, error) {
 // errTrustRequired is compile's own TypeError for a falsy argument.
 var errTrustRequired = errors.New("argument is required")
 
-func (p *proxyAddrEval) Trust() Trust { return p.trust }
-func (p *proxyAddrEval) Name() string { return "proxy-addr " + p.version }
+func (p *proxyAddrEval) Trust() Trust          { return p.trust }
+func (p *proxyAddrEval) Name() string          { return "proxy-addr " + p.version }
+func (p *proxyAddrEval) AddressHeader() string { return "X-Forwarded-For" }
 
 func (p *proxyAddrEval) Evaluate(req Request) Result {
 	var r Result
