@@ -92,7 +92,10 @@ func parseFailOn(s string) (rules.Severity, error) {
 }
 
 // Lint loads the inputs and returns the findings, sorted and suppressions applied.
-func Lint(o Options) (*Report, error) {
+func Lint(o Options) (*Report, error) { return lint(o, partProxies) }
+
+// lint is Lint handing the rules partSize proxies at a time.
+func lint(o Options, partSize int) (*Report, error) {
 	if len(o.Inputs) == 0 {
 		return nil, errors.New("no nginx configuration given (usage: trustcheck [lint] NGINX_CONF...)")
 	}
@@ -100,7 +103,7 @@ func Lint(o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr, err := prepare(o)
+	pr, err := load(o)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +134,12 @@ func Lint(o Options) (*Report, error) {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("skipped %s: %s, so what the app believes cannot be computed", strings.Join(skipped, ", "), why))
 		}
 	}
-	if pr.unknownPeer > 0 && app.Evaluator != nil {
-		rep.Notes = append(rep.Notes, unknownPeerNote(pr.unknownPeer))
+	pass := rules.NewPass(ng, cfg, app, nil)
+	unknownPeer := checkParts(pass, run, newPathBuilder(cfg, app), ng.Proxies(), partSize)
+	if unknownPeer > 0 && app.Evaluator != nil {
+		rep.Notes = append(rep.Notes, unknownPeerNote(unknownPeer))
 	}
-	pass := rules.NewPass(ng, cfg, app, pr.paths)
-	findings := pass.Run(run)
+	findings := pass.Finish(run)
 	findings = mergeSharedRoots(findings)
 	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
 	sortFindings(findings)
@@ -155,9 +159,51 @@ type prepared struct {
 	unknownPeer int
 }
 
-// prepare loads trustcheck.yaml and the nginx inputs, combines the app's
-// settings with the quick-mode flags, and builds and replays every path.
+// partProxies is how many proxies lint builds the paths of at a time.
+const partProxies = 256
+
+// checkParts runs the rules' Check on proxies and the paths through them
+// partSize proxies at a time, the paths of the app's direct clients last, and returns
+// how many proxies were left out for an unknown peer. A part's paths and
+// their replays are dropped once it is checked, so a fleet's are never all
+// held at once; the next part's are built while the rules check this one.
+func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, proxies []*nginxconf.Proxy, partSize int) (unknownPeer int) {
+	type part struct {
+		proxies []*nginxconf.Proxy
+		paths   []*rules.Path
+		unknown int
+	}
+	parts := make(chan part, 1)
+	go func() {
+		defer close(parts)
+		for len(proxies) > 0 {
+			pxs := proxies[:min(len(proxies), partSize)]
+			proxies = proxies[len(pxs):]
+			paths, unknown := pb.through(pxs)
+			parts <- part{pxs, paths, unknown}
+		}
+		parts <- part{paths: pb.direct()}
+	}()
+	for pt := range parts {
+		unknownPeer += pt.unknown
+		pass.Check(rs, pt.proxies, pt.paths)
+	}
+	return unknownPeer
+}
+
+// prepare loads the inputs and builds every path.
 func prepare(o Options) (*prepared, error) {
+	pr, err := load(o)
+	if err != nil {
+		return nil, err
+	}
+	pr.paths, pr.unknownPeer = buildPaths(pr.ng, pr.cfg, pr.app)
+	return pr, nil
+}
+
+// load loads trustcheck.yaml and the nginx inputs and combines the app's
+// settings with the quick-mode flags.
+func load(o Options) (*prepared, error) {
 	if len(o.Inputs) == 0 {
 		return nil, errors.New("no nginx configuration given")
 	}
@@ -182,9 +228,7 @@ func prepare(o Options) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := &prepared{cfg: cfg, ng: ng, app: app}
-	pr.paths, pr.unknownPeer = buildPaths(ng, cfg, app)
-	return pr, nil
+	return &prepared{cfg: cfg, ng: ng, app: app}, nil
 }
 
 // unknownPeerNote says why n places were left out of the paths.

@@ -28,35 +28,56 @@ var hostileInjections = []struct{ header, value string }{
 // Places whose connecting address nobody can know (a remote upstream, with
 // no nginx.connects_from) are left out and counted in unknownPeer.
 func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo) (paths []*rules.Path, unknownPeer int) {
-	var edge []trustmodel.EdgeSpec
+	pb := newPathBuilder(cfg, app)
+	paths, unknownPeer = pb.through(ng.Proxies())
+	return append(paths, pb.direct()...), unknownPeer
+}
+
+// pathBuilder builds the paths through any run of proxies, the same way
+// for each: lint builds a fleet's paths a part at a time.
+type pathBuilder struct {
+	app          rules.AppInfo
+	edge         []trustmodel.EdgeSpec
+	connectsFrom string
+	reachNginx   bool
+	socket       appSocket
+	clients      *replayer
+}
+
+func newPathBuilder(cfg *trustmodel.Config, app rules.AppInfo) *pathBuilder {
+	pb := &pathBuilder{app: app, socket: parseAppSocket(app.Spec.Listen)}
 	var nginxDirect *bool
-	connectsFrom := ""
 	if cfg != nil {
-		edge = cfg.Edge
+		pb.edge = cfg.Edge
 		nginxDirect = cfg.Nginx.ReachableDirectly
-		connectsFrom = cfg.Nginx.ConnectsFrom
+		pb.connectsFrom = cfg.Nginx.ConnectsFrom
 	}
-	socket := parseAppSocket(app.Spec.Listen)
-	clients := &replayer{app: app, socket: socket}
-	reachNginx := len(edge) == 0
+	pb.clients = &replayer{app: app, socket: pb.socket}
+	pb.reachNginx = len(pb.edge) == 0
 	if nginxDirect != nil {
-		reachNginx = *nginxDirect
+		pb.reachNginx = *nginxDirect
 	}
-	for _, px := range ng.Proxies() {
+	return pb
+}
+
+// through builds the paths through proxies, in their order.
+func (pb *pathBuilder) through(proxies []*nginxconf.Proxy) (paths []*rules.Path, unknownPeer int) {
+	edge := pb.edge
+	for _, px := range proxies {
 		if px.Module != "proxy" {
 			continue // FastCGI, uwsgi, gRPC and SCGI apps do not read HTTP forwarding headers
 		}
 		hop := px.Hop
 		switch {
-		case connectsFrom != "":
-			hop.Addr = connectsFrom
+		case pb.connectsFrom != "":
+			hop.Addr = pb.connectsFrom
 		case px.FromKind == nginxconf.ConnectUnknown:
 			unknownPeer++
 			continue
 		default:
-			hop.Addr = socket.connectAddr(px)
+			hop.Addr = pb.socket.connectAddr(px)
 		}
-		hop.Addr = socket.peer(hop.Addr)
+		hop.Addr = pb.socket.peer(hop.Addr)
 		hop.Name = "nginx " + placeName(px)
 		tls := serverTLS(px.Server)
 		host := serverHost(px.Server)
@@ -80,10 +101,10 @@ func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo)
 				URL:     url,
 				TLS:     true,
 				Host:    host,
-				Clients: clients,
+				Clients: pb.clients,
 			})
 		}
-		if reachNginx {
+		if pb.reachNginx {
 			paths = append(paths, &rules.Path{
 				Path:    trustmodel.Path{Entry: "client -> " + hop.Name + " -> app", Hops: []trustmodel.Hop{hop}},
 				Kind:    rules.EntryNginx,
@@ -92,20 +113,25 @@ func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo)
 				URL:     fmt.Sprintf("%s://%s%s", scheme(tls), host, locationURI(px.Location)),
 				TLS:     tls,
 				Host:    host,
-				Clients: clients,
+				Clients: pb.clients,
 			})
 		}
 	}
-	if appReachable(app.Spec) {
-		paths = append(paths, &rules.Path{
-			Path:    trustmodel.Path{Entry: "client -> app (" + app.Spec.Listen + ")"},
-			Kind:    rules.EntryApp,
-			URL:     directURL(app.Spec.Listen),
-			Host:    "app.example",
-			Clients: clients,
-		})
-	}
 	return paths, unknownPeer
+}
+
+// direct is the path of a client reaching the app without nginx, when it can.
+func (pb *pathBuilder) direct() []*rules.Path {
+	if !appReachable(pb.app.Spec) {
+		return nil
+	}
+	return []*rules.Path{{
+		Path:    trustmodel.Path{Entry: "client -> app (" + pb.app.Spec.Listen + ")"},
+		Kind:    rules.EntryApp,
+		URL:     directURL(pb.app.Spec.Listen),
+		Host:    "app.example",
+		Clients: pb.clients,
+	}}
 }
 
 // appSocket is the app's listening socket, parsed once for every path.
@@ -179,8 +205,19 @@ type replayer struct {
 }
 
 func (c *replayer) Replay(p *rules.Path, inject string) (rules.Replay, bool) {
+	return c.send(p, inject, true)
+}
+
+func (c *replayer) Arrive(p *rules.Path, inject string) (trustmodel.Request, bool) {
+	r, ok := c.send(p, inject, false)
+	return r.AtApp, ok
+}
+
+// send sends the client that injects inject ("" the honest one) through p,
+// and has the app evaluate what arrives when evaluate.
+func (c *replayer) send(p *rules.Path, inject string, evaluate bool) (rules.Replay, bool) {
 	if inject == "" {
-		return c.replay(p, "", "", p.Client()), true
+		return c.replay(p, "", "", p.Client(), evaluate), true
 	}
 	val, ok := injection(p, inject)
 	if !ok {
@@ -192,7 +229,7 @@ func (c *replayer) Replay(p *rules.Path, inject string) (rules.Replay, bool) {
 	} else {
 		req.Headers = trustmodel.Header{{Name: inject, Value: val}, req.Headers[0]}
 	}
-	return c.replay(p, inject, val, req), true
+	return c.replay(p, inject, val, req, evaluate), true
 }
 
 func (c *replayer) Injections(p *rules.Path) []rules.Injection {
@@ -221,10 +258,10 @@ func injection(p *rules.Path, header string) (string, bool) {
 	return "", false
 }
 
-func (c *replayer) replay(p *rules.Path, header, val string, client trustmodel.Request) rules.Replay {
+func (c *replayer) replay(p *rules.Path, header, val string, client trustmodel.Request, evaluate bool) rules.Replay {
 	r := rules.Replay{Inject: header, Value: val, Client: client, AtApp: p.Replay(client)}
 	r.AtApp.Peer = c.socket.peer(r.AtApp.Peer)
-	if c.app.Evaluator != nil {
+	if evaluate && c.app.Evaluator != nil {
 		r.Result = c.app.Evaluator.Evaluate(r.AtApp)
 	}
 	return r

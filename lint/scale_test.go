@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/trustcheck/trustcheck/rules"
+	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
 // countingReplayer counts the replays the rules ask for.
@@ -19,6 +20,11 @@ type countingReplayer struct {
 func (c countingReplayer) Replay(p *rules.Path, inject string) (rules.Replay, bool) {
 	c.n.Add(1)
 	return c.inner.Replay(p, inject)
+}
+
+func (c countingReplayer) Arrive(p *rules.Path, inject string) (trustmodel.Request, bool) {
+	c.n.Add(1)
+	return c.inner.Arrive(p, inject)
 }
 
 func (c countingReplayer) Injections(p *rules.Path) []rules.Injection { return c.inner.Injections(p) }

@@ -1,8 +1,11 @@
 package lint
 
 import (
+	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/trustcheck/trustcheck/nginxconf"
@@ -107,4 +110,84 @@ func fitsEveryPath(ev trustmodel.Evaluator, paths []*rules.Path) bool {
 		}
 	}
 	return true
+}
+
+// TestPartsDoNotChangeFindings lints each rule fixture and topology, and
+// the multi-server configurations of testdata/parts, with a range of trust
+// settings twice: handing the rules one proxy at a time, and all at once.
+// The findings must be the same, texts and related places included: what a
+// rule judges across parts (hop counts, the suggested value, one finding
+// naming every place) may not depend on where lint cuts the configuration.
+func TestPartsDoNotChangeFindings(t *testing.T) {
+	type input struct{ conf, app string }
+	var inputs []input
+	for _, ds := range fixtureDirs(t) {
+		for _, d := range ds {
+			inputs = append(inputs, input{filepath.Join(d, "nginx.conf"), ""})
+		}
+	}
+	topologies, _ := filepath.Glob("../testdata/e2e/topologies/*/nginx.conf")
+	for _, c := range topologies {
+		inputs = append(inputs, input{c, ""})
+	}
+	slices.SortFunc(inputs, func(a, b input) int { return strings.Compare(a.conf, b.conf) })
+	const parts = "../testdata/parts/"
+	for _, app := range []string{"trustcheck.yaml", "cdn-only.yaml", "session-proxy.yaml"} {
+		inputs = append(inputs, input{parts + "nginx.conf", parts + app})
+	}
+	inputs = append(inputs, input{parts + "uniform.conf", parts + "cdn-only.yaml"})
+	quick := []Options{
+		{},
+		{TrustProxy: "1", TrustProxySet: true},
+		{TrustProxy: "2", TrustProxySet: true},
+		{TrustProxy: "3", TrustProxySet: true},
+		{TrustProxy: "true", TrustProxySet: true},
+		{TrustProxy: "false", TrustProxySet: true},
+		{TrustProxy: "'127.0.0.1'", TrustProxySet: true},
+		{TrustProxy: "'loopback, '", TrustProxySet: true},
+		{TrustProxy: "['loopback', '10.0.0.9']", TrustProxySet: true},
+		{Framework: "koa", TrustProxy: "true", TrustProxySet: true},
+	}
+	rules := map[string]bool{}
+	compared := 0
+	for _, in := range inputs {
+		for _, q := range quick {
+			o := q
+			o.Inputs, o.AppFile, o.WorkDir, o.Format = []string{in.conf}, in.app, filepath.Dir(in.conf), "json"
+			whole, werr := lint(o, math.MaxInt)
+			parts, perr := lint(o, 1)
+			if werr != nil || perr != nil {
+				if fmt.Sprint(werr) != fmt.Sprint(perr) {
+					t.Errorf("%s with %+v: one proxy at a time fails with %v, all at once with %v", in.conf, q, perr, werr)
+				}
+				continue // the fixtures of load errors
+			}
+			var a, b strings.Builder
+			if err := renderJSON(&a, whole, o); err != nil {
+				t.Fatal(err)
+			}
+			if err := renderJSON(&b, parts, o); err != nil {
+				t.Fatal(err)
+			}
+			if a.String() != b.String() {
+				t.Errorf("%s (%s) with %+v: one proxy at a time gives\n%s\nall at once\n%s", in.conf, in.app, q, b.String(), a.String())
+			}
+			compared++
+			if in.app != "" {
+				for _, f := range whole.Findings {
+					rules[f.Rule] = true
+				}
+			}
+		}
+	}
+	// The multi-server configurations must exercise every rule that
+	// gathers across parts.
+	for _, id := range []string{"TC102", "TC103", "TC104", "TC106", "TC107", "TC108", "TC203", "TC204"} {
+		if !rules[id] {
+			t.Errorf("testdata/parts never fires %s", id)
+		}
+	}
+	if compared < 500 {
+		t.Fatalf("compared %d runs", compared)
+	}
 }

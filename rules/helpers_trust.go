@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
@@ -16,21 +15,9 @@ import (
 // TC112): the address chain the framework walks, what a path needs trusted,
 // and trust values computed from the topology.
 
-// nginxPaths returns the paths that pass through nginx, in order. Paths
-// through a transparent proxy_bind are left out: the app sees each client's
-// own address there, which the replayed hop cannot express. Computed once
-// per pass; callers must not modify the slice.
-func (p *Pass) nginxPaths() []*Path {
-	sh := p.shared
-	sh.nginxOnce.Do(func() {
-		for _, path := range p.Paths {
-			if path.NginxHop() != nil && path.Proxy.FromKind != nginxconf.ConnectTransparent {
-				sh.nginx = append(sh.nginx, path)
-			}
-		}
-	})
-	return sh.nginx
-}
+// nginxPaths returns the part's paths that pass through nginx, in order,
+// except those through a transparent proxy_bind (see Pass.Check).
+func (p *Pass) nginxPaths() []*Path { return p.nginx }
 
 // trustChain is the address list proxy-addr walks for a request: the socket
 // peer, then the X-Forwarded-For entries right to left.
@@ -41,23 +28,8 @@ func trustChain(req trustmodel.Request) []string {
 
 // hopsToClient is how many addresses the app must trust on a path to reach
 // the honest client: the client's first position in the honest chain, or -1
-// when its address never reaches the app. The rules about hop counts ask
-// for every nginx path several times, so the first asking computes them all.
+// when its address never reaches the app.
 func (p *Pass) hopsToClient(path *Path) int {
-	sh := p.shared
-	sh.hopsOnce.Do(func() {
-		sh.hops = make(map[*Path]int, len(p.nginxPaths()))
-		for _, np := range p.nginxPaths() {
-			sh.hops[np] = hopsOf(np)
-		}
-	})
-	if k, ok := sh.hops[path]; ok {
-		return k
-	}
-	return hopsOf(path)
-}
-
-func hopsOf(path *Path) int {
 	return slices.Index(trustChain(path.Honest().AtApp), HonestClient)
 }
 
@@ -110,37 +82,43 @@ func (p *Pass) evaluatorWith(v any) trustmodel.Evaluator {
 // trustViews is what the paths through nginx bring the app, reduced to
 // what decides req.ip: the socket peer and the address headers' lines.
 // A fleet's thousands of paths reduce to a handful of distinct requests,
-// so a trust value is judged against these instead of replaying every path.
+// so a trust value is judged against these instead of replaying every path,
+// and the paths need not be kept until every part is checked.
 type trustViews struct {
 	paths int // paths through nginx
 	most  int // the largest hopsToClient among them (0 when none)
 	// honest are the honest client's requests, hostile those of the client
 	// injecting X-Forwarded-For; distinct, in the order paths first bring them.
 	honest, hostile []trustmodel.Request
-	addrHeader      string // the header the framework reads addresses from
-	seen            map[string]bool
+	// loopback: nginx connects to the app over loopback on every path.
+	loopback   bool
+	addrHeader string // the header the framework reads addresses from
+	seen       map[string]bool
 }
 
-// trustViews folds every path through nginx into views, once per pass.
+func newTrustViews(p *Pass) *trustViews {
+	return &trustViews{loopback: true, addrHeader: p.addressHeader(), seen: map[string]bool{}}
+}
+
+// trustViews returns the views of every path through nginx; only Finish
+// may ask, when every part has been folded in.
 func (p *Pass) trustViews() *trustViews {
-	sh := p.shared
-	sh.viewsOnce.Do(func() {
-		sh.views = &trustViews{addrHeader: p.addressHeader(), seen: map[string]bool{}}
-		for _, path := range p.nginxPaths() {
-			sh.views.add(path)
-		}
-	})
-	return sh.views
+	if !p.shared.complete {
+		panic("rules: trust views read before every part was checked")
+	}
+	return p.shared.views
 }
 
 // add folds one path through nginx into the views.
-func (tv *trustViews) add(path *Path) {
+func (tv *trustViews) add(p *Pass, path *Path) {
 	tv.paths++
 	honest := path.Honest().AtApp
 	tv.most = max(tv.most, slices.Index(trustChain(honest), HonestClient))
 	tv.honest = tv.intern(tv.honest, "h", honest)
-	if r, ok := path.HostileFor("X-Forwarded-For"); ok {
-		tv.hostile = tv.intern(tv.hostile, "x", r.AtApp)
+	for _, c := range p.connectCandidates(path) {
+		if a, err := netip.ParseAddr(c); err != nil || !a.Unmap().IsLoopback() {
+			tv.loopback = false
+		}
 	}
 }
 
@@ -155,6 +133,11 @@ func (p *Pass) addressHeader() string {
 		return "X-Forwarded-For"
 	}
 	return ev.AddressHeader()
+}
+
+// addSpoofed folds in what an X-Forwarded-For injector brings the app.
+func (tv *trustViews) addSpoofed(req trustmodel.Request) {
+	tv.hostile = tv.intern(tv.hostile, "x", req)
 }
 
 // intern appends req, reduced to its peer and the lines of X-Forwarded-For
@@ -182,6 +165,9 @@ func (tv *trustViews) intern(list []trustmodel.Request, kind string, req trustmo
 // right: the honest client is req.ip wherever its address reaches the app,
 // and no injected X-Forwarded-For becomes req.ip.
 func (p *Pass) trustFits(v any) bool {
+	if !p.shared.judging.Load() {
+		panic("rules: trustFits asked by a rule that did not call judgeTrustValues in Check")
+	}
 	ev := p.evaluatorWith(v)
 	if ev == nil {
 		return false
@@ -309,36 +295,56 @@ func (p *Pass) trustEntries(addr string) []string {
 // trustDirective is the app's trust setting as its code writes it.
 func (p *Pass) trustDirective() string { return p.SetTrust(p.TrustValue()) }
 
-// byTrustPos groups paths by where a finding about the trust setting goes:
-// all at its line in trustcheck.yaml, or each at its proxy_pass when the
-// setting came from --trust-proxy.
-func (p *Pass) byTrustPos(paths []*Path) (pos []trustmodel.Pos, groups [][]*Path) {
-	index := map[trustmodel.Pos]int{} // one group per proxy_pass of a fleet with --trust-proxy
-	for _, path := range paths {
-		at := p.TrustPosOr(path.Proxy.Pos)
-		i, ok := index[at]
-		if !ok {
-			index[at] = len(pos)
-			pos = append(pos, at)
-			groups = append(groups, nil)
-			i = len(pos) - 1
-		}
-		groups[i] = append(groups[i], path)
-	}
-	return pos, groups
+// trustGroups gathers, part by part, the paths a finding about the trust
+// setting covers, grouped by where it is reported: all at its line in
+// trustcheck.yaml, or each at its proxy_pass when the setting came from
+// --trust-proxy. A group keeps what its finding shows from its first path
+// (shown) and the proxy_pass of every path (related).
+type trustGroups[T any] struct {
+	index  map[trustmodel.Pos]*trustGroup[T] // one group per proxy_pass of a fleet with --trust-proxy
+	groups []*trustGroup[T]
 }
 
-// proxyPositions lists the proxy_pass of each path, for Related.
-func proxyPositions(paths []*Path) []trustmodel.Pos {
-	var out []trustmodel.Pos
-	seen := map[trustmodel.Pos]bool{} // every path of a fleet: slices.Contains would be quadratic
-	for _, path := range paths {
-		if path.Proxy != nil && !seen[path.Proxy.Pos] {
-			seen[path.Proxy.Pos] = true
-			out = append(out, path.Proxy.Pos)
+type trustGroup[T any] struct {
+	pos     trustmodel.Pos
+	shown   T
+	related positionSet
+}
+
+// add puts path in its group, made with shown() when it is the first, and
+// returns the group.
+func (g *trustGroups[T]) add(p *Pass, path *Path, shown func() T) *trustGroup[T] {
+	at := p.TrustPosOr(path.Proxy.Pos)
+	gr := g.index[at]
+	if gr == nil {
+		if g.index == nil {
+			g.index = map[trustmodel.Pos]*trustGroup[T]{}
 		}
+		gr = &trustGroup[T]{pos: at, shown: shown()}
+		g.index[at] = gr
+		g.groups = append(g.groups, gr)
 	}
-	return out
+	gr.related.add(path.Proxy.Pos)
+	return gr
+}
+
+// positionSet lists distinct positions in the order first added (nil
+// when none): the proxy_pass of every path a finding covers, which on a
+// fleet is every place, so slices.Contains would be quadratic.
+type positionSet struct {
+	list []trustmodel.Pos
+	seen map[trustmodel.Pos]bool
+}
+
+func (ps *positionSet) add(pos trustmodel.Pos) {
+	if ps.seen[pos] {
+		return
+	}
+	if ps.seen == nil {
+		ps.seen = map[trustmodel.Pos]bool{}
+	}
+	ps.seen[pos] = true
+	ps.list = append(ps.list, pos)
 }
 
 // anyConfigPos is a place to report a problem of a trust setting given on

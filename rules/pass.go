@@ -1,8 +1,8 @@
 package rules
 
 import (
-	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/trustcheck/trustcheck/internal/parallel"
 	"github.com/trustcheck/trustcheck/nginxconf"
@@ -43,6 +43,10 @@ type Path struct {
 	Host string
 	// Clients sends the path's clients through it.
 	Clients Replayer
+
+	// honest is the honest client's replay, kept once the pass has folded
+	// the path into its trust views (most rules read it); nil before.
+	honest *Replay
 }
 
 // Replayer sends the honest client and the hostile ones through a path:
@@ -51,6 +55,9 @@ type Replayer interface {
 	// Replay sends the honest client (inject "") or the hostile one that
 	// injects header inject; false when the path has no such client.
 	Replay(path *Path, inject string) (Replay, bool)
+	// Arrive is what the app receives from that client, without the app's
+	// evaluation of it.
+	Arrive(path *Path, inject string) (trustmodel.Request, bool)
 	// Injections lists what the path's hostile clients inject, in order.
 	Injections(path *Path) []Injection
 }
@@ -76,6 +83,9 @@ func (p *Path) Client() trustmodel.Request {
 
 // Honest replays the honest client.
 func (p *Path) Honest() Replay {
+	if p.honest != nil {
+		return *p.honest
+	}
 	r, _ := p.Clients.Replay(p, "")
 	return r
 }
@@ -83,6 +93,12 @@ func (p *Path) Honest() Replay {
 // HostileFor replays the client that injects header name, if the path has one.
 func (p *Path) HostileFor(name string) (Replay, bool) {
 	return p.Clients.Replay(p, name)
+}
+
+// keepHonest replays the honest client once for every rule that reads it.
+func (p *Path) keepHonest() {
+	h, _ := p.Clients.Replay(p, "")
+	p.honest = &h
 }
 
 // Hostile replays every hostile client, in order.
@@ -106,37 +122,59 @@ type AppInfo struct {
 	TrustError string
 }
 
-// Pass is what a rule checks and where it reports.
+// Pass is what a rule checks and where it reports. Lint hands the rules a
+// fleet a part at a time, some proxies and the paths through them, so that
+// its paths and their replays are never all held at once: each rule's Check
+// runs on every part, then its Finish once, with what it gathered.
 type Pass struct {
 	Nginx *nginxconf.Config
 	// Config is the trustcheck.yaml in force, nil when there is none.
 	Config *trustmodel.Config
 	App    AppInfo
-	Paths  []*Path
+	// Proxies and Paths are the part Check is looking at (none in Finish).
+	Proxies []*nginxconf.Proxy
+	Paths   []*Path
 
-	rule     *Rule
+	nginx  []*Path // the part's paths through nginx (nginxPaths)
+	rule   *Rule
+	run    *ruleRun
+	shared *passShared
+}
+
+// ruleRun is what a rule keeps from part to part.
+type ruleRun struct {
 	findings []Finding
-	shared   *passShared
-	// texts interns the running rule's finding texts: a rule firing at
-	// every location of a fleet repeats one message and one fix thousands
-	// of times, and each Sprintf would otherwise keep its own copy.
+	// texts interns the rule's finding texts: a rule firing at every
+	// location of a fleet repeats one message and one fix thousands of
+	// times, and each Sprintf would otherwise keep its own copy.
 	texts map[string]string
+	state any // the rule's own, see stateOf
+}
+
+// stateOf is the running rule's state across parts, made on first use.
+func stateOf[T any](p *Pass) *T {
+	if p.run.state == nil {
+		p.run.state = new(T)
+	}
+	return p.run.state.(*T)
 }
 
 // passShared is what the rules of one pass compute once for all of them.
 type passShared struct {
+	runs map[*Rule]*ruleRun
+
+	// views fold every part's paths through nginx; complete once every
+	// part has been checked, and only then may a rule read them.
+	views    *trustViews
+	complete bool
+	judging  atomic.Bool // see judgeTrustValues
+
 	realipOnce sync.Once
 	realip     *realipConfig // realip's configuration, once a rule asks
 
 	suggestOnce sync.Once
 	suggested   any // suggestedTrust's value, once a rule asks
 
-	nginxOnce sync.Once
-	nginx     []*Path // nginxPaths
-	viewsOnce sync.Once
-	views     *trustViews
-	hopsOnce  sync.Once
-	hops      map[*Path]int // hopsToClient of each nginx path
 	countOnce sync.Once
 	count     int // countFits: the largest hop count a path needs
 	countOK   bool
@@ -145,9 +183,12 @@ type passShared struct {
 	listen     trustmodel.Listen // the app's listen socket (zero when unknown)
 }
 
-// NewPass prepares a pass; lint fills it and runs the rules.
+// NewPass prepares a pass over the paths through ng (nil when lint hands
+// them over a part at a time with Check).
 func NewPass(ng *nginxconf.Config, cfg *trustmodel.Config, app AppInfo, paths []*Path) *Pass {
-	return &Pass{Nginx: ng, Config: cfg, App: app, Paths: paths, shared: &passShared{}}
+	p := &Pass{Nginx: ng, Config: cfg, App: app, Paths: paths, shared: &passShared{runs: map[*Rule]*ruleRun{}}}
+	p.shared.views = newTrustViews(p)
+	return p
 }
 
 // Report records a finding of the running rule.
@@ -157,39 +198,117 @@ func (p *Pass) Report(f Finding) {
 		f.Severity = p.rule.Severity
 	}
 	f.Directive, f.Message, f.Fix = p.intern(f.Directive), p.intern(f.Message), p.intern(f.Fix)
-	p.findings = append(p.findings, f)
+	p.run.findings = append(p.run.findings, f)
 }
 
-// Run checks every rule in rs and returns their findings, rule by rule in
-// rs's order, each rule's in the order it reported them. Rules only read
-// the pass, so GOMAXPROCS of them run at a time, each reporting into its
-// own list.
+// Run checks every rule in rs on the pass's paths and ng's proxies as one
+// part and returns the findings as Finish does.
 func (p *Pass) Run(rs []*Rule) []Finding {
-	per := make([][]Finding, len(rs))
+	p.Check(rs, p.Nginx.Proxies(), p.Paths)
+	return p.Finish(rs)
+}
+
+// Check runs each rule's Check on one part: proxies, and the paths through
+// them in the order lint builds them. The paths through nginx are folded
+// into the trust views, keeping the honest replay most rules read. Rules
+// only read the part, so GOMAXPROCS of them run at a time.
+func (p *Pass) Check(rs []*Rule, proxies []*nginxconf.Proxy, paths []*Path) {
+	p.check(rs, proxies, paths, p.App.Spec.TrustProxySet)
+}
+
+// check is Check, folding the paths into the trust views when fold: only
+// a trust setting, or suggest, has them read.
+func (p *Pass) check(rs []*Rule, proxies []*nginxconf.Proxy, paths []*Path, fold bool) {
+	part := *p
+	part.Proxies, part.Paths = proxies, paths
+	// Paths through a transparent proxy_bind are left out: the app sees
+	// each client's own address there, which the replayed hop cannot express.
+	for _, path := range paths {
+		if path.NginxHop() != nil && path.Proxy.FromKind != nginxconf.ConnectTransparent {
+			part.nginx = append(part.nginx, path)
+		}
+	}
+	if fold {
+		parallel.Do(len(part.nginx), func(i int) { part.nginx[i].keepHonest() })
+		for _, path := range part.nginx {
+			p.shared.views.add(p, path)
+		}
+	}
+	runs := p.runsOf(rs)
 	parallel.Do(len(rs), func(i int) {
-		rp := *p
-		rp.rule, rp.findings, rp.texts = rs[i], nil, nil
-		rs[i].Check(&rp)
-		per[i] = rp.findings
+		if rs[i].Check != nil {
+			rp := part
+			rp.rule, rp.run = rs[i], runs[i]
+			rs[i].Check(&rp)
+		}
 	})
-	n := len(p.findings)
-	for _, fs := range per {
-		n += len(fs)
+	// A rule asks for the injectors' requests in its Check at the latest,
+	// so they are folded after the rules; the part's paths are still here.
+	if fold && p.shared.judging.Load() {
+		spoofed := make([]*trustmodel.Request, len(part.nginx))
+		parallel.Do(len(part.nginx), func(i int) {
+			path := part.nginx[i]
+			if atApp, ok := path.Clients.Arrive(path, "X-Forwarded-For"); ok {
+				spoofed[i] = &atApp
+			}
+		})
+		for _, req := range spoofed {
+			if req != nil {
+				p.shared.views.addSpoofed(*req)
+			}
+		}
 	}
-	p.findings = slices.Grow(p.findings, n-len(p.findings))
-	for _, fs := range per {
-		p.findings = append(p.findings, fs...)
+}
+
+// judgeTrustValues says that this rule's Finish judges trust values
+// (trustFits), for which the trust views need what the X-Forwarded-For
+// injector brings the app on every path. A rule says so in Check.
+func (p *Pass) judgeTrustValues() { p.shared.judging.Store(true) }
+
+// Finish runs each rule's Finish once every part is checked and returns
+// the findings, rule by rule in rs's order, each rule's in the order it
+// reported them.
+func (p *Pass) Finish(rs []*Rule) []Finding {
+	p.shared.complete = true
+	runs := p.runsOf(rs)
+	parallel.Do(len(rs), func(i int) {
+		if rs[i].Finish != nil {
+			rp := *p
+			rp.Proxies, rp.Paths = nil, nil
+			rp.rule, rp.run = rs[i], runs[i]
+			rs[i].Finish(&rp)
+		}
+	})
+	n := 0
+	for _, r := range runs {
+		n += len(r.findings)
 	}
-	return p.findings
+	out := make([]Finding, 0, n)
+	for _, r := range runs {
+		out = append(out, r.findings...)
+	}
+	return out
+}
+
+// runsOf returns each rule's run, made before any rule runs.
+func (p *Pass) runsOf(rs []*Rule) []*ruleRun {
+	out := make([]*ruleRun, len(rs))
+	for i, r := range rs {
+		if p.shared.runs[r] == nil {
+			p.shared.runs[r] = &ruleRun{}
+		}
+		out[i] = p.shared.runs[r]
+	}
+	return out
 }
 
 func (p *Pass) intern(s string) string {
-	if t, ok := p.texts[s]; ok {
+	if t, ok := p.run.texts[s]; ok {
 		return t
 	}
-	if p.texts == nil {
-		p.texts = map[string]string{}
+	if p.run.texts == nil {
+		p.run.texts = map[string]string{}
 	}
-	p.texts[s] = s
+	p.run.texts[s] = s
 	return s
 }

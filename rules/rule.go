@@ -82,7 +82,13 @@ type Rule struct {
 	// NeedsApp rules compare nginx with the app's trust setting; lint skips
 	// them, and says so, when the setting is unknown.
 	NeedsApp bool
-	Check    func(*Pass)
+	// Check runs on every part of the configuration lint hands the pass.
+	Check func(*Pass)
+	// Finish, when set, runs once after the last part: what a rule can
+	// only judge from the whole configuration (a trust value against
+	// every path, one finding naming every place) it gathers in Check and
+	// reports here.
+	Finish func(*Pass)
 }
 
 // DocsURL is where a rule's documentation lives.

@@ -36,10 +36,37 @@ var tc102 = &Rule{
 			"https://github.com/jshttp/proxy-addr#proxyaddrreq-trust",
 		},
 	},
-	Check: checkTC102,
+	Check:  checkTC102,
+	Finish: finishTC102,
 }
 
+// tc102Shown is what a TC102 finding shows of its first path.
+type tc102Shown struct {
+	hops          int
+	entry, attack string
+}
+
+// checkTC102 gathers the paths whose hop count lets an injected entry
+// through; whether the count is the problem needs every path (finishTC102).
 func checkTC102(p *Pass) {
+	n, ok := p.hopCount()
+	if !ok {
+		return
+	}
+	p.judgeTrustValues() // does one count fit every path?
+	groups := stateOf[trustGroups[tc102Shown]](p)
+	for _, path := range p.nginxPaths() {
+		k := p.hopsToClient(path)
+		if k < 1 || float64(k) >= n {
+			continue
+		}
+		if r, ok := path.HostileFor("X-Forwarded-For"); ok && r.Result.IP != nil && *r.Result.IP == SpoofedAddr {
+			groups.add(p, path, func() tc102Shown { return tc102Shown{k, path.Entry, p.Attack(path, r, "ip", r.Result.IP)} })
+		}
+	}
+}
+
+func finishTC102(p *Pass) {
 	n, ok := p.hopCount()
 	if !ok {
 		return
@@ -49,31 +76,17 @@ func checkTC102(p *Pass) {
 	if !fits {
 		return
 	}
-	var over []*Path
-	for _, path := range p.nginxPaths() {
-		k := p.hopsToClient(path)
-		if k < 1 || float64(k) >= n {
-			continue
-		}
-		if r, ok := path.HostileFor("X-Forwarded-For"); ok && r.Result.IP != nil && *r.Result.IP == SpoofedAddr {
-			over = append(over, path)
-		}
-	}
-	pos, groups := p.byTrustPos(over)
-	for i, paths := range groups {
-		path := paths[0]
-		k := p.hopsToClient(path)
-		r, _ := path.HostileFor("X-Forwarded-For")
+	for _, g := range stateOf[trustGroups[tc102Shown]](p).groups {
 		p.Report(Finding{
-			Pos:       pos[i],
+			Pos:       g.pos,
 			Directive: p.trustDirective(),
 			Message: fmt.Sprintf("the hop count %s trusts %s, but the app sees only %s before the client's on this path: "+
 				"the X-Forwarded-For entries the client writes are trusted too, so %s is client-chosen",
-				countText(n), countNoun(int(math.Ceil(n)), "address", "addresses"), countNoun(k, "proxy address", "proxy addresses"), p.Prop("ip")),
-			Path:    path.Entry,
-			Attack:  p.Attack(path, r, "ip", r.Result.IP),
+				countText(n), countNoun(int(math.Ceil(n)), "address", "addresses"), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip")),
+			Path:    g.shown.entry,
+			Attack:  g.shown.attack,
 			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
-			Related: proxyPositions(paths),
+			Related: g.related.list,
 		})
 	}
 }

@@ -33,42 +33,59 @@ var tc103 = &Rule{
 			"https://developers.cloudflare.com/fundamentals/reference/http-headers/#x-forwarded-for",
 		},
 	},
-	Check: checkTC103,
+	Check:  checkTC103,
+	Finish: finishTC103,
 }
 
+// tc103Shown is what a TC103 finding shows of its first path.
+type tc103Shown struct {
+	hops          int
+	got           *string
+	entry, attack string
+}
+
+// checkTC103 gathers the paths where the hop count stops at a proxy;
+// whether the count is the problem needs every path (finishTC103).
 func checkTC103(p *Pass) {
 	n, ok := p.hopCount()
 	if !ok || n <= 0 { // a count of 0 trusts nothing, not even nginx: TC104
 		return
 	}
-	want, fits := p.countFits()
-	if !fits {
-		return // no single count serves every path: TC107
-	}
-	var short []*Path
+	p.judgeTrustValues() // does one count fit every path?
+	groups := stateOf[trustGroups[tc103Shown]](p)
 	for _, path := range p.nginxPaths() {
 		k := p.hopsToClient(path)
 		if k < 1 || float64(k-1) < n {
 			continue
 		}
 		if ip := path.Honest().Result.IP; ip == nil || *ip != HonestClient {
-			short = append(short, path)
+			groups.add(p, path, func() tc103Shown {
+				h := path.Honest()
+				return tc103Shown{k, h.Result.IP, path.Entry, p.Attack(path, h, "ip", h.Result.IP)}
+			})
 		}
 	}
-	pos, groups := p.byTrustPos(short)
-	for i, paths := range groups {
-		path := paths[0]
-		k := p.hopsToClient(path)
-		got := path.Honest().Result.IP
+}
+
+func finishTC103(p *Pass) {
+	n, ok := p.hopCount()
+	if !ok || n <= 0 {
+		return
+	}
+	want, fits := p.countFits()
+	if !fits {
+		return // no single count serves every path: TC107
+	}
+	for _, g := range stateOf[trustGroups[tc103Shown]](p).groups {
 		p.Report(Finding{
-			Pos:       pos[i],
+			Pos:       g.pos,
 			Directive: p.trustDirective(),
 			Message: fmt.Sprintf("the hop count %s stops short: the app sees %s before the client's on this path, so %s is the proxy address %s for every client",
-				countText(n), countNoun(k, "proxy address", "proxy addresses"), p.Prop("ip"), undefOr(got)),
-			Path:    path.Entry,
-			Attack:  p.Attack(path, path.Honest(), "ip", got),
+				countText(n), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip"), undefOr(g.shown.got)),
+			Path:    g.shown.entry,
+			Attack:  g.shown.attack,
 			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
-			Related: proxyPositions(paths),
+			Related: g.related.list,
 		})
 	}
 }

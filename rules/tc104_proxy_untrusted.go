@@ -36,20 +36,25 @@ var tc104 = &Rule{
 			"https://github.com/jshttp/proxy-addr#proxyaddrreq-trust",
 		},
 	},
-	Check: checkTC104,
+	Check:  checkTC104,
+	Finish: finishTC104,
 }
 
-// untrustedPeer is a path whose nginx address the app does not trust.
-type untrustedPeer struct {
-	path   *Path
-	addr   string
-	honest Replay
+// tc104Group is what a TC104 finding shows: its first path's, and the
+// addresses nginx connects from on all of its paths.
+type tc104Group struct {
+	got           *string // req.ip on the first path
+	entry, attack string
+	addrs         []string // distinct, "" left out
+	unix          bool     // some path connects over a UNIX socket
+	forwards      bool     // every path forwards the client address
 }
 
+// checkTC104 gathers the paths whose nginx address the app does not
+// trust; the fix, the narrowest value, needs every path (finishTC104).
 func checkTC104(p *Pass) {
 	trust := p.App.Evaluator.Trust()
-	var paths []*Path
-	peers := map[*Path]untrustedPeer{}
+	groups := stateOf[trustGroups[*tc104Group]](p)
 	for _, path := range p.nginxPaths() {
 		var cands []string // as the app's socket reports them
 		for _, c := range p.connectCandidates(path) {
@@ -63,43 +68,41 @@ func checkTC104(p *Pass) {
 		if r.Result.IP != nil && *r.Result.IP == HonestClient {
 			continue
 		}
-		paths = append(paths, path)
-		peers[path] = untrustedPeer{path, cands[0], r}
-	}
-	pos, groups := p.byTrustPos(paths)
-	for i, g := range groups {
-		var addrs []string
-		unix, forwards := false, true
-		first := peers[g[0]]
-		for _, path := range g {
-			u := peers[path]
-			if u.addr == "" {
-				unix = true
-			} else if !slices.Contains(addrs, u.addr) {
-				addrs = append(addrs, u.addr)
-			}
-			forwards = forwards && p.hopsToClient(path) >= 0
+		g := groups.add(p, path, func() *tc104Group {
+			return &tc104Group{got: r.Result.IP, entry: path.Entry, attack: p.Attack(path, r, "ip", r.Result.IP), forwards: true}
+		}).shown
+		if addr := cands[0]; addr == "" {
+			g.unix = true
+		} else if !slices.Contains(g.addrs, addr) {
+			g.addrs = append(g.addrs, addr)
 		}
+		g.forwards = g.forwards && p.hopsToClient(path) >= 0
+	}
+}
+
+func finishTC104(p *Pass) {
+	trust := p.App.Evaluator.Trust()
+	for _, gr := range stateOf[trustGroups[*tc104Group]](p).groups {
+		g := gr.shown
 		trusts := trust.String()
 		if !strings.HasPrefix(trusts, "nothing") {
 			trusts = "only " + trusts
 		}
 		var msg string
-		got := first.honest.Result.IP
 		switch {
-		case unix && len(addrs) == 0:
+		case g.unix && len(g.addrs) == 0:
 			msg = fmt.Sprintf("nginx connects over a UNIX socket, where the app sees no address, and %s trusts %s: %s is %s for every client",
-				p.trustDirective(), trusts, p.Prop("ip"), undefOr(got))
+				p.trustDirective(), trusts, p.Prop("ip"), undefOr(g.got))
 		default:
 			what := "the address nginx connects from"
-			if len(addrs) > 1 {
+			if len(g.addrs) > 1 {
 				what = "the addresses nginx connects from"
 			}
 			msg = fmt.Sprintf("%s trusts %s, not %s, %s: %s is the proxy's address for every client",
-				p.trustDirective(), trusts, andList(addrs), what, p.Prop("ip"))
+				p.trustDirective(), trusts, andList(g.addrs), what, p.Prop("ip"))
 		}
 		fix := p.SetTrust(p.suggestTrust())
-		if !forwards {
+		if !g.forwards {
 			xff := "$remote_addr"
 			if p.Config != nil && len(p.Config.Edge) > 0 {
 				xff = "$proxy_add_x_forwarded_for"
@@ -107,13 +110,13 @@ func checkTC104(p *Pass) {
 			fix += fmt.Sprintf(", and make nginx forward the client address: `proxy_set_header X-Forwarded-For %s;` next to the proxy_pass", xff)
 		}
 		p.Report(Finding{
-			Pos:       pos[i],
+			Pos:       gr.pos,
 			Directive: p.trustDirective(),
 			Message:   msg,
-			Path:      first.path.Entry,
-			Attack:    p.Attack(first.path, first.honest, "ip", got),
+			Path:      g.entry,
+			Attack:    g.attack,
 			Fix:       fix,
-			Related:   proxyPositions(g),
+			Related:   gr.related.list,
 		})
 	}
 }

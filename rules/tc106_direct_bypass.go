@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -37,10 +36,20 @@ var tc106 = &Rule{
 			"https://nodejs.org/api/net.html#serverlistenport-host-backlog-callback",
 		},
 	},
-	Check: checkTC106,
+	Check:  checkTC106,
+	Finish: finishTC106,
 }
 
+// tc106Direct is a TC106 finding on a direct path, waiting for its fix.
+type tc106Direct struct {
+	finding Finding
+	path    *Path
+}
+
+// checkTC106 finds what a direct client spoofs; the fix depends on how
+// nginx reaches the app on every path (finishTC106).
 func checkTC106(p *Pass) {
+	direct := stateOf[[]tc106Direct](p)
 	for _, path := range p.Paths {
 		if path.Kind != EntryApp {
 			continue
@@ -61,16 +70,23 @@ func checkTC106(p *Pass) {
 		if len(props) == 1 {
 			verb = "is"
 		}
-		p.Report(Finding{
+		*direct = append(*direct, tc106Direct{Finding{
 			Pos:       pos,
 			Directive: directive,
 			Message: fmt.Sprintf("%s, and %s trusts a direct client's forwarded headers: %s %s chosen by the client",
 				reachWhy(spec), p.trustDirective(), andList(props), verb),
 			Path:    path.Entry,
 			Attack:  p.Attack(path, first.r, first.prop, first.got),
-			Fix:     p.directFix(path),
 			Related: []trustmodel.Pos{p.TrustPos()},
-		})
+		}, path})
+	}
+}
+
+func finishTC106(p *Pass) {
+	for _, d := range *stateOf[[]tc106Direct](p) {
+		f := d.finding
+		f.Fix = p.directFix(d.path)
+		p.Report(f)
 	}
 }
 
@@ -129,14 +145,8 @@ func (p *Pass) directSpoofs(path *Path) (props []string, first spoof) {
 func (p *Pass) directFix(direct *Path) string {
 	var fixes []string
 	l, err := trustmodel.ParseListen(p.App.Spec.Listen)
-	loopbackNginx := len(p.nginxPaths()) > 0
-	for _, path := range p.nginxPaths() {
-		for _, c := range p.connectCandidates(path) {
-			if a, err := netip.ParseAddr(c); err != nil || !a.Unmap().IsLoopback() {
-				loopbackNginx = false
-			}
-		}
-	}
+	tv := p.trustViews()
+	loopbackNginx := tv.paths > 0 && tv.loopback
 	switch {
 	case err == nil && l.Public() && loopbackNginx:
 		fixes = append(fixes, fmt.Sprintf("bind the app to loopback, where nginx connects from: app.listen(%d, '127.0.0.1') (listen: 127.0.0.1:%d)", l.Port, l.Port))

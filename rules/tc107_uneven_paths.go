@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
 var tc107 = &Rule{
@@ -37,10 +39,64 @@ var tc107 = &Rule{
 			"https://www.cloudflare.com/ips/",
 		},
 	},
-	Check: checkTC107,
+	Check:  checkTC107,
+	Finish: finishTC107,
 }
 
+// tc107Routes is what TC107 gathers from the paths through nginx.
+type tc107Routes struct {
+	needs   []int          // the distinct numbers of proxies, in the order met
+	example map[int]string // a path needing each, the first met
+	// The first path the count harms, and the attack shown: the first
+	// injected X-Forwarded-For that becomes req.ip, else that path's
+	// honest client.
+	harmed       bool
+	harmedEntry  string
+	harmedPos    trustmodel.Pos
+	harmedAttack string
+	attack       string
+	related      positionSet // every path's proxy_pass
+}
+
+// checkTC107 gathers how many proxies each path needs trusted; whether one
+// count fits them all needs every path (finishTC107).
 func checkTC107(p *Pass) {
+	if _, ok := p.hopCount(); !ok {
+		return
+	}
+	p.judgeTrustValues() // does one count fit every path?
+	st := stateOf[tc107Routes](p)
+	for _, path := range p.nginxPaths() {
+		st.related.add(path.Proxy.Pos)
+		k := p.hopsToClient(path)
+		if k < 1 {
+			continue
+		}
+		if _, seen := st.example[k]; !seen {
+			if st.example == nil {
+				st.example = map[int]string{}
+			}
+			st.example[k] = path.Entry
+			st.needs = append(st.needs, k)
+		}
+		harmed := false
+		if r, ok := path.HostileFor("X-Forwarded-For"); ok && r.Result.IP != nil && *r.Result.IP == SpoofedAddr {
+			harmed = true
+			if st.attack == "" {
+				st.attack = p.Attack(path, r, "ip", r.Result.IP)
+			}
+		} else if ip := path.Honest().Result.IP; ip == nil || *ip != HonestClient {
+			harmed = true
+		}
+		if harmed && !st.harmed {
+			h := path.Honest()
+			st.harmed, st.harmedEntry, st.harmedPos = true, path.Entry, path.Proxy.Pos
+			st.harmedAttack = p.Attack(path, h, "ip", h.Result.IP)
+		}
+	}
+}
+
+func finishTC107(p *Pass) {
 	n, ok := p.hopCount()
 	if !ok {
 		return
@@ -48,40 +104,18 @@ func checkTC107(p *Pass) {
 	if _, fits := p.countFits(); fits {
 		return // a single count serves every path: TC102/TC103 say which
 	}
-	// One example path per distinct number of proxies, shortest first.
-	var needs []int
-	example := map[int]*Path{}
-	var harmed []*Path
-	var attack string
-	for _, path := range p.nginxPaths() {
-		k := p.hopsToClient(path)
-		if k < 1 {
-			continue
-		}
-		if _, seen := example[k]; !seen {
-			example[k] = path
-			needs = append(needs, k)
-		}
-		if r, ok := path.HostileFor("X-Forwarded-For"); ok && r.Result.IP != nil && *r.Result.IP == SpoofedAddr {
-			harmed = append(harmed, path)
-			if attack == "" {
-				attack = p.Attack(path, r, "ip", r.Result.IP)
-			}
-		} else if ip := path.Honest().Result.IP; ip == nil || *ip != HonestClient {
-			harmed = append(harmed, path)
-		}
-	}
-	if len(needs) < 2 || len(harmed) == 0 {
+	st := stateOf[tc107Routes](p)
+	if len(st.needs) < 2 || !st.harmed {
 		return
 	}
+	attack := st.attack
 	if attack == "" {
-		h := harmed[0].Honest()
-		attack = p.Attack(harmed[0], h, "ip", h.Result.IP)
+		attack = st.harmedAttack
 	}
-	slices.Sort(needs)
+	needs := slices.Sorted(slices.Values(st.needs))
 	routes := make([]string, len(needs))
 	for i, k := range needs {
-		routes[i] = fmt.Sprintf("%s on %s", countNoun(k, "proxy address", "proxy addresses"), example[k].Entry)
+		routes[i] = fmt.Sprintf("%s on %s", countNoun(k, "proxy address", "proxy addresses"), st.example[k])
 	}
 	var effects []string
 	if float64(needs[0]) < n {
@@ -91,13 +125,13 @@ func checkTC107(p *Pass) {
 		effects = append(effects, fmt.Sprintf("on the longer route %s is a proxy's address", p.Prop("ip")))
 	}
 	p.Report(Finding{
-		Pos:       p.TrustPosOr(harmed[0].Proxy.Pos),
+		Pos:       p.TrustPosOr(st.harmedPos),
 		Directive: p.trustDirective(),
 		Message: fmt.Sprintf("the hop count %s cannot fit every route: before the client's address the app sees %s; %s",
 			countText(n), andList(routes), strings.Join(effects, ", and ")),
-		Path:    harmed[0].Entry,
+		Path:    st.harmedEntry,
 		Attack:  attack,
 		Fix:     fmt.Sprintf("trust the proxies by address instead of counting them: %s", p.SetTrust(p.suggestTrust())),
-		Related: proxyPositions(p.nginxPaths()),
+		Related: st.related.list,
 	})
 }

@@ -42,49 +42,78 @@ var tc108 = &Rule{
 			"https://koajs.com/#settings",
 		},
 	},
-	Check: checkTC108,
+	Check:  checkTC108,
+	Finish: finishTC108,
 }
 
+// tc108State is TC108's finding, decided from the trust setting alone,
+// and the proxy_pass of every path through nginx, which it names.
+type tc108State struct {
+	decided bool
+	msg     string
+	fix     func(*Pass) string // reads every path: only Finish may call it
+	related positionSet
+}
+
+// checkTC108 decides whether the trust setting is a pitfall and gathers
+// the paths' proxy_pass; the fix needs every path (finishTC108).
 func checkTC108(p *Pass) {
-	spec := p.App.Spec
-	if !spec.TrustProxySet {
+	st := stateOf[tc108State](p)
+	if !st.decided {
+		st.decided = true
+		if !p.App.Spec.TrustProxySet {
+			return
+		}
+		if strings.EqualFold(p.App.Spec.Framework, "koa") {
+			st.msg, st.fix = p.koaPitfall()
+		} else {
+			st.msg, st.fix = p.listPitfall()
+		}
+	}
+	if st.msg == "" {
 		return
 	}
-	var msg, fix string
-	if strings.EqualFold(spec.Framework, "koa") {
-		msg, fix = p.koaPitfall()
-	} else {
-		msg, fix = p.listPitfall()
+	p.judgeTrustValues() // does the corrected value fit every path?
+	for _, path := range p.nginxPaths() {
+		st.related.add(path.Proxy.Pos)
 	}
-	if msg == "" {
+}
+
+func finishTC108(p *Pass) {
+	st := stateOf[tc108State](p)
+	if st.msg == "" {
 		return
 	}
 	p.Report(Finding{
 		Pos:       p.TrustPosOr(p.anyConfigPos()),
 		Directive: p.trustDirective(),
-		Message:   msg,
-		Fix:       fix,
-		Related:   proxyPositions(p.nginxPaths()),
+		Message:   st.msg,
+		Fix:       st.fix(p),
+		Related:   st.related.list,
 	})
 }
 
 // koaPitfall: app.proxy is a boolean, and JavaScript truthiness decides.
-func (p *Pass) koaPitfall() (msg, fix string) {
+func (p *Pass) koaPitfall() (msg string, fix func(*Pass) string) {
 	switch v := p.App.Spec.TrustProxy.(type) {
 	case string:
 		switch strings.ToLower(strings.TrimSpace(v)) {
 		case "", "true", "1":
-			return "", ""
+			return "", nil
 		case "false", "0", "no", "off":
 			return fmt.Sprintf("%s is a non-empty string, which JavaScript treats as true: Koa believes X-Forwarded-For, -Proto and -Host from every peer", p.trustDirective()),
-				p.SetTrust("false") + " (a boolean; from an environment variable: process.env.TRUST_PROXY === 'true')"
+				func(p *Pass) string {
+					return p.SetTrust("false") + " (a boolean; from an environment variable: process.env.TRUST_PROXY === 'true')"
+				}
 		}
 	case []any:
 	default:
-		return "", ""
+		return "", nil
 	}
 	return fmt.Sprintf("Koa's app.proxy is all or nothing, not a list of proxies: %s switches on trust of every peer", p.trustDirective()),
-		p.SetTrust("true") + " — Koa cannot limit trust to addresses, so make sure only nginx reaches the app and nginx overwrites X-Forwarded-For"
+		func(p *Pass) string {
+			return p.SetTrust("true") + " — Koa cannot limit trust to addresses, so make sure only nginx reaches the app and nginx overwrites X-Forwarded-For"
+		}
 }
 
 // trustElem is one entry of an Express/Fastify trust list and what is
@@ -104,12 +133,12 @@ type trustElem struct {
 }
 
 // listPitfall checks an Express or Fastify value entry by entry.
-func (p *Pass) listPitfall() (msg, fix string) {
+func (p *Pass) listPitfall() (msg string, fix func(*Pass) string) {
 	var texts []string
 	switch v := p.App.Spec.TrustProxy.(type) {
 	case string:
 		if v == "" && p.App.TrustError == "" {
-			return "", "" // Fastify: an empty string switches trust off, as it reads
+			return "", nil // Fastify: an empty string switches trust off, as it reads
 		}
 		for _, e := range strings.Split(v, ",") {
 			texts = append(texts, strings.TrimSpace(e))
@@ -120,9 +149,9 @@ func (p *Pass) listPitfall() (msg, fix string) {
 			if !ok {
 				if p.App.TrustError != "" {
 					return fmt.Sprintf("%s throws at start-up (%q), so the app does not start: a list takes strings only (a hop count is a plain number, not a list entry)",
-						p.trustDirective(), p.App.TrustError), p.fixFor(nil, false)
+						p.trustDirective(), p.App.TrustError), func(p *Pass) string { return p.fixFor(nil, false) }
 				}
-				return "", ""
+				return "", nil
 			}
 			texts = append(texts, s)
 		}
@@ -164,9 +193,9 @@ func (p *Pass) listPitfall() (msg, fix string) {
 	case len(hints) > 0:
 		msg = strings.Join(hints, "; ")
 	default:
-		return "", ""
+		return "", nil
 	}
-	return msg, p.fixFor(corrected, upgrade)
+	return msg, func(p *Pass) string { return p.fixFor(corrected, upgrade) }
 }
 
 // classify says what one entry means if it is not what it looks like.

@@ -33,10 +33,10 @@ var tc109 = &Rule{
 			"https://nginx.org/en/docs/http/ngx_http_realip_module.html#real_ip_recursive",
 		},
 	},
-	Check: checkTC109,
+	Finish: finishTC109,
 }
 
-func checkTC109(p *Pass) {
+func finishTC109(p *Pass) {
 	proxies := proxyRanges(p)
 	entries := nginxEntries(p)
 	for _, site := range p.realipSites() {

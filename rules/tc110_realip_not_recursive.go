@@ -35,7 +35,7 @@ var tc110 = &Rule{
 			"https://nginx.org/en/docs/http/ngx_http_realip_module.html#real_ip_recursive",
 		},
 	},
-	Check: checkTC110,
+	Finish: finishTC110,
 }
 
 // proxyLayer is one proxy in front of nginx: a declared edge hop, or the
@@ -47,7 +47,7 @@ type proxyLayer struct {
 	Pos    []trustmodel.Pos
 }
 
-func checkTC110(p *Pass) {
+func finishTC110(p *Pass) {
 	for _, site := range p.realipSites() {
 		if !site.Active() || site.Mode != nginxconf.RealIPXForwardedFor || site.Recursive {
 			continue

@@ -46,10 +46,10 @@ var tc111 = &Rule{
 			"https://nginx.org/en/docs/http/ngx_http_realip_module.html",
 		},
 	},
-	Check: checkTC111,
+	Finish: finishTC111,
 }
 
-func checkTC111(p *Pass) {
+func finishTC111(p *Pass) {
 	t := clientTaint{entries: nginxEntries(p), proxies: proxyRanges(p)}
 	tc111Zones(p, t)
 	tc111Decisions(p, t)

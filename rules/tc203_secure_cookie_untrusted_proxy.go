@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 
+	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
@@ -47,7 +48,18 @@ var tc203 = &Rule{
 			"https://expressjs.com/en/guide/behind-proxies.html",
 		},
 	},
-	Check: checkTC203,
+	Check:  checkTC203,
+	Finish: finishTC203,
+}
+
+// tc203Finding is a TC203 finding in report order; untrusted ones wait
+// for their fix, which is the narrowest trust value for every path
+// (finishTC203).
+type tc203Finding struct {
+	finding   Finding
+	untrusted bool
+	atApp     trustmodel.Request
+	proxy     *nginxconf.Proxy
 }
 
 func checkTC203(p *Pass) {
@@ -61,6 +73,7 @@ func checkTC203(p *Pass) {
 	if s.Proxy != nil && *s.Proxy {
 		return // express-session reads X-Forwarded-Proto itself, whatever the trust setting (TC201, TC204)
 	}
+	found := stateOf[[]tc203Finding](p)
 	for _, path := range p.Paths {
 		hop := path.NginxHop()
 		if hop == nil || !honestHTTPS(p, path) {
@@ -71,7 +84,7 @@ func checkTC203(p *Pass) {
 			continue
 		}
 		if s.Proxy != nil && !*s.Proxy {
-			p.Report(Finding{
+			*found = append(*found, tc203Finding{finding: Finding{
 				Pos:       p.App.Spec.SessionPos,
 				Directive: "proxy: false",
 				Message:   "express-session `proxy: false` ignores X-Forwarded-Proto, so behind TLS-terminating nginx the cookie.secure session cookie is never set",
@@ -79,31 +92,38 @@ func checkTC203(p *Pass) {
 				Attack:    fmt.Sprintf("a client sending a request to %s gets no session cookie: every request starts a new session", path.URL),
 				Fix:       "remove `proxy: false` from the express-session options, so it follows Express's trust proxy setting",
 				Related:   []trustmodel.Pos{path.Proxy.Pos},
-			})
+			}})
 		}
 		if ok, _ := p.App.Evaluator.Trust().Trusts(hop.Addr, 0); ok {
 			continue // nginx is trusted: the header is the problem (TC201)
-		}
-		// The value TC104 suggests too: every proxy on the way, narrowly.
-		trust := p.suggestedTrust()
-		fix := p.SetTrust(jsLiteral(trust))
-		if !cookieSentWith(p, trust, r.AtApp) {
-			fix += "; " + addHeaderFix(path.Proxy, "proxy_set_header X-Forwarded-Proto $scheme;")
 		}
 		peer := hop.Addr
 		if peer == "" {
 			peer = "a UNIX socket"
 		}
-		p.Report(Finding{
+		*found = append(*found, tc203Finding{Finding{
 			Pos:       p.TrustPosOr(path.Proxy.Pos),
 			Directive: fmt.Sprintf("trust_proxy: %s", p.TrustValue()),
 			Message: fmt.Sprintf("the session cookie is cookie.secure, but the app does not trust nginx (%s), so %s is false behind TLS-terminating nginx and express-session never sets the cookie",
 				peer, p.Prop("secure")),
 			Path:    path.Entry,
 			Attack:  fmt.Sprintf("a client sending a request to %s gets no session cookie: every request starts a new session", path.URL),
-			Fix:     fix,
 			Related: []trustmodel.Pos{path.Proxy.Pos, p.App.Spec.SessionPos},
-		})
+		}, true, r.AtApp, path.Proxy})
+	}
+}
+
+func finishTC203(p *Pass) {
+	for _, f := range *stateOf[[]tc203Finding](p) {
+		if f.untrusted {
+			// The value TC104 suggests too: every proxy on the way, narrowly.
+			trust := p.suggestedTrust()
+			f.finding.Fix = p.SetTrust(jsLiteral(trust))
+			if !cookieSentWith(p, trust, f.atApp) {
+				f.finding.Fix += "; " + addHeaderFix(f.proxy, "proxy_set_header X-Forwarded-Proto $scheme;")
+			}
+		}
+		p.Report(f.finding)
 	}
 }
 

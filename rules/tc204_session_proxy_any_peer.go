@@ -53,33 +53,43 @@ var tc204 = &Rule{
 			"https://expressjs.com/en/guide/behind-proxies.html",
 		},
 	},
-	Check: checkTC204,
+	Check:  checkTC204,
+	Finish: finishTC204,
 }
 
+// tc204Evidence is a plain request that claims https and changes what
+// express-session does with the cookie.
+type tc204Evidence struct {
+	path   *Path
+	url    string
+	honest Replay
+	r      Replay
+}
+
+// tc204Seen is the first evidence of each kind, a client reaching the app
+// directly and one passing nginx, and where every piece of evidence points.
+type tc204Seen struct {
+	direct, viaNginx *tc204Evidence
+	related          []trustmodel.Pos
+}
+
+// checkTC204 gathers the evidence; one finding reports all of it
+// (finishTC204).
 func checkTC204(p *Pass) {
 	ev := sessionProxyEvaluator(p)
 	if ev == nil {
 		return
 	}
-	type evidence struct {
-		path   *Path
-		url    string
-		honest Replay
-		r      Replay
-	}
-	// The first evidence of each kind: a client reaching the app directly,
-	// and one passing nginx.
-	var direct, viaNginx *evidence
-	var related []trustmodel.Pos
+	seen := stateOf[tc204Seen](p)
 	for _, path := range p.Paths {
-		var cands []evidence
+		var cands []tc204Evidence
 		if h, r, u, ok := plainReplays(path, ev, "X-Forwarded-Proto", "https"); ok {
-			cands = append(cands, evidence{path, u, h, r})
+			cands = append(cands, tc204Evidence{path, u, h, r})
 		}
 		if r, ok := path.HostileFor("X-Forwarded-Proto"); ok {
 			h := path.Honest()
 			h.Result, r.Result = ev.Evaluate(h.AtApp), ev.Evaluate(r.AtApp)
-			cands = append(cands, evidence{path, path.URL, h, r})
+			cands = append(cands, tc204Evidence{path, path.URL, h, r})
 		}
 		for _, c := range cands {
 			// Only a plain request claiming https exposes the cookie; an https
@@ -88,19 +98,24 @@ func checkTC204(p *Pass) {
 				continue
 			}
 			if path.Kind == EntryApp {
-				related = append(related, p.App.Spec.ListenPos)
-				if direct == nil {
-					direct = &c
+				seen.related = append(seen.related, p.App.Spec.ListenPos)
+				if seen.direct == nil {
+					seen.direct = &c
 				}
 			} else {
-				related = append(related, nginxSite(path, "X-Forwarded-Proto").Pos)
-				if viaNginx == nil {
-					viaNginx = &c
+				seen.related = append(seen.related, nginxSite(path, "X-Forwarded-Proto").Pos)
+				if seen.viaNginx == nil {
+					seen.viaNginx = &c
 				}
 			}
 			break
 		}
 	}
+}
+
+func finishTC204(p *Pass) {
+	seen := stateOf[tc204Seen](p)
+	direct, viaNginx, related := seen.direct, seen.viaNginx, seen.related
 	shown := direct
 	if shown == nil {
 		shown = viaNginx

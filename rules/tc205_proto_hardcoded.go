@@ -59,7 +59,7 @@ func checkTC205(p *Pass) {
 		return // only the edge reaches nginx; it decides what plain HTTP gets
 	}
 	var direct map[*nginxconf.Proxy]*Path // built when first needed
-	for _, px := range p.Nginx.Proxies() {
+	for _, px := range p.Proxies {
 		if px.Module != "proxy" {
 			continue
 		}

@@ -63,7 +63,7 @@ var tc302 = &Rule{
 var hostHeaders = []string{"Host", "X-Forwarded-Host"}
 
 func checkTC302(p *Pass) {
-	for _, px := range p.Nginx.Proxies() {
+	for _, px := range p.Proxies {
 		if px.Module != "proxy" {
 			continue
 		}

@@ -59,7 +59,7 @@ func isForwardingHeader(name string) bool {
 
 func checkTC401(p *Pass) {
 	entries := nginxEntries(p)
-	for _, px := range p.Nginx.Proxies() {
+	for _, px := range p.Proxies {
 		if px.Module != "proxy" || len(px.Headers) == 0 {
 			continue
 		}

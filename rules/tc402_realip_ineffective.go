@@ -33,7 +33,7 @@ var tc402 = &Rule{
 			"https://nginx.org/en/docs/http/ngx_http_realip_module.html#set_real_ip_from",
 		},
 	},
-	Check: checkTC402,
+	Finish: finishTC402,
 }
 
 // miscased returns the real_ip_header keyword arg misspells by case (nginx
@@ -48,7 +48,7 @@ func miscased(arg string) (string, bool) {
 	return "", false
 }
 
-func checkTC402(p *Pass) {
+func finishTC402(p *Pass) {
 	rc := p.realip()
 	inUse, header := rc.inUse, rc.header
 	var byHeader map[trustmodel.Pos][]*realipSite // the modelled active sites, by real_ip_header

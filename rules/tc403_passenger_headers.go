@@ -47,7 +47,7 @@ func checkTC403(p *Pass) {
 		hop = "`" + p.SetTrust("1") + "`"
 	}
 	fix := fmt.Sprintf("trust exactly one hop in the app (%s), or read the client address from the `!~Passenger-Client-Address` header", hop)
-	for _, px := range p.Nginx.Proxies() {
+	for _, px := range p.Proxies {
 		if px.Module != "passenger" {
 			continue
 		}

@@ -38,7 +38,7 @@ var tc404 = &Rule{
 			"https://www.rfc-editor.org/rfc/rfc8996",
 		},
 	},
-	Check: checkTC404,
+	Finish: finishTC404,
 }
 
 // legacyProtocols are the ssl_protocols keywords of broken or deprecated
@@ -47,7 +47,7 @@ var legacyProtocols = []struct{ name, flag string }{
 	{"SSLv2", "ssl2"}, {"SSLv3", "ssl3"}, {"TLSv1", "tls1"}, {"TLSv1.1", "tls1_1"},
 }
 
-func checkTC404(p *Pass) {
+func finishTC404(p *Pass) {
 	servers := tlsServers(p.Nginx)
 	seen := map[trustmodel.Pos]bool{}
 	for block := range directiveBlocks(p.Nginx) {
