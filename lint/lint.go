@@ -92,9 +92,9 @@ func parseFailOn(s string) (rules.Severity, error) {
 }
 
 // Lint loads the inputs and returns the findings, sorted and suppressions applied.
-func Lint(o Options) (*Report, error) { return lint(o, partProxies) }
+func Lint(o Options) (*Report, error) { return lint(o, partServers) }
 
-// lint is Lint handing the rules partSize proxies at a time.
+// lint is Lint handing the rules partSize servers at a time.
 func lint(o Options, partSize int) (*Report, error) {
 	if len(o.Inputs) == 0 {
 		return nil, errors.New("no nginx configuration given (usage: trustcheck [lint] NGINX_CONF...)")
@@ -103,15 +103,12 @@ func lint(o Options, partSize int) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr, err := load(o)
+	pr, err := load(o, true)
 	if err != nil {
 		return nil, err
 	}
 	cfg, ng, app := pr.cfg, pr.ng, pr.app
-	rep := &Report{Files: len(ng.Files)}
-	for _, w := range ng.Warnings {
-		rep.Notes = append(rep.Notes, w.String())
-	}
+	var notes []string
 	run := enabled
 	if app.Evaluator == nil {
 		var skipped []string
@@ -131,11 +128,19 @@ func lint(o Options, partSize int) (*Report, error) {
 			if app.TrustError != "" {
 				why = "the app's trust setting is rejected by the framework (see TC108)"
 			}
-			rep.Notes = append(rep.Notes, fmt.Sprintf("skipped %s: %s, so what the app believes cannot be computed", strings.Join(skipped, ", "), why))
+			notes = append(notes, fmt.Sprintf("skipped %s: %s, so what the app believes cannot be computed", strings.Join(skipped, ", "), why))
 		}
 	}
 	pass := rules.NewPass(ng, cfg, app, nil)
-	unknownPeer := checkParts(pass, run, newPathBuilder(cfg, app), ng.Proxies(), partSize)
+	unknownPeer := checkParts(pass, run, newPathBuilder(cfg, app), ng, partSize)
+	if err := ng.ProxiesBuilt(); err != nil {
+		return nil, err
+	}
+	rep := &Report{Files: len(ng.Files)}
+	for _, w := range ng.Warnings {
+		rep.Notes = append(rep.Notes, w.String())
+	}
+	rep.Notes = append(rep.Notes, notes...)
 	if unknownPeer > 0 && app.Evaluator != nil {
 		rep.Notes = append(rep.Notes, unknownPeerNote(unknownPeer))
 	}
@@ -159,16 +164,19 @@ type prepared struct {
 	unknownPeer int
 }
 
-// partProxies is how many proxies lint builds the paths of at a time.
-const partProxies = 256
+// partServers is how many servers lint builds the proxies and paths of
+// at a time.
+const partServers = 64
 
-// checkParts runs the rules' Check on proxies and the paths through them
-// partSize proxies at a time, the paths of the app's direct clients last, and returns
-// how many proxies were left out for an unknown peer. A part's paths and
-// their replays are dropped once it is checked, so a fleet's are never all
-// held at once; the next part's are built while the rules check this one.
-func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, proxies []*nginxconf.Proxy, partSize int) (unknownPeer int) {
+// checkParts builds the proxies of ng's servers and the paths through them
+// partSize servers at a time and runs the rules' Check on each part, the
+// paths of the app's direct clients last; it returns how many proxies were
+// left out for an unknown peer. A part's proxies, paths and replays are
+// dropped once it is checked, so a fleet's are never all held at once; the
+// next part is built while the rules check this one.
+func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxconf.Config, partSize int) (unknownPeer int) {
 	type part struct {
+		servers []*nginxconf.Server
 		proxies []*nginxconf.Proxy
 		paths   []*rules.Path
 		unknown int
@@ -176,24 +184,27 @@ func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, proxies []*
 	parts := make(chan part, 1)
 	go func() {
 		defer close(parts)
-		for len(proxies) > 0 {
-			pxs := proxies[:min(len(proxies), partSize)]
-			proxies = proxies[len(pxs):]
-			paths, unknown := pb.through(pxs)
-			parts <- part{pxs, paths, unknown}
+		servers := ng.Servers
+		for len(servers) > 0 {
+			group := servers[:min(len(servers), partSize)]
+			servers = servers[len(group):]
+			proxies := ng.BuildProxies(group)
+			paths, unknown := pb.through(proxies)
+			parts <- part{group, proxies, paths, unknown}
 		}
 		parts <- part{paths: pb.direct()}
 	}()
 	for pt := range parts {
 		unknownPeer += pt.unknown
-		pass.Check(rs, pt.proxies, pt.paths)
+		pass.Check(rs, pt.servers, pt.proxies, pt.paths)
+		ng.ReleaseProxies(pt.servers)
 	}
 	return unknownPeer
 }
 
 // prepare loads the inputs and builds every path.
 func prepare(o Options) (*prepared, error) {
-	pr, err := load(o)
+	pr, err := load(o, false)
 	if err != nil {
 		return nil, err
 	}
@@ -202,8 +213,9 @@ func prepare(o Options) (*prepared, error) {
 }
 
 // load loads trustcheck.yaml and the nginx inputs and combines the app's
-// settings with the quick-mode flags.
-func load(o Options) (*prepared, error) {
+// settings with the quick-mode flags. With deferProxies the caller builds
+// the proxies (nginxconf.LoadOptions.DeferProxies).
+func load(o Options, deferProxies bool) (*prepared, error) {
 	if len(o.Inputs) == 0 {
 		return nil, errors.New("no nginx configuration given")
 	}
@@ -213,6 +225,7 @@ func load(o Options) (*prepared, error) {
 	}
 	ng, err := nginxconf.Load(nginxconf.LoadOptions{
 		Prefix: o.Prefix, AllowMissingIncludes: o.AllowMissingIncludes, Stdin: o.Stdin, NginxVersion: o.NginxVersion,
+		DeferProxies: deferProxies,
 	}, o.Inputs...)
 	if err != nil {
 		return nil, err
@@ -226,6 +239,12 @@ func load(o Options) (*prepared, error) {
 	}
 	app, err := appInfo(o, cfg)
 	if err != nil {
+		if deferProxies { // what the proxies have wrong is reported first, as without deferring
+			ng.BuildProxies(ng.Servers)
+			if perr := ng.ProxiesBuilt(); perr != nil {
+				return nil, perr
+			}
+		}
 		return nil, err
 	}
 	return &prepared{cfg: cfg, ng: ng, app: app}, nil

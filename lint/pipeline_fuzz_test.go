@@ -3,6 +3,7 @@ package lint
 import (
 	"bytes"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,6 +88,25 @@ func fuzzLintPipeline(t *testing.T, conf, yml []byte) {
 				}
 				return // the error does not depend on the format
 			}
+		}
+		// Where lint cuts the configuration into parts may not change
+		// the findings (TestPartsDoNotChangeFindings).
+		o := Options{Inputs: []string{nginx}, AppFile: yaml, Prefix: dir, WorkDir: dir, Stdin: strings.NewReader("")}
+		whole, werr := lint(o, math.MaxInt)
+		parts, perr := lint(o, 1)
+		if werr != nil || perr != nil {
+			t.Errorf("lint failed after Run did not: %v, %v", werr, perr)
+			return
+		}
+		var a, b bytes.Buffer
+		if err := renderJSON(&a, whole, o); err != nil {
+			t.Error(err)
+		}
+		if err := renderJSON(&b, parts, o); err != nil {
+			t.Error(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("one server at a time gives\n%s\nall at once\n%s", b.Bytes(), a.Bytes())
 		}
 	}
 }

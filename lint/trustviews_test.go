@@ -114,7 +114,7 @@ func fitsEveryPath(ev trustmodel.Evaluator, paths []*rules.Path) bool {
 
 // TestPartsDoNotChangeFindings lints each rule fixture and topology, and
 // the multi-server configurations of testdata/parts, with a range of trust
-// settings twice: handing the rules one proxy at a time, and all at once.
+// settings twice: handing the rules one server at a time, and all at once.
 // The findings must be the same, texts and related places included: what a
 // rule judges across parts (hop counts, the suggested value, one finding
 // naming every place) may not depend on where lint cuts the configuration.
@@ -158,7 +158,7 @@ func TestPartsDoNotChangeFindings(t *testing.T) {
 			parts, perr := lint(o, 1)
 			if werr != nil || perr != nil {
 				if fmt.Sprint(werr) != fmt.Sprint(perr) {
-					t.Errorf("%s with %+v: one proxy at a time fails with %v, all at once with %v", in.conf, q, perr, werr)
+					t.Errorf("%s with %+v: one server at a time fails with %v, all at once with %v", in.conf, q, perr, werr)
 				}
 				continue // the fixtures of load errors
 			}
@@ -170,7 +170,7 @@ func TestPartsDoNotChangeFindings(t *testing.T) {
 				t.Fatal(err)
 			}
 			if a.String() != b.String() {
-				t.Errorf("%s (%s) with %+v: one proxy at a time gives\n%s\nall at once\n%s", in.conf, in.app, q, b.String(), a.String())
+				t.Errorf("%s (%s) with %+v: one server at a time gives\n%s\nall at once\n%s", in.conf, in.app, q, b.String(), a.String())
 			}
 			compared++
 			if in.app != "" {
@@ -182,7 +182,7 @@ func TestPartsDoNotChangeFindings(t *testing.T) {
 	}
 	// The multi-server configurations must exercise every rule that
 	// gathers across parts.
-	for _, id := range []string{"TC102", "TC103", "TC104", "TC106", "TC107", "TC108", "TC203", "TC204"} {
+	for _, id := range []string{"TC102", "TC103", "TC104", "TC106", "TC107", "TC108", "TC109", "TC111", "TC203", "TC204"} {
 		if !rules[id] {
 			t.Errorf("testdata/parts never fires %s", id)
 		}

@@ -89,7 +89,10 @@ var serverLevel = map[string]bool{
 	"rewrite": true, "set": true, "try_files": true,
 }
 
-func (b *builder) build(roots []*expandedRoot) {
+// build builds the model, and every server's proxies unless deferProxies
+// (see LoadOptions.DeferProxies). A configuration that fails to load has
+// them built anyway, so that the error names what they find wrong too.
+func (b *builder) build(roots []*expandedRoot, deferProxies bool) {
 	b.setNames = map[string]bool{}
 	b.cfg.setNames = b.setNames
 	for _, r := range roots {
@@ -123,10 +126,13 @@ func (b *builder) build(roots []*expandedRoot) {
 		b.serverFacts(s)
 	}
 	b.defaultServers()
-	b.allServerProxies()
-	for _, s := range b.cfg.Servers {
-		b.followRedirects(s)
+	for _, h := range b.cfg.HTTP {
+		h.sc.levels() // shared by every server: computed before the workers read it
 	}
+	if deferProxies && len(b.errs) == 0 {
+		return
+	}
+	b.cfg.proxies = b.serversProxies(b.cfg.Servers)
 }
 
 func (b *builder) addHTTP(h *HTTP) {
@@ -760,27 +766,76 @@ func (b *builder) defaultServers() {
 // ---------------------------------------------------------------------------
 // proxies
 
-// allServerProxies runs serverProxies for every server, GOMAXPROCS servers
-// at a time: a server's proxies depend only on its own scopes and on
-// read-only http-level facts. Each server gets its own builder; their
-// proxies and diagnostics are merged in server order, as one builder
-// would have produced them.
-func (b *builder) allServerProxies() {
-	servers := b.cfg.Servers
-	for _, h := range b.cfg.HTTP {
-		h.sc.levels() // shared by every server: computed before the workers read it
-	}
+// serversProxies builds the proxies of servers, GOMAXPROCS servers at a
+// time: a server's proxies depend only on its own scopes and on read-only
+// http-level facts. Each server gets its own builder; their proxies and
+// diagnostics are merged in server order, as one builder would have
+// produced them. Then each server's locations that hand requests on
+// (try_files, rewrite ... last) get the proxy they end up at.
+func (b *builder) serversProxies(servers []*Server) []*Proxy {
 	parts := make([]*builder, len(servers))
 	parallel.Do(len(servers), func(i int) {
-		sb := &builder{cfg: b.cfg, setNames: b.setNames}
+		sb := &builder{cfg: b.cfg, setNames: b.cfg.setNames}
 		sb.serverProxies(servers[i])
 		parts[i] = sb
 	})
+	var proxies []*Proxy
 	for _, sb := range parts {
-		b.proxies = append(b.proxies, sb.proxies...)
+		proxies = append(proxies, sb.proxies...)
 		b.warns = append(b.warns, sb.warns...)
 		b.errs = append(b.errs, sb.errs...)
 	}
+	for _, s := range servers {
+		b.followRedirects(s)
+	}
+	return proxies
+}
+
+// BuildProxies builds the proxies of servers, of a configuration loaded
+// with DeferProxies, and returns them in file order. What building them
+// finds wrong is kept for ProxiesBuilt.
+func (c *Config) BuildProxies(servers []*Server) (proxies []*Proxy) {
+	b := &builder{cfg: c, setNames: c.setNames}
+	defer func() {
+		if r := recover(); r != nil {
+			proxies = nil
+			b.errs = append(b.errs, Diagnostic{Message: fmt.Sprintf("internal error while loading the nginx configuration: %v", r)})
+		}
+		c.deferredMu.Lock()
+		c.Warnings = append(c.Warnings, b.warns...)
+		c.deferredErrs = append(c.deferredErrs, b.errs...)
+		c.deferredMu.Unlock()
+	}()
+	return b.serversProxies(servers)
+}
+
+// ReleaseProxies forgets the proxies built for servers, which their
+// locations point to, so that they can be collected.
+func (c *Config) ReleaseProxies(servers []*Server) {
+	var release func(locs []*Location)
+	release = func(locs []*Location) {
+		for _, l := range locs {
+			l.Proxy, l.Redirect = nil, nil
+			release(l.Ifs)
+			release(l.Locations)
+		}
+	}
+	for _, s := range servers {
+		release(s.Ifs)
+		release(s.Locations)
+	}
+}
+
+// ProxiesBuilt ends a load with DeferProxies once every server's proxies
+// have been built: the warnings are in Load's order, and the error is the
+// one Load would have returned.
+func (c *Config) ProxiesBuilt() error {
+	sortDiagnostics(c.Warnings)
+	c.Warnings = dedupeDiagnostics(c.Warnings)
+	if len(c.deferredErrs) > 0 {
+		return newLoadError(c.deferredErrs)
+	}
+	return nil
 }
 
 func (b *builder) serverProxies(s *Server) {

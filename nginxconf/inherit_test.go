@@ -328,3 +328,94 @@ func TestSharedHeaderTablesMatchPerPlace(t *testing.T) {
 	}
 	t.Logf("%d proxies in %d configurations compared", compared, len(confs))
 }
+
+// TestDeferredProxiesMatchLoad builds every configuration's proxies one
+// server at a time (LoadOptions.DeferProxies, as lint does), releasing
+// each server's before the next, and compares them with Load's: the same
+// proxies, header lists and forwarded requests, the same warnings, and
+// the same error where building them fails.
+func TestDeferredProxiesMatchLoad(t *testing.T) {
+	var confs []string
+	for _, pattern := range []string{modelDir + "/*.conf", modelDir + "/*/nginx.conf", "../testdata/rules/*/*/nginx.conf", "../testdata/parts/*.conf", corpusDir + "/*/*", corpusDir + "/*/*/*"} {
+		m, _ := filepath.Glob(pattern)
+		confs = append(confs, m...)
+	}
+	// What only building the proxies finds: a duplicate pass directive and
+	// one in a server-level if (warnings), a bad URL and a proxy_set_header
+	// without a value (errors).
+	dir := t.TempDir()
+	for name, conf := range map[string]string{
+		"warns.conf": "http { server { location / { proxy_pass http://127.0.0.1:3000; proxy_pass http://127.0.0.1:3001; }\n if ($x) { proxy_pass http://127.0.0.1:3000; } } server { location /a/ { proxy_pass http://127.0.0.1:3000; } } }",
+		"errs.conf":  "http { server { location / { proxy_pass 127.0.0.1:3000; } } server { location / { proxy_set_header X-Real-IP; proxy_pass http://127.0.0.1:3000; } } }",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		confs = append(confs, p)
+	}
+	compared, failed := 0, 0
+	for _, conf := range confs {
+		if st, err := os.Stat(conf); err != nil || st.IsDir() {
+			continue
+		}
+		opts := LoadOptions{AllowMissingIncludes: true}
+		whole, werr := Load(opts, conf)
+		opts.DeferProxies = true
+		parts, err := Load(opts, conf)
+		if err != nil {
+			if werr == nil || err.Error() != werr.Error() {
+				t.Errorf("%s: deferred, Load fails with %v; without, with %v", conf, err, werr)
+			}
+			continue
+		}
+		if parts.Proxies() != nil {
+			t.Errorf("%s: deferred, Load built the proxies", conf)
+		}
+		var got []*Proxy
+		for _, s := range parts.Servers {
+			got = append(got, parts.BuildProxies([]*Server{s})...)
+			parts.ReleaseProxies([]*Server{s})
+		}
+		err = parts.ProxiesBuilt()
+		if werr != nil || err != nil {
+			if fmt.Sprint(werr) != fmt.Sprint(err) {
+				t.Errorf("%s: built a server at a time the error is %v; by Load, %v", conf, err, werr)
+			}
+			failed++
+			continue
+		}
+		if fmt.Sprint(parts.Warnings) != fmt.Sprint(whole.Warnings) {
+			t.Errorf("%s: built a server at a time the warnings are\n%v\nby Load\n%v", conf, parts.Warnings, whole.Warnings)
+		}
+		want := whole.Proxies()
+		if len(got) != len(want) {
+			t.Errorf("%s: %d proxies built a server at a time, %d by Load", conf, len(got), len(want))
+			continue
+		}
+		for i := range got {
+			a, b := got[i], want[i]
+			if a.Pos != b.Pos || a.Module != b.Module || a.URL != b.URL || a.FromKind != b.FromKind || fmt.Sprint(a.ConnectFrom) != fmt.Sprint(b.ConnectFrom) ||
+				fmt.Sprint(a.Headers) != fmt.Sprint(b.Headers) || fmt.Sprint(a.Shadowed) != fmt.Sprint(b.Shadowed) {
+				t.Errorf("%s: proxy %d differs: %v / %v", conf, i, a.Pos, b.Pos)
+				continue
+			}
+			req := trustmodel.Request{Peer: "203.0.113.7", Headers: trustmodel.Header{{Name: "Host", Value: "app.example"}, {Name: "X-Forwarded-For", Value: "6.6.6.6"}}}
+			if x, y := a.Hop.Forward(req), b.Hop.Forward(req); !reflect.DeepEqual(x, y) {
+				t.Errorf("%s: %v forwards %v as %v, built by Load as %v", conf, a.Pos, req, x, y)
+			}
+			compared++
+		}
+		for _, s := range parts.Servers { // released
+			for _, l := range s.Locations {
+				if l.Proxy != nil {
+					t.Errorf("%s: %v still points to its proxy", conf, l.Pos)
+				}
+			}
+		}
+	}
+	if compared < 300 || failed < 1 {
+		t.Fatalf("%d proxies compared, %d configurations failing", compared, failed)
+	}
+	t.Logf("%d proxies in %d configurations compared, %d failing alike", compared, len(confs), failed)
+}

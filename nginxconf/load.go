@@ -36,6 +36,12 @@ type LoadOptions struct {
 	// Empty means the newest behaviour (DefaultNginxVersion).
 	NginxVersion string
 
+	// DeferProxies leaves the proxies unbuilt: the caller builds them a
+	// few servers at a time with BuildProxies, drops them with
+	// ReleaseProxies (lint, so that a fleet's are never all held at once)
+	// and ends with ProxiesBuilt. Proxies then returns nil.
+	DeferProxies bool
+
 	// headersPerPlace compiles every place's header table on its own: the
 	// reference the shared tables are tested against.
 	headersPerPlace bool
@@ -140,12 +146,11 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 	cfg.Warnings = append(cfg.Warnings, l.warns...)
 	cfg.headersPerPlace = opts.headersPerPlace
 	b := &builder{cfg: cfg}
-	b.build(expanded)
+	b.build(expanded, opts.DeferProxies)
 	if len(b.errs) > 0 {
 		return nil, newLoadError(b.errs)
 	}
 	cfg.Warnings = append(cfg.Warnings, b.warns...)
-	cfg.proxies = b.proxies
 	sortDiagnostics(cfg.Warnings)
 	cfg.Warnings = dedupeDiagnostics(cfg.Warnings)
 	return cfg, nil

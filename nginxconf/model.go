@@ -42,6 +42,9 @@ type Config struct {
 	directiveIDs    map[*Directive]uint32
 	headersMu       sync.Mutex
 	headersPerPlace bool // LoadOptions.headersPerPlace
+	// deferredErrs are what BuildProxies found wrong (DeferProxies).
+	deferredErrs []Diagnostic
+	deferredMu   sync.Mutex
 }
 
 func newConfig(v Version, files []*File) *Config {

@@ -253,7 +253,10 @@ func (pl nginxPlace) Effective(name string) []*nginxconf.Directive {
 // nginxPlaces yields every server and, below it, every location (nested
 // ones included; if and limit_except blocks are not places of their own),
 // in file order.
-func nginxPlaces(ng *nginxconf.Config) iter.Seq[nginxPlace] {
+func nginxPlaces(ng *nginxconf.Config) iter.Seq[nginxPlace] { return serverPlaces(ng.Servers) }
+
+// serverPlaces is nginxPlaces for some of the servers.
+func serverPlaces(servers []*nginxconf.Server) iter.Seq[nginxPlace] {
 	return func(yield func(nginxPlace) bool) {
 		var walk func(s *nginxconf.Server, locs []*nginxconf.Location) bool
 		walk = func(s *nginxconf.Server, locs []*nginxconf.Location) bool {
@@ -264,7 +267,7 @@ func nginxPlaces(ng *nginxconf.Config) iter.Seq[nginxPlace] {
 			}
 			return true
 		}
-		for _, s := range ng.Servers {
+		for _, s := range servers {
 			if !yield(nginxPlace{Server: s}) || !walk(s, s.Locations) {
 				return
 			}
@@ -312,14 +315,15 @@ func directiveBlocks(ng *nginxconf.Config) iter.Seq[[]*nginxconf.Directive] {
 // ---------------------------------------------------------------------------
 // realip
 
-// realipSite is one realip configuration nginx applies, with the proxying
-// places and the servers it applies to. Modelled sites are nginxconf's own (Resolve replays
-// them); the others are read from the directives of places nothing proxies
-// from, and Resolve must not be used on them.
+// realipSite is one realip configuration nginx applies, with where the
+// proxying places it applies to pass requests on and the servers it applies
+// to. Modelled sites are nginxconf's own (Resolve replays them); the others
+// are read from the directives of places nothing proxies from, and Resolve
+// must not be used on them.
 type realipSite struct {
 	*nginxconf.RealIP
 	Modelled bool
-	Proxies  []*nginxconf.Proxy
+	Passes   positionSet // the proxy_pass of each proxy
 	Servers  []*nginxconf.Server
 }
 
@@ -338,65 +342,85 @@ type realipConfig struct {
 	header map[trustmodel.Pos]string
 }
 
+// realip is the realip configuration, once every part has been checked.
 func (p *Pass) realip() *realipConfig {
+	if !p.shared.complete {
+		panic("rules: realip configuration read before every part was checked")
+	}
 	sh := p.shared
-	sh.realipOnce.Do(func() { sh.realip = readRealIP(p.Nginx) })
+	sh.realipOnce.Do(func() { sh.realip = sh.realipReader.finish(p.Nginx) })
 	return sh.realip
 }
 
 func (p *Pass) realipSites() []*realipSite { return p.realip().sites }
 
-func readRealIP(ng *nginxconf.Config) *realipConfig {
-	rc := &realipConfig{inUse: map[trustmodel.Pos]bool{}, header: map[trustmodel.Pos]string{}}
-	var sites []*realipSite
+// realipReader reads the realip configuration: the proxies' own as each
+// part brings them, then that of every place and http context.
+type realipReader struct {
+	sites []*realipSite
 	// Sites by configuration, then by where it is written: nginxconf may
 	// share one *RealIP between the proxies that inherit it, and distinct
 	// configurations written by the same directives are one site.
-	byPtr := map[*nginxconf.RealIP]*realipSite{}
-	byKey := map[realipKey]*realipSite{}
-	var kb realipKeyBuilder
-	// Membership sets: a fleet shares one realip configuration across
-	// thousands of servers, so slices.Contains here would be quadratic.
-	type member struct {
-		site *realipSite
-		ptr  any
+	byPtr map[*nginxconf.RealIP]*realipSite
+	byKey map[realipKey]*realipSite
+	kb    realipKeyBuilder
+	// servers is a membership set: a fleet shares one realip
+	// configuration across thousands of servers, so slices.Contains here
+	// would be quadratic.
+	servers map[realipServer]bool
+}
+
+type realipServer struct {
+	site   *realipSite
+	server *nginxconf.Server
+}
+
+func newRealipReader() *realipReader {
+	return &realipReader{byPtr: map[*nginxconf.RealIP]*realipSite{}, byKey: map[realipKey]*realipSite{}, servers: map[realipServer]bool{}}
+}
+
+func (r *realipReader) join(s *realipSite, srv *nginxconf.Server) {
+	if srv != nil && !r.servers[realipServer{s, srv}] {
+		r.servers[realipServer{s, srv}] = true
+		s.Servers = append(s.Servers, srv)
 	}
-	seen := map[member]bool{}
-	join := func(s *realipSite, srv *nginxconf.Server, px *nginxconf.Proxy) {
-		if px != nil && !seen[member{s, px}] {
-			seen[member{s, px}] = true
-			s.Proxies = append(s.Proxies, px)
-		}
-		if srv != nil && !seen[member{s, srv}] {
-			seen[member{s, srv}] = true
-			s.Servers = append(s.Servers, srv)
-		}
+}
+
+// site returns the site of key k, made from newRealIP when it is new.
+func (r *realipReader) site(k realipKey, newRealIP func() *nginxconf.RealIP, modelled bool) *realipSite {
+	s := r.byKey[k]
+	if s == nil {
+		s = &realipSite{RealIP: newRealIP(), Modelled: modelled}
+		r.byKey[k] = s
+		r.sites = append(r.sites, s)
 	}
-	// site returns the site of key k, made from newRealIP when it is new.
-	site := func(k realipKey, newRealIP func() *nginxconf.RealIP, modelled bool) *realipSite {
-		s := byKey[k]
+	return s
+}
+
+// addProxies reads the configurations proxies apply, in order.
+func (r *realipReader) addProxies(proxies []*nginxconf.Proxy) {
+	modelled := func(ri *nginxconf.RealIP, px *nginxconf.Proxy) {
+		s := r.byPtr[ri]
 		if s == nil {
-			s = &realipSite{RealIP: newRealIP(), Modelled: modelled}
-			byKey[k] = s
-			sites = append(sites, s)
-		}
-		return s
-	}
-	modelled := func(r *nginxconf.RealIP, px *nginxconf.Proxy) {
-		s := byPtr[r]
-		if s == nil {
-			for _, f := range r.From {
-				kb.add(f.Pos)
+			for _, f := range ri.From {
+				r.kb.add(f.Pos)
 			}
-			s = site(kb.key(r.HeaderPos, r.RecursivePos), func() *nginxconf.RealIP { return r }, true)
-			byPtr[r] = s
+			s = r.site(r.kb.key(ri.HeaderPos, ri.RecursivePos), func() *nginxconf.RealIP { return ri }, true)
+			r.byPtr[ri] = s
 		}
-		join(s, px.Server, px)
+		s.Passes.add(px.Pos)
+		r.join(s, px.Server)
 	}
-	for _, px := range ng.Proxies() {
+	for _, px := range proxies {
 		modelled(px.RealIP, px)
 		modelled(px.LocationRealIP, px)
 	}
+}
+
+// finish reads the configurations of every place and http context, after
+// the proxies'.
+func (r *realipReader) finish(ng *nginxconf.Config) *realipConfig {
+	rc := &realipConfig{inUse: map[trustmodel.Pos]bool{}, header: map[trustmodel.Pos]string{}}
 	// Places that inherit the same directives share a site without
 	// building its key: candidates by the first directive of each list,
 	// then compared directive by directive.
@@ -416,12 +440,12 @@ func readRealIP(ng *nginxconf.Config) *realipConfig {
 		}
 		if s == nil {
 			for _, f := range d.from {
-				kb.add(f.Pos)
+				r.kb.add(f.Pos)
 			}
-			s = site(kb.key(d.headerPos(), d.recursivePos()), d.realIP, false)
+			s = r.site(r.kb.key(d.headerPos(), d.recursivePos()), d.realIP, false)
 			byFirst[first] = append(byFirst[first], read{d, s})
 		}
-		join(s, srv, nil)
+		r.join(s, srv)
 	}
 	for pl := range nginxPlaces(ng) {
 		d := pl.realipDirectives()
@@ -439,7 +463,7 @@ func readRealIP(ng *nginxconf.Config) *realipConfig {
 		}
 		rc.mark(d)
 	}
-	rc.sites = sites
+	rc.sites = r.sites
 	return rc
 }
 
@@ -599,15 +623,6 @@ func positions(ps ...trustmodel.Pos) []trustmodel.Pos {
 		}
 	}
 	return out
-}
-
-// passPositions returns where each proxy passes requests.
-func passPositions(pxs []*nginxconf.Proxy) []trustmodel.Pos {
-	var out []trustmodel.Pos
-	for _, px := range pxs {
-		out = append(out, px.Pos)
-	}
-	return positions(out...)
 }
 
 // joinAnd joins items as prose: "a", "a and b", "a, b and c".

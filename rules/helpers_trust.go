@@ -350,8 +350,8 @@ func (ps *positionSet) add(pos trustmodel.Pos) {
 // anyConfigPos is a place to report a problem of a trust setting given on
 // the command line: the first proxy_pass, else the first file.
 func (p *Pass) anyConfigPos() trustmodel.Pos {
-	if px := p.Nginx.Proxies(); len(px) > 0 {
-		return px[0].Pos
+	if first := p.shared.firstProxy; first != nil {
+		return *first
 	}
 	if len(p.Nginx.Files) > 0 {
 		return trustmodel.Pos{File: p.Nginx.Files[0].Path, Line: 1}

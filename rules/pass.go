@@ -131,7 +131,9 @@ type Pass struct {
 	// Config is the trustcheck.yaml in force, nil when there is none.
 	Config *trustmodel.Config
 	App    AppInfo
-	// Proxies and Paths are the part Check is looking at (none in Finish).
+	// Servers, their Proxies and the Paths through them are the part Check
+	// is looking at (none in Finish).
+	Servers []*nginxconf.Server
 	Proxies []*nginxconf.Proxy
 	Paths   []*Path
 
@@ -169,8 +171,10 @@ type passShared struct {
 	complete bool
 	judging  atomic.Bool // see judgeTrustValues
 
-	realipOnce sync.Once
-	realip     *realipConfig // realip's configuration, once a rule asks
+	realipReader *realipReader // reads every part's proxies
+	realipOnce   sync.Once
+	realip       *realipConfig   // realip's configuration, once a rule asks
+	firstProxy   *trustmodel.Pos // the first part's first proxy (anyConfigPos)
 
 	suggestOnce sync.Once
 	suggested   any // suggestedTrust's value, once a rule asks
@@ -186,7 +190,7 @@ type passShared struct {
 // NewPass prepares a pass over the paths through ng (nil when lint hands
 // them over a part at a time with Check).
 func NewPass(ng *nginxconf.Config, cfg *trustmodel.Config, app AppInfo, paths []*Path) *Pass {
-	p := &Pass{Nginx: ng, Config: cfg, App: app, Paths: paths, shared: &passShared{runs: map[*Rule]*ruleRun{}}}
+	p := &Pass{Nginx: ng, Config: cfg, App: app, Paths: paths, shared: &passShared{runs: map[*Rule]*ruleRun{}, realipReader: newRealipReader()}}
 	p.shared.views = newTrustViews(p)
 	return p
 }
@@ -201,26 +205,32 @@ func (p *Pass) Report(f Finding) {
 	p.run.findings = append(p.run.findings, f)
 }
 
-// Run checks every rule in rs on the pass's paths and ng's proxies as one
-// part and returns the findings as Finish does.
+// Run checks every rule in rs on ng's servers and proxies and the pass's
+// paths as one part and returns the findings as Finish does.
 func (p *Pass) Run(rs []*Rule) []Finding {
-	p.Check(rs, p.Nginx.Proxies(), p.Paths)
+	p.Check(rs, p.Nginx.Servers, p.Nginx.Proxies(), p.Paths)
 	return p.Finish(rs)
 }
 
-// Check runs each rule's Check on one part: proxies, and the paths through
-// them in the order lint builds them. The paths through nginx are folded
-// into the trust views, keeping the honest replay most rules read. Rules
-// only read the part, so GOMAXPROCS of them run at a time.
-func (p *Pass) Check(rs []*Rule, proxies []*nginxconf.Proxy, paths []*Path) {
-	p.check(rs, proxies, paths, p.App.Spec.TrustProxySet)
+// Check runs each rule's Check on one part: servers, their proxies, and
+// the paths through those in the order lint builds them. The paths through
+// nginx are folded into the trust views, keeping the honest replay most
+// rules read, and the proxies' realip configurations are read. Rules only
+// read the part, so GOMAXPROCS of them run at a time.
+func (p *Pass) Check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxconf.Proxy, paths []*Path) {
+	p.check(rs, servers, proxies, paths, p.App.Spec.TrustProxySet)
 }
 
 // check is Check, folding the paths into the trust views when fold: only
 // a trust setting, or suggest, has them read.
-func (p *Pass) check(rs []*Rule, proxies []*nginxconf.Proxy, paths []*Path, fold bool) {
+func (p *Pass) check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxconf.Proxy, paths []*Path, fold bool) {
 	part := *p
-	part.Proxies, part.Paths = proxies, paths
+	part.Servers, part.Proxies, part.Paths = servers, proxies, paths
+	if p.shared.firstProxy == nil && len(proxies) > 0 {
+		first := proxies[0].Pos // a copy: the proxy itself is dropped with its part
+		p.shared.firstProxy = &first
+	}
+	p.shared.realipReader.addProxies(proxies)
 	// Paths through a transparent proxy_bind are left out: the app sees
 	// each client's own address there, which the replayed hop cannot express.
 	for _, path := range paths {
@@ -274,7 +284,7 @@ func (p *Pass) Finish(rs []*Rule) []Finding {
 	parallel.Do(len(rs), func(i int) {
 		if rs[i].Finish != nil {
 			rp := *p
-			rp.Proxies, rp.Paths = nil, nil
+			rp.Servers, rp.Proxies, rp.Paths = nil, nil, nil
 			rp.rule, rp.run = rs[i], runs[i]
 			rs[i].Finish(&rp)
 		}

@@ -22,7 +22,7 @@ func (p *Pass) TrustFits(v any) bool {
 func (p *Pass) foldPaths() {
 	if !p.shared.complete {
 		p.judgeTrustValues()
-		p.check(nil, p.Nginx.Proxies(), p.Paths, true)
+		p.check(nil, p.Nginx.Servers, p.Nginx.Proxies(), p.Paths, true)
 		p.shared.complete = true
 	}
 }

@@ -72,7 +72,7 @@ func finishTC109(p *Pass) {
 					f.Text, client, how),
 				Attack:  attack,
 				Fix:     tc109Fix(p, site, f, kept),
-				Related: passPositions(site.Proxies),
+				Related: positions(site.Passes.list...),
 			})
 		}
 	}

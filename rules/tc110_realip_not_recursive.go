@@ -89,7 +89,7 @@ func finishTC110(p *Pass) {
 				HonestClient, strings.Join(names, " -> "), in.Peer,
 				"X-Forwarded-For: "+strings.Join(in.Headers.Lines("X-Forwarded-For"), ", "), got, layers[outer].Name, HonestClient),
 			Fix:     tc110Fix(site, layers),
-			Related: positions(append(related, passPositions(site.Proxies)...)...),
+			Related: positions(append(related, site.Passes.list...)...),
 		})
 	}
 }

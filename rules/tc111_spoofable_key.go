@@ -46,14 +46,35 @@ var tc111 = &Rule{
 			"https://nginx.org/en/docs/http/ngx_http_realip_module.html",
 		},
 	},
+	Check:  checkTC111,
 	Finish: finishTC111,
 }
 
-func finishTC111(p *Pass) {
+// tc111State is what TC111 gathers part by part: where each limit zone is
+// used with a key the client controls, and the findings on decisions and
+// headers, which it reports after the zones'.
+type tc111State struct {
+	zones             *tc111Zones
+	decisions, header []Finding
+}
+
+func checkTC111(p *Pass) {
+	st := stateOf[tc111State](p)
 	t := clientTaint{entries: nginxEntries(p), proxies: proxyRanges(p)}
-	tc111Zones(p, t)
-	tc111Decisions(p, t)
-	tc111Headers(p, t)
+	if st.zones == nil {
+		st.zones = newTC111Zones(p)
+	}
+	st.zones.use(p, t)
+	st.decisions = tc111Decisions(p, t, st.decisions)
+	st.header = tc111Headers(p, t, st.header)
+}
+
+func finishTC111(p *Pass) {
+	st := stateOf[tc111State](p)
+	st.zones.report(p, clientTaint{entries: nginxEntries(p), proxies: proxyRanges(p)})
+	for _, f := range slices.Concat(st.decisions, st.header) {
+		p.Report(f)
+	}
 }
 
 // addressHeaders carry a client address; keying or deciding on one the
@@ -194,36 +215,47 @@ func realipFix(p *Pass) string {
 // ---------------------------------------------------------------------------
 // limit_req_zone / limit_conn_zone keys
 
-func tc111Zones(p *Pass, t clientTaint) {
-	// Where each zone is used and what its key is there. The key is
-	// evaluated where the zone is used, with the set variables of that
-	// place's rewrite flow; the first spoofable use gives the message.
-	type zoneName struct {
-		http      *nginxconf.HTTP
-		use, zone string // use: limit_req or limit_conn
-	}
-	type zoneUse struct {
-		used    bool
-		key     trustmodel.Expr
-		related []trustmodel.Pos
-	}
-	defs := map[zoneName][]*nginxconf.LimitZone{}
-	uses := map[*nginxconf.LimitZone]*zoneUse{}
+// tc111Zones is where each limit zone is used and what its key is there.
+// The key is evaluated where the zone is used, with the set variables of
+// that place's rewrite flow; the first spoofable use gives the message.
+type tc111Zones struct {
+	defs map[tc111ZoneName][]*nginxconf.LimitZone
+	uses map[*nginxconf.LimitZone]*tc111ZoneUse
+}
+
+type tc111ZoneName struct {
+	http      *nginxconf.HTTP
+	use, zone string // use: limit_req or limit_conn
+}
+
+type tc111ZoneUse struct {
+	used    bool
+	key     trustmodel.Expr
+	related []trustmodel.Pos
+}
+
+func newTC111Zones(p *Pass) *tc111Zones {
+	zs := &tc111Zones{defs: map[tc111ZoneName][]*nginxconf.LimitZone{}, uses: map[*nginxconf.LimitZone]*tc111ZoneUse{}}
 	for _, h := range p.Nginx.HTTP {
 		for _, z := range h.LimitZones {
-			n := zoneName{h, strings.TrimSuffix(z.Kind, "_zone"), z.Zone}
-			defs[n] = append(defs[n], z)
-			uses[z] = &zoneUse{}
+			n := tc111ZoneName{h, strings.TrimSuffix(z.Kind, "_zone"), z.Zone}
+			zs.defs[n] = append(zs.defs[n], z)
+			zs.uses[z] = &tc111ZoneUse{}
 		}
 	}
-	if len(defs) == 0 {
+	return zs
+}
+
+// use records the zone uses at the places of the part's servers.
+func (zs *tc111Zones) use(p *Pass, t clientTaint) {
+	if len(zs.defs) == 0 {
 		return
 	}
-	for pl := range nginxPlaces(p.Nginx) {
+	for pl := range serverPlaces(p.Servers) {
 		for _, use := range [...]string{"limit_req", "limit_conn"} {
 			for _, d := range pl.Effective(use) {
-				for _, z := range defs[zoneName{pl.Server.HTTP, use, zoneOf(d)}] {
-					u := uses[z]
+				for _, z := range zs.defs[tc111ZoneName{pl.Server.HTTP, use, zoneOf(d)}] {
+					u := zs.uses[z]
 					u.used = true
 					k := p.Nginx.Expr(pl.Server, pl.Location, z.KeyText)
 					if ctl, bound := t.controlled(k); spoofableKey(ctl, bound) {
@@ -236,10 +268,18 @@ func tc111Zones(p *Pass, t clientTaint) {
 			}
 		}
 	}
+}
+
+// report reports the zones keyed on what the client controls: where used,
+// or as defined when no place uses them.
+func (zs *tc111Zones) report(p *Pass, t clientTaint) {
+	if len(zs.defs) == 0 {
+		return
+	}
 	for _, h := range p.Nginx.HTTP {
 		var texts map[posName]string // the zone directives as written, once one is reported
 		for _, z := range h.LimitZones {
-			u := uses[z]
+			u := zs.uses[z]
 			key := u.key
 			if !u.used {
 				if ctl, bound := t.controlled(z.Key); spoofableKey(ctl, bound) {
@@ -323,19 +363,24 @@ func tc111ZoneAttack(z *nginxconf.LimitZone, src trustmodel.Source) string {
 // ---------------------------------------------------------------------------
 // geo / map / if decisions that refuse requests
 
-func tc111Decisions(p *Pass, t clientTaint) {
+// tc111Decisions appends to out the findings on the part's servers' if
+// blocks.
+func tc111Decisions(p *Pass, t clientTaint, out []Finding) []Finding {
 	var walk func(s *nginxconf.Server, ifs, locs []*nginxconf.Location)
 	walk = func(s *nginxconf.Server, ifs, locs []*nginxconf.Location) {
 		for _, ib := range ifs {
-			tc111Decision(p, t, s, ib)
+			if f, ok := tc111Decision(p, t, s, ib); ok {
+				out = append(out, f)
+			}
 		}
 		for _, l := range locs {
 			walk(s, l.Ifs, l.Locations)
 		}
 	}
-	for _, s := range p.Nginx.Servers {
+	for _, s := range p.Servers {
 		walk(s, s.Ifs, s.Locations)
 	}
+	return out
 }
 
 // refuses reports whether an if block answers with a client error: an
@@ -350,19 +395,19 @@ func refuses(ib *nginxconf.Location) (*nginxconf.Directive, bool) {
 	return nil, false
 }
 
-func tc111Decision(p *Pass, t clientTaint, s *nginxconf.Server, ib *nginxconf.Location) {
+func tc111Decision(p *Pass, t clientTaint, s *nginxconf.Server, ib *nginxconf.Location) (Finding, bool) {
 	if ib.Modifier != "if" {
-		return
+		return Finding{}, false
 	}
 	ret, ok := refuses(ib)
 	if !ok || len(ib.Condition) == 0 || strings.HasPrefix(strings.TrimPrefix(ib.Condition[0], "!"), "-") {
-		return
+		return Finding{}, false
 	}
 	left := p.Nginx.Expr(s, ib.Parent, ib.Condition[0])
 	ctl, _ := t.controlled(left)
 	src, ok := addressSource(ctl)
 	if !ok {
-		return // a decision on the User-Agent or a token is the client's by design
+		return Finding{}, false // a decision on the User-Agent or a token is the client's by design
 	}
 	// Report at the geo or map block that reads the header when the
 	// condition tests one: every decision on its variable shares the cause.
@@ -392,7 +437,7 @@ func tc111Decision(p *Pass, t clientTaint, s *nginxconf.Server, ib *nginxconf.Lo
 			}
 		}
 	}
-	p.Report(Finding{
+	return Finding{
 		Pos:       pos,
 		Directive: directive,
 		Message: fmt.Sprintf("%s, which decides whether %q refuses the request, is computed from %s, which the client writes: any client picks the answer",
@@ -400,7 +445,7 @@ func tc111Decision(p *Pass, t clientTaint, s *nginxconf.Server, ib *nginxconf.Lo
 		Attack:  tc111DecisionAttack(p, t, s, ib, src.Name, keys, ret.String()),
 		Fix:     fix + realipFix(p),
 		Related: positions(ib.Pos),
-	})
+	}, true
 }
 
 func geoSource(g *nginxconf.Geo) string {
@@ -445,8 +490,9 @@ func tc111DecisionAttack(p *Pass, t clientTaint, s *nginxconf.Server, ib *nginxc
 // address (X-Forwarded-For and Forwarded have their own rules).
 var identityHeaders = []string{"X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "Client-IP"}
 
-func tc111Headers(p *Pass, t clientTaint) {
-	for _, px := range p.Nginx.Proxies() {
+// tc111Headers appends to out the findings on the part's proxies' headers.
+func tc111Headers(p *Pass, t clientTaint, out []Finding) []Finding {
+	for _, px := range p.Proxies {
 		if px.Module != "proxy" {
 			continue
 		}
@@ -462,7 +508,7 @@ func tc111Headers(p *Pass, t clientTaint) {
 			if a, ok := addressSource(ctl); ok {
 				src = a
 			}
-			p.Report(Finding{
+			out = append(out, Finding{
 				Pos:       hs.Pos,
 				Directive: fmt.Sprintf("proxy_set_header %s %s;", hs.Name, hs.Value),
 				Message: fmt.Sprintf("%s is set from %s, which the client writes: the app reads a client-chosen address as the client's",
@@ -473,6 +519,7 @@ func tc111Headers(p *Pass, t clientTaint) {
 			})
 		}
 	}
+	return out
 }
 
 // tc111HeaderAttack replays a client writing 6.6.6.6 into the source header
