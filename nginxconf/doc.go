@@ -26,7 +26,12 @@
 //     location "/" (Server.Implicit, Location.Implicit);
 //   - every directive keeps its file and line; comments are kept per file
 //     (Config.Comments, Config.CommentsAt) for suppressions;
-//   - errors are *LoadError, one line "file:line: reason"; Load never panics.
+//   - errors are *LoadError, one line "file:line: reason"; Load never panics;
+//   - with LoadOptions.DeferProxies the proxies are left to the caller, who
+//     builds them a few servers at a time (Config.BuildProxies), drops them
+//     (Config.ReleaseProxies) and ends with Config.ProxiesBuilt, which
+//     returns the error Load would have; lint does, so that a fleet's
+//     proxies are never all held at once.
 //
 // Decisions worth knowing:
 //   - Proxy.Location is the location, if block or limit_except block whose
