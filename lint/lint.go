@@ -171,9 +171,10 @@ const partServers = 64
 // checkParts builds the proxies of ng's servers and the paths through them
 // partSize servers at a time and runs the rules' Check on each part, the
 // paths of the app's direct clients last; it returns how many proxies were
-// left out for an unknown peer. A part's proxies, paths and replays are
-// dropped once it is checked, so a fleet's are never all held at once; the
-// next part is built while the rules check this one.
+// left out for an unknown peer. Once a part is checked its servers'
+// locations and directives, its proxies, paths and replays are dropped, so
+// a fleet's are never all held at once; the next part is built while the
+// rules check this one.
 func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxconf.Config, partSize int) (unknownPeer int) {
 	type part struct {
 		servers []*nginxconf.Server
@@ -197,7 +198,7 @@ func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxco
 	for pt := range parts {
 		unknownPeer += pt.unknown
 		pass.Check(rs, pt.servers, pt.proxies, pt.paths)
-		ng.ReleaseProxies(pt.servers)
+		ng.ReleaseServers(pt.servers)
 	}
 	return unknownPeer
 }

@@ -182,7 +182,7 @@ func TestPartsDoNotChangeFindings(t *testing.T) {
 	}
 	// The multi-server configurations must exercise every rule that
 	// gathers across parts.
-	for _, id := range []string{"TC102", "TC103", "TC104", "TC106", "TC107", "TC108", "TC109", "TC111", "TC203", "TC204"} {
+	for _, id := range []string{"TC102", "TC103", "TC104", "TC106", "TC107", "TC108", "TC109", "TC111", "TC203", "TC204", "TC402", "TC404"} {
 		if !rules[id] {
 			t.Errorf("testdata/parts never fires %s", id)
 		}

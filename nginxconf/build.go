@@ -809,20 +809,14 @@ func (c *Config) BuildProxies(servers []*Server) (proxies []*Proxy) {
 	return b.serversProxies(servers)
 }
 
-// ReleaseProxies forgets the proxies built for servers, which their
-// locations point to, so that they can be collected.
-func (c *Config) ReleaseProxies(servers []*Server) {
-	var release func(locs []*Location)
-	release = func(locs []*Location) {
-		for _, l := range locs {
-			l.Proxy, l.Redirect = nil, nil
-			release(l.Ifs)
-			release(l.Locations)
-		}
-	}
+// ReleaseServers forgets what servers hold beyond what describes them
+// (position, HTTP context, listens, names, TLS settings): their locations,
+// directives and scopes, and so the proxies built for them, which can then
+// be collected. Proxies already handed out stay intact.
+func (c *Config) ReleaseServers(servers []*Server) {
 	for _, s := range servers {
-		release(s.Ifs)
-		release(s.Locations)
+		s.Locations, s.Ifs, s.Directives = nil, nil, nil
+		s.sc, s.rewrites = nil, nil
 	}
 }
 

@@ -28,10 +28,10 @@
 //     (Config.Comments, Config.CommentsAt) for suppressions;
 //   - errors are *LoadError, one line "file:line: reason"; Load never panics;
 //   - with LoadOptions.DeferProxies the proxies are left to the caller, who
-//     builds them a few servers at a time (Config.BuildProxies), drops them
-//     (Config.ReleaseProxies) and ends with Config.ProxiesBuilt, which
-//     returns the error Load would have; lint does, so that a fleet's
-//     proxies are never all held at once.
+//     builds them a few servers at a time (Config.BuildProxies), drops those
+//     servers' locations, directives and proxies (Config.ReleaseServers) and
+//     ends with Config.ProxiesBuilt, which returns the error Load would
+//     have; lint does, so that a fleet's are never all held at once.
 //
 // Decisions worth knowing:
 //   - Proxy.Location is the location, if block or limit_except block whose

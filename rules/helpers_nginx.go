@@ -250,12 +250,9 @@ func (pl nginxPlace) Effective(name string) []*nginxconf.Directive {
 	return pl.Server.Effective(name)
 }
 
-// nginxPlaces yields every server and, below it, every location (nested
-// ones included; if and limit_except blocks are not places of their own),
-// in file order.
-func nginxPlaces(ng *nginxconf.Config) iter.Seq[nginxPlace] { return serverPlaces(ng.Servers) }
-
-// serverPlaces is nginxPlaces for some of the servers.
+// serverPlaces yields each of servers and, below it, every location
+// (nested ones included; if and limit_except blocks are not places of their
+// own), in file order.
 func serverPlaces(servers []*nginxconf.Server) iter.Seq[nginxPlace] {
 	return func(yield func(nginxPlace) bool) {
 		var walk func(s *nginxconf.Server, locs []*nginxconf.Location) bool
@@ -286,9 +283,9 @@ func ownDirectives(ds []*nginxconf.Directive, name string) []*nginxconf.Directiv
 	return out
 }
 
-// directiveBlocks yields the directive lists of every http, server and
-// location block (if blocks included), in file order.
-func directiveBlocks(ng *nginxconf.Config) iter.Seq[[]*nginxconf.Directive] {
+// serverBlocks yields the directive lists of every server and location
+// block (if blocks included) of servers, in file order.
+func serverBlocks(servers []*nginxconf.Server) iter.Seq[[]*nginxconf.Directive] {
 	return func(yield func([]*nginxconf.Directive) bool) {
 		var walk func(locs []*nginxconf.Location) bool
 		walk = func(locs []*nginxconf.Location) bool {
@@ -299,13 +296,56 @@ func directiveBlocks(ng *nginxconf.Config) iter.Seq[[]*nginxconf.Directive] {
 			}
 			return true
 		}
-		for _, h := range ng.HTTP {
+		for _, s := range servers {
+			if !yield(s.Directives) || !walk(s.Ifs) || !walk(s.Locations) {
+				return
+			}
+		}
+	}
+}
+
+// keptDirective names the directives the rules that finish last read from
+// every block (realip's header and recursion, TLS protocols): lint drops a
+// part's servers, directives included, once the part is checked.
+func keptDirective(name string) bool {
+	switch name {
+	case "real_ip_header", "real_ip_recursive", "ssl_protocols", "ssl":
+		return true
+	}
+	return false
+}
+
+// keepBlocks appends to kept the kept directives of each block of servers
+// (directiveBlocks' order), a list per block that has any.
+func keepBlocks(kept [][]*nginxconf.Directive, servers []*nginxconf.Server) [][]*nginxconf.Directive {
+	for block := range serverBlocks(servers) {
+		var ds []*nginxconf.Directive
+		for _, d := range block {
+			if keptDirective(d.Name) {
+				ds = append(ds, d)
+			}
+		}
+		if len(ds) > 0 {
+			kept = append(kept, ds)
+		}
+	}
+	return kept
+}
+
+// keptBlocks yields, in Finish, what directiveBlocks would of the kept
+// directives: the http blocks, then every part's server blocks.
+func (p *Pass) keptBlocks() iter.Seq[[]*nginxconf.Directive] {
+	if !p.shared.complete {
+		panic("rules: kept blocks read before every part was checked")
+	}
+	return func(yield func([]*nginxconf.Directive) bool) {
+		for _, h := range p.Nginx.HTTP {
 			if !yield(h.Directives) {
 				return
 			}
 		}
-		for _, s := range ng.Servers {
-			if !yield(s.Directives) || !walk(s.Ifs) || !walk(s.Locations) {
+		for _, ds := range p.shared.kept {
+			if !yield(ds) {
 				return
 			}
 		}
@@ -368,6 +408,15 @@ type realipReader struct {
 	// configuration across thousands of servers, so slices.Contains here
 	// would be quadratic.
 	servers map[realipServer]bool
+	// places are the realip directives in effect at each place of every
+	// part, read after the proxies' (a place inheriting what the one
+	// before it in its server did changes nothing and is left out).
+	places []realipPlace
+}
+
+type realipPlace struct {
+	d      realipDirectives
+	server *nginxconf.Server
 }
 
 type realipServer struct {
@@ -417,6 +466,17 @@ func (r *realipReader) addProxies(proxies []*nginxconf.Proxy) {
 	}
 }
 
+// addPlaces notes the realip directives in effect at each place of servers.
+func (r *realipReader) addPlaces(servers []*nginxconf.Server) {
+	for pl := range serverPlaces(servers) {
+		d := pl.realipDirectives()
+		if n := len(r.places); n > 0 && r.places[n-1].server == pl.Server && r.places[n-1].d.equal(d) {
+			continue
+		}
+		r.places = append(r.places, realipPlace{d, pl.Server})
+	}
+}
+
 // finish reads the configurations of every place and http context, after
 // the proxies'.
 func (r *realipReader) finish(ng *nginxconf.Config) *realipConfig {
@@ -447,10 +507,9 @@ func (r *realipReader) finish(ng *nginxconf.Config) *realipConfig {
 		}
 		r.join(s, srv)
 	}
-	for pl := range nginxPlaces(ng) {
-		d := pl.realipDirectives()
-		readAt(d, pl.Server)
-		rc.mark(d)
+	for _, pl := range r.places {
+		readAt(pl.d, pl.server)
+		rc.mark(pl.d)
 	}
 	for _, h := range ng.HTTP {
 		d := realipDirectives{

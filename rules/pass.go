@@ -171,10 +171,12 @@ type passShared struct {
 	complete bool
 	judging  atomic.Bool // see judgeTrustValues
 
-	realipReader *realipReader // reads every part's proxies
-	realipOnce   sync.Once
-	realip       *realipConfig   // realip's configuration, once a rule asks
-	firstProxy   *trustmodel.Pos // the first part's first proxy (anyConfigPos)
+	realipReader *realipReader // reads every part's proxies and places
+	// kept are every part's server blocks of kept directives (keptBlocks).
+	kept       [][]*nginxconf.Directive
+	realipOnce sync.Once
+	realip     *realipConfig   // realip's configuration, once a rule asks
+	firstProxy *trustmodel.Pos // the first part's first proxy (anyConfigPos)
 
 	suggestOnce sync.Once
 	suggested   any // suggestedTrust's value, once a rule asks
@@ -215,8 +217,9 @@ func (p *Pass) Run(rs []*Rule) []Finding {
 // Check runs each rule's Check on one part: servers, their proxies, and
 // the paths through those in the order lint builds them. The paths through
 // nginx are folded into the trust views, keeping the honest replay most
-// rules read, and the proxies' realip configurations are read. Rules only
-// read the part, so GOMAXPROCS of them run at a time.
+// rules read, and what the rules that finish last read of the servers is
+// kept (realip settings, kept directives). Rules only read the part, so
+// GOMAXPROCS of them run at a time.
 func (p *Pass) Check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxconf.Proxy, paths []*Path) {
 	p.check(rs, servers, proxies, paths, p.App.Spec.TrustProxySet)
 }
@@ -231,6 +234,8 @@ func (p *Pass) check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxco
 		p.shared.firstProxy = &first
 	}
 	p.shared.realipReader.addProxies(proxies)
+	p.shared.realipReader.addPlaces(servers)
+	p.shared.kept = keepBlocks(p.shared.kept, servers)
 	// Paths through a transparent proxy_bind are left out: the app sees
 	// each client's own address there, which the replayed hop cannot express.
 	for _, path := range paths {

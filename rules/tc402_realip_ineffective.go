@@ -53,7 +53,7 @@ func finishTC402(p *Pass) {
 	inUse, header := rc.inUse, rc.header
 	var byHeader map[trustmodel.Pos][]*realipSite // the modelled active sites, by real_ip_header
 	seen := map[trustmodel.Pos]bool{}
-	for block := range directiveBlocks(p.Nginx) {
+	for block := range p.keptBlocks() {
 		var idle []*nginxconf.Directive
 		for _, d := range block {
 			if (d.Name != "real_ip_header" && d.Name != "real_ip_recursive") || seen[d.Pos] {

@@ -50,7 +50,7 @@ var legacyProtocols = []struct{ name, flag string }{
 func finishTC404(p *Pass) {
 	servers := tlsServers(p.Nginx)
 	seen := map[trustmodel.Pos]bool{}
-	for block := range directiveBlocks(p.Nginx) {
+	for block := range p.keptBlocks() {
 		for _, d := range block {
 			if seen[d.Pos] {
 				continue
