@@ -22,6 +22,9 @@ type builder struct {
 	shared   *HTTP
 	setNames map[string]bool
 	quiet    bool // queries after loading: no new diagnostics
+	// deferPlaces leaves each server's locations and if blocks to
+	// buildPlaces (DeferProxies), its set variables noted beforehand.
+	deferPlaces bool
 	// regexps compiles each distinct pattern once: a fleet repeats the
 	// same location regex in thousands of servers.
 	regexps map[string]compiledRegexp
@@ -93,6 +96,7 @@ var serverLevel = map[string]bool{
 // (see LoadOptions.DeferProxies). A configuration that fails to load has
 // them built anyway, so that the error names what they find wrong too.
 func (b *builder) build(roots []*expandedRoot, deferProxies bool) {
+	b.deferPlaces = deferProxies
 	b.setNames = map[string]bool{}
 	b.cfg.setNames = b.setNames
 	for _, r := range roots {
@@ -191,7 +195,8 @@ func (b *builder) looseRoot(r *expandedRoot, top []*Directive) {
 		body = []*Directive{{Name: "location", Args: []string{"/"}, Pos: pos, HasBlock: true, Block: rest}}
 	}
 	s := b.buildServer(h, &Directive{Name: "server", Pos: pos, HasBlock: true, Block: body}, true)
-	if hasPass && len(s.Locations) == 1 {
+	s.implicitLocation = hasPass
+	if len(s.Locations) == 1 && s.implicitLocation {
 		s.Locations[0].Implicit = true
 	}
 	b.warn(trustmodel.Pos{File: pos.File}, "no server{} around these directives: modelled as an implicit server (a snippet meant to be included)")
@@ -209,10 +214,27 @@ func (b *builder) fillHTTP(h *HTTP, dirs []*Directive) {
 }
 
 func (b *builder) buildServer(h *HTTP, d *Directive, implicit bool) *Server {
-	s := &Server{Pos: d.Pos, Implicit: implicit, HTTP: h}
+	s := &Server{Pos: d.Pos, Implicit: implicit, HTTP: h, body: d.Block}
 	s.sc = &scope{kind: kindServer, parent: h.sc, http: h, server: s}
 	for _, c := range d.Block {
 		s.sc.dirs = append(s.sc.dirs, c)
+		if !c.HasBlock || c.Name != "location" && c.Name != "if" {
+			s.Directives = append(s.Directives, c)
+		}
+	}
+	if b.deferPlaces {
+		b.noteSetsIn(d.Block, true)
+	} else {
+		b.buildPlaces(s)
+	}
+	h.Servers = append(h.Servers, s)
+	b.cfg.Servers = append(b.cfg.Servers, s)
+	return s
+}
+
+// buildPlaces builds a server's locations and if blocks.
+func (b *builder) buildPlaces(s *Server) {
+	for _, c := range s.body {
 		switch {
 		case c.Name == "location" && c.HasBlock:
 			if l := b.buildLocation(s, nil, s.sc, c); l != nil {
@@ -224,17 +246,49 @@ func (b *builder) buildServer(h *HTTP, d *Directive, implicit bool) *Server {
 			s.Ifs = append(s.Ifs, l)
 			s.sc.addBlock(c, l)
 		default:
-			s.Directives = append(s.Directives, c)
 			b.noteSet(c)
 		}
 	}
 	s.sc.noteSets()
-	h.Servers = append(h.Servers, s)
-	b.cfg.Servers = append(b.cfg.Servers, s)
-	return s
+	s.body = nil
+	if len(s.Locations) == 1 && s.implicitLocation {
+		s.Locations[0].Implicit = true
+	}
+	for _, name := range []string{"more_set_input_headers", "more_clear_input_headers"} {
+		for _, d := range allDirectives(s.sc, name) {
+			b.warn(d.Pos, "%s changes request headers before they are forwarded; the model does not follow it", name)
+		}
+	}
 }
 
+// noteSetsIn notes the set variables of a server's (inServer) or a
+// location's body as building its places would: a configuration's set
+// variables are known before any server's places are built.
+func (b *builder) noteSetsIn(body []*Directive, inServer bool) {
+	for _, c := range body {
+		switch {
+		case c.Name == "location" && c.HasBlock:
+			if _, _, err := parseLocationArgs(c.Args); err == "" {
+				b.noteSetsIn(c.Block, false)
+			}
+		case c.Name == "if" && c.HasBlock, c.Name == "limit_except" && c.HasBlock && !inServer:
+			b.noteSetsIn(c.Block, false)
+		default:
+			b.addSetName(c)
+		}
+	}
+}
+
+// noteSet notes the variable a set directive sets, unless the set
+// variables were noted beforehand (noteSetsIn): with deferPlaces, builders
+// build places in parallel.
 func (b *builder) noteSet(d *Directive) {
+	if !b.deferPlaces {
+		b.addSetName(d)
+	}
+}
+
+func (b *builder) addSetName(d *Directive) {
 	if d.Name == "set" && len(d.Args) >= 1 {
 		b.setNames[strings.ToLower(strings.TrimPrefix(d.Args[0], "$"))] = true
 	}
@@ -611,11 +665,6 @@ func (b *builder) serverFacts(s *Server) {
 			}
 		}
 	}
-	for _, name := range []string{"more_set_input_headers", "more_clear_input_headers"} {
-		for _, d := range allDirectives(s.sc, name) {
-			b.warn(d.Pos, "%s changes request headers before they are forwarded; the model does not follow it", name)
-		}
-	}
 }
 
 func allDirectives(sc *scope, name string) []*Directive {
@@ -775,7 +824,10 @@ func (b *builder) defaultServers() {
 func (b *builder) serversProxies(servers []*Server) []*Proxy {
 	parts := make([]*builder, len(servers))
 	parallel.Do(len(servers), func(i int) {
-		sb := &builder{cfg: b.cfg, setNames: b.cfg.setNames}
+		sb := &builder{cfg: b.cfg, setNames: b.cfg.setNames, deferPlaces: b.deferPlaces}
+		if servers[i].body != nil {
+			sb.buildPlaces(servers[i])
+		}
 		sb.serverProxies(servers[i])
 		parts[i] = sb
 	})
@@ -791,11 +843,11 @@ func (b *builder) serversProxies(servers []*Server) []*Proxy {
 	return proxies
 }
 
-// BuildProxies builds the proxies of servers, of a configuration loaded
-// with DeferProxies, and returns them in file order. What building them
-// finds wrong is kept for ProxiesBuilt.
+// BuildProxies builds the locations and proxies of servers, of a
+// configuration loaded with DeferProxies, and returns the proxies in file
+// order. What building them finds wrong is kept for ProxiesBuilt.
 func (c *Config) BuildProxies(servers []*Server) (proxies []*Proxy) {
-	b := &builder{cfg: c, setNames: c.setNames}
+	b := &builder{cfg: c, setNames: c.setNames, deferPlaces: true}
 	defer func() {
 		if r := recover(); r != nil {
 			proxies = nil
@@ -816,7 +868,7 @@ func (c *Config) BuildProxies(servers []*Server) (proxies []*Proxy) {
 func (c *Config) ReleaseServers(servers []*Server) {
 	for _, s := range servers {
 		s.Locations, s.Ifs, s.Directives = nil, nil, nil
-		s.sc, s.rewrites = nil, nil
+		s.sc, s.rewrites, s.body = nil, nil, nil
 	}
 }
 

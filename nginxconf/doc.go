@@ -27,8 +27,9 @@
 //   - every directive keeps its file and line; comments are kept per file
 //     (Config.Comments, Config.CommentsAt) for suppressions;
 //   - errors are *LoadError, one line "file:line: reason"; Load never panics;
-//   - with LoadOptions.DeferProxies the proxies are left to the caller, who
-//     builds them a few servers at a time (Config.BuildProxies), drops those
+//   - with LoadOptions.DeferProxies the servers' locations and proxies are
+//     left to the caller, who builds them a few servers at a time
+//     (Config.BuildProxies; the set variables are noted first), drops those
 //     servers' locations, directives and proxies (Config.ReleaseServers) and
 //     ends with Config.ProxiesBuilt, which returns the error Load would
 //     have; lint does, so that a fleet's are never all held at once.

@@ -2,6 +2,7 @@ package nginxconf
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -340,13 +341,16 @@ func TestDeferredProxiesMatchLoad(t *testing.T) {
 		m, _ := filepath.Glob(pattern)
 		confs = append(confs, m...)
 	}
-	// What only building the proxies finds: a duplicate pass directive and
-	// one in a server-level if (warnings), a bad URL and a proxy_set_header
-	// without a value (errors).
+	// What only building the places and proxies finds: a duplicate pass
+	// directive, one in a server-level if, a location outside its parent
+	// and more_set_input_headers (warnings); a bad URL, a proxy_set_header
+	// without a value and a location with three arguments (errors); and a
+	// loose proxy_pass with a set variable.
 	dir := t.TempDir()
 	for name, conf := range map[string]string{
-		"warns.conf": "http { server { location / { proxy_pass http://127.0.0.1:3000; proxy_pass http://127.0.0.1:3001; }\n if ($x) { proxy_pass http://127.0.0.1:3000; } } server { location /a/ { proxy_pass http://127.0.0.1:3000; } } }",
-		"errs.conf":  "http { server { location / { proxy_pass 127.0.0.1:3000; } } server { location / { proxy_set_header X-Real-IP; proxy_pass http://127.0.0.1:3000; } } }",
+		"warns.conf": "http { server { location / { proxy_pass http://127.0.0.1:3000; proxy_pass http://127.0.0.1:3001; }\n if ($x) { proxy_pass http://127.0.0.1:3000; } } server { more_set_input_headers 'X-A: b'; if ($http_x) { set $flag 1; } location /a/ { limit_except GET { set $method 1; } location /b/ { proxy_pass http://127.0.0.1:3000; } } } }",
+		"errs.conf":  "http { server { location / { proxy_pass 127.0.0.1:3000; } } server { location / { proxy_set_header X-Real-IP; proxy_pass http://127.0.0.1:3000; } } server { location a b c { } } }",
+		"loose.conf": "set $up http://127.0.0.1:3000;\nproxy_pass $up;\nproxy_set_header X-Forwarded-For $remote_addr;\n",
 	} {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(conf), 0o644); err != nil {
@@ -384,6 +388,9 @@ func TestDeferredProxiesMatchLoad(t *testing.T) {
 			}
 			failed++
 			continue
+		}
+		if !maps.Equal(parts.setNames, whole.setNames) {
+			t.Errorf("%s: deferred, the set variables are %v; by Load, %v", conf, parts.setNames, whole.setNames)
 		}
 		if fmt.Sprint(parts.Warnings) != fmt.Sprint(whole.Warnings) {
 			t.Errorf("%s: built a server at a time the warnings are\n%v\nby Load\n%v", conf, parts.Warnings, whole.Warnings)

@@ -36,11 +36,11 @@ type LoadOptions struct {
 	// Empty means the newest behaviour (DefaultNginxVersion).
 	NginxVersion string
 
-	// DeferProxies leaves the proxies unbuilt: the caller builds them a
-	// few servers at a time with BuildProxies, drops those servers'
-	// locations, directives and proxies with ReleaseServers (lint, so that
-	// a fleet's are never all held at once) and ends with ProxiesBuilt.
-	// Proxies then returns nil.
+	// DeferProxies leaves the servers' locations and proxies unbuilt: the
+	// caller builds them a few servers at a time with BuildProxies, drops
+	// those servers' locations, directives and proxies with ReleaseServers
+	// (lint, so that a fleet's are never all held at once) and ends with
+	// ProxiesBuilt. Proxies then returns nil.
 	DeferProxies bool
 
 	// headersPerPlace compiles every place's header table on its own: the

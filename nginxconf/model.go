@@ -141,6 +141,10 @@ type Server struct {
 	defaultFor []string
 	catchAll   bool
 	rewrites   map[*Directive]*regexp.Regexp
+	// body is the server block until its places are built (buildPlaces);
+	// implicitLocation marks the location of a loose proxy_pass.
+	body             []*Directive
+	implicitLocation bool
 }
 
 // ServerName is $server_name: the first name ("" when none).
