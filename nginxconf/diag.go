@@ -17,14 +17,14 @@ type Diagnostic struct {
 // String is "file:line: message" ("file: message" without a line, the bare
 // message without a file). It is always one line.
 func (d Diagnostic) String() string {
-	msg := oneLine(d.Message)
+	msg, file := oneLine(d.Message), oneLine(d.Pos.File) // a file name may hold a line break too
 	switch {
-	case d.Pos.File == "":
+	case file == "":
 		return msg
 	case d.Pos.Line <= 0:
-		return d.Pos.File + ": " + msg
+		return file + ": " + msg
 	default:
-		return fmt.Sprintf("%s:%d: %s", d.Pos.File, d.Pos.Line, msg)
+		return fmt.Sprintf("%s:%d: %s", file, d.Pos.Line, msg)
 	}
 }
 
