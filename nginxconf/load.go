@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -58,6 +59,10 @@ type Directive struct {
 	// written with a block (which may be empty).
 	Block    []*Directive
 	HasBlock bool
+	// includes: an include is somewhere in Block, so each inclusion of
+	// the file needs the block expanded anew; a block without one is used
+	// as it is.
+	includes bool
 }
 
 // Arg returns argument i, or "" when there is none.
@@ -631,6 +636,7 @@ func convert(name string, in crossplane.Directives) []*Directive {
 		if d.Block != nil {
 			nd.HasBlock = true
 			nd.Block = convert(name, d.Block)
+			nd.includes = slices.ContainsFunc(nd.Block, func(c *Directive) bool { return c.Name == "include" || c.includes })
 		}
 		out = append(out, nd)
 	}
@@ -808,15 +814,16 @@ type expander struct {
 }
 
 // expand returns a file's tree with its includes expanded in place. Each
-// inclusion gets its own block nodes; directives without a block are
-// never modified, so every inclusion of a snippet shares them.
+// inclusion gets its own nodes of the blocks that contain includes; other
+// directives are never modified, so every inclusion of a file shares them
+// (a fleet's vhost files are held once, not once more expanded).
 func (x *expander) expand(sf *srcFile, in []*Directive) []*Directive {
 	out := make([]*Directive, 0, len(in))
 	for _, d := range in {
 		switch {
 		case d.Name == "include":
 			out = append(out, x.include(d, d.Pos)...)
-		case d.HasBlock:
+		case d.HasBlock && d.includes:
 			out = append(out, &Directive{Name: d.Name, Args: d.Args, Pos: d.Pos, HasBlock: true, Block: x.expand(sf, d.Block)})
 		default:
 			out = append(out, d)
