@@ -399,32 +399,55 @@ func posPrefix(p trustmodel.Pos) string {
 
 // mergeSharedRoots reports a root cause once: findings of one rule at one
 // place (a directive in a shared snippet included by many servers) become
-// one finding whose related positions name every affected place.
+// one finding whose related positions name every affected place. It works
+// in fs's own array: a fleet has tens of thousands of findings.
 func mergeSharedRoots(fs []rules.Finding) []rules.Finding {
 	type key struct {
 		rule string
 		pos  trustmodel.Pos
 	}
 	index := map[key]int{}
-	out := make([]rules.Finding, 0, len(fs))
+	merged := map[int]bool{} // out[i].Related is its own copy
+	out := fs[:0]
 	for _, f := range fs {
 		k := key{f.Rule, f.Pos}
 		i, seen := index[k]
 		if !seen {
 			index[k] = len(out)
-			f.Related = slices.Clone(f.Related)
 			out = append(out, f)
 			continue
+		}
+		if !merged[i] {
+			merged[i] = true
+			out[i].Related = slices.Clone(out[i].Related)
 		}
 		out[i].Related = append(out[i].Related, f.Related...)
 	}
 	for i := range out {
 		rel := out[i].Related
+		if !merged[i] && tidyRelated(rel, out[i].Pos) {
+			continue // a rule's list may be shared with its other findings: left as it is
+		}
+		if !merged[i] {
+			rel = slices.Clone(rel)
+		}
 		slices.SortFunc(rel, comparePos)
 		rel = slices.Compact(rel)
 		out[i].Related = slices.DeleteFunc(rel, func(p trustmodel.Pos) bool { return p == out[i].Pos || p.File == "" })
 	}
+	clear(fs[len(out):]) // the merged findings' texts can go
 	return out
+}
+
+// tidyRelated reports whether rel is already what mergeSharedRoots makes
+// of it: sorted, without repeats, pos or positions without a file.
+func tidyRelated(rel []trustmodel.Pos, pos trustmodel.Pos) bool {
+	for i, p := range rel {
+		if p == pos || p.File == "" || i > 0 && comparePos(rel[i-1], p) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func comparePos(a, b trustmodel.Pos) int {
