@@ -123,9 +123,9 @@ type AppInfo struct {
 }
 
 // Pass is what a rule checks and where it reports. Lint hands the rules a
-// fleet a part at a time, some proxies and the paths through them, so that
-// its paths and their replays are never all held at once: each rule's Check
-// runs on every part, then its Finish once, with what it gathered.
+// fleet a part at a time, some servers, their proxies and the paths through
+// them, so that they are never all held at once: each rule's Check runs on
+// every part, then its Finish once, with what it gathered.
 type Pass struct {
 	Nginx *nginxconf.Config
 	// Config is the trustcheck.yaml in force, nil when there is none.
@@ -170,6 +170,8 @@ type passShared struct {
 	views    *trustViews
 	complete bool
 	judging  atomic.Bool // see judgeTrustValues
+	// unjudged counts the parts folded before any rule judged trust values.
+	unjudged int
 
 	realipReader *realipReader // reads every part's proxies and places
 	// kept are every part's server blocks of kept directives (keptBlocks).
@@ -259,6 +261,9 @@ func (p *Pass) check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxco
 	})
 	// A rule asks for the injectors' requests in its Check at the latest,
 	// so they are folded after the rules; the part's paths are still here.
+	if fold && !p.shared.judging.Load() && len(part.nginx) > 0 {
+		p.shared.unjudged++
+	}
 	if fold && p.shared.judging.Load() {
 		spoofed := make([]*trustmodel.Request, len(part.nginx))
 		parallel.Do(len(part.nginx), func(i int) {
@@ -277,8 +282,14 @@ func (p *Pass) check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxco
 
 // judgeTrustValues says that this rule's Finish judges trust values
 // (trustFits), for which the trust views need what the X-Forwarded-For
-// injector brings the app on every path. A rule says so in Check.
-func (p *Pass) judgeTrustValues() { p.shared.judging.Store(true) }
+// injector brings the app on every path. A rule says so in its Check of
+// the first part: later, the parts before are gone.
+func (p *Pass) judgeTrustValues() {
+	if p.shared.unjudged > 0 {
+		panic("rules: judgeTrustValues after parts were folded without the injectors' requests")
+	}
+	p.shared.judging.Store(true)
+}
 
 // Finish runs each rule's Finish once every part is checked and returns
 // the findings, rule by rule in rs's order, each rule's in the order it
