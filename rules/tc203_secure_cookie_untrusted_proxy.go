@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 
-	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
@@ -59,7 +58,7 @@ type tc203Finding struct {
 	finding   Finding
 	untrusted bool
 	atApp     trustmodel.Request
-	proxy     *nginxconf.Proxy
+	headerFix string // adds X-Forwarded-Proto at the proxy, when trusting alone would not do
 }
 
 func checkTC203(p *Pass) {
@@ -109,7 +108,7 @@ func checkTC203(p *Pass) {
 			Path:    path.Entry,
 			Attack:  fmt.Sprintf("a client sending a request to %s gets no session cookie: every request starts a new session", path.URL),
 			Related: []trustmodel.Pos{path.Proxy.Pos, p.App.Spec.SessionPos},
-		}, true, r.AtApp, path.Proxy})
+		}, true, r.AtApp, addHeaderFix(path.Proxy, "proxy_set_header X-Forwarded-Proto $scheme;")})
 	}
 }
 
@@ -120,7 +119,7 @@ func finishTC203(p *Pass) {
 			trust := p.suggestedTrust()
 			f.finding.Fix = p.SetTrust(jsLiteral(trust))
 			if !cookieSentWith(p, trust, f.atApp) {
-				f.finding.Fix += "; " + addHeaderFix(f.proxy, "proxy_set_header X-Forwarded-Proto $scheme;")
+				f.finding.Fix += "; " + f.headerFix
 			}
 		}
 		p.Report(f.finding)
