@@ -316,7 +316,7 @@ func keptDirective(name string) bool {
 }
 
 // keepBlocks appends to kept the kept directives of each block of servers
-// (directiveBlocks' order), a list per block that has any.
+// (serverBlocks' order), a list per block that has any.
 func keepBlocks(kept [][]*nginxconf.Directive, servers []*nginxconf.Server) [][]*nginxconf.Directive {
 	for block := range serverBlocks(servers) {
 		var ds []*nginxconf.Directive
@@ -332,8 +332,9 @@ func keepBlocks(kept [][]*nginxconf.Directive, servers []*nginxconf.Server) [][]
 	return kept
 }
 
-// keptBlocks yields, in Finish, what directiveBlocks would of the kept
-// directives: the http blocks, then every part's server blocks.
+// keptBlocks yields, in Finish, the directive lists TC402 and TC404 read, in
+// file order: every http block's, then the kept directives of every part's
+// server, location and if blocks.
 func (p *Pass) keptBlocks() iter.Seq[[]*nginxconf.Directive] {
 	if !p.shared.complete {
 		panic("rules: kept blocks read before every part was checked")

@@ -112,9 +112,8 @@ func (p *Pass) trustViews() *trustViews {
 // add folds one path through nginx into the views.
 func (tv *trustViews) add(p *Pass, path *Path) {
 	tv.paths++
-	honest := path.Honest().AtApp
-	tv.most = max(tv.most, slices.Index(trustChain(honest), HonestClient))
-	tv.honest = tv.intern(tv.honest, "h", honest)
+	tv.most = max(tv.most, p.hopsToClient(path))
+	tv.honest = tv.intern(tv.honest, "h", path.Honest().AtApp)
 	for _, c := range p.connectCandidates(path) {
 		if a, err := netip.ParseAddr(c); err != nil || !a.Unmap().IsLoopback() {
 			tv.loopback = false
