@@ -18,15 +18,91 @@ import (
 func unterminatedDirective(name string, data []byte) (Diagnostic, bool) {
 	var line int
 	var bad bool
-	if bytes.Contains(data, []byte("_by_lua_block")) {
+	switch {
+	case bytes.Contains(data, []byte("_by_lua_block")):
 		line, bad = unterminatedLexed(data)
-	} else {
+	case !closesFollowTerminators(data):
 		line, bad = unterminatedScanned(data)
 	}
 	if !bad {
 		return Diagnostic{}, false
 	}
 	return Diagnostic{Pos: trustmodel.Pos{File: name, Line: line}, Message: `unexpected "}" (the directive before it is not terminated by ";")`}, true
+}
+
+// closesFollowTerminators is a quick proof that no "}" ends a directive:
+// every "}" byte is in a comment, or follows an unescaped ";", "{" or "}"
+// across nothing but ASCII white space and comments; and nothing is a "${"
+// variable, within which "}" and ";" are not tokens. A "}" token then
+// always follows a token that leaves no directive open. It fails only when
+// quotes, escapes or odd spaces near a "}" or a comment leave that in
+// doubt, and the tokenizer decides; most files are not tokenized twice.
+func closesFollowTerminators(data []byte) bool {
+	if bytes.Contains(data, []byte("${")) {
+		return false
+	}
+	for i := 0; ; i++ {
+		k := bytes.IndexByte(data[i:], '}')
+		if k < 0 {
+			return true
+		}
+		i += k
+		h, ok := commentOn(data, i)
+		if !ok {
+			return false
+		}
+		if h >= 0 {
+			continue // commented out
+		}
+		j := i - 1
+		for {
+			for j >= 0 && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+				j-- // the lexer skips "\r" wherever it is
+			}
+			if j < 0 {
+				break
+			}
+			if h, ok = commentOn(data, j+1); !ok {
+				return false
+			} else if h < 0 {
+				break
+			}
+			j = h - 1
+		}
+		if j >= 0 && (data[j] != ';' && data[j] != '{' && data[j] != '}' || escaped(data, j)) {
+			return false
+		}
+	}
+}
+
+// escaped reports whether a backslash escapes data[j]; the lexer skips
+// any "\r" between them.
+func escaped(data []byte, j int) bool {
+	p := bytes.TrimRight(data[:j], "\r")
+	return len(p) > 0 && p[len(p)-1] == '\\'
+}
+
+// commentOn finds the "#" that starts a comment on the line that ends
+// before data[end]: -1 when there is no "#". ok is false when it cannot
+// tell without tokenizing: a quote or a backslash on the line, a line
+// continued by an escaped newline, or a "#" inside a word.
+func commentOn(data []byte, end int) (h int, ok bool) {
+	ls := bytes.LastIndexByte(data[:end], '\n') + 1
+	line := data[ls:end]
+	h = bytes.IndexByte(line, '#')
+	if h < 0 {
+		return -1, true
+	}
+	if bytes.ContainsAny(line, "\"'\\") {
+		return 0, false
+	}
+	if ls > 0 && escaped(data, ls-1) {
+		return 0, false
+	}
+	if h > 0 && !bytes.ContainsRune([]byte(" \t;{}"), rune(line[h-1])) {
+		return 0, false
+	}
+	return ls + h, true
 }
 
 // tokenKind is what the "}" check needs to know of a token.

@@ -38,6 +38,20 @@ var unterminatedCases = []struct {
 	{"a { b ${x y} }", 1},
 	{"# only a comment", 0},
 	{"a { b\\\n}", 1},
+	{"a { b ${;}}", 1},
+	{"a { b \\;\n}", 2},
+	{"a { b # c;\n}", 2},
+	{"a { b\n# c;\n}", 3},
+	{"a { b \"c;\n# x \" d\n}", 3},
+	{"a { b \"c;\n# x \";\n}", 0},
+	{"a { b\\\r\n# c\n}", 3},
+	{"a { b;\r# c\n}", 0},
+	{"a { b;\n  #}\n}", 0},
+	{"a { b#c;\n}", 0},
+	{"a { b#c\n}", 2},
+	{"{\\\r;}", 1},
+	{"a { b; c ;}", 0},
+	{"}", 0},
 }
 
 func TestUnterminatedScannedMatchesLexed(t *testing.T) {
@@ -49,6 +63,25 @@ func TestUnterminatedScannedMatchesLexed(t *testing.T) {
 		}
 		if wantLine != c.line {
 			t.Errorf("%q: lexed check reports line %d, the case says %d", c.in, wantLine, c.line)
+		}
+		if c.line != 0 && closesFollowTerminators([]byte(c.in)) {
+			t.Errorf("%q: closesFollowTerminators passes it", c.in)
+		}
+	}
+}
+
+// TestClosesFollowTerminatorsPassesPlainFiles: well-formed files take the
+// quick path, quotes, escapes within them and comments notwithstanding.
+func TestClosesFollowTerminatorsPassesPlainFiles(t *testing.T) {
+	for _, in := range []string{
+		"server {\n    listen 80;\n    location / {\n        proxy_pass http://a;\n    }\n}\n",
+		"server { # the site\r\n  return 200 \"ok\\n\";\r\n}\r\n",
+		"map $a $b {\n    default 0;\n    ~^x 1; # x\n}\n",
+		"events {}\n",
+		"server {\n    listen 80; # plain\n#    location / {\n#        proxy_pass http://b;\n#    }\n}\n",
+	} {
+		if !closesFollowTerminators([]byte(in)) {
+			t.Errorf("%q: closesFollowTerminators fails it", in)
 		}
 	}
 }
@@ -66,6 +99,9 @@ func FuzzUnterminatedScanned(f *testing.F) {
 		gotLine, gotBad := unterminatedScanned(data)
 		if gotLine != wantLine || gotBad != wantBad {
 			t.Fatalf("%q: scanned (%d, %v), lexed (%d, %v)", data, gotLine, gotBad, wantLine, wantBad)
+		}
+		if wantBad && closesFollowTerminators(data) {
+			t.Fatalf("%q: closesFollowTerminators passes a file whose line %d is not terminated", data, wantLine)
 		}
 	})
 }
