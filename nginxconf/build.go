@@ -25,9 +25,6 @@ type builder struct {
 	// deferPlaces leaves each server's locations and if blocks to
 	// buildPlaces (DeferProxies), its set variables noted beforehand.
 	deferPlaces bool
-	// regexps compiles each distinct pattern once: a fleet repeats the
-	// same location regex in thousands of servers.
-	regexps map[string]compiledRegexp
 	// setsOf's server-level set flow (serverSets).
 	setsOf *Server
 	sets   map[string]trustmodel.Expr
@@ -38,17 +35,14 @@ type compiledRegexp struct {
 	err error
 }
 
-// compile compiles a regular expression once per builder; a *regexp.Regexp
-// is safe to share.
+// compile compiles a regular expression once per configuration; a
+// *regexp.Regexp is safe to share.
 func (b *builder) compile(expr string) (*regexp.Regexp, error) {
-	if c, ok := b.regexps[expr]; ok {
-		return c.re, c.err
+	if c, ok := b.cfg.regexps.Load(expr); ok {
+		return c.(compiledRegexp).re, c.(compiledRegexp).err
 	}
 	re, err := regexp.Compile(expr)
-	if b.regexps == nil {
-		b.regexps = map[string]compiledRegexp{}
-	}
-	b.regexps[expr] = compiledRegexp{re, err}
+	b.cfg.regexps.Store(expr, compiledRegexp{re, err})
 	return re, err
 }
 

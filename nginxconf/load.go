@@ -187,16 +187,19 @@ func (diskFS) read(name string) ([]byte, error) { return ReadFile(name) }
 // ReadFile reads a configuration file as Load does: a regular file of at
 // most 64 MiB whose read ends (not a device, FIFO or kernel interface).
 func ReadFile(name string) ([]byte, error) {
-	f, err := openConfigFile(name)
+	f, size, err := openConfigFile(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	// Sizes in /proc say 0; the read itself is bounded.
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
+	// Sizes in /proc say 0; the read itself is bounded. The buffer holds
+	// the stated size and the read that meets the end, so a file on disk
+	// is read into one allocation.
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if len(data) > maxFileSize {
 		return nil, tooLarge(int64(len(data)))
 	}
@@ -204,32 +207,32 @@ func ReadFile(name string) ([]byte, error) {
 }
 
 // openConfigFile opens a file that can be a configuration file: a regular
-// file within the size limit whose reads end.
-func openConfigFile(name string) (*os.File, error) {
+// file within the size limit whose reads end; size is what stat says.
+func openConfigFile(name string) (f *os.File, size int64, err error) {
 	st, err := os.Stat(name)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	switch {
 	case st.IsDir():
-		return nil, fmt.Errorf("is a directory")
+		return nil, 0, fmt.Errorf("is a directory")
 	case !st.Mode().IsRegular():
-		return nil, fmt.Errorf("not a regular file") // a device or FIFO never ends
+		return nil, 0, fmt.Errorf("not a regular file") // a device or FIFO never ends
 	case st.Size() > maxFileSize:
-		return nil, tooLarge(st.Size())
+		return nil, 0, tooLarge(st.Size())
 	}
-	f, err := os.Open(name)
+	f, err = os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	// Kernel interfaces such as /proc/kmsg look like regular files but
 	// block on read until something happens; they are the files the
 	// runtime can poll, which a file on disk never is.
 	if f.SetReadDeadline(time.Now()) == nil {
 		f.Close()
-		return nil, fmt.Errorf("not a regular file (reading it waits for the kernel)")
+		return nil, 0, fmt.Errorf("not a regular file (reading it waits for the kernel)")
 	}
-	return f, nil
+	return f, st.Size(), nil
 }
 
 func tooLarge(size int64) error {
@@ -461,7 +464,7 @@ func (l *loader) collectRoots(paths []string) []*rootSpec {
 
 // dumpFileRoot returns the root of an nginx -T dump stored in a file, or nil.
 func (l *loader) dumpFileRoot(p string) *rootSpec {
-	f, err := openConfigFile(p)
+	f, _, err := openConfigFile(p)
 	if err != nil {
 		return nil // reading it as a plain file reports why
 	}

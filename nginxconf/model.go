@@ -42,6 +42,10 @@ type Config struct {
 	directiveIDs    map[*Directive]uint32
 	headersMu       sync.Mutex
 	headersPerPlace bool // LoadOptions.headersPerPlace
+	// regexps holds each distinct location or server_name pattern compiled
+	// once (*builder.compile): a fleet repeats the same location regex in
+	// thousands of servers, whose builders share it.
+	regexps sync.Map // string -> compiledRegexp
 	// deferredErrs are what BuildProxies found wrong (DeferProxies).
 	deferredErrs []Diagnostic
 	deferredMu   sync.Mutex
