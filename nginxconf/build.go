@@ -209,9 +209,8 @@ func (b *builder) fillHTTP(h *HTTP, dirs []*Directive) {
 
 func (b *builder) buildServer(h *HTTP, d *Directive, implicit bool) *Server {
 	s := &Server{Pos: d.Pos, Implicit: implicit, HTTP: h, body: d.Block}
-	s.sc = &scope{kind: kindServer, parent: h.sc, http: h, server: s}
+	s.sc = &scope{kind: kindServer, parent: h.sc, http: h, server: s, dirs: d.Block}
 	for _, c := range d.Block {
-		s.sc.dirs = append(s.sc.dirs, c)
 		if !c.HasBlock || c.Name != "location" && c.Name != "if" {
 			s.Directives = append(s.Directives, c)
 		}
@@ -352,8 +351,8 @@ func (b *builder) buildLocation(s *Server, parent *Location, psc *scope, d *Dire
 }
 
 func (b *builder) fillLocation(s *Server, l *Location, body []*Directive) {
+	l.sc.dirs = body
 	for _, c := range body {
-		l.sc.dirs = append(l.sc.dirs, c)
 		switch {
 		case c.Name == "location" && c.HasBlock:
 			if l.IsIf() {

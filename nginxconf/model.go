@@ -55,7 +55,9 @@ func newConfig(v Version, files []*File) *Config {
 	c := &Config{Version: v, Files: files, comments: map[string][]Comment{}, realIPs: map[realipKey]*RealIP{},
 		headers: map[headersKey]*sharedHeaders{}, directiveIDs: map[*Directive]uint32{}}
 	for _, f := range files {
-		c.comments[f.Path] = f.Comments
+		if len(f.Comments) > 0 {
+			c.comments[f.Path] = f.Comments
+		}
 	}
 	return c
 }
