@@ -629,34 +629,65 @@ func (l *loader) prefetch(fsys fileSystem, names []string) {
 }
 
 // convert turns crossplane's tree into Directives, comments left out. The
-// file's directives, block lists and argument lists are carved from three
-// arrays sized up front: a fleet's files are a few dozen directives each,
-// and one allocation per file instead of per directive is less for the
-// collector to trace and less memory lost to rounding.
+// file's directives, block lists, argument lists and their text are carved
+// from four arrays sized up front: a fleet's files are a few dozen
+// directives each, and one allocation per file instead of one per
+// directive and token is less for the collector to trace and less memory
+// lost to rounding while the fleet waits to be checked.
 func convert(name string, in crossplane.Directives) []*Directive {
 	var c converter
 	c.count(in)
 	c.dirs = make([]Directive, c.nDirs)
 	c.blocks = make([]*Directive, c.nDirs)
 	c.args = make([]string, c.nArgs)
+	var text strings.Builder
+	text.Grow(c.nBytes)
+	writeText(&text, in)
+	c.text = text.String()
 	return c.convert(name, in)
 }
 
 type converter struct {
-	nDirs, nArgs int
-	dirs         []Directive
-	blocks       []*Directive
-	args         []string
+	nDirs, nArgs, nBytes int
+	dirs                 []Directive
+	blocks               []*Directive
+	args                 []string
+	text                 string // names and arguments, in the order convert takes them
 }
 
 func (c *converter) count(in crossplane.Directives) {
 	for _, d := range in {
-		if !d.IsComment() {
-			c.nDirs++
-			c.nArgs += len(d.Args)
-			c.count(d.Block)
+		if d.IsComment() {
+			continue
 		}
+		c.nDirs++
+		c.nArgs += len(d.Args)
+		c.nBytes += len(d.Directive)
+		for _, a := range d.Args {
+			c.nBytes += len(a)
+		}
+		c.count(d.Block)
 	}
+}
+
+func writeText(b *strings.Builder, in crossplane.Directives) {
+	for _, d := range in {
+		if d.IsComment() {
+			continue
+		}
+		b.WriteString(d.Directive)
+		for _, a := range d.Args {
+			b.WriteString(a)
+		}
+		writeText(b, d.Block)
+	}
+}
+
+// take returns the next n bytes of text.
+func (c *converter) take(n int) string {
+	s := c.text[:n]
+	c.text = c.text[n:]
+	return s
 }
 
 func (c *converter) convert(name string, in crossplane.Directives) []*Directive {
@@ -676,8 +707,10 @@ func (c *converter) convert(name string, in crossplane.Directives) []*Directive 
 		c.dirs = c.dirs[1:]
 		args := c.args[:len(d.Args):len(d.Args)]
 		c.args = c.args[len(d.Args):]
-		copy(args, d.Args)
-		*nd = Directive{Name: d.Directive, Args: args, Pos: trustmodel.Pos{File: name, Line: d.Line}}
+		*nd = Directive{Name: c.take(len(d.Directive)), Args: args, Pos: trustmodel.Pos{File: name, Line: d.Line}}
+		for i, a := range d.Args {
+			args[i] = c.take(len(a))
+		}
 		if d.Block != nil {
 			nd.HasBlock = true
 			nd.Block = c.convert(name, d.Block)
