@@ -610,6 +610,9 @@ func (b *builder) geoBlock(h *HTTP, d *Directive) {
 // ---------------------------------------------------------------------------
 // servers: listen, server_name, default servers
 
+// serverFacts fills in what describes s, which outlives its directives
+// (ReleaseServers): the texts it keeps are copied out of the file's, which
+// a released server would otherwise hold whole.
 func (b *builder) serverFacts(s *Server) {
 	ver := b.cfg.Version
 	for _, d := range s.sc.own("listen") {
@@ -618,6 +621,7 @@ func (b *builder) serverFacts(s *Server) {
 			b.fail(d.Pos, "%s", err)
 			continue
 		}
+		l.Raw, l.Addr = strings.Clone(l.Raw), strings.Clone(l.Addr)
 		s.Listens = append(s.Listens, l)
 	}
 	if len(s.Listens) == 0 && !s.Implicit {
@@ -631,6 +635,7 @@ func (b *builder) serverFacts(s *Server) {
 			if !strings.HasPrefix(n, "~") {
 				n = strings.ToLower(n)
 			}
+			n = strings.Clone(n)
 			s.Names = append(s.Names, n)
 			if strings.HasPrefix(n, "~") && regexCatchAll(n[1:]) {
 				s.catchAll = true
