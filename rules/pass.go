@@ -145,7 +145,11 @@ type Pass struct {
 
 // ruleRun is what a rule keeps from part to part.
 type ruleRun struct {
-	findings []Finding
+	// findings are kept in chunks that never move: a rule firing at every
+	// path of a fleet would otherwise copy all it found each time its
+	// slice grew.
+	findings  [][]Finding
+	nFindings int
 	// texts interns the rule's finding texts: a rule firing at every
 	// location of a fleet repeats one message and one fix thousands of
 	// times, and each Sprintf would otherwise keep its own copy.
@@ -206,7 +210,13 @@ func (p *Pass) Report(f Finding) {
 		f.Severity = p.rule.Severity
 	}
 	f.Directive, f.Message, f.Fix = p.intern(f.Directive), p.intern(f.Message), p.intern(f.Fix)
-	p.run.findings = append(p.run.findings, f)
+	r := p.run
+	if n := len(r.findings); n == 0 || len(r.findings[n-1]) == cap(r.findings[n-1]) {
+		r.findings = append(r.findings, make([]Finding, 0, min(max(r.nFindings, 8), 1024)))
+	}
+	last := &r.findings[len(r.findings)-1]
+	*last = append(*last, f)
+	r.nFindings++
 }
 
 // Run checks every rule in rs on ng's servers and proxies and the pass's
@@ -307,11 +317,13 @@ func (p *Pass) Finish(rs []*Rule) []Finding {
 	})
 	n := 0
 	for _, r := range runs {
-		n += len(r.findings)
+		n += r.nFindings
 	}
 	out := make([]Finding, 0, n)
 	for _, r := range runs {
-		out = append(out, r.findings...)
+		for _, chunk := range r.findings {
+			out = append(out, chunk...)
+		}
 	}
 	return out
 }
