@@ -417,6 +417,10 @@ type scope struct {
 	// every location stay linear in nesting depth; see levels.
 	inherited     [len(inheritedNames)]*scope
 	inheritedDone bool
+	// inheritedDirs holds, on a level that sets any of inheritedNames,
+	// its own directives of each (inheritedOwn): thousands of places read
+	// the realip settings of one http{}.
+	inheritedDirs *[len(inheritedNames)][]*Directive
 	// byName indexes dirs by name once a level holds more than
 	// indexedLevel directives: an http{} with an upstream or limit zone per
 	// server would otherwise be scanned whole by every lookup of every
@@ -469,6 +473,10 @@ func (sc *scope) levels() [len(inheritedNames)]*scope {
 	for i, n := range inheritedNames {
 		if (n.inIf || !isIf) && sc.ownFirst(n.name) != nil {
 			lv[i] = sc
+			if sc.inheritedDirs == nil {
+				sc.inheritedDirs = new([len(inheritedNames)][]*Directive)
+			}
+			sc.inheritedDirs[i] = slices.Clip(sc.own(n.name))
 		}
 	}
 	sc.inherited, sc.inheritedDone = lv, true
@@ -478,7 +486,7 @@ func (sc *scope) levels() [len(inheritedNames)]*scope {
 // inheritedOwn returns the directives named inheritedNames[i] in effect at sc.
 func (sc *scope) inheritedOwn(i int) []*Directive {
 	if lv := sc.levels()[i]; lv != nil {
-		return lv.own(inheritedNames[i].name)
+		return lv.inheritedDirs[i]
 	}
 	return nil
 }
@@ -526,15 +534,19 @@ func (sc *scope) noteSets() {
 func (sc *scope) own(names ...string) []*Directive {
 	var out []*Directive
 	if len(sc.dirs) > indexedLevel {
-		var at []int
-		for _, n := range names {
-			at = append(at, sc.index()[n]...)
-		}
+		at := sc.index()[names[0]]
 		if len(names) > 1 {
+			at = slices.Clone(at)
+			for _, n := range names[1:] {
+				at = append(at, sc.index()[n]...)
+			}
 			slices.Sort(at)
 		}
-		for _, i := range at {
-			out = append(out, sc.dirs[i])
+		if len(at) > 0 {
+			out = make([]*Directive, len(at))
+			for k, i := range at {
+				out[k] = sc.dirs[i]
+			}
 		}
 		return out
 	}
