@@ -606,10 +606,7 @@ func (l *loader) parse(sf *srcFile) {
 			sf.rerr = err
 			return
 		}
-		parsed, errs := parseBytes(sf.name, data)
-		sf.errs = errs
-		sf.dirs = convert(sf.name, parsed)
-		sf.file.Comments = collectComments(sf.name, parsed, nil)
+		sf.dirs, sf.file.Comments, sf.errs = parseBytes(sf.name, data)
 		sort.SliceStable(sf.file.Comments, func(i, j int) bool { return sf.file.Comments[i].Pos.Line < sf.file.Comments[j].Pos.Line })
 	})
 }
@@ -683,6 +680,11 @@ func writeText(b *strings.Builder, in crossplane.Directives) {
 	}
 }
 
+// blockIncludes reports whether an include is somewhere in block.
+func blockIncludes(block []*Directive) bool {
+	return slices.ContainsFunc(block, func(c *Directive) bool { return c.Name == "include" || c.includes })
+}
+
 // take returns the next n bytes of text.
 func (c *converter) take(n int) string {
 	s := c.text[:n]
@@ -714,7 +716,7 @@ func (c *converter) convert(name string, in crossplane.Directives) []*Directive 
 		if d.Block != nil {
 			nd.HasBlock = true
 			nd.Block = c.convert(name, d.Block)
-			nd.includes = slices.ContainsFunc(nd.Block, func(c *Directive) bool { return c.Name == "include" || c.includes })
+			nd.includes = blockIncludes(nd.Block)
 		}
 		out = append(out, nd)
 	}
@@ -730,8 +732,6 @@ const lexerTokenBuffer = 64
 
 func init() { crossplane.SetTokenChanCap(lexerTokenBuffer) }
 
-// parseBytes runs crossplane leniently on one file: no context or argument
-// checks (snippets and third-party modules load), comments kept.
 // lexOptionsFor tokenises Lua blocks as Lua, not as nginx syntax. The Lua
 // lexer is registered only for files that have a *_by_lua_block: with any
 // extra lexer crossplane re-checks the token at every byte, which makes a
@@ -743,19 +743,37 @@ func lexOptionsFor(data []byte) crossplane.LexOptions {
 	return crossplane.LexOptions{}
 }
 
-func parseBytes(name string, data []byte) (dirs crossplane.Directives, diags []Diagnostic) {
+// parseBytes parses one file into directives and comments (unsorted): with
+// crossplane's tokens and tokenParser, or crossplane.Parse for a file that
+// may have a map-like block.
+func parseBytes(name string, data []byte) (dirs []*Directive, comments []Comment, diags []Diagnostic) {
 	defer func() {
 		if r := recover(); r != nil {
-			dirs = nil
+			dirs, comments = []*Directive{}, nil
 			diags = []Diagnostic{panicDiag(name, data, r)}
 		}
 	}()
 	if !isText(data) {
-		return nil, []Diagnostic{{Pos: trustmodel.Pos{File: name}, Message: "not a text file"}}
+		return []*Directive{}, nil, []Diagnostic{{Pos: trustmodel.Pos{File: name}, Message: "not a text file"}}
 	}
 	if d, bad := unterminatedDirective(name, data); bad {
-		return nil, []Diagnostic{d}
+		return []*Directive{}, nil, []Diagnostic{d}
 	}
+	if !mayHaveMapBody(data) {
+		toks := make([]crossplane.NgxToken, 0, len(data)/8+16)
+		for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data)) {
+			toks = append(toks, t)
+		}
+		return parseTokens(name, toks)
+	}
+	parsed, diags := crossplaneParse(name, data)
+	return convert(name, parsed), collectComments(name, parsed, nil), diags
+}
+
+// crossplaneParse runs crossplane.Parse leniently on one file: no context
+// or argument checks (snippets and third-party modules load), comments
+// kept. tokenParser follows the same options.
+func crossplaneParse(name string, data []byte) (dirs crossplane.Directives, diags []Diagnostic) {
 	payload, err := crossplane.Parse(name, &crossplane.ParseOptions{
 		SingleFile:                true,
 		ParseComments:             true,

@@ -28,6 +28,7 @@ all=(
 	nginxconf:FuzzInet6:100000
 	nginxconf:FuzzLoad:5000
 	nginxconf:FuzzUnterminatedScanned:50000
+	nginxconf:FuzzTokenParserMatchesCrossplane:50000
 	nginxconf:FuzzLocationIndex:50000
 	lint:FuzzLintPipeline:2000
 )

@@ -1,0 +1,226 @@
+package nginxconf
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"unicode"
+
+	crossplane "github.com/nginxinc/nginx-go-crossplane"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// tokenParser builds a file's tree from crossplane's tokens exactly as
+// crossplane.Parse does with parseBytes' options (parser.parse in parse.go,
+// v0.4.89: no directive or argument checks, comments kept, one file), but
+// into Directives directly: crossplane's own tree was half of what loading
+// a fleet allocated, only to be converted and dropped. The tokens are
+// walked twice: the first pass checks them and counts what the second
+// carves from the converter's arrays. FuzzTokenParserMatchesCrossplane
+// holds the two parsers equal.
+//
+// crossplane reads the bodies of map-like blocks (map, geo, types, ...) as
+// parameters and checks them with tables of its own; files that may have
+// one are left to crossplane.Parse (mayHaveMapBody).
+type tokenParser struct {
+	name  string
+	toks  []crossplane.NgxToken
+	i     int
+	build bool // the second pass
+	c     converter
+	text  strings.Builder // the first pass writes names and arguments here
+	// sizes are the blocks' directive counts in the order they open: the
+	// first pass records them, the second carves each block's list by them.
+	sizes    []int
+	nextSize int
+	comments []Comment
+	scratch  []string // a directive's arguments while it is counted or carved
+}
+
+// parseTokens parses name's tokens; a file crossplane rejects has no
+// directives and no comments, only the one diagnostic.
+func parseTokens(name string, toks []crossplane.NgxToken) ([]*Directive, []Comment, []Diagnostic) {
+	p := &tokenParser{name: name, toks: toks}
+	size := 0
+	for _, t := range toks {
+		if !isCommentToken(t) && (t.IsQuoted || t.Value != "{" && t.Value != ";" && t.Value != "}") {
+			size += len(t.Value)
+		}
+	}
+	p.text.Grow(size)
+	if _, d := p.block(); d != nil {
+		return []*Directive{}, nil, []Diagnostic{*d}
+	}
+	p.c.dirs = make([]Directive, p.c.nDirs)
+	p.c.blocks = make([]*Directive, p.c.nDirs)
+	p.c.args = make([]string, p.c.nArgs)
+	p.c.text = p.text.String()
+	p.i, p.build = 0, true
+	dirs, _ := p.block()
+	return dirs, p.comments, nil
+}
+
+func (p *tokenParser) next() (crossplane.NgxToken, bool) {
+	if p.i == len(p.toks) {
+		return crossplane.NgxToken{}, false
+	}
+	p.i++
+	return p.toks[p.i-1], true
+}
+
+func isCommentToken(t crossplane.NgxToken) bool {
+	return !t.IsQuoted && strings.HasPrefix(t.Value, "#")
+}
+
+// block parses directives up to an unquoted "}" or the end of the tokens.
+func (p *tokenParser) block() ([]*Directive, *Diagnostic) {
+	var out []*Directive
+	slot := len(p.sizes)
+	if p.build {
+		n := p.sizes[p.nextSize]
+		p.nextSize++
+		out = p.c.blocks[:0:n]
+		p.c.blocks = p.c.blocks[n:]
+	} else {
+		p.sizes = append(p.sizes, 0)
+	}
+	for {
+		t, ok := p.next()
+		if !ok {
+			break
+		}
+		if t.Error != nil {
+			d := p.lexError(t)
+			return nil, &d
+		}
+		if t.Value == "}" && !t.IsQuoted {
+			break
+		}
+		if isCommentToken(t) {
+			if p.build {
+				p.comments = append(p.comments, Comment{Pos: trustmodel.Pos{File: p.name, Line: t.Line}, Text: t.Value[1:]})
+			}
+			continue
+		}
+		name, line := t.Value, t.Line
+		start := p.i
+		for {
+			if t, ok = p.next(); !ok {
+				d := Diagnostic{Pos: trustmodel.Pos{File: p.name, Line: line}, Message: crossplane.ErrPrematureLexEnd.Error()}
+				return nil, &d
+			}
+			if !t.IsQuoted && (t.Value == "{" || t.Value == ";" || t.Value == "}") {
+				break
+			}
+		}
+		argToks := p.toks[start : p.i-1]
+		d := p.directive(name, line, argToks)
+		if t.Value == "{" {
+			block, bad := p.block()
+			if bad != nil {
+				return nil, bad
+			}
+			if p.build {
+				d.HasBlock = true
+				d.Block = block
+				d.includes = blockIncludes(block)
+			}
+		}
+		if p.build {
+			out = append(out, d)
+			for _, a := range argToks {
+				if isCommentToken(a) {
+					p.comments = append(p.comments, Comment{Pos: trustmodel.Pos{File: p.name, Line: line}, Text: a.Value[1:]})
+				}
+			}
+		} else {
+			p.sizes[slot]++
+		}
+	}
+	return out, nil
+}
+
+// directive counts (first pass) or carves (second) one directive; its
+// block is the caller's.
+func (p *tokenParser) directive(name string, line int, argToks []crossplane.NgxToken) *Directive {
+	args := p.scratch[:0]
+	for _, a := range argToks {
+		if !isCommentToken(a) {
+			args = append(args, a.Value)
+		}
+	}
+	p.scratch = args
+	if name == "if" {
+		args = ifArgs(args)
+	}
+	if !p.build {
+		p.c.nDirs++
+		p.c.nArgs += len(args)
+		p.text.WriteString(name)
+		for _, a := range args {
+			p.text.WriteString(a)
+		}
+		return nil
+	}
+	d := &p.c.dirs[0]
+	p.c.dirs = p.c.dirs[1:]
+	carved := p.c.args[:len(args):len(args)]
+	p.c.args = p.c.args[len(args):]
+	*d = Directive{Name: p.c.take(len(name)), Args: carved, Pos: trustmodel.Pos{File: p.name, Line: line}}
+	for i, a := range args {
+		carved[i] = p.c.take(len(a))
+	}
+	return d
+}
+
+// lexError is the diagnostic crossplane.Parse makes of an error token.
+func (p *tokenParser) lexError(t crossplane.NgxToken) Diagnostic {
+	var perr *crossplane.ParseError
+	if errors.As(t.Error, &perr) {
+		line := 0
+		if perr.Line != nil {
+			line = *perr.Line
+		}
+		return Diagnostic{Pos: trustmodel.Pos{File: p.name, Line: line}, Message: perr.What}
+	}
+	return Diagnostic{Pos: trustmodel.Pos{File: p.name, Line: t.Line}, Message: t.Error.Error()}
+}
+
+// ifArgs strips the parentheses of an if's condition as crossplane's
+// prepareIfArgs does (util.go, v0.4.89), panic on "if ()" included.
+func ifArgs(args []string) []string {
+	b, e := 0, len(args)-1
+	if len(args) > 0 && strings.HasPrefix(args[0], "(") && strings.HasSuffix(args[e], ")") {
+		args[0] = strings.TrimLeftFunc(strings.TrimPrefix(args[0], "("), unicode.IsSpace)
+		args[e] = strings.TrimRightFunc(strings.TrimSuffix(args[e], ")"), unicode.IsSpace)
+		if len(args[0]) == 0 {
+			b++
+		}
+		if len(args[e]) == 0 {
+			e--
+		}
+		args = args[b : e+1]
+	}
+	return args
+}
+
+// mapLikeNames are, as substrings, the names of the blocks whose bodies
+// crossplane.Parse reads as parameters (mapBodies in analyze_map.go,
+// v0.4.89: charset_map, geo, geoip2, map, match, otel_exporter,
+// split_clients, types).
+var mapLikeNames = [][]byte{[]byte("geo"), []byte("map"), []byte("match"), []byte("otel_exporter"), []byte("split_clients"), []byte("types")}
+
+// mayHaveMapBody reports whether a token of data could name a map-like
+// block; the lexer drops "\r" even inside a word.
+func mayHaveMapBody(data []byte) bool {
+	if bytes.IndexByte(data, '\r') >= 0 {
+		data = bytes.ReplaceAll(data, []byte("\r"), nil)
+	}
+	for _, n := range mapLikeNames {
+		if bytes.Contains(data, n) {
+			return true
+		}
+	}
+	return false
+}
