@@ -240,6 +240,9 @@ func tooLarge(size int64) error {
 }
 
 func (diskFS) glob(pattern string) ([]string, error) {
+	if m, ok := globOneDir(pattern); ok {
+		return m, nil
+	}
 	m, err := filepath.Glob(pattern)
 	if err != nil {
 		return nil, err
@@ -256,6 +259,47 @@ func (diskFS) glob(pattern string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// globOneDir is glob for the usual include of one directory's files
+// (sites-enabled/*.conf): filepath.Glob's matches, read with their types
+// so that only symbolic links need a stat to leave directories out. ok is
+// false for a pattern with magic above its last element, or a bad one.
+func globOneDir(pattern string) (out []string, ok bool) {
+	dir, file := filepath.Split(pattern)
+	if hasGlobMagic(dir) || !hasGlobMagic(file) || filepath.VolumeName(pattern) != "" {
+		return nil, false
+	}
+	if _, err := filepath.Match(file, ""); err != nil {
+		return nil, false
+	}
+	switch dir {
+	case "":
+		dir = "."
+	case string(filepath.Separator):
+	default:
+		dir = dir[:len(dir)-1]
+	}
+	// As filepath.Glob, what cannot be read matches nothing.
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if m, _ := filepath.Match(file, e.Name()); !m {
+			continue
+		}
+		name := filepath.Join(dir, e.Name())
+		if hiddenByGlob(pattern, name, string(filepath.Separator)) {
+			continue
+		}
+		if e.Type()&fs.ModeSymlink != 0 {
+			if st, err := os.Stat(name); err == nil && st.IsDir() {
+				continue
+			}
+		} else if e.IsDir() {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out, true
 }
 
 func (diskFS) exists(name string) bool {

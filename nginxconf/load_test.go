@@ -382,3 +382,45 @@ func TestIncludeGlobSkipsDirectories(t *testing.T) {
 		t.Errorf("servers listen on %v, want [81 82] (a.conf and the link to b.conf)", ports)
 	}
 }
+
+// TestGlobOneDirMatchesGlob: the one-directory glob finds what
+// filepath.Glob and the stat of every match find.
+func TestGlobOneDirMatchesGlob(t *testing.T) {
+	d := t.TempDir()
+	for _, n := range []string{"a.conf", ".h.conf", "b.conf", "c.txt", "sub.conf/x"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(d, n)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, to := range map[string]string{"dir.conf": "sub.conf", "dangling.conf": "nothing", "file.conf": "a.conf"} {
+		if err := os.Symlink(filepath.Join(d, to), filepath.Join(d, link)); err != nil {
+			t.Skip("no symbolic links here:", err)
+		}
+	}
+	for _, p := range []string{d + "/*.conf", d + "/.*.conf", d + "/*", d + "//*.conf", d + "/nodir/*.conf", d + "/a.conf/*"} {
+		fast, ok := globOneDir(p)
+		if !ok {
+			t.Fatalf("%s: not a one-directory pattern", p)
+		}
+		m, err := filepath.Glob(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, name := range m {
+			if st, err := os.Stat(name); hiddenByGlob(p, name, "/") || err == nil && st.IsDir() {
+				continue
+			}
+			want = append(want, name)
+		}
+		if !slices.Equal(fast, want) {
+			t.Errorf("%s: %q, filepath.Glob %q", p, fast, want)
+		}
+	}
+	if _, ok := globOneDir(d + "/["); ok {
+		t.Error("a bad pattern is left to filepath.Glob, which reports it")
+	}
+}
