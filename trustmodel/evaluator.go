@@ -123,12 +123,13 @@ func closestFirst(addrs []string, peerUndefined bool) []*string {
 }
 
 // addrPtr turns a walked address into a result value: the socket entry of an
-// unknown peer is undefined.
+// unknown peer is undefined. It points into addrs, which each evaluation
+// makes anew, rather than copying the address.
 func addrPtr(addrs []string, i int, peerUndefined bool) *string {
 	if i == 0 && peerUndefined {
 		return nil
 	}
-	return str(addrs[i])
+	return &addrs[i]
 }
 
 // stripPort is Express's and Fastify 5's hostname: the port after the host,
