@@ -8,7 +8,7 @@
 # Prints, per N: the median wall time of RUNS runs, the peak RSS (max over
 # the runs, from /usr/bin/time -v's "Maximum resident set size"), and lint's
 # ratios to nginx -t and to the crossplane parse; then lint's time ratio
-# between consecutive sizes. "crossplane (64)" is the same parse with the
+# between consecutive sizes. "crossplane (16)" is the same parse with the
 # lexer's token channel at the capacity trustcheck's loader sets (for
 # reference; the targets are against crossplane as it ships). Needs go, /usr/bin/time and nginx.
 set -euo pipefail
@@ -64,16 +64,16 @@ for n in "${SIZES[@]}"; do
 	lint_ms=$MED_MS lint_kb=$RSS_KB
 	measure "crossplane-parse" "0" "$work/crossplane-parse" "$tree/nginx.conf"
 	cp_ms=$MED_MS cp_kb=$RSS_KB
-	measure "crossplane-parse -token-buffer 64" "0" "$work/crossplane-parse" -token-buffer 64 "$tree/nginx.conf"
-	cp64_ms=$MED_MS cp64_kb=$RSS_KB
+	measure "crossplane-parse -token-buffer 16" "0" "$work/crossplane-parse" -token-buffer 16 "$tree/nginx.conf"
+	cp16_ms=$MED_MS cp16_kb=$RSS_KB
 	measure "nginx -t" "0" "$NGINX" -t -q -p "$tree/" -c nginx.conf -e stderr
 	ng_ms=$MED_MS ng_kb=$RSS_KB
 	printf '%-7s %-18s %10s %10.1f %10s\n' "$n" "trustcheck lint" "$lint_ms" "$(awk -v k=$lint_kb 'BEGIN{print k/1024}')" "$files"
 	printf '%-7s %-18s %10s %10.1f %10s\n' "$n" "crossplane parse" "$cp_ms" "$(awk -v k=$cp_kb 'BEGIN{print k/1024}')" "$files"
-	printf '%-7s %-18s %10s %10.1f %10s\n' "$n" "crossplane (64)" "$cp64_ms" "$(awk -v k=$cp64_kb 'BEGIN{print k/1024}')" "$files"
+	printf '%-7s %-18s %10s %10.1f %10s\n' "$n" "crossplane (16)" "$cp16_ms" "$(awk -v k=$cp16_kb 'BEGIN{print k/1024}')" "$files"
 	printf '%-7s %-18s %10s %10.1f %10s\n' "$n" "nginx -t" "$ng_ms" "$(awk -v k=$ng_kb 'BEGIN{print k/1024}')" "$files"
-	printf '%-7s lint/nginx -t = %s (target <= 0.5), lint/crossplane = %s (target <= 1.0), lint/crossplane(64) = %s, peak RSS %s MB (target <= 100)\n' \
-		"$n" "$(ratio "$lint_ms" "$ng_ms")" "$(ratio "$lint_ms" "$cp_ms")" "$(ratio "$lint_ms" "$cp64_ms")" "$((lint_kb / 1024))"
+	printf '%-7s lint/nginx -t = %s (target <= 0.5), lint/crossplane = %s (target <= 1.0), lint/crossplane(16) = %s, peak RSS %s MB (target <= 100)\n' \
+		"$n" "$(ratio "$lint_ms" "$ng_ms")" "$(ratio "$lint_ms" "$cp_ms")" "$(ratio "$lint_ms" "$cp16_ms")" "$((lint_kb / 1024))"
 	if [ -n "$prev_n" ]; then
 		printf '%-7s lint time %sx for %sx servers (%s -> %s)\n' "$n" \
 			"$(ratio "$lint_ms" "$prev_lint")" "$(ratio "$n" "$prev_n")" "$prev_n" "$n"

@@ -5,7 +5,7 @@
 //	go run ./scripts/crossplane-parse [-token-buffer N] /tmp/fleet/nginx.conf
 //
 // -token-buffer sets the lexer's token channel capacity, as trustcheck's
-// loader does (64); the default is crossplane's own (2,048).
+// loader does (16); the default is crossplane's own (2,048).
 package main
 
 import (
