@@ -195,7 +195,10 @@ func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxco
 		}
 		parts <- part{paths: pb.direct()}
 	}()
+	budget := newMemoryBudget()
+	defer budget.release()
 	for pt := range parts {
+		budget.follow()
 		unknownPeer += pt.unknown
 		pass.Check(rs, pt.servers, pt.proxies, pt.paths)
 		ng.ReleaseServers(pt.servers)
