@@ -806,11 +806,8 @@ func parseBytes(name string, data []byte) (dirs []*Directive, comments []Comment
 		return []*Directive{}, nil, []Diagnostic{d}
 	}
 	if !mayHaveMapBody(data) {
-		toks := make([]crossplane.NgxToken, 0, len(data)/8+16)
-		for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data)) {
-			toks = append(toks, t)
-		}
-		return parseTokens(name, toks)
+		toks, errs := lexTokens(data)
+		return parseTokens(name, toks, errs)
 	}
 	parsed, diags := crossplaneParse(name, data)
 	return convert(name, parsed), collectComments(name, parsed, nil), diags

@@ -25,7 +25,8 @@ import (
 // one are left to crossplane.Parse (mayHaveMapBody).
 type tokenParser struct {
 	name  string
-	toks  []crossplane.NgxToken
+	toks  []token
+	errs  map[int]crossplane.NgxToken // the error tokens, by index in toks
 	i     int
 	build bool // the second pass
 	c     converter
@@ -38,10 +39,34 @@ type tokenParser struct {
 	scratch  []string // a directive's arguments while it is counted or carved
 }
 
+// token is what tokenParser keeps of a crossplane token: half its size,
+// the error (rare) kept aside.
+type token struct {
+	Value    string
+	Line     int32 // a file has at most 64 MiB
+	IsQuoted bool
+	isError  bool
+}
+
+// lexTokens runs crossplane's lexer over data to the end.
+func lexTokens(data []byte) (toks []token, errs map[int]crossplane.NgxToken) {
+	toks = make([]token, 0, len(data)/8+16)
+	for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data)) {
+		if t.Error != nil {
+			if errs == nil {
+				errs = map[int]crossplane.NgxToken{}
+			}
+			errs[len(toks)] = t
+		}
+		toks = append(toks, token{Value: t.Value, Line: int32(t.Line), IsQuoted: t.IsQuoted, isError: t.Error != nil})
+	}
+	return toks, errs
+}
+
 // parseTokens parses name's tokens; a file crossplane rejects has no
 // directives and no comments, only the one diagnostic.
-func parseTokens(name string, toks []crossplane.NgxToken) ([]*Directive, []Comment, []Diagnostic) {
-	p := &tokenParser{name: name, toks: toks}
+func parseTokens(name string, toks []token, errs map[int]crossplane.NgxToken) ([]*Directive, []Comment, []Diagnostic) {
+	p := &tokenParser{name: name, toks: toks, errs: errs}
 	size := 0
 	for _, t := range toks {
 		if !isCommentToken(t) && (t.IsQuoted || t.Value != "{" && t.Value != ";" && t.Value != "}") {
@@ -61,15 +86,15 @@ func parseTokens(name string, toks []crossplane.NgxToken) ([]*Directive, []Comme
 	return dirs, p.comments, nil
 }
 
-func (p *tokenParser) next() (crossplane.NgxToken, bool) {
+func (p *tokenParser) next() (token, bool) {
 	if p.i == len(p.toks) {
-		return crossplane.NgxToken{}, false
+		return token{}, false
 	}
 	p.i++
 	return p.toks[p.i-1], true
 }
 
-func isCommentToken(t crossplane.NgxToken) bool {
+func isCommentToken(t token) bool {
 	return !t.IsQuoted && strings.HasPrefix(t.Value, "#")
 }
 
@@ -90,8 +115,8 @@ func (p *tokenParser) block() ([]*Directive, *Diagnostic) {
 		if !ok {
 			break
 		}
-		if t.Error != nil {
-			d := p.lexError(t)
+		if t.isError {
+			d := p.lexError(p.errs[p.i-1])
 			return nil, &d
 		}
 		if t.Value == "}" && !t.IsQuoted {
@@ -99,11 +124,11 @@ func (p *tokenParser) block() ([]*Directive, *Diagnostic) {
 		}
 		if isCommentToken(t) {
 			if p.build {
-				p.comments = append(p.comments, Comment{Pos: trustmodel.Pos{File: p.name, Line: t.Line}, Text: t.Value[1:]})
+				p.comments = append(p.comments, Comment{Pos: trustmodel.Pos{File: p.name, Line: int(t.Line)}, Text: t.Value[1:]})
 			}
 			continue
 		}
-		name, line := t.Value, t.Line
+		name, line := t.Value, int(t.Line)
 		start := p.i
 		for {
 			if t, ok = p.next(); !ok {
@@ -143,7 +168,7 @@ func (p *tokenParser) block() ([]*Directive, *Diagnostic) {
 
 // directive counts (first pass) or carves (second) one directive; its
 // block is the caller's.
-func (p *tokenParser) directive(name string, line int, argToks []crossplane.NgxToken) *Directive {
+func (p *tokenParser) directive(name string, line int, argToks []token) *Directive {
 	args := p.scratch[:0]
 	for _, a := range argToks {
 		if !isCommentToken(a) {

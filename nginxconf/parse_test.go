@@ -8,8 +8,6 @@ import (
 	"reflect"
 	"sort"
 	"testing"
-
-	crossplane "github.com/nginxinc/nginx-go-crossplane"
 )
 
 // parsed is a file as one parser read it.
@@ -27,11 +25,8 @@ func viaTokens(data []byte) (p parsed) {
 			p = parsed{panicked: fmt.Sprint(r)}
 		}
 	}()
-	var toks []crossplane.NgxToken
-	for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data)) {
-		toks = append(toks, t)
-	}
-	p.dirs, p.comments, p.diags = parseTokens("f.conf", toks)
+	toks, errs := lexTokens(data)
+	p.dirs, p.comments, p.diags = parseTokens("f.conf", toks, errs)
 	sort.SliceStable(p.comments, func(i, j int) bool { return p.comments[i].Pos.Line < p.comments[j].Pos.Line })
 	return p
 }
