@@ -12,12 +12,14 @@ import (
 // heap alone. Without it the collector's goal was met but the process
 // kept ~30% more: spans freed by one collection and not yet returned to
 // the system, and the rounding of small objects. A soft memory limit has
-// the runtime return them promptly. The limit follows the live heap at
-// every part, so a heap that grows never meets a stale limit (which would
-// have the collector run without pause), and it has a floor for small
-// inputs, whose runtime overhead alone is a few MiB. A GOMEMLIMIT the user
-// set is left as it is. Lints running at once in one process (tests)
-// share the budget; the last to finish restores the limit.
+// the runtime return them promptly. The limit counts all the runtime's
+// memory (stacks and metadata besides the heap), so it is 1.9 times the
+// live heap. It follows the live heap at every part, so a heap that grows
+// never meets a stale limit (which would have the collector run without
+// pause), and it has a floor for small inputs, whose runtime overhead
+// alone is a few MiB. A GOMEMLIMIT the user set is left as it is. Lints
+// running at once in one process (tests) share the budget; the last to
+// finish restores the limit.
 type memoryBudget struct {
 	on   bool
 	live []metrics.Sample
@@ -45,7 +47,7 @@ func newMemoryBudget() *memoryBudget {
 	return &memoryBudget{on: true, live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 }
 
-// follow sets the limit to twice the heap the last collection found live.
+// follow sets the limit from the heap the last collection found live.
 func (b *memoryBudget) follow() {
 	if !b.on {
 		return
@@ -54,7 +56,7 @@ func (b *memoryBudget) follow() {
 	if b.live[0].Value.Kind() != metrics.KindUint64 {
 		return
 	}
-	debug.SetMemoryLimit(max(2*int64(b.live[0].Value.Uint64()), budgetFloor))
+	debug.SetMemoryLimit(max(int64(b.live[0].Value.Uint64())*19/10, budgetFloor))
 }
 
 // release ends b; the last budget restores the limit the first found.
