@@ -42,7 +42,7 @@ type Config struct {
 	directiveIDs    map[*Directive]uint32
 	headersMu       sync.Mutex
 	headersPerPlace bool // LoadOptions.headersPerPlace
-	// regexps holds each distinct location or server_name pattern compiled
+	// regexps holds each distinct location or map regex compiled
 	// once (*builder.compile): a fleet repeats the same location regex in
 	// thousands of servers, whose builders share it.
 	regexps sync.Map // string -> compiledRegexp
