@@ -99,7 +99,7 @@ func commentOn(data []byte, end int) (h int, ok bool) {
 	if ls > 0 && escaped(data, ls-1) {
 		return 0, false
 	}
-	if h > 0 && !bytes.ContainsRune([]byte(" \t;{}"), rune(line[h-1])) {
+	if h > 0 && strings.IndexByte(" \t;{}", line[h-1]) < 0 {
 		return 0, false
 	}
 	return ls + h, true
