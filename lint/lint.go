@@ -14,6 +14,7 @@ import (
 	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/rules"
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/frameworks"
 )
 
 // Options is the lint command line.
@@ -376,7 +377,7 @@ func appInfo(o Options, cfg *trustmodel.Config) (rules.AppInfo, error) {
 	if !info.Spec.TrustProxySet {
 		return info, nil
 	}
-	ev, err := trustmodel.NewEvaluator(trustmodel.App{
+	ev, err := frameworks.New(trustmodel.App{
 		Framework: info.Spec.Framework, Version: info.Spec.FrameworkVersion,
 		TrustProxy: info.Spec.TrustProxy, TrustProxySet: true,
 		Options: info.Spec.Options, Session: info.Spec.Session,

@@ -447,10 +447,7 @@ func replayJSON(app rules.AppInfo, p *rules.Path, r rules.Replay) ReplayJSON {
 
 // simOutput is a result as `simulate --format json` writes it.
 func simOutput(r trustmodel.Result) SimOutput {
-	out := SimOutput{IP: r.IP, IPs: r.IPs, Protocol: r.Protocol, Host: r.Host, Hostname: r.Hostname, SessionCookie: r.SessionCookie}
-	if r.Protocol != nil {
-		out.Secure = &r.Secure
-	}
+	out := SimOutput{IP: r.IP, IPs: r.IPs, Protocol: r.Protocol, Host: r.Host, Hostname: r.Hostname, Secure: r.Secure, Raised: r.Raised, SessionCookie: r.SessionCookie}
 	return out
 }
 

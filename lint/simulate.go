@@ -8,19 +8,22 @@ import (
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/frameworks"
 )
 
 // SimCase is one request through one evaluator: the `simulate --batch`
 // input line, and the shape of the recorded truth vectors.
 type SimCase struct {
-	Framework  string          `json:"framework"`
-	Version    string          `json:"version"`
-	TrustProxy json.RawMessage `json:"trust_proxy,omitempty"`
-	Peer       *string         `json:"peer"`
-	TLS        bool            `json:"tls"`
-	Headers    [][2]string     `json:"headers"`
-	Options    map[string]any  `json:"options,omitempty"`
-	Session    *SimSession     `json:"session,omitempty"`
+	Framework  string           `json:"framework"`
+	Version    string           `json:"version"`
+	TrustProxy json.RawMessage  `json:"trust_proxy,omitempty"`
+	Peer       *string          `json:"peer"`
+	TLS        bool             `json:"tls"`
+	Headers    [][2]string      `json:"headers"`
+	Options    map[string]any   `json:"options,omitempty"`
+	Server     map[string]any   `json:"server,omitempty"`
+	Middleware []map[string]any `json:"middleware,omitempty"`
+	Session    *SimSession      `json:"session,omitempty"`
 }
 
 // SimSession is express-session's cookie.secure and proxy options.
@@ -31,13 +34,15 @@ type SimSession struct {
 
 // SimOutput is one `simulate --format json` / `--batch` output line.
 type SimOutput struct {
-	IP            *string   `json:"ip"`
-	IPs           []*string `json:"ips"`
-	Protocol      *string   `json:"protocol"`
-	Secure        *bool     `json:"secure"`
-	Host          *string   `json:"host"`
-	Hostname      *string   `json:"hostname"`
-	SessionCookie string    `json:"session_cookie,omitempty"`
+	IP       *string   `json:"ip"`
+	IPs      []*string `json:"ips"`
+	Protocol *string   `json:"protocol"`
+	Secure   *bool     `json:"secure"`
+	Host     *string   `json:"host"`
+	Hostname *string   `json:"hostname"`
+	// Raised maps a field to the exception its accessor raises (SPEC §3.1).
+	Raised        map[string]string `json:"raised,omitempty"`
+	SessionCookie string            `json:"session_cookie,omitempty"`
 }
 
 // SimError is the output line when the framework rejects its configuration.
@@ -47,7 +52,7 @@ type SimError struct {
 
 // App returns the evaluator configuration the case describes.
 func (c *SimCase) App() (trustmodel.App, error) {
-	app := trustmodel.App{Framework: c.Framework, Version: c.Version, Options: c.Options}
+	app := trustmodel.App{Framework: c.Framework, Version: c.Version, Options: c.Options, Server: c.Server, Middleware: c.Middleware}
 	if len(c.TrustProxy) > 0 {
 		if err := json.Unmarshal(c.TrustProxy, &app.TrustProxy); err != nil {
 			return app, fmt.Errorf("trust_proxy: %v", err)
@@ -78,15 +83,12 @@ func (c *SimCase) Request() trustmodel.Request {
 // Simulate evaluates one case: the output line, or the framework's own error.
 func Simulate(app trustmodel.App, req trustmodel.Request) (any, trustmodel.Result, trustmodel.Evaluator) {
 	app.Explain = true // WriteSimulation prints the walk
-	ev, err := trustmodel.NewEvaluator(app)
+	ev, err := frameworks.New(app)
 	if err != nil {
 		return SimError{Error: err.Error()}, trustmodel.Result{}, nil
 	}
 	r := ev.Evaluate(req)
-	out := SimOutput{IP: r.IP, IPs: r.IPs, Protocol: r.Protocol, Host: r.Host, Hostname: r.Hostname, SessionCookie: r.SessionCookie}
-	if r.Protocol != nil {
-		out.Secure = &r.Secure
-	}
+	out := SimOutput{IP: r.IP, IPs: r.IPs, Protocol: r.Protocol, Host: r.Host, Hostname: r.Hostname, Secure: r.Secure, Raised: r.Raised, SessionCookie: r.SessionCookie}
 	return out, r, ev
 }
 
@@ -187,8 +189,8 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 		fmt.Fprintf(w, "%s%-9s = [%s]\n", prefix, "ips", strings.Join(parts, ", "))
 	}
 	show("protocol", r.Protocol)
-	if r.Protocol != nil {
-		fmt.Fprintf(w, "%s%-9s = %t\n", prefix, "secure", r.Secure)
+	if r.Secure != nil {
+		fmt.Fprintf(w, "%s%-9s = %t\n", prefix, "secure", *r.Secure)
 	}
 	show("host", r.Host)
 	show("hostname", r.Hostname)

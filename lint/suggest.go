@@ -25,6 +25,7 @@ import (
 	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/rules"
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/frameworks"
 )
 
 // SuggestRules are the rules suggest is responsible for: after its edits
@@ -236,7 +237,7 @@ func (sg *suggester) findings(ng *nginxconf.Config, app rules.AppInfo, ids []str
 func (sg *suggester) withTrust(v any) (rules.AppInfo, error) {
 	info := rules.AppInfo{Spec: sg.app.Spec}
 	info.Spec.TrustProxy, info.Spec.TrustProxySet = v, true
-	ev, err := trustmodel.NewEvaluator(trustmodel.App{
+	ev, err := frameworks.New(trustmodel.App{
 		Framework: info.Spec.Framework, Version: info.Spec.FrameworkVersion,
 		TrustProxy: v, TrustProxySet: true, Options: info.Spec.Options, Session: info.Spec.Session,
 	})

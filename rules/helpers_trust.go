@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/frameworks"
 )
 
 // Helpers shared by the rules about the app's trust setting (TC102–TC108,
@@ -69,7 +70,7 @@ func countText(n float64) string { return strconv.FormatFloat(n, 'f', -1, 64) }
 // nil when the framework rejects the value.
 func (p *Pass) evaluatorWith(v any) trustmodel.Evaluator {
 	s := p.App.Spec
-	ev, err := trustmodel.NewEvaluator(trustmodel.App{
+	ev, err := frameworks.New(trustmodel.App{
 		Framework: s.Framework, Version: s.FrameworkVersion,
 		TrustProxy: v, TrustProxySet: true, Options: s.Options, Session: s.Session,
 	})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/frameworks"
 )
 
 var tc203 = &Rule{
@@ -135,7 +136,7 @@ func cookieSentWith(p *Pass, trust any, req trustmodel.Request) bool {
 	if session.Proxy != nil && !*session.Proxy {
 		session.Proxy = nil
 	}
-	ev, err := trustmodel.NewEvaluator(trustmodel.App{
+	ev, err := frameworks.New(trustmodel.App{
 		Framework: spec.Framework, Version: spec.FrameworkVersion,
 		TrustProxy: trust, TrustProxySet: true,
 		Options: spec.Options, Session: &session,

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/frameworks"
 )
 
 var tc204 = &Rule{
@@ -174,7 +175,7 @@ func sessionProxyEvaluator(p *Pass) trustmodel.Evaluator {
 	if b, ok := s.CookieSecure.(bool); (!ok || !b) && s.CookieSecure != "auto" {
 		return nil
 	}
-	ev, err := trustmodel.NewEvaluator(trustmodel.App{Framework: "express", Version: spec.FrameworkVersion, Session: s})
+	ev, err := frameworks.New(trustmodel.App{Framework: "express", Version: spec.FrameworkVersion, Session: s})
 	if err != nil {
 		return nil
 	}

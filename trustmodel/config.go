@@ -37,6 +37,9 @@ type AppSpec struct {
 	SessionPos           Pos
 	Uses                 []string
 	Options              map[string]any
+	// Server and Middleware are App.Server and App.Middleware as written.
+	Server     map[string]any
+	Middleware []map[string]any
 }
 
 // EdgeSpec is one hop in front of nginx, outermost first.
@@ -65,6 +68,7 @@ func (c *Config) EvaluatorApp() App {
 		Framework: c.App.Framework, Version: c.App.FrameworkVersion,
 		TrustProxy: c.App.TrustProxy, TrustProxySet: c.App.TrustProxySet,
 		Options: c.App.Options, Session: c.App.Session,
+		Server: c.App.Server, Middleware: c.App.Middleware,
 	}
 }
 
@@ -278,13 +282,14 @@ func (d *decoder) noAliases(n *yaml.Node, name string) error {
 	return nil
 }
 
-var frameworks = []string{"express", "fastify", "koa"}
+// Frameworks are the names app.framework takes; each ecosystem adds its own.
+var Frameworks = []string{"express", "fastify", "koa"}
 
 func (d *decoder) app(n *yaml.Node, a *AppSpec) error {
 	a.Pos = d.pos(n)
 	return d.mapping(n, "app.", map[string]func(*yaml.Node) error{
 		"framework": func(v *yaml.Node) (err error) {
-			a.Framework, err = d.oneOf(v, "app.framework", frameworks...)
+			a.Framework, err = d.oneOf(v, "app.framework", Frameworks...)
 			return err
 		},
 		"framework_version": func(v *yaml.Node) (err error) {
@@ -361,7 +366,42 @@ func (d *decoder) app(n *yaml.Node, a *AppSpec) error {
 			a.Options = m
 			return nil
 		},
+		"server": func(v *yaml.Node) error {
+			m, err := d.namedMapping(v, "app.server")
+			a.Server = m
+			return err
+		},
+		"middleware": func(v *yaml.Node) error {
+			if v.Kind != yaml.SequenceNode {
+				return d.errorf(v, "app.middleware: want a list, got %s", kind(v))
+			}
+			for i, e := range v.Content {
+				m, err := d.namedMapping(e, fmt.Sprintf("app.middleware[%d]", i))
+				if err != nil {
+					return err
+				}
+				a.Middleware = append(a.Middleware, m)
+			}
+			return nil
+		},
 	})
+}
+
+// namedMapping decodes an app server or middleware: a mapping with a
+// string "name" and the component's own options, checked by its evaluator.
+func (d *decoder) namedMapping(n *yaml.Node, name string) (map[string]any, error) {
+	val, err := d.value(n, name)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := val.(map[string]any)
+	if !ok {
+		return nil, d.errorf(n, "%s: want a mapping with a name, got %s", name, kind(n))
+	}
+	if s, ok := m["name"].(string); !ok || s == "" {
+		return nil, d.errorf(n, "%s: want a name", name)
+	}
+	return m, nil
 }
 
 func (d *decoder) edge(n *yaml.Node, out *[]EdgeSpec) error {

@@ -81,7 +81,7 @@ func TestParseConfigTrustProxyKeepsYAMLTypes(t *testing.T) {
 
 func TestParseConfigErrorsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
-		{"version: 1\napp:\n  framwork: express\n", `t.yaml:3: unknown key "framwork" in app (known: framework, framework_version, listen, options, reachable_directly, session, trust_proxy, uses)`},
+		{"version: 1\napp:\n  framwork: express\n", `t.yaml:3: unknown key "framwork" in app (known: framework, framework_version, listen, middleware, options, reachable_directly, server, session, trust_proxy, uses)`},
 		{"app:\n  framework: django\n", `t.yaml:2: app.framework: "django" is not one of express, fastify, koa`},
 		{"app:\n  reachable_directly: yes please\n", `t.yaml:2: app.reachable_directly: want true or false, got the string "yes please"`},
 		{"app:\n  listen: [1]\n", "t.yaml:2: app.listen: want a string, got a list"},

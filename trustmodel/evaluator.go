@@ -14,15 +14,21 @@ type Step struct {
 	Tested  bool   // false for the last entry, which proxy-addr never tests
 }
 
-// Result is what the app's framework computes for one request. Nil pointers
-// are JavaScript's undefined.
+// Result is what the app's framework computes for one request, field by
+// field the accessors of SPEC §3.1 (ip, ips, protocol, secure, host,
+// hostname). A nil field is an accessor that returns nothing (JavaScript's
+// undefined, Python's None, Go's zero value where the framework has no
+// answer), that the framework does not have, or that raised (see Raised).
 type Result struct {
 	IP       *string
-	IPs      []*string // nil = undefined; non-nil empty = []
+	IPs      []*string // nil = no such list; non-nil empty = []
 	Protocol *string
-	Secure   bool
+	Secure   *bool
 	Host     *string
 	Hostname *string
+	// Raised maps an accessor field ("ip", "host", ...) to the short class
+	// name of the exception it raises (Django's DisallowedHost).
+	Raised map[string]string
 	// SessionCookie is express-session's decision for a Secure-capable
 	// session cookie: "secure", "insecure" or "withheld"; "" when no session is modelled.
 	SessionCookie string
@@ -57,7 +63,14 @@ type App struct {
 	TrustProxy    any
 	TrustProxySet bool
 	Options       map[string]any // framework-specific options by their own names
-	Session       *Session
+	// Server is the app server that rewrites the request before the
+	// framework sees it (gunicorn, uvicorn), by its own option names, with
+	// "name" and "version"; nil when none is described.
+	Server map[string]any
+	// Middleware is the request-rewriting middleware, outermost first, each
+	// with "name" and its own option names (Werkzeug's proxy_fix, ...).
+	Middleware []map[string]any
+	Session    *Session
 	// Explain records in Result.Steps why each address was or was not
 	// trusted (simulate prints it). Without it the evaluator only decides,
 	// which is what lint's tens of thousands of replays need.
@@ -81,6 +94,17 @@ func NewEvaluator(app App) (Evaluator, error) {
 }
 
 func str(s string) *string { return &s }
+
+var trueValue, falseValue = true, false
+
+// BoolPtr returns a shared pointer to b: results are made by the hundred
+// thousand in a fleet's lint, and a bool needs no allocation of its own.
+func BoolPtr(b bool) *bool {
+	if b {
+		return &trueValue
+	}
+	return &falseValue
+}
 
 // walk is proxy-addr's alladdrs over the request's X-Forwarded-For as parse
 // splits it: the socket then the tokens right to left, truncated after the

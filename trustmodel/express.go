@@ -64,7 +64,7 @@ func (e *express) Evaluate(req Request) Result {
 	}
 	vals[0] = proto
 	r.Protocol = &vals[0]
-	r.Secure = proto == "https"
+	r.Secure = BoolPtr(proto == "https")
 
 	host, _ := req.Headers.NodeValue("x-forwarded-host")
 	if host == "" || !peerTrusted {
@@ -82,7 +82,7 @@ func (e *express) Evaluate(req Request) Result {
 		}
 	}
 	if e.session != nil {
-		r.SessionCookie = e.session.cookie(req.TLS, r.Secure, req.Headers)
+		r.SessionCookie = e.session.cookie(req.TLS, *r.Secure, req.Headers)
 	}
 	return r
 }

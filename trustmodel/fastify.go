@@ -148,7 +148,7 @@ func (f *fastify) Evaluate(req Request) Result {
 			r.IP = str(req.Peer)
 		}
 		r.Protocol = str(proto)
-		r.Secure = proto == "https"
+		r.Secure = BoolPtr(proto == "https")
 		f.setHost(&r, hostHdr, hasHost)
 		return r
 	}
@@ -168,7 +168,7 @@ func (f *fastify) Evaluate(req Request) Result {
 		proto = lastEntry(xfp)
 	}
 	r.Protocol = str(proto)
-	r.Secure = proto == "https"
+	r.Secure = BoolPtr(proto == "https")
 
 	xfh, _ := req.Headers.NodeValue("x-forwarded-host")
 	useXFH := xfh != "" && readForwarded

@@ -109,7 +109,7 @@ func (k *koa) Evaluate(req Request) Result {
 		}
 	}
 	r.Protocol = str(proto)
-	r.Secure = proto == "https"
+	r.Secure = BoolPtr(proto == "https")
 
 	host := ""
 	if k.proxy {
