@@ -46,6 +46,10 @@ type Evaluator interface {
 	// AddressHeader is the header req.ip reads addresses from besides the
 	// socket's: X-Forwarded-For, or Koa's proxyIpHeader.
 	AddressHeader() string
+	// Advise writes a recommended trust setting in the framework's own
+	// syntax, keeping the app's other options; false when the framework
+	// cannot express it.
+	Advise(Advice) (Setting, bool)
 }
 
 // Session is express-session's relevant configuration.
