@@ -33,9 +33,28 @@ func WriteExplain(w io.Writer, id string) error {
 			fmt.Fprintf(&b, "  %s\n", ref)
 		}
 	}
+	if u := severityByUse(r); u != "" {
+		fmt.Fprintf(&b, "\nSeverity by use: %s\n", u)
+	}
 	fmt.Fprintf(&b, "\nSuppress one finding: # trustcheck:ignore %s <reason>\n", r.ID)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// severityByUse says how the app's `uses` sets the rule's severity
+// (bySeverityOfUse), or "" when it does not.
+func severityByUse(r *rules.Rule) string {
+	switch r.Property {
+	case "":
+		return ""
+	case rules.PropClientIP:
+		return fmt.Sprintf("with `uses` in trustcheck.yaml, %s when the app uses `client_ip`, info when it does not.", r.Severity)
+	}
+	absent := r.Severity.String()
+	if r.Property == rules.PropHostname {
+		absent = rules.Warning.String()
+	}
+	return fmt.Sprintf("error when the app lists `%s` under `uses`, info when `uses` leaves it out, %s when `uses` is absent.", r.Property, absent)
 }
 
 func indent(s string) string {
@@ -49,6 +68,9 @@ func RuleMarkdown(r *rules.Rule) string {
 	fmt.Fprintf(&b, "**Default severity:** %s", r.Severity)
 	if r.NeedsApp {
 		b.WriteString(" · needs the app's trust setting (trustcheck.yaml or `--trust-proxy`)")
+	}
+	if u := severityByUse(r); u != "" {
+		fmt.Fprintf(&b, "\n\n**Severity by use:** %s", u)
 	}
 	fmt.Fprintf(&b, "\n\n%s\n\n## Why\n\n%s\n\n", r.Doc.Title, r.Doc.Rationale)
 	fmt.Fprintf(&b, "## Fires on\n\n```nginx\n%s\n```\n\n## Clean\n\n```nginx\n%s\n```\n\n## Fix\n\n%s\n\n", r.Doc.Bad, r.Doc.Good, r.Doc.Fix)

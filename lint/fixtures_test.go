@@ -15,8 +15,9 @@ import (
 )
 
 // wantRE matches an expectation written in a fixture: `# want: TC101` or
-// `# want: TC101, TC105` on the line where the findings are reported.
-var wantRE = regexp.MustCompile(`#\s*want:\s*(TC\d{3}(?:\s*,\s*TC\d{3})*)`)
+// `# want: TC101, TC105` on the line where the findings are reported; a
+// severity after an ID (`# want: TC301 info`) is expected too.
+var wantRE = regexp.MustCompile(`#\s*want:\s*(TC\d{3}(?:\s+(?:error|warning|info))?(?:\s*,\s*TC\d{3}(?:\s+(?:error|warning|info))?)*)`)
 
 // fixtureWants reads every `# want:` in the fixture directory's files, as
 // "file:line: TCxxx" strings relative to dir.
@@ -37,7 +38,7 @@ func fixtureWants(t *testing.T, dir string) []string {
 		for line := 1; sc.Scan(); line++ {
 			if m := wantRE.FindStringSubmatch(sc.Text()); m != nil {
 				for _, id := range strings.Split(m[1], ",") {
-					wants = append(wants, fmt.Sprintf("%s:%d: %s", rel, line, strings.TrimSpace(id)))
+					wants = append(wants, fmt.Sprintf("%s:%d: %s", rel, line, strings.Join(strings.Fields(id), " ")))
 				}
 			}
 		}
@@ -95,6 +96,7 @@ func TestRuleFixtures(t *testing.T) {
 			t.Run(id+"/"+filepath.Base(dir), func(t *testing.T) {
 				want := fixtureWants(t, dir)
 				got, rep := lintFixture(t, dir)
+				got = withWantedSeverity(got, want, rep)
 				if !slices.Equal(got, want) {
 					t.Errorf("findings differ from the fixture's `# want:` comments\n got: %q\nwant: %q", got, want)
 					for _, f := range rep.Findings {
@@ -111,6 +113,33 @@ func TestRuleFixtures(t *testing.T) {
 	}
 }
 
+// withWantedSeverity adds the severity to each finding whose expectation
+// names one.
+func withWantedSeverity(got, want []string, rep *Report) []string {
+	wantSev := map[string]bool{}
+	for _, w := range want {
+		if f := strings.Fields(w); len(f) == 3 {
+			wantSev[f[0]+" "+f[1]] = true
+		}
+	}
+	out := make([]string, 0, len(got))
+	for _, g := range got {
+		if !wantSev[g] {
+			out = append(out, g)
+			continue
+		}
+		for _, f := range rep.Findings {
+			if strings.HasSuffix(g, fmt.Sprintf(":%d: %s", f.Pos.Line, f.Rule)) && strings.HasSuffix(filepath.ToSlash(f.Pos.File), strings.SplitN(g, ":", 2)[0]) {
+				g += " " + f.Severity.String()
+				break
+			}
+		}
+		out = append(out, g)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // TestEveryRuleHasFixturesAndDocs fails when a rule lacks a firing fixture,
 // a clean fixture, or any part of its documentation.
 func TestEveryRuleHasFixturesAndDocs(t *testing.T) {
@@ -120,7 +149,7 @@ func TestEveryRuleHasFixturesAndDocs(t *testing.T) {
 		for _, dir := range dirs[r.ID] {
 			fires := false
 			for _, w := range fixtureWants(t, dir) {
-				if strings.HasSuffix(w, ": "+r.ID) {
+				if strings.Contains(w, ": "+r.ID) {
 					fires = true
 				}
 			}

@@ -64,14 +64,14 @@ func TestInitFromLoopbackConfig(t *testing.T) {
 		t.Errorf("output: %q", out)
 	}
 	cfg, text := readInit(t, dir)
-	if cfg.Version != 1 || cfg.App.Framework != "express" || cfg.App.FrameworkVersion != "5" {
-		t.Errorf("app: %+v", cfg.App)
+	if cfg.Version != 1 || cfg.Apps[0].Framework != "express" || cfg.Apps[0].FrameworkVersion != "5" {
+		t.Errorf("app: %+v", cfg.Apps[0])
 	}
-	if cfg.App.Listen != "127.0.0.1:3000" {
-		t.Errorf("listen %q, want 127.0.0.1:3000", cfg.App.Listen)
+	if cfg.Apps[0].Listen != "127.0.0.1:3000" {
+		t.Errorf("listen %q, want 127.0.0.1:3000", cfg.Apps[0].Listen)
 	}
-	if cfg.App.TrustProxySet {
-		t.Errorf("trust_proxy is set (%v); init must leave it to the user", cfg.App.TrustProxy)
+	if cfg.Apps[0].TrustProxySet {
+		t.Errorf("trust_proxy is set (%v); init must leave it to the user", cfg.Apps[0].TrustProxy)
 	}
 	if len(cfg.Edge) != 0 || cfg.Nginx.Config != "nginx.conf" || cfg.Nginx.ConnectsFrom != "" {
 		t.Errorf("edge %v, nginx %+v", cfg.Edge, cfg.Nginx)
@@ -86,7 +86,7 @@ func TestInitFromLoopbackConfig(t *testing.T) {
 	}
 	on := strings.Replace(text, "  # trust_proxy: loopback", "  trust_proxy: loopback", 1)
 	cfg2, err := trustmodel.ParseConfig("t.yaml", []byte(on))
-	if err != nil || !cfg2.App.TrustProxySet || cfg2.App.TrustProxy != "loopback" {
+	if err != nil || !cfg2.Apps[0].TrustProxySet || cfg2.Apps[0].TrustProxy != "loopback" {
 		t.Errorf("uncommented suggestion: %v, %+v", err, cfg2)
 	}
 	// lint reads the file without complaint.
@@ -143,8 +143,8 @@ func TestInitRefusesToOverwrite(t *testing.T) {
 		t.Fatalf("--force: %v", err)
 	}
 	cfg, _ := readInit(t, filepath.Dir(conf))
-	if cfg.App.TrustProxySet || cfg.App.Listen != "127.0.0.1:3000" {
-		t.Errorf("--force did not rewrite the file: %+v", cfg.App)
+	if cfg.Apps[0].TrustProxySet || cfg.Apps[0].Listen != "127.0.0.1:3000" {
+		t.Errorf("--force did not rewrite the file: %+v", cfg.Apps[0])
 	}
 }
 
@@ -154,8 +154,8 @@ func TestInitWithoutConfigWritesInWorkDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, text := readInit(t, dir)
-	if cfg.App.Listen != "" || cfg.Nginx.Config != "" || cfg.App.Framework != "express" {
-		t.Errorf("without a config: %+v %+v", cfg.App, cfg.Nginx)
+	if cfg.Apps[0].Listen != "" || cfg.Nginx.Config != "" || cfg.Apps[0].Framework != "express" {
+		t.Errorf("without a config: %+v %+v", cfg.Apps[0], cfg.Nginx)
 	}
 	if !strings.Contains(text, `# listen: "127.0.0.1:3000"`) {
 		t.Errorf("listen example missing:\n%s", text)
@@ -178,8 +178,8 @@ http {
 		t.Fatal(err)
 	}
 	cfg, text := readInit(t, filepath.Dir(conf))
-	if cfg.App.Listen != "10.0.0.5:3000" {
-		t.Errorf("listen %q", cfg.App.Listen)
+	if cfg.Apps[0].Listen != "10.0.0.5:3000" {
+		t.Errorf("listen %q", cfg.Apps[0].Listen)
 	}
 	for _, want := range []string{
 		"nginx proxies to a remote host (http://10.0.0.5:3000): set this",
@@ -211,8 +211,8 @@ http {
 		t.Fatal(err)
 	}
 	cfg, text := readInit(t, filepath.Dir(conf))
-	if cfg.App.Listen != "unix:/run/app.sock" {
-		t.Errorf("listen %q", cfg.App.Listen)
+	if cfg.Apps[0].Listen != "unix:/run/app.sock" {
+		t.Errorf("listen %q", cfg.Apps[0].Listen)
 	}
 	for _, want := range []string{"# trust_proxy: 1", "#   - preset: cloudflare", "set_real_ip_from trusts cloudflare's addresses"} {
 		if !strings.Contains(text, want) {

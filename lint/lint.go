@@ -108,17 +108,60 @@ func lint(o Options, partSize int) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, ng, app := pr.cfg, pr.ng, pr.app
-	var notes []string
-	run := enabled
+	cfg, ng := pr.cfg, pr.ng
+	apps := make([]*appRun, len(pr.apps))
+	for i, app := range pr.apps {
+		apps[i] = newAppRun(ng, cfg, app, enabled, len(pr.apps) > 1)
+	}
+	var others *rules.Pass
+	if slices.Contains(enabled, rules.ByID("TC302")) {
+		others = rules.NewPass(ng, cfg, rules.AppInfo{}, nil)
+	}
+	tg := newTargets()
+	unknownPeer := checkParts(apps, others, tg, ng, partSize)
+	if err := ng.ProxiesBuilt(); err != nil {
+		return nil, err
+	}
+	rep := &Report{Files: len(ng.Files)}
+	for _, w := range ng.Warnings {
+		rep.Notes = append(rep.Notes, w.String())
+	}
+	for _, a := range apps {
+		rep.Notes = append(rep.Notes, a.notes...)
+	}
+	rep.Notes = append(rep.Notes, tg.notes(apps)...)
+	if unknownPeer > 0 && pr.apps[0].Evaluator != nil {
+		rep.Notes = append(rep.Notes, unknownPeerNote(unknownPeer))
+	}
+	var findings []rules.Finding
+	for _, a := range apps {
+		findings = append(findings, bySeverityOfUse(a.pass.Finish(a.rules), &a.pass.App.Spec)...)
+	}
+	if others != nil {
+		for _, f := range others.Finish([]*rules.Rule{rules.ByID("TC302")}) {
+			f.Severity = rules.Info // a service nobody described may need the client's Host
+			findings = append(findings, f)
+		}
+	}
+	findings = mergeSharedRoots(findings)
+	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
+	sortFindings(findings)
+	rep.Findings = findings
+	return rep, nil
+}
+
+// newAppRun prepares one app's pass: the rules that need a trust setting
+// are skipped, and said so, when the app's is unknown.
+func newAppRun(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo, enabled []*rules.Rule, several bool) *appRun {
+	r := &appRun{rules: enabled}
 	if app.Evaluator == nil {
 		var skipped []string
-		run = nil
-		for _, r := range enabled {
-			if r.NeedsApp {
-				skipped = append(skipped, r.ID)
+		r.rules = nil
+		for _, rule := range enabled {
+			if rule.NeedsApp {
+				skipped = append(skipped, rule.ID)
 			} else {
-				run = append(run, r)
+				r.rules = append(r.rules, rule)
 			}
 		}
 		if len(skipped) > 0 {
@@ -129,28 +172,15 @@ func lint(o Options, partSize int) (*Report, error) {
 			if app.TrustError != "" {
 				why = "the app's trust setting is rejected by the framework (see TC108)"
 			}
-			notes = append(notes, fmt.Sprintf("skipped %s: %s, so what the app believes cannot be computed", strings.Join(skipped, ", "), why))
+			if several {
+				why = app.Spec.AppLabel() + ": " + why
+			}
+			r.notes = append(r.notes, fmt.Sprintf("skipped %s: %s, so what the app believes cannot be computed", strings.Join(skipped, ", "), why))
 		}
 	}
-	pass := rules.NewPass(ng, cfg, app, nil)
-	unknownPeer := checkParts(pass, run, newPathBuilder(cfg, app), ng, partSize)
-	if err := ng.ProxiesBuilt(); err != nil {
-		return nil, err
-	}
-	rep := &Report{Files: len(ng.Files)}
-	for _, w := range ng.Warnings {
-		rep.Notes = append(rep.Notes, w.String())
-	}
-	rep.Notes = append(rep.Notes, notes...)
-	if unknownPeer > 0 && app.Evaluator != nil {
-		rep.Notes = append(rep.Notes, unknownPeerNote(unknownPeer))
-	}
-	findings := pass.Finish(run)
-	findings = mergeSharedRoots(findings)
-	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
-	sortFindings(findings)
-	rep.Findings = findings
-	return rep, nil
+	r.pass = rules.NewPass(ng, cfg, app, nil)
+	r.pb = newPathBuilder(cfg, app)
+	return r
 }
 
 // prepared is what every command that models the paths needs: the inputs
@@ -158,7 +188,10 @@ func lint(o Options, partSize int) (*Report, error) {
 type prepared struct {
 	cfg *trustmodel.Config // nil when there is no trustcheck.yaml
 	ng  *nginxconf.Config
-	app rules.AppInfo
+	// apps are the apps behind nginx, at least one (whose trust may be
+	// unknown); app is the first.
+	apps []rules.AppInfo
+	app  rules.AppInfo
 	// paths are buildPaths' paths; unknownPeer counts the places left out
 	// because nobody knows the address nginx connects from.
 	paths       []*rules.Path
@@ -170,17 +203,22 @@ type prepared struct {
 const partServers = 64
 
 // checkParts builds the proxies of ng's servers and the paths through them
-// partSize servers at a time and runs the rules' Check on each part, the
-// paths of the app's direct clients last; it returns how many proxies were
+// partSize servers at a time and runs each app's rules on the part's
+// proxies it claims and the paths to it (the app's direct clients last),
+// and TC302 on the proxies to other services; it returns how many proxies were
 // left out for an unknown peer. Once a part is checked its servers'
 // locations and directives, its proxies, paths and replays are dropped, so
 // a fleet's are never all held at once; the next part is built while the
 // rules check this one.
-func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxconf.Config, partSize int) (unknownPeer int) {
-	type part struct {
-		servers []*nginxconf.Server
+func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.Config, partSize int) (unknownPeer int) {
+	type appPart struct {
 		proxies []*nginxconf.Proxy
 		paths   []*rules.Path
+	}
+	type part struct {
+		servers []*nginxconf.Server
+		apps    []appPart
+		others  []*nginxconf.Proxy
 		unknown int
 	}
 	parts := make(chan part, 1)
@@ -191,17 +229,32 @@ func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxco
 			group := servers[:min(len(servers), partSize)]
 			servers = servers[len(group):]
 			proxies := ng.BuildProxies(group)
-			paths, unknown := pb.through(proxies)
-			parts <- part{group, proxies, paths, unknown}
+			pt := part{servers: group, apps: make([]appPart, len(apps)), others: tg.add(apps, proxies)}
+			for i, a := range apps {
+				claimed := a.claimed(proxies)
+				paths, unknown := a.pb.through(claimed)
+				pt.apps[i] = appPart{claimed, paths}
+				pt.unknown += unknown
+			}
+			parts <- pt
 		}
-		parts <- part{paths: pb.direct()}
+		last := part{apps: make([]appPart, len(apps))}
+		for i, a := range apps {
+			last.apps[i].paths = a.pb.direct()
+		}
+		parts <- last
 	}()
 	budget := newMemoryBudget()
 	defer budget.release()
 	for pt := range parts {
 		budget.follow()
 		unknownPeer += pt.unknown
-		pass.Check(rs, pt.servers, pt.proxies, pt.paths)
+		for i, a := range apps {
+			a.pass.Check(a.rules, pt.servers, pt.apps[i].proxies, pt.apps[i].paths)
+		}
+		if others != nil && len(pt.others) > 0 {
+			others.Check([]*rules.Rule{rules.ByID("TC302")}, nil, pt.others, nil)
+		}
 		ng.ReleaseServers(pt.servers)
 	}
 	return unknownPeer
@@ -242,7 +295,7 @@ func load(o Options, deferProxies bool) (*prepared, error) {
 		}
 		return nil, errors.New("no nginx configuration file was read")
 	}
-	app, err := appInfo(o, cfg)
+	apps, err := appInfos(o, cfg)
 	if err != nil {
 		if deferProxies { // what the proxies have wrong is reported first, as without deferring
 			ng.BuildProxies(ng.Servers)
@@ -252,7 +305,7 @@ func load(o Options, deferProxies bool) (*prepared, error) {
 		}
 		return nil, err
 	}
-	return &prepared{cfg: cfg, ng: ng, app: app}, nil
+	return &prepared{cfg: cfg, ng: ng, apps: apps, app: apps[0]}, nil
 }
 
 // unknownPeerNote says why n places were left out of the paths.
@@ -354,38 +407,54 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// appInfo combines trustcheck.yaml and the quick-mode flags (which win).
-func appInfo(o Options, cfg *trustmodel.Config) (rules.AppInfo, error) {
-	var info rules.AppInfo
-	if cfg != nil {
-		info.Spec = cfg.App
+// appInfos combines trustcheck.yaml's apps and the quick-mode flags (which
+// win, and describe the one app when the file describes none).
+func appInfos(o Options, cfg *trustmodel.Config) ([]rules.AppInfo, error) {
+	specs := []trustmodel.AppSpec{{}}
+	if cfg != nil && len(cfg.Apps) > 0 {
+		specs = cfg.Apps
 	}
-	if o.Framework != "" {
-		info.Spec.Framework = o.Framework
+	quick := o.Framework != "" || o.FrameworkVersion != "" || o.TrustProxySet
+	if quick && len(specs) > 1 {
+		return nil, fmt.Errorf("%s describes %d apps; --framework, --framework-version and --trust-proxy describe one (edit the file instead)", cfg.File, len(specs))
 	}
-	if o.FrameworkVersion != "" {
-		info.Spec.FrameworkVersion = o.FrameworkVersion
-	}
-	if o.TrustProxySet {
-		v, err := ParseYAMLValue(o.TrustProxy)
-		if err != nil {
-			return info, fmt.Errorf("--trust-proxy: %v", err)
+	out := make([]rules.AppInfo, len(specs))
+	for i, spec := range specs {
+		if o.Framework != "" {
+			spec.Framework = o.Framework
 		}
-		info.Spec.TrustProxy, info.Spec.TrustProxySet = v, true
-		info.Spec.TrustProxyPos = trustmodel.Pos{}
+		if o.FrameworkVersion != "" {
+			spec.FrameworkVersion = o.FrameworkVersion
+		}
+		if o.TrustProxySet {
+			v, err := ParseYAMLValue(o.TrustProxy)
+			if err != nil {
+				return nil, fmt.Errorf("--trust-proxy: %v", err)
+			}
+			spec.TrustProxy, spec.TrustProxySet = v, true
+			spec.TrustProxyPos = trustmodel.Pos{}
+		}
+		info, err := appInfo(spec)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = info
 	}
-	if !info.Spec.TrustProxySet {
+	return out, nil
+}
+
+// appInfo builds the app's evaluator: none while its trust setting is
+// unknown, and the framework's own message when it rejects the setting.
+func appInfo(spec trustmodel.AppSpec) (rules.AppInfo, error) {
+	info := rules.AppInfo{Spec: spec}
+	if !spec.TrustProxySet {
 		return info, nil
 	}
-	ev, err := frameworks.New(trustmodel.App{
-		Framework: info.Spec.Framework, Version: info.Spec.FrameworkVersion,
-		TrustProxy: info.Spec.TrustProxy, TrustProxySet: true,
-		Options: info.Spec.Options, Session: info.Spec.Session,
-	})
+	ev, err := frameworks.New(spec.EvaluatorApp())
 	if err != nil {
 		var unsupported *trustmodel.UnsupportedError
 		if errors.As(err, &unsupported) {
-			return info, fmt.Errorf("%s%v", posPrefix(info.Spec.Pos), err)
+			return info, fmt.Errorf("%s%v", posPrefix(spec.Pos), err)
 		}
 		info.TrustError = err.Error() // TC108 reports it
 		return info, nil

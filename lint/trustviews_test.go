@@ -47,8 +47,8 @@ func TestTrustFitsMatchesEveryPath(t *testing.T) {
 			t.Fatalf("%s: %v", dir, err)
 		}
 		for _, spec := range apps {
-			if cfg != nil {
-				spec.Listen = cfg.App.Listen
+			if cfg != nil && len(cfg.Apps) > 0 {
+				spec.Listen = cfg.Apps[0].Listen
 			}
 			spec.TrustProxy, spec.TrustProxySet = "loopback", true
 			ev, err := newEvaluator(spec, spec.TrustProxy)

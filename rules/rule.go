@@ -73,11 +73,22 @@ type Doc struct {
 	References []string
 }
 
+// The properties an app relies on (trustcheck.yaml `uses`).
+const (
+	PropClientIP = "client_ip"
+	PropProtocol = "protocol"
+	PropHostname = "hostname"
+)
+
 // Rule is one check.
 type Rule struct {
 	ID       string // TCnnn: the contract, never reused
 	Name     string // kebab-case
 	Severity Severity
+	// Property is what the app gets wrong when the rule fires: its
+	// findings follow the app's `uses` (lint's bySeverityOfUse). "" for
+	// rules whose severity does not depend on use.
+	Property string
 	Doc      Doc
 	// NeedsApp rules compare nginx with the app's trust setting; lint skips
 	// them, and says so, when the setting is unknown.

@@ -10,6 +10,7 @@ var tc101 = &Rule{
 	ID:       "TC101",
 	Name:     "trust-all-unstripped",
 	Severity: Error,
+	Property: PropClientIP,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "trust proxy is true while the X-Forwarded-For reaching the app still carries client-supplied entries",

@@ -10,6 +10,7 @@ var tc102 = &Rule{
 	ID:       "TC102",
 	Name:     "hops-exceed-path",
 	Severity: Error,
+	Property: PropClientIP,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "A numeric hop count is larger than the number of proxies on a path, so the client's own entries are trusted",

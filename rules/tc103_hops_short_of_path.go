@@ -9,6 +9,7 @@ var tc103 = &Rule{
 	ID:       "TC103",
 	Name:     "hops-short-of-path",
 	Severity: Warning,
+	Property: PropClientIP,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "A numeric hop count is smaller than the proxies on a path: every client resolves to a proxy address",

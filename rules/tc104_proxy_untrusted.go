@@ -10,6 +10,7 @@ var tc104 = &Rule{
 	ID:       "TC104",
 	Name:     "proxy-untrusted",
 	Severity: Warning,
+	Property: PropClientIP,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "The trust setting does not cover the address nginx connects from: req.ip is always the proxy",

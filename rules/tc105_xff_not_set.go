@@ -10,6 +10,7 @@ var tc105 = &Rule{
 	ID:       "TC105",
 	Name:     "xff-not-set",
 	Severity: Error,
+	Property: PropClientIP,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "The app trusts nginx, but nginx does not set X-Forwarded-For, so the client's header arrives verbatim",

@@ -12,6 +12,7 @@ var tc106 = &Rule{
 	ID:       "TC106",
 	Name:     "direct-bypass",
 	Severity: Error,
+	Property: PropClientIP,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "The app is reachable without nginx and its trust setting trusts a direct client's forwarded headers",

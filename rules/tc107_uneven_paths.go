@@ -12,6 +12,7 @@ var tc107 = &Rule{
 	ID:       "TC107",
 	Name:     "uneven-paths",
 	Severity: Error,
+	Property: PropClientIP,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "A hop count is used while paths of different lengths reach the app",

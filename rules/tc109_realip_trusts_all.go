@@ -11,6 +11,7 @@ var tc109 = &Rule{
 	ID:       "TC109",
 	Name:     "realip-trusts-all",
 	Severity: Error,
+	Property: PropClientIP,
 	NeedsApp: false,
 	Doc: Doc{
 		Title: "set_real_ip_from covers addresses clients connect from, so $remote_addr is client-chosen",

@@ -14,6 +14,7 @@ var tc110 = &Rule{
 	ID:       "TC110",
 	Name:     "realip-not-recursive",
 	Severity: Warning,
+	Property: PropClientIP,
 	NeedsApp: false,
 	Doc: Doc{
 		Title: "Several trusted proxies stand in front of nginx but real_ip_recursive is off: $remote_addr becomes a proxy",

@@ -14,6 +14,7 @@ var tc112 = &Rule{
 	ID:       "TC112",
 	Name:     "localhost-family",
 	Severity: Warning,
+	Property: PropClientIP,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "proxy_pass to a name resolving to both ::1 and 127.0.0.1 while the trust setting covers only one family",

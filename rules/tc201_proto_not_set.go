@@ -11,6 +11,7 @@ var tc201 = &Rule{
 	ID:       "TC201",
 	Name:     "proto-not-set",
 	Severity: Error,
+	Property: PropProtocol,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "TLS ends before the app, but X-Forwarded-Proto does not tell it: req.secure is false for https requests",

@@ -10,6 +10,7 @@ var tc202 = &Rule{
 	ID:       "TC202",
 	Name:     "proto-spoofable",
 	Severity: Error,
+	Property: PropProtocol,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "The X-Forwarded-Proto the app reads is client-controlled: req.protocol is whatever the client sends",

@@ -12,6 +12,7 @@ var tc204 = &Rule{
 	ID:       "TC204",
 	Name:     "session-proxy-any-peer",
 	Severity: Warning,
+	Property: PropProtocol,
 	// The session's own proxy option decides here, not the trust setting:
 	// the rule needs only app.session (and Express).
 	NeedsApp: false,

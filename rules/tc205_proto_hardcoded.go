@@ -12,6 +12,7 @@ var tc205 = &Rule{
 	ID:       "TC205",
 	Name:     "proto-hardcoded",
 	Severity: Warning,
+	Property: PropProtocol,
 	NeedsApp: false,
 	Doc: Doc{
 		Title: "X-Forwarded-Proto is hard-coded to https in a server whose plain-HTTP requests reach the app",

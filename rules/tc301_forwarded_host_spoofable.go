@@ -10,6 +10,7 @@ var tc301 = &Rule{
 	ID:       "TC301",
 	Name:     "forwarded-host-spoofable",
 	Severity: Error,
+	Property: PropHostname,
 	NeedsApp: true,
 	Doc: Doc{
 		Title: "The app trusts nginx and the X-Forwarded-Host it reads is client-controlled: req.hostname is attacker-chosen",

@@ -13,6 +13,7 @@ var tc302 = &Rule{
 	ID:       "TC302",
 	Name:     "host-passthrough",
 	Severity: Warning,
+	Property: PropHostname,
 	NeedsApp: false,
 	Doc: Doc{
 		Title: "proxy_set_header Host $http_host (or $host in a catch-all/default server) forwards arbitrary Host values",

@@ -12,6 +12,7 @@ var tc402 = &Rule{
 	ID:       "TC402",
 	Name:     "realip-ineffective",
 	Severity: Warning,
+	Property: PropClientIP,
 	NeedsApp: false,
 	Doc: Doc{
 		Title: "realip is configured but does not do what it says: no set_real_ip_from, or a lowercase keyword",

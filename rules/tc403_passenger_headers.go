@@ -9,6 +9,7 @@ var tc403 = &Rule{
 	ID:       "TC403",
 	Name:     "passenger-headers",
 	Severity: Info,
+	Property: PropClientIP,
 	NeedsApp: false,
 	Doc: Doc{
 		Title: "Passenger serves the app: the client's X-Forwarded-For survives as an earlier line",

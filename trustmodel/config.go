@@ -14,14 +14,25 @@ import (
 type Config struct {
 	File    string
 	Version int
-	App     AppSpec
-	Edge    []EdgeSpec
-	Nginx   NginxSpec
+	// Apps are the apps behind nginx: `app:` gives one, `apps:` several,
+	// each then with a name and the upstreams that reach it.
+	Apps  []AppSpec
+	Edge  []EdgeSpec
+	Nginx NginxSpec
 }
 
 // AppSpec is the app: its framework, trust setting and where it listens.
 type AppSpec struct {
-	Pos              Pos
+	Pos  Pos
+	Name string
+	// Upstreams are the proxy_pass targets that reach this app, as written
+	// in nginx; empty: every target.
+	Upstreams    []string
+	UpstreamsPos Pos
+	// ClientIPFrom is where the app takes the client address from:
+	// "framework" (its accessor), "request-ip", "leftmost-xff" or
+	// "header:NAME"; "" is "framework".
+	ClientIPFrom     string
 	Framework        string
 	FrameworkVersion string
 	// TrustProxy is exactly what the app passes; TrustProxySet is false when
@@ -35,7 +46,10 @@ type AppSpec struct {
 	ReachableDirectlyPos Pos
 	Session              *Session
 	SessionPos           Pos
+	// Uses are the properties the app relies on; UsesSet is false when
+	// the file does not say (catalog severities apply).
 	Uses                 []string
+	UsesSet              bool
 	Options              map[string]any
 	// Server and Middleware are App.Server and App.Middleware as written.
 	Server     map[string]any
@@ -62,14 +76,22 @@ type NginxSpec struct {
 	ReachableDirectly *bool
 }
 
-// EvaluatorApp returns the evaluator configuration the file describes.
-func (c *Config) EvaluatorApp() App {
+// EvaluatorApp returns the evaluator configuration the app's spec describes.
+func (a *AppSpec) EvaluatorApp() App {
 	return App{
-		Framework: c.App.Framework, Version: c.App.FrameworkVersion,
-		TrustProxy: c.App.TrustProxy, TrustProxySet: c.App.TrustProxySet,
-		Options: c.App.Options, Session: c.App.Session,
-		Server: c.App.Server, Middleware: c.App.Middleware,
+		Framework: a.Framework, Version: a.FrameworkVersion,
+		TrustProxy: a.TrustProxy, TrustProxySet: a.TrustProxySet,
+		Options: a.Options, Session: a.Session,
+		Server: a.Server, Middleware: a.Middleware,
 	}
+}
+
+// AppLabel names the app in paths and findings: its name, or "app".
+func (a *AppSpec) AppLabel() string {
+	if a.Name != "" {
+		return "app " + a.Name
+	}
+	return "app"
 }
 
 // ConfigError is a trustcheck.yaml problem at a line.
@@ -107,7 +129,19 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 			c.Version = v
 			return err
 		},
-		"app":   func(n *yaml.Node) error { return d.app(n, &c.App) },
+		"app": func(n *yaml.Node) error {
+			if len(c.Apps) > 0 {
+				return d.errorf(n, "app and apps: give one app under app, or several under apps")
+			}
+			c.Apps = []AppSpec{{}}
+			return d.app(n, &c.Apps[0], "app.")
+		},
+		"apps": func(n *yaml.Node) error {
+			if len(c.Apps) > 0 {
+				return d.errorf(n, "app and apps: give one app under app, or several under apps")
+			}
+			return d.apps(n, &c.Apps)
+		},
 		"edge":  func(n *yaml.Node) error { return d.edge(n, &c.Edge) },
 		"nginx": func(n *yaml.Node) error { return d.nginx(n, &c.Nginx) },
 	})
@@ -285,49 +319,121 @@ func (d *decoder) noAliases(n *yaml.Node, name string) error {
 // Frameworks are the names app.framework takes; each ecosystem adds its own.
 var Frameworks = []string{"express", "fastify", "koa"}
 
-func (d *decoder) app(n *yaml.Node, a *AppSpec) error {
+// apps decodes `apps:`, a list of app mappings each with a unique name;
+// with several, each names its upstreams, so that every target is one
+// app's or another service's.
+func (d *decoder) apps(n *yaml.Node, out *[]AppSpec) error {
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		return d.errorf(n, "apps: want a list of app mappings, got %s", kind(n))
+	}
+	names := map[string]bool{}
+	for i, e := range n.Content {
+		path := fmt.Sprintf("apps[%d].", i)
+		var a AppSpec
+		if err := d.app(e, &a, path); err != nil {
+			return err
+		}
+		switch {
+		case a.Name == "":
+			return d.errorf(e, "%sname: each of several apps needs a name", path)
+		case names[a.Name]:
+			return d.errorf(e, "%sname: %q names two apps", path, a.Name)
+		case len(n.Content) > 1 && len(a.Upstreams) == 0:
+			return d.errorf(e, "%supstreams: with several apps, each lists the proxy_pass targets that reach it", path)
+		}
+		names[a.Name] = true
+		*out = append(*out, a)
+	}
+	claimed := map[string]string{}
+	for _, a := range *out {
+		for _, u := range a.Upstreams {
+			if other, ok := claimed[u]; ok {
+				return &ConfigError{Pos: a.UpstreamsPos, Msg: fmt.Sprintf("apps: upstream %q is claimed by both %q and %q", u, other, a.Name)}
+			}
+			claimed[u] = a.Name
+		}
+	}
+	return nil
+}
+
+func (d *decoder) app(n *yaml.Node, a *AppSpec, path string) error {
 	a.Pos = d.pos(n)
-	return d.mapping(n, "app.", map[string]func(*yaml.Node) error{
+	return d.mapping(n, path, map[string]func(*yaml.Node) error{
+		"name": func(v *yaml.Node) (err error) {
+			a.Name, err = d.string(v, path+"name")
+			return err
+		},
+		"upstreams": func(v *yaml.Node) error {
+			a.UpstreamsPos = d.pos(v)
+			if v.Kind != yaml.SequenceNode {
+				return d.errorf(v, "%supstreams: want a list of proxy_pass targets, got %s", path, kind(v))
+			}
+			for _, e := range v.Content {
+				s, err := d.scalarString(e, path+"upstreams")
+				if err != nil {
+					return err
+				}
+				if s = strings.TrimSpace(s); s == "" {
+					return d.errorf(e, "%supstreams: an empty target", path)
+				}
+				a.Upstreams = append(a.Upstreams, s)
+			}
+			return nil
+		},
+		"client_ip_from": func(v *yaml.Node) error {
+			s, err := d.string(v, path+"client_ip_from")
+			if err != nil {
+				return err
+			}
+			switch {
+			case s == "framework" || s == "request-ip" || s == "leftmost-xff":
+			case strings.HasPrefix(s, "header:") && validHeaderName(s[len("header:"):]):
+			default:
+				return d.errorf(v, "%sclient_ip_from: want framework, request-ip, leftmost-xff or header:NAME, got %q", path, s)
+			}
+			a.ClientIPFrom = s
+			return nil
+		},
 		"framework": func(v *yaml.Node) (err error) {
-			a.Framework, err = d.oneOf(v, "app.framework", Frameworks...)
+			a.Framework, err = d.oneOf(v, path+"framework", Frameworks...)
 			return err
 		},
 		"framework_version": func(v *yaml.Node) (err error) {
-			a.FrameworkVersion, err = d.scalarString(v, "app.framework_version")
+			a.FrameworkVersion, err = d.scalarString(v, path+"framework_version")
 			return err
 		},
 		"trust_proxy": func(v *yaml.Node) (err error) {
-			a.TrustProxy, err = d.value(v, "app.trust_proxy")
+			a.TrustProxy, err = d.value(v, path+"trust_proxy")
 			a.TrustProxySet, a.TrustProxyPos = true, d.pos(v)
 			return err
 		},
 		"listen": func(v *yaml.Node) (err error) {
 			a.ListenPos = d.pos(v)
-			if a.Listen, err = d.scalarString(v, "app.listen"); err != nil {
+			if a.Listen, err = d.scalarString(v, path+"listen"); err != nil {
 				return err
 			}
 			if _, err := ParseListen(a.Listen); err != nil {
-				return d.errorf(v, "app.listen: %v", err)
+				return d.errorf(v, "%slisten: %v", path, err)
 			}
 			return nil
 		},
 		"reachable_directly": func(v *yaml.Node) (err error) {
-			a.ReachableDirectly, err = d.bool(v, "app.reachable_directly")
+			a.ReachableDirectly, err = d.bool(v, path+"reachable_directly")
 			a.ReachableDirectlyPos = d.pos(v)
 			return err
 		},
 		"session": func(v *yaml.Node) error {
 			a.SessionPos = d.pos(v)
 			a.Session = &Session{CookieSecure: false}
-			return d.mapping(v, "app.session.", map[string]func(*yaml.Node) error{
+			return d.mapping(v, path+"session.", map[string]func(*yaml.Node) error{
 				"cookie_secure": func(v *yaml.Node) error {
 					if v.ShortTag() == "!!str" && v.Value == "auto" {
 						a.Session.CookieSecure = "auto"
 						return nil
 					}
-					b, err := d.bool(v, "app.session.cookie_secure")
+					b, err := d.bool(v, path+"session.cookie_secure")
 					if err != nil {
-						return d.errorf(v, "app.session.cookie_secure: want true, false or auto, got %s", kind(v))
+						return d.errorf(v, "%ssession.cookie_secure: want true, false or auto, got %s", path, kind(v))
 					}
 					a.Session.CookieSecure = *b
 					return nil
@@ -336,17 +442,18 @@ func (d *decoder) app(n *yaml.Node, a *AppSpec) error {
 					if v.ShortTag() == "!!null" {
 						return nil
 					}
-					a.Session.Proxy, err = d.bool(v, "app.session.proxy")
+					a.Session.Proxy, err = d.bool(v, path+"session.proxy")
 					return err
 				},
 			})
 		},
 		"uses": func(v *yaml.Node) error {
+			a.UsesSet = true
 			if v.Kind != yaml.SequenceNode {
-				return d.errorf(v, "app.uses: want a list, got %s", kind(v))
+				return d.errorf(v, "%suses: want a list, got %s", path, kind(v))
 			}
 			for _, e := range v.Content {
-				s, err := d.oneOf(e, "app.uses", "client_ip", "protocol", "hostname")
+				s, err := d.oneOf(e, path+"uses", "client_ip", "protocol", "hostname")
 				if err != nil {
 					return err
 				}
@@ -355,28 +462,28 @@ func (d *decoder) app(n *yaml.Node, a *AppSpec) error {
 			return nil
 		},
 		"options": func(v *yaml.Node) error {
-			val, err := d.value(v, "app.options")
+			val, err := d.value(v, path+"options")
 			if err != nil {
 				return err
 			}
 			m, ok := val.(map[string]any)
 			if !ok && val != nil {
-				return d.errorf(v, "app.options: want a mapping, got %s", kind(v))
+				return d.errorf(v, "%soptions: want a mapping, got %s", path, kind(v))
 			}
 			a.Options = m
 			return nil
 		},
 		"server": func(v *yaml.Node) error {
-			m, err := d.namedMapping(v, "app.server")
+			m, err := d.namedMapping(v, path+"server")
 			a.Server = m
 			return err
 		},
 		"middleware": func(v *yaml.Node) error {
 			if v.Kind != yaml.SequenceNode {
-				return d.errorf(v, "app.middleware: want a list, got %s", kind(v))
+				return d.errorf(v, "%smiddleware: want a list, got %s", path, kind(v))
 			}
 			for i, e := range v.Content {
-				m, err := d.namedMapping(e, fmt.Sprintf("app.middleware[%d]", i))
+				m, err := d.namedMapping(e, fmt.Sprintf("%smiddleware[%d]", path, i))
 				if err != nil {
 					return err
 				}
@@ -385,6 +492,19 @@ func (d *decoder) app(n *yaml.Node, a *AppSpec) error {
 			return nil
 		},
 	})
+}
+
+// validHeaderName reports whether s is an HTTP field name (RFC 9110 token).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // namedMapping decodes an app server or middleware: a mapping with a

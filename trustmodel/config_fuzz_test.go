@@ -76,8 +76,10 @@ func fuzzParseConfig(t *testing.T, data []byte) {
 			t.Error("nil config without error")
 			return
 		}
-		if ev, err := NewEvaluator(c.EvaluatorApp()); err == nil {
-			_ = ev.Evaluate(fuzzRequest)
+		for _, a := range c.Apps {
+			if ev, err := NewEvaluator(a.EvaluatorApp()); err == nil {
+				_ = ev.Evaluate(fuzzRequest)
+			}
 		}
 	}
 }

@@ -32,7 +32,7 @@ nginx:
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := c.App
+	a := c.Apps[0]
 	if a.Framework != "express" || a.FrameworkVersion != "5" || !a.TrustProxySet ||
 		!reflect.DeepEqual(a.TrustProxy, []any{"loopback", "10.0.0.0/8"}) || a.TrustProxyPos != (Pos{"t.yaml", 5}) {
 		t.Errorf("app = %+v", a)
@@ -73,15 +73,15 @@ func TestParseConfigTrustProxyKeepsYAMLTypes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
-		if !reflect.DeepEqual(c.App.TrustProxy, want) || !c.App.TrustProxySet {
-			t.Errorf("%s: trust_proxy = %#v, want %#v", src, c.App.TrustProxy, want)
+		if !reflect.DeepEqual(c.Apps[0].TrustProxy, want) || !c.Apps[0].TrustProxySet {
+			t.Errorf("%s: trust_proxy = %#v, want %#v", src, c.Apps[0].TrustProxy, want)
 		}
 	}
 }
 
 func TestParseConfigErrorsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
-		{"version: 1\napp:\n  framwork: express\n", `t.yaml:3: unknown key "framwork" in app (known: framework, framework_version, listen, middleware, options, reachable_directly, server, session, trust_proxy, uses)`},
+		{"version: 1\napp:\n  framwork: express\n", `t.yaml:3: unknown key "framwork" in app (known: client_ip_from, framework, framework_version, listen, middleware, name, options, reachable_directly, server, session, trust_proxy, upstreams, uses)`},
 		{"app:\n  framework: django\n", `t.yaml:2: app.framework: "django" is not one of express, fastify, koa`},
 		{"app:\n  reachable_directly: yes please\n", `t.yaml:2: app.reachable_directly: want true or false, got the string "yes please"`},
 		{"app:\n  listen: [1]\n", "t.yaml:2: app.listen: want a string, got a list"},
@@ -111,7 +111,7 @@ func TestParseConfigErrorsNameTheLine(t *testing.T) {
 
 func TestParseConfigEmpty(t *testing.T) {
 	c, err := ParseConfig("t.yaml", nil)
-	if err != nil || c.App.TrustProxySet || len(c.Edge) != 0 {
+	if err != nil || len(c.Apps) != 0 || len(c.Edge) != 0 {
 		t.Errorf("empty file: %+v, %v", c, err)
 	}
 }
