@@ -93,7 +93,7 @@ func renderText(w io.Writer, rep *Report, o Options) error {
 			b.WriteString("    " + dim(f.Directive) + "\n")
 		}
 		field("path", f.Path)
-		field("attack", f.Attack)
+		field(f.AttackLabel(), f.Attack)
 		field("fix", f.Fix)
 		if len(f.Related) > 0 {
 			rel := make([]string, len(f.Related))
@@ -147,6 +147,7 @@ type jsonFinding struct {
 	Message   string    `json:"message"`
 	Path      string    `json:"path,omitempty"`
 	Attack    string    `json:"attack,omitempty"`
+	Honest    bool      `json:"honest,omitempty"`
 	Fix       string    `json:"fix,omitempty"`
 	Related   []jsonPos `json:"related"`
 }
@@ -184,7 +185,7 @@ func renderJSON(w io.Writer, rep *Report, _ Options) error {
 	for i, f := range rep.Findings {
 		jf := jsonFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line,
-			Directive: f.Directive, Message: f.Message, Path: f.Path, Attack: f.Attack, Fix: f.Fix,
+			Directive: f.Directive, Message: f.Message, Path: f.Path, Attack: f.Attack, Honest: f.Honest, Fix: f.Fix,
 			Related: make([]jsonPos, 0, len(f.Related)),
 		}
 		for _, p := range f.Related {

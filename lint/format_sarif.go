@@ -119,7 +119,7 @@ func sarifLevel(s rules.Severity) string {
 func findingText(f rules.Finding) string {
 	parts := []string{f.Message}
 	if f.Attack != "" {
-		parts = append(parts, "attack: "+f.Attack)
+		parts = append(parts, f.AttackLabel()+": "+f.Attack)
 	}
 	if f.Fix != "" {
 		parts = append(parts, "fix: "+f.Fix)

@@ -31,12 +31,12 @@ import (
 // SuggestRules are the rules suggest is responsible for: after its edits
 // (and its trust value) none of them reports anything it could fix.
 var SuggestRules = []string{
-	"TC101", "TC102", "TC103", "TC104", "TC105", "TC107", "TC108", "TC110", "TC112",
+	"TC101", "TC102", "TC103", "TC104", "TC105", "TC107", "TC108", "TC110", "TC112", "TC113",
 	"TC201", "TC202", "TC205", "TC301", "TC401",
 }
 
 // trustRules are the rules about the trust value alone.
-var trustRules = []string{"TC101", "TC102", "TC103", "TC104", "TC107", "TC108", "TC112"}
+var trustRules = []string{"TC101", "TC102", "TC103", "TC104", "TC107", "TC108", "TC112", "TC113"}
 
 // Edit is one machine-applicable change. Line numbers refer to the file as it
 // is now; several insert_after edits at one line go in the order listed.

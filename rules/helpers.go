@@ -34,15 +34,19 @@ func (p *Pass) Prop(name string) string {
 // Attack describes a replay as the request a client sends and the value the
 // app ends up with: `a client sending "X-Forwarded-For: 6.6.6.6" to
 // https://app.example/ gets req.ip = 6.6.6.6`.
+//
+// For the honest replay it says what every client gets, which is no attack:
+// `every client requesting https://app.example/ gets req.ip = 10.0.0.1`
+// (the finding is then Honest).
 func (p *Pass) Attack(path *Path, r Replay, prop string, got *string) string {
-	sent := "a request"
-	if r.Inject != "" {
-		sent = fmt.Sprintf("%q", r.Inject+": "+r.Value)
-	}
 	val := "undefined"
 	if got != nil {
 		val = *got
 	}
+	if r.Inject == "" {
+		return fmt.Sprintf("every client requesting %s gets %s = %s", path.URL, p.Prop(prop), val)
+	}
+	sent := fmt.Sprintf("%q", r.Inject+": "+r.Value)
 	return fmt.Sprintf("a client sending %s to %s gets %s = %s", sent, path.URL, p.Prop(prop), val)
 }
 

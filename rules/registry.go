@@ -15,6 +15,7 @@ var registry = []*Rule{
 	tc110,
 	tc111,
 	tc112,
+	tc113,
 	tc201,
 	tc202,
 	tc203,

@@ -55,12 +55,23 @@ type Finding struct {
 	// Path names the request path the finding was observed on, if any
 	// ("client -> nginx :443 location /api -> app").
 	Path string
-	// Attack is the concrete request and what the app ends up with.
+	// Attack is the concrete request and what the app ends up with; with
+	// Honest, it is what every honest client gets, no attack needed.
 	Attack string
+	Honest bool
 	Fix    string
 	// Related are other places involved: the locations a shared snippet
 	// affects, the directive that was dropped, the trust setting.
 	Related []trustmodel.Pos
+}
+
+// AttackLabel names what Attack shows: "attack", or "result" for what every
+// honest client gets.
+func (f *Finding) AttackLabel() string {
+	if f.Honest {
+		return "result"
+	}
+	return "attack"
 }
 
 // Doc is a rule's documentation; `explain`, `rules` and docs/rules come from it.

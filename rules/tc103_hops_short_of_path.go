@@ -85,6 +85,7 @@ func finishTC103(p *Pass) {
 				countText(n), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip"), undefOr(g.shown.got)),
 			Path:    g.shown.entry,
 			Attack:  g.shown.attack,
+			Honest:  true,
 			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
 			Related: g.related.list,
 		})

@@ -116,6 +116,7 @@ func finishTC104(p *Pass) {
 			Message:   msg,
 			Path:      g.entry,
 			Attack:    g.attack,
+			Honest:    true,
 			Fix:       fix,
 			Related:   gr.related.list,
 		})

@@ -79,6 +79,7 @@ func checkTC112(p *Pass) {
 				andList(missed), p.Prop("ip"), undefOr(r.Result.IP)),
 			Path:    path.Entry,
 			Attack:  p.Attack(path, r, "ip", r.Result.IP) + " whenever nginx connects from " + missed[0],
+			Honest:  true,
 			Fix:     fmt.Sprintf("%s, or pin the family nginx uses: %s", p.SetTrust(p.withEntries(missed)), pinFamily(path.Proxy, covered[0])),
 			Related: []trustmodel.Pos{p.TrustPos()},
 		})

@@ -75,7 +75,7 @@ func checkTC201(p *Pass) {
 			attack = p.Attack(path, r, "protocol", r.Result.Protocol)
 		case r.Result.SessionCookie == "withheld" && fixed.SessionCookie == "secure":
 			effect = "express-session (proxy: true) takes https only from that header, so it never sets its cookie.secure session cookie"
-			attack = fmt.Sprintf("a client sending a request to %s gets no session cookie: every request starts a new session", path.URL)
+			attack = fmt.Sprintf("every client requesting %s gets no session cookie: every request starts a new session", path.URL)
 		default:
 			continue
 		}
@@ -114,6 +114,7 @@ func checkTC201(p *Pass) {
 			Message:   fmt.Sprintf("TLS ends at %s, but %s: %s", where, what, effect),
 			Path:      path.Entry,
 			Attack:    attack,
+			Honest:    true,
 			Fix:       fix,
 			Related:   related,
 		})
