@@ -61,7 +61,7 @@ func TestGitHubOutput(t *testing.T) {
 	}
 	_, rep := lintFixture(t, filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append"))
 	f := rep.Findings[0]
-	want := "::error file=../testdata/rules/TC101/trust-true-append/nginx.conf,line=11,title=TC101 trust-all-unstripped::" +
+	want := "::error file=../testdata/rules/TC101/trust-true-append/nginx.conf,line=16,title=TC101 trust-all-unstripped::" +
 		escapeGitHubData(f.Message) + "%0Aattack: " + escapeGitHubData(f.Attack) + "%0Afix: " + escapeGitHubData(f.Fix) + "\n"
 	if out != want {
 		t.Errorf("github output:\n%s\nwant:\n%s", out, want)

@@ -139,7 +139,7 @@ func TestSARIFValidatorRejectsInvalidLogs(t *testing.T) {
 	valid := string(renderSARIFBytes(t, rep))
 	for _, tc := range []struct{ name, old, new string }{
 		{"unknown level", `"level": "error"`, `"level": "fatal"`},
-		{"line 0", `"startLine": 11`, `"startLine": 0`},
+		{"line 0", `"startLine": 16`, `"startLine": 0`},
 		{"wrong version", `"version": "2.1.0"`, `"version": "2.0.0"`},
 		{"not a URI reference", `"uri": "../testdata/rules/TC101/trust-true-append/nginx.conf"`, `"uri": "a b\\c"`},
 		{"unknown property", `"ruleId": "TC101"`, `"ruleId": "TC101", "rule_id": "TC101"`},
@@ -292,10 +292,10 @@ func TestSARIFOutput(t *testing.T) {
 		}
 		return s
 	}
-	if got, want := locs(res.Locations), []string{"0:" + dir + "nginx.conf:11"}; !slices.Equal(got, want) {
+	if got, want := locs(res.Locations), []string{"0:" + dir + "nginx.conf:16"}; !slices.Equal(got, want) {
 		t.Errorf("locations %q; want %q", got, want)
 	}
-	if got, want := locs(res.RelatedLocations), []string{"1:" + dir + "nginx.conf:9", "2:" + dir + "trustcheck.yaml:4"}; !slices.Equal(got, want) {
+	if got, want := locs(res.RelatedLocations), []string{"1:" + dir + "nginx.conf:14", "2:" + dir + "trustcheck.yaml:4"}; !slices.Equal(got, want) {
 		t.Errorf("relatedLocations %q; want %q", got, want)
 	}
 	if res.Properties["directive"] != "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" ||

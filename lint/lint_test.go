@@ -90,12 +90,12 @@ func TestTextOutput(t *testing.T) {
 	}
 	file := filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append", "nginx.conf")
 	yaml := filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append", "trustcheck.yaml")
-	want := file + `:11: error TC101 app.set('trust proxy', true) trusts every address and nginx appends to the client's X-Forwarded-For: req.ip is whatever the client writes
+	want := file + `:16: error TC101 app.set('trust proxy', true) trusts every address and nginx appends to the client's X-Forwarded-For: req.ip is whatever the client writes
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     path:   client -> nginx (server app.example:443, location /) -> app
     attack: a client sending "X-Forwarded-For: 6.6.6.6" to https://app.example/ gets req.ip = 6.6.6.6
     fix:    app.set('trust proxy', 'loopback'), so only nginx's own entry is believed; or ` + "`proxy_set_header X-Forwarded-For $remote_addr;`" + `
-    also:   ` + file + `:9, ` + yaml + `:4
+    also:   ` + file + `:14, ` + yaml + `:4
     docs:   https://github.com/trustcheck/trustcheck/blob/main/docs/rules/TC101.md
 
 1 error in 1 file checked
@@ -125,7 +125,7 @@ func TestQuickModeAndNoAppNotes(t *testing.T) {
 		t.Errorf("no app: exit %d, err %v\nstdout:\n%s\nstderr:\n%s", code, err, out, errOut)
 	}
 	out, _, code, err = runLint(t, Options{Inputs: []string{conf}, WorkDir: tmp, TrustProxy: "true", TrustProxySet: true})
-	if err != nil || code != 1 || !strings.Contains(out, "nginx.conf:11: error TC101") {
+	if err != nil || code != 1 || !strings.Contains(out, "nginx.conf:16: error TC101") {
 		t.Errorf("quick mode --trust-proxy true: exit %d, err %v\n%s", code, err, out)
 	}
 }

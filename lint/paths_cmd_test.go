@@ -174,8 +174,8 @@ func TestPathsHeaderActions(t *testing.T) {
 	// nginx appends to the client's X-Forwarded-For: client-controlled.
 	doc := pathsDocFor(t, "TC101/trust-true-append", "")
 	hop := doc.Paths[0].Hops[0]
-	check(t, hop, "X-Forwarded-For", want{"append", "$proxy_add_x_forwarded_for", 11, true, 0})
-	check(t, hop, "X-Forwarded-Proto", want{"set", "$scheme", 12, false, 0})
+	check(t, hop, "X-Forwarded-For", want{"append", "$proxy_add_x_forwarded_for", 16, true, 0})
+	check(t, hop, "X-Forwarded-Proto", want{"set", "$scheme", 17, false, 0})
 	check(t, hop, "X-Real-IP", want{"pass", "", 0, true, 0})
 	if got := findHeader(t, hop, "X-Forwarded-Proto").From; len(got) != 1 || got[0] != "scheme" {
 		t.Errorf("X-Forwarded-Proto from %q, want [scheme]", got)

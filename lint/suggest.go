@@ -267,17 +267,63 @@ type block struct {
 func (sg *suggester) plan() {
 	sg.geoDone = map[*nginxconf.HTTP]bool{}
 	realipDone := map[*nginxconf.Server]bool{}
+	carriesHost := map[*nginxconf.Server]bool{}
+	var servers []*nginxconf.Server
 	for _, px := range sg.ng.Proxies() {
 		if px.Module != "proxy" {
 			continue
 		}
 		if !realipDone[px.Server] {
 			realipDone[px.Server] = true
+			servers = append(servers, px.Server)
 			sg.planRealIP(px)
 		}
+		planned := len(sg.edits)
 		sg.planHeaders(px)
+		carriesHost[px.Server] = carriesHost[px.Server] || hostHeaderUsesHost(px) ||
+			slices.ContainsFunc(sg.edits[planned:], func(e Edit) bool { return strings.Contains(e.Text, "$host") })
+	}
+	for _, s := range servers {
+		if carriesHost[s] && rules.DefaultByPosition(s) {
+			sg.planRejectingDefault(s)
+		}
 	}
 	sg.edits = dedupeEdits(sg.edits)
+}
+
+// hostHeaderUsesHost reports whether px sends $host in Host or
+// X-Forwarded-Host.
+func hostHeaderUsesHost(px *nginxconf.Proxy) bool {
+	for _, name := range []string{"Host", "X-Forwarded-Host"} {
+		if r, ok := px.Hop.Rule(name); ok && rules.HasSource(r, trustmodel.SourceHost) {
+			return true
+		}
+	}
+	return false
+}
+
+// planRejectingDefault puts servers that refuse unknown hosts before s,
+// which is the default server of its sockets only by coming first: $host
+// in it is then one of its names, not whatever the client sends.
+func (sg *suggester) planRejectingDefault(s *nginxconf.Server) {
+	if sg.files[s.Pos.File] == nil || s.Pos.Line < 1 {
+		return
+	}
+	indent := sg.indentAt(s.Pos)
+	at := s.Pos.Line - 1
+	why := "refuse hosts no server names, so that " + serverLabel(s) + " gets only its own and $host is one of them (TC302)"
+	block, ok := rules.RejectingServer(s)
+	if !ok {
+		return
+	}
+	inner := strings.TrimSuffix(strings.TrimPrefix(block, "server { "), " }")
+	sg.add(Edit{File: s.Pos.File, Line: at, Op: "insert_after", Text: indent + "server {", why: why, where: "http"})
+	for _, stmt := range strings.SplitAfter(inner, ";") {
+		if stmt = strings.TrimSpace(stmt); stmt != "" {
+			sg.add(Edit{File: s.Pos.File, Line: at, Op: "insert_after", Text: indent + "    " + stmt, why: why, where: "http"})
+		}
+	}
+	sg.add(Edit{File: s.Pos.File, Line: at, Op: "insert_after", Text: indent + "}", why: why, where: "http"})
 }
 
 // wanted is the value a forwarding header must have at px, given what is
@@ -966,13 +1012,14 @@ func writeSuggestion(w io.Writer, s *Suggestion) {
 			}
 			fmt.Fprintf(w, "\n  %s %s:%d (in %s):\n", verb, e.File, e.Line, e.where)
 			why := ""
+			// The group's lines keep their indentation relative to its first.
+			first := nginxEdits[i].Text
+			base := first[:len(first)-len(strings.TrimLeft(first, " \t"))]
 			for _, g := range nginxEdits[i:j] {
 				if g.why != why {
 					why = g.why
 					fmt.Fprintf(w, "    # %s\n", why)
 				}
-				first := strings.SplitN(g.Text, "\n", 2)[0]
-				base := first[:len(first)-len(strings.TrimLeft(first, " \t"))]
 				for _, l := range strings.Split(g.Text, "\n") {
 					fmt.Fprintf(w, "    %s\n", strings.TrimPrefix(l, base))
 				}

@@ -70,8 +70,8 @@ func checkTC201(p *Pass) {
 		var effect, attack string
 		switch {
 		case strOr(fixed.Protocol, "") == "https":
-			effect = fmt.Sprintf("%s is %s for https requests, so %s is false and Secure cookies are never sent",
-				p.Prop("protocol"), strOr(r.Result.Protocol, "undefined"), p.Prop("secure"))
+			effect = fmt.Sprintf("%s is %s for https requests, so %s is false: %s",
+				p.Prop("protocol"), strOr(r.Result.Protocol, "undefined"), p.Prop("secure"), p.insecureEffect())
 			attack = p.Attack(path, r, "protocol", r.Result.Protocol)
 		case r.Result.SessionCookie == "withheld" && fixed.SessionCookie == "secure":
 			effect = "express-session (proxy: true) takes https only from that header, so it never sets its cookie.secure session cookie"
@@ -140,4 +140,18 @@ func tlsEdgeFix(p *Pass, path *Path, end int, site headerSite) string {
 		return "make every hop after " + where + " pass its X-Forwarded-Proto on"
 	}
 	return strings.Join(steps, "; ")
+}
+
+// insecureEffect says what an https request taken for http breaks, as the
+// app's session cookie is configured.
+func (p *Pass) insecureEffect() string {
+	if s := p.App.Spec.Session; s != nil {
+		switch s.CookieSecure {
+		case true:
+			return "express-session withholds its Secure session cookie, so no session survives a request"
+		case "auto":
+			return "express-session sends its session cookie without the Secure flag"
+		}
+	}
+	return "cookies the app marks Secure only on secure requests lose the flag, and redirects to https loop"
 }

@@ -16,17 +16,17 @@ var tc302 = &Rule{
 	Property: PropHostname,
 	NeedsApp: false,
 	Doc: Doc{
-		Title: "proxy_set_header Host $http_host (or $host in a catch-all/default server) forwards arbitrary Host values",
+		Title: "proxy_set_header Host $http_host (or $host in a server that takes every Host) forwards arbitrary Host values",
 		Rationale: "The host the app reads (Host, or X-Forwarded-Host once it trusts nginx) ends up in absolute " +
 			"links, password-reset e-mails, redirects and cache keys. `$http_host` is the client's Host header " +
 			"verbatim: nginx does not validate or lowercase it, and for a request with an absolute URI " +
 			"(`GET http://app.example/ HTTP/1.1` with `Host: evil.example`) nginx picks the server by the URI's " +
 			"host while `$http_host` is still `evil.example`, so it is arbitrary in any server. `$host` is the " +
-			"validated host nginx matched the request to, which is one of the server's names unless the server " +
-			"takes every host: an explicit `default_server`, a catch-all regex name, or `server_name _`/`\"\"` on " +
-			"the default server. A server that is the default only because it comes first is not reported: that " +
-			"would flag every single-server configuration, and nothing in it says unknown hosts are meant to be " +
-			"served; add a rejecting default server to close that gap too.",
+			"host nginx matched the request to, which is one of the server's names unless the server takes " +
+			"every host: the default server of its listen socket — named by `default_server`, or simply the " +
+			"first (or only) server listening there — or a catch-all regex name. Lint, `paths` and `suggest` " +
+			"share this one model. A server with `$host` in several headers and locations is one cause and one " +
+			"finding, with the other places as related locations.",
 		Bad: "server {\n" +
 			"    listen 443 ssl default_server;\n" +
 			"    server_name _;\n" +
@@ -48,8 +48,9 @@ var tc302 = &Rule{
 			"    }\n" +
 			"}",
 		Fix: "Use `$host`, not `$http_host`, and serve the app only from a server that names its hosts in " +
-			"`server_name`; let a separate default server reject unknown hosts (`return 444;`, or " +
-			"`ssl_reject_handshake on;` for TLS).",
+			"`server_name`; put a default server before it on every socket it listens on that rejects unknown " +
+			"hosts (`server { listen 80 default_server; return 444; }`, or " +
+			"`server { listen 443 ssl default_server; ssl_reject_handshake on; }` for TLS).",
 		References: []string{
 			"https://nginx.org/en/docs/http/ngx_http_core_module.html#var_host",
 			"https://nginx.org/en/docs/http/server_names.html",
@@ -63,7 +64,19 @@ var tc302 = &Rule{
 // hostHeaders are the headers that carry the host to the app.
 var hostHeaders = []string{"Host", "X-Forwarded-Host"}
 
+// checkTC302 reports a host-carrying header built from the client's Host
+// header at its directive, and $host in a server that takes every Host once
+// per server: that server is the one cause, and a rejecting default server
+// the one fix, however many of its headers and locations carry $host.
 func checkTC302(p *Pass) {
+	type anyHostServer struct {
+		first   trustmodel.HeaderRule
+		px      *nginxconf.Proxy
+		names   []string // the headers that carry $host, in order
+		related positionSet
+	}
+	var servers []*nginxconf.Server
+	byServer := map[*nginxconf.Server]*anyHostServer{}
 	for _, px := range p.Proxies {
 		if px.Module != "proxy" {
 			continue
@@ -73,55 +86,83 @@ func checkTC302(p *Pass) {
 			if !ok || rule.Remove || rule.Pos.File == "" {
 				continue // nginx's own Host $proxy_host has no position and is fixed
 			}
-			why, fix, ok := hostPassthrough(px, rule)
-			if !ok {
+			if readsHeader(rule, "Host") {
+				p.reportHostHeader(px, rule)
 				continue
 			}
-			// What the app receives for a client choosing the host.
-			client := trustmodel.Request{Peer: HonestClient, Headers: trustmodel.Header{{Name: "Host", Value: SpoofedHost}}}
-			got, _ := px.Hop.Forward(client).Headers.NodeValue(name)
-			sent := fmt.Sprintf("%q", "Host: "+SpoofedHost)
-			if readsHeader(rule, "Host") && !px.Server.AcceptsAnyHost() {
-				sent = fmt.Sprintf("%q with %q", "GET http://"+plainHost(px)+"/ HTTP/1.1", "Host: "+SpoofedHost)
+			if !HasSource(rule, trustmodel.SourceHost) {
+				continue
 			}
-			p.Report(Finding{
-				Pos:       rule.Pos,
-				Directive: DirectiveText(rule),
-				Message:   fmt.Sprintf("%s: the %s the app receives is whatever the client sends", why, name),
-				Attack:    fmt.Sprintf("a client sending %s reaches the app with %s: %s", sent, name, got),
-				Fix:       fix,
-				Related:   []trustmodel.Pos{px.Pos},
-			})
+			if _, ok := catchAll(px.Server); !ok {
+				continue
+			}
+			g := byServer[px.Server]
+			if g == nil {
+				g = &anyHostServer{first: rule, px: px}
+				byServer[px.Server] = g
+				servers = append(servers, px.Server)
+			}
+			if !slices.Contains(g.names, name) {
+				g.names = append(g.names, name)
+			}
+			if rule.Pos != g.first.Pos {
+				g.related.add(rule.Pos)
+			}
+			g.related.add(px.Pos)
 		}
+	}
+	for _, s := range servers {
+		g := byServer[s]
+		c, _ := catchAll(s)
+		client := trustmodel.Request{Peer: HonestClient, Headers: trustmodel.Header{{Name: "Host", Value: SpoofedHost}}}
+		got, _ := g.px.Hop.Forward(client).Headers.NodeValue(g.names[0])
+		p.Report(Finding{
+			Pos:       g.first.Pos,
+			Directive: DirectiveText(g.first),
+			Message: fmt.Sprintf("$host is the client's Host here, because %s: the %s the app receives %s whatever the client sends",
+				c.why, strings.Join(g.names, " and "), map[bool]string{true: "are", false: "is"}[len(g.names) > 1]),
+			Attack:  fmt.Sprintf("a client sending %q reaches the app with %s: %s", "Host: "+SpoofedHost, g.names[0], got),
+			Fix:     joinFix(c.fix, rejectingDefault(s)),
+			Related: g.related.list,
+		})
 	}
 }
 
-// hostPassthrough says why rule forwards a client-chosen host, and the fix.
-func hostPassthrough(px *nginxconf.Proxy, rule trustmodel.HeaderRule) (why, fix string, ok bool) {
-	s := px.Server
-	reject := rejectingDefault(s)
-	if readsHeader(rule, "Host") {
-		fix = fmt.Sprintf("use `proxy_set_header %s $host;`", rule.Name)
-		if c, ok := catchAll(s); ok {
-			fix += "; " + c.fix + reject
-		}
-		why = "$http_host is the client's Host header unvalidated, and with an absolute request URI not even the host nginx chose this server by"
-		if v := rule.Value.String(); v != "$http_host" {
-			why = v + " is built from " + why
-		}
-		return why, fix, true
+// reportHostHeader reports a header built from the client's Host header.
+func (p *Pass) reportHostHeader(px *nginxconf.Proxy, rule trustmodel.HeaderRule) {
+	why := "$http_host is the client's Host header unvalidated, and with an absolute request URI not even the host nginx chose this server by"
+	if v := rule.Value.String(); v != "$http_host" {
+		why = v + " is built from " + why
 	}
-	for _, src := range rule.Value.Sources() {
-		if src.Kind != trustmodel.SourceHost {
-			continue
-		}
-		c, ok := catchAll(s)
-		if !ok {
-			return "", "", false
-		}
-		return fmt.Sprintf("%s is the client's Host here, because %s", src.Name, c.why), c.fix + reject, true
+	fix := fmt.Sprintf("use `proxy_set_header %s $host;`", rule.Name)
+	if c, ok := catchAll(px.Server); ok {
+		fix = joinFix(fix, c.fix, rejectingDefault(px.Server))
 	}
-	return "", "", false
+	client := trustmodel.Request{Peer: HonestClient, Headers: trustmodel.Header{{Name: "Host", Value: SpoofedHost}}}
+	got, _ := px.Hop.Forward(client).Headers.NodeValue(rule.Name)
+	sent := fmt.Sprintf("%q", "Host: "+SpoofedHost)
+	if !px.Server.AcceptsAnyHost() {
+		sent = fmt.Sprintf("%q with %q", "GET http://"+plainHost(px)+"/ HTTP/1.1", "Host: "+SpoofedHost)
+	}
+	p.Report(Finding{
+		Pos:       rule.Pos,
+		Directive: DirectiveText(rule),
+		Message:   fmt.Sprintf("%s: the %s the app receives is whatever the client sends", why, rule.Name),
+		Attack:    fmt.Sprintf("a client sending %s reaches the app with %s: %s", sent, rule.Name, got),
+		Fix:       fix,
+		Related:   []trustmodel.Pos{px.Pos},
+	})
+}
+
+// joinFix joins the steps of a fix that are not empty.
+func joinFix(steps ...string) string {
+	var out []string
+	for _, s := range steps {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, "; and ")
 }
 
 type catchAllReason struct{ why, fix string }
@@ -158,21 +199,64 @@ func catchAll(s *nginxconf.Server) (catchAllReason, bool) {
 				}, true
 			}
 		}
+		// The first server of a socket is its default: nginx hands it every
+		// request whose Host no other server names, $host included.
+		return catchAllReason{
+			why: fmt.Sprintf("this server is the first listening on %s, so nginx's default for it, and gets every host no other server names", strings.Join(s.DefaultFor(), ", ")),
+		}, true
 	}
 	return catchAllReason{}, false
 }
 
-// rejectingDefault suggests the server that should take unknown hosts instead.
+// rejectingDefault suggests the server that should take unknown hosts
+// instead of s.
 func rejectingDefault(s *nginxconf.Server) string {
+	block, ok := RejectingServer(s)
+	if !ok {
+		return ""
+	}
+	return "let `" + block + "` before this server reject unknown hosts, so that it gets only the hosts its server_name lists"
+}
+
+// RejectingServer is a server block that refuses requests for hosts no
+// server names on every socket s is the default server of; false when s
+// is the default of none.
+func RejectingServer(s *nginxconf.Server) (string, bool) {
+	var listens []string
+	tls, plain := false, false
+	seen := map[string]bool{}
 	for _, l := range s.Listens {
-		if l.Unix {
+		if l.Unix || !slices.Contains(s.DefaultFor(), l.Socket()) || seen[l.Socket()] {
 			continue
 		}
-		port := fmt.Sprint(l.Port)
-		if l.SSL || s.SSLOn != nil {
-			return fmt.Sprintf(", and let a separate `server { listen %s ssl default_server; ssl_reject_handshake on; }` reject unknown hosts", port)
+		seen[l.Socket()] = true
+		addr := l.Raw
+		if l.Implicit {
+			addr = "80"
 		}
-		return fmt.Sprintf(", and let a separate `server { listen %s default_server; return 444; }` reject unknown hosts", port)
+		if l.SSL || s.SSLOn != nil {
+			tls = true
+			listens = append(listens, fmt.Sprintf("listen %s ssl default_server;", addr))
+		} else {
+			plain = true
+			listens = append(listens, fmt.Sprintf("listen %s default_server;", addr))
+		}
 	}
-	return ""
+	if len(listens) == 0 {
+		return "", false
+	}
+	if tls {
+		listens = append(listens, "ssl_reject_handshake on;")
+	}
+	if plain {
+		listens = append(listens, "return 444;")
+	}
+	return "server { " + strings.Join(listens, " ") + " }", true
+}
+
+// DefaultByPosition reports whether s takes every Host only because it is
+// the first server on a socket, which RejectingServer placed before it fixes.
+func DefaultByPosition(s *nginxconf.Server) bool {
+	c, ok := catchAll(s)
+	return ok && c.fix == ""
 }
