@@ -48,9 +48,9 @@ type AppSpec struct {
 	SessionPos           Pos
 	// Uses are the properties the app relies on; UsesSet is false when
 	// the file does not say (catalog severities apply).
-	Uses                 []string
-	UsesSet              bool
-	Options              map[string]any
+	Uses    []string
+	UsesSet bool
+	Options map[string]any
 	// Server and Middleware are App.Server and App.Middleware as written.
 	Server     map[string]any
 	Middleware []map[string]any
