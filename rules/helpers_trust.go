@@ -201,6 +201,18 @@ func (p *Pass) countFits() (int, bool) {
 }
 
 // suggestTrust is suggestedTrust as JavaScript, "" when there is none.
+// trustFix is the code that sets the suggested trust in the app's
+// framework. Koa's app.proxy trusts every peer or none, so it counts the
+// proxies' entries instead (app.maxIpsCount).
+func (p *Pass) trustFix() string {
+	if strings.EqualFold(p.App.Spec.Framework, "koa") && p.App.Evaluator != nil {
+		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Hops: max(1, p.trustViews().most)}); ok {
+			return s.Code
+		}
+	}
+	return p.SetTrust(p.suggestTrust())
+}
+
 func (p *Pass) suggestTrust() string {
 	v := p.suggestedTrust()
 	if v == nil {

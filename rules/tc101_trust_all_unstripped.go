@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
@@ -63,8 +64,22 @@ func checkTC101(p *Pass) {
 				p.SetTrust(p.TrustValue()), p.Prop("ip")),
 			Path:    path.Entry,
 			Attack:  p.Attack(path, r, "ip", r.Result.IP),
-			Fix:     fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", p.SetTrust(NginxTrustValue(hop.Addr))),
+			Fix:     tc101Fix(p, path, hop),
 			Related: []trustmodel.Pos{path.Proxy.Pos, p.TrustPos()},
 		})
 	}
+}
+
+// tc101Fix narrows the trust to nginx's own entry. Koa's app.proxy is a
+// boolean, so there the nginx change comes first and the app's own fix
+// counts entries instead of naming nginx.
+func tc101Fix(p *Pass, path *Path, hop *trustmodel.Hop) string {
+	if strings.EqualFold(p.App.Spec.Framework, "koa") {
+		fix := "`proxy_set_header X-Forwarded-For $remote_addr;`, so that Koa, which believes every peer, gets only the address nginx saw"
+		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Hops: max(1, p.hopsToClient(path))}); ok {
+			fix += "; or read only the proxies' entries in the app: " + s.Code
+		}
+		return fix
+	}
+	return fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", p.SetTrust(NginxTrustValue(hop.Addr)))
 }

@@ -102,7 +102,7 @@ func finishTC104(p *Pass) {
 			msg = fmt.Sprintf("%s trusts %s, not %s, %s: %s is the proxy's address for every client",
 				p.trustDirective(), trusts, andList(g.addrs), what, p.Prop("ip"))
 		}
-		fix := p.SetTrust(p.suggestTrust())
+		fix := p.trustFix()
 		if !g.forwards {
 			xff := "$remote_addr"
 			if p.Config != nil && len(p.Config.Edge) > 0 {

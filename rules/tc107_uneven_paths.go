@@ -132,7 +132,7 @@ func finishTC107(p *Pass) {
 			countText(n), andList(routes), strings.Join(effects, ", and ")),
 		Path:    st.harmedEntry,
 		Attack:  attack,
-		Fix:     fmt.Sprintf("trust the proxies by address instead of counting them: %s", p.SetTrust(p.suggestTrust())),
+		Fix:     fmt.Sprintf("trust the proxies by address instead of counting them: %s", p.trustFix()),
 		Related: st.related.list,
 	})
 }

@@ -90,7 +90,7 @@ func finishTC113(p *Pass) {
 			Path:    g.shown.entry,
 			Attack:  g.shown.attack,
 			Honest:  true,
-			Fix:     p.SetTrust(p.suggestTrust()),
+			Fix:     p.trustFix(),
 			Related: g.related.list,
 		})
 	}

@@ -111,18 +111,19 @@ func (f *fastify) Advise(a Advice) (Setting, bool) {
 }
 
 // Advise for Koa: app.proxy trusts every peer or none, so only "trust
-// nothing" and a hop count (app.proxy with maxIpsCount) can be written.
+// nothing" and a hop count (app.proxy with maxIpsCount, which keeps that
+// many X-Forwarded-For entries from the right) can be written.
 func (k *koa) Advise(a Advice) (Setting, bool) {
 	app := App{Framework: "koa", Version: k.major, TrustProxySet: true, Options: map[string]any{}}
 	if k.proxyIPHeader != "X-Forwarded-For" {
 		app.Options["proxyIpHeader"] = k.proxyIPHeader
 	}
-	if len(a.Proxies) == 0 {
+	if a.Hops < 1 {
+		if len(a.Proxies) > 0 {
+			return Setting{}, false // Koa cannot trust addresses
+		}
 		app.TrustProxy = false
 		return Setting{Code: "app.proxy = false", App: app}, true
-	}
-	if a.Hops < 1 {
-		return Setting{}, false
 	}
 	app.TrustProxy = true
 	app.Options["maxIpsCount"] = a.Hops
