@@ -3,6 +3,7 @@ module github.com/trustcheck/trustcheck
 go 1.26.8
 
 require (
+	github.com/dlclark/regexp2 v1.12.0
 	github.com/fatih/color v1.19.0
 	github.com/mattn/go-isatty v0.0.20
 	github.com/nginxinc/nginx-go-crossplane v0.4.89

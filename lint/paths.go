@@ -220,6 +220,9 @@ func (c *replayer) send(p *rules.Path, inject string, evaluate bool) (rules.Repl
 		return c.replay(p, "", "", p.Client(), evaluate), true
 	}
 	val, ok := injection(p, inject)
+	if !ok && inject != "" && strings.EqualFold(inject, c.ownAddressHeader()) {
+		val, ok = rules.SpoofedAddr, true
+	}
 	if !ok {
 		return rules.Replay{}, false
 	}
@@ -233,13 +236,33 @@ func (c *replayer) send(p *rules.Path, inject string, evaluate bool) (rules.Repl
 }
 
 func (c *replayer) Injections(p *rules.Path) []rules.Injection {
-	out := make([]rules.Injection, 0, len(hostileInjections))
+	out := make([]rules.Injection, 0, len(hostileInjections)+1)
 	for _, inj := range hostileInjections {
 		if val, ok := injection(p, inj.header); ok {
 			out = append(out, rules.Injection{Header: inj.header, Value: val})
 		}
 	}
+	if h := c.ownAddressHeader(); h != "" {
+		out = append(out, rules.Injection{Header: h, Value: rules.SpoofedAddr})
+	}
 	return out
+}
+
+// ownAddressHeader is the header an app that reads the client address
+// itself (client_ip_from) takes it from first, when no other hostile
+// client sends it; "" otherwise.
+func (c *replayer) ownAddressHeader() string {
+	ev := c.app.Evaluator
+	if ev == nil || trustmodel.ClientIPFrom(ev) == "framework" {
+		return ""
+	}
+	h := ev.AddressHeader()
+	for _, inj := range hostileInjections {
+		if strings.EqualFold(inj.header, h) {
+			return ""
+		}
+	}
+	return h
 }
 
 // injection is the value p's hostile client injects as header, if it has one.

@@ -23,7 +23,9 @@ type SimCase struct {
 	Options    map[string]any   `json:"options,omitempty"`
 	Server     map[string]any   `json:"server,omitempty"`
 	Middleware []map[string]any `json:"middleware,omitempty"`
-	Session    *SimSession      `json:"session,omitempty"`
+	// ClientIPFrom is trustcheck.yaml's client_ip_from.
+	ClientIPFrom string      `json:"client_ip_from,omitempty"`
+	Session      *SimSession `json:"session,omitempty"`
 }
 
 // SimSession is express-session's cookie.secure and proxy options.
@@ -52,7 +54,7 @@ type SimError struct {
 
 // App returns the evaluator configuration the case describes.
 func (c *SimCase) App() (trustmodel.App, error) {
-	app := trustmodel.App{Framework: c.Framework, Version: c.Version, Options: c.Options, Server: c.Server, Middleware: c.Middleware}
+	app := trustmodel.App{Framework: c.Framework, Version: c.Version, Options: c.Options, Server: c.Server, Middleware: c.Middleware, ClientIPFrom: c.ClientIPFrom}
 	if len(c.TrustProxy) > 0 {
 		if err := json.Unmarshal(c.TrustProxy, &app.TrustProxy); err != nil {
 			return app, fmt.Errorf("trust_proxy: %v", err)

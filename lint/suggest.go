@@ -32,7 +32,7 @@ import (
 // (and its trust value) none of them reports anything it could fix.
 var SuggestRules = []string{
 	"TC101", "TC102", "TC103", "TC104", "TC105", "TC107", "TC108", "TC110", "TC112", "TC113",
-	"TC201", "TC202", "TC205", "TC301", "TC401",
+	"TC114", "TC201", "TC202", "TC205", "TC301", "TC401",
 }
 
 // trustRules are the rules about the trust value alone.
@@ -336,7 +336,8 @@ func (sg *suggester) wanted(px *nginxconf.Proxy, name, current string, set bool)
 		}
 		return "$host", false
 	case "X-Forwarded-For":
-		if set && (current == "$remote_addr" || current == "$proxy_add_x_forwarded_for" && !sg.overwriteXFF) {
+		appends := !sg.overwriteXFF && sg.ownAddressHeader() != "X-Forwarded-For"
+		if set && (current == "$remote_addr" || current == "$proxy_add_x_forwarded_for" && appends) {
 			return current, true
 		}
 		return "$remote_addr", false
@@ -360,7 +361,29 @@ func (sg *suggester) wanted(px *nginxconf.Proxy, name, current string, set bool)
 		}
 		return "$host", false
 	}
+	if strings.EqualFold(name, sg.ownAddressHeader()) {
+		return "$remote_addr", set && current == "$remote_addr"
+	}
 	return current, true
+}
+
+// ownAddressHeader is the header an app that reads the client address
+// itself (client_ip_from) takes it from first; "" for the framework's.
+func (sg *suggester) ownAddressHeader() string {
+	ev := sg.app.Evaluator
+	if ev == nil || trustmodel.ClientIPFrom(ev) == "framework" {
+		return ""
+	}
+	return ev.AddressHeader()
+}
+
+// forwardingHeaders are the headers every proxying place must set right:
+// the forwarding ones, and the one the app reads the client address from.
+func (sg *suggester) forwardingHeaders() []string {
+	if h := sg.ownAddressHeader(); h != "" && !slices.ContainsFunc(forwarding, func(n string) bool { return strings.EqualFold(n, h) }) {
+		return append(slices.Clone(forwarding), h)
+	}
+	return forwarding
 }
 
 func (sg *suggester) planHeaders(px *nginxconf.Proxy) {
@@ -385,7 +408,7 @@ func (sg *suggester) planHeaders(px *nginxconf.Proxy) {
 		}
 		return nginxconf.HeaderSetting{}, false
 	}
-	for _, name := range forwarding {
+	for _, name := range sg.forwardingHeaders() {
 		h, set := effective(name)
 		want, fine := sg.wanted(px, name, h.Value, set)
 		if fine {

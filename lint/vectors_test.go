@@ -87,3 +87,13 @@ func TestFreshVectors(t *testing.T) {
 		t.Error("no fresh vectors to compare")
 	}
 }
+
+// TestRequestIPVectors replays what the npm package request-ip computes
+// (node gen.js --request-ip).
+func TestRequestIPVectors(t *testing.T) {
+	n := replayVectors(t, "../testdata/vectors/request-ip.jsonl")
+	if n < 2000 {
+		t.Errorf("request-ip.jsonl has %d vectors; want at least 2000", n)
+	}
+	t.Logf("replayed %d request-ip vectors", n)
+}

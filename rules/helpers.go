@@ -19,9 +19,26 @@ func (p *Path) NginxHop() *trustmodel.Hop {
 	return &p.Hops[len(p.Hops)-1]
 }
 
+// ownClientIP reports whether the app takes the client address from
+// somewhere other than its framework's accessor (client_ip_from).
+func (p *Pass) ownClientIP() bool {
+	return p.App.Evaluator != nil && trustmodel.ClientIPFrom(p.App.Evaluator) != "framework"
+}
+
 // Prop names a result property the way the app's code spells it: req.ip,
-// request.ip (Fastify), ctx.ip (Koa).
+// request.ip (Fastify), ctx.ip (Koa); the client address as the app reads
+// it when that is not the framework's accessor.
 func (p *Pass) Prop(name string) string {
+	if name == "ip" && p.ownClientIP() {
+		switch from := trustmodel.ClientIPFrom(p.App.Evaluator); {
+		case from == "request-ip":
+			return "requestIp.getClientIp(req)"
+		case from == "leftmost-xff":
+			return "the leftmost X-Forwarded-For entry"
+		default:
+			return "the " + strings.TrimPrefix(from, "header:") + " header"
+		}
+	}
 	switch strings.ToLower(p.App.Spec.Framework) {
 	case "fastify":
 		return "request." + name

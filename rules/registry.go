@@ -16,6 +16,7 @@ var registry = []*Rule{
 	tc111,
 	tc112,
 	tc113,
+	tc114,
 	tc201,
 	tc202,
 	tc203,

@@ -41,6 +41,9 @@ var tc101 = &Rule{
 }
 
 func checkTC101(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	if !p.TrustIsTrue() {
 		return
 	}

@@ -50,6 +50,9 @@ type tc102Shown struct {
 // checkTC102 gathers the paths whose hop count lets an injected entry
 // through; whether the count is the problem needs every path (finishTC102).
 func checkTC102(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	n, ok := p.hopCount()
 	if !ok {
 		return
@@ -68,6 +71,9 @@ func checkTC102(p *Pass) {
 }
 
 func finishTC102(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	n, ok := p.hopCount()
 	if !ok {
 		return

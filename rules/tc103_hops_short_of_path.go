@@ -48,6 +48,9 @@ type tc103Shown struct {
 // checkTC103 gathers the paths where the hop count stops at a proxy;
 // whether the count is the problem needs every path (finishTC103).
 func checkTC103(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	n, ok := p.hopCount()
 	if !ok || n <= 0 { // a count of 0 trusts nothing, not even nginx: TC104
 		return
@@ -69,6 +72,9 @@ func checkTC103(p *Pass) {
 }
 
 func finishTC103(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	n, ok := p.hopCount()
 	if !ok || n <= 0 {
 		return

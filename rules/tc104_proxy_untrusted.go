@@ -54,6 +54,9 @@ type tc104Group struct {
 // checkTC104 gathers the paths whose nginx address the app does not
 // trust; the fix, the narrowest value, needs every path (finishTC104).
 func checkTC104(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	trust := p.App.Evaluator.Trust()
 	groups := stateOf[trustGroups[*tc104Group]](p)
 	for _, path := range p.nginxPaths() {
@@ -82,6 +85,9 @@ func checkTC104(p *Pass) {
 }
 
 func finishTC104(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	trust := p.App.Evaluator.Trust()
 	for _, gr := range stateOf[trustGroups[*tc104Group]](p).groups {
 		g := gr.shown

@@ -36,6 +36,9 @@ var tc105 = &Rule{
 }
 
 func checkTC105(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	for _, path := range p.Paths {
 		hop := path.NginxHop()
 		if hop == nil {

@@ -62,6 +62,9 @@ type tc107Routes struct {
 // checkTC107 gathers how many proxies each path needs trusted; whether one
 // count fits them all needs every path (finishTC107).
 func checkTC107(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	if _, ok := p.hopCount(); !ok {
 		return
 	}
@@ -98,6 +101,9 @@ func checkTC107(p *Pass) {
 }
 
 func finishTC107(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	n, ok := p.hopCount()
 	if !ok {
 		return

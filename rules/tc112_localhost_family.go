@@ -45,6 +45,9 @@ var tc112 = &Rule{
 }
 
 func checkTC112(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	trust := p.App.Evaluator.Trust()
 	// Routes through the same proxy_pass report at the same place, and lint
 	// merges those findings into one.

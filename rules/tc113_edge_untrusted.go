@@ -51,6 +51,9 @@ type tc113Shown struct {
 // edge hop's address while nginx's is trusted. A hop count that stops
 // short is TC103's, an untrusted nginx TC104's.
 func checkTC113(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	if _, count := p.hopCount(); count {
 		return
 	}
@@ -81,6 +84,9 @@ func checkTC113(p *Pass) {
 }
 
 func finishTC113(p *Pass) {
+	if p.ownClientIP() {
+		return // the app does not take the client address from its trust setting: TC114
+	}
 	for _, g := range stateOf[trustGroups[tc113Shown]](p).groups {
 		p.Report(Finding{
 			Pos:       g.pos,

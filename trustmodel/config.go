@@ -33,6 +33,7 @@ type AppSpec struct {
 	// "framework" (its accessor), "request-ip", "leftmost-xff" or
 	// "header:NAME"; "" is "framework".
 	ClientIPFrom     string
+	ClientIPFromPos  Pos
 	Framework        string
 	FrameworkVersion string
 	// TrustProxy is exactly what the app passes; TrustProxySet is false when
@@ -82,7 +83,7 @@ func (a *AppSpec) EvaluatorApp() App {
 		Framework: a.Framework, Version: a.FrameworkVersion,
 		TrustProxy: a.TrustProxy, TrustProxySet: a.TrustProxySet,
 		Options: a.Options, Session: a.Session,
-		Server: a.Server, Middleware: a.Middleware,
+		Server: a.Server, Middleware: a.Middleware, ClientIPFrom: a.ClientIPFrom,
 	}
 }
 
@@ -197,7 +198,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]func(*yam
 	}
 	if n.Kind != yaml.MappingNode {
 		if path == "" {
-			return d.errorf(n, "want a mapping of version, app, edge and nginx at the top level, got %s", kind(n))
+			return d.errorf(n, "want a mapping of version, app (or apps), edge and nginx at the top level, got %s", kind(n))
 		}
 		return d.errorf(n, "%s: want a mapping, got %s", strings.TrimSuffix(path, "."), kind(n))
 	}
@@ -323,8 +324,11 @@ var Frameworks = []string{"express", "fastify", "koa"}
 // with several, each names its upstreams, so that every target is one
 // app's or another service's.
 func (d *decoder) apps(n *yaml.Node, out *[]AppSpec) error {
-	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+	if n.Kind != yaml.SequenceNode {
 		return d.errorf(n, "apps: want a list of app mappings, got %s", kind(n))
+	}
+	if len(n.Content) == 0 {
+		return d.errorf(n, "apps: an empty list describes no app")
 	}
 	names := map[string]bool{}
 	for i, e := range n.Content {
@@ -391,7 +395,7 @@ func (d *decoder) app(n *yaml.Node, a *AppSpec, path string) error {
 			default:
 				return d.errorf(v, "%sclient_ip_from: want framework, request-ip, leftmost-xff or header:NAME, got %q", path, s)
 			}
-			a.ClientIPFrom = s
+			a.ClientIPFrom, a.ClientIPFromPos = s, d.pos(v)
 			return nil
 		},
 		"framework": func(v *yaml.Node) (err error) {

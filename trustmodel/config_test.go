@@ -95,12 +95,22 @@ func TestParseConfigErrorsNameTheLine(t *testing.T) {
 		{"nginx:\n  connects_from: localhost\n", `t.yaml:2: nginx.connects_from: "localhost" is not an IP address`},
 		{"version: 2\n", "t.yaml:1: version: 2 is not supported (want 1)"},
 		{"app: [1, 2]\n", "t.yaml:1: app: want a mapping, got a list"},
-		{"http { server {} }\n", `t.yaml:1: want a mapping of version, app, edge and nginx at the top level, got the string "http { server {} }"`},
+		{"http { server {} }\n", `t.yaml:1: want a mapping of version, app (or apps), edge and nginx at the top level, got the string "http { server {} }"`},
 		{"app:\n  framework: express\n  framework: koa\n", `t.yaml:3: duplicate key "app.framework"`},
 		{"app:\n  trust_proxy: &a [loopback]\n  options: *a\n", "t.yaml:3: app.options: aliases are not supported"},
 		{"app:\n  options:\n    A: 1\n    A: 2\n", `t.yaml:4: app.options: mapping key "A" already defined at line 3`},
 		{"app: {trust_proxy: [loopback\n", "t.yaml:1: invalid YAML: did not find expected ',' or ']'"},
 		{"\tapp: 1\n", "t.yaml: invalid YAML: found character that cannot start any token"}, // yaml.v3 gives no line here,
+		{"app: {}\napps: [{name: a}]\n", "t.yaml:2: app and apps: give one app under app, or several under apps"},
+		{"apps: []\n", "t.yaml:1: apps: an empty list describes no app"},
+		{"apps:\n  - framework: express\n", "t.yaml:2: apps[0].name: each of several apps needs a name"},
+		{"apps:\n  - {name: a, upstreams: [x]}\n  - {name: a, upstreams: [y]}\n", `t.yaml:3: apps[1].name: "a" names two apps`},
+		{"apps:\n  - {name: a, upstreams: [x]}\n  - {name: b}\n", "t.yaml:3: apps[1].upstreams: with several apps, each lists the proxy_pass targets that reach it"},
+		{"apps:\n  - {name: a, upstreams: [x]}\n  - {name: b, upstreams: [x]}\n", `t.yaml:3: apps: upstream "x" is claimed by both "a" and "b"`},
+		{"app:\n  upstreams: backend\n", `t.yaml:2: app.upstreams: want a list of proxy_pass targets, got the string "backend"`},
+		{"app:\n  client_ip_from: x-real-ip\n", `t.yaml:2: app.client_ip_from: want framework, request-ip, leftmost-xff or header:NAME, got "x-real-ip"`},
+		{"app:\n  client_ip_from: \"header:X Real\"\n", `t.yaml:2: app.client_ip_from: want framework, request-ip, leftmost-xff or header:NAME, got "header:X Real"`},
+		{"apps:\n  - {name: a, uses: [ip]}\n", `t.yaml:2: apps[0].uses: "ip" is not one of client_ip, protocol, hostname`},
 	} {
 		_, err := ParseConfig("t.yaml", []byte(tc.src))
 		if err == nil || err.Error() != tc.want {
@@ -130,5 +140,27 @@ func TestParseListen(t *testing.T) {
 		if _, err := ParseListen(bad); err == nil {
 			t.Errorf("ParseListen(%q) succeeded", bad)
 		}
+	}
+}
+
+func TestParseConfigApps(t *testing.T) {
+	src := "apps:\n  - name: web\n    framework: express\n    trust_proxy: loopback\n    upstreams: [web, \"unix:/run/web.sock\"]\n    uses: []\n" +
+		"  - name: api\n    framework: fastify\n    upstreams: [127.0.0.1:4000]\n    client_ip_from: \"header:X-Real-IP\"\n"
+	c, err := ParseConfig("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Apps) != 2 {
+		t.Fatalf("%d apps", len(c.Apps))
+	}
+	web, api := c.Apps[0], c.Apps[1]
+	if web.Name != "web" || !reflect.DeepEqual(web.Upstreams, []string{"web", "unix:/run/web.sock"}) || !web.UsesSet || len(web.Uses) != 0 || web.UpstreamsPos.Line != 5 {
+		t.Errorf("web: %+v", web)
+	}
+	if api.Name != "api" || api.ClientIPFrom != "header:X-Real-IP" || api.ClientIPFromPos.Line != 10 || api.UsesSet || api.TrustProxySet {
+		t.Errorf("api: %+v", api)
+	}
+	if got := api.EvaluatorApp().ClientIPFrom; got != "header:X-Real-IP" {
+		t.Errorf("EvaluatorApp().ClientIPFrom = %q", got)
 	}
 }

@@ -75,6 +75,9 @@ type App struct {
 	// with "name" and its own option names (Werkzeug's proxy_fix, ...).
 	Middleware []map[string]any
 	Session    *Session
+	// ClientIPFrom is where the app takes the client address from
+	// (WithClientIPFrom); "" is the framework's accessor.
+	ClientIPFrom string
 	// Explain records in Result.Steps why each address was or was not
 	// trusted (simulate prints it). Without it the evaluator only decides,
 	// which is what lint's tens of thousands of replays need.
@@ -93,8 +96,10 @@ func NewEvaluator(app App) (Evaluator, error) {
 		return newKoa(app)
 	case "proxy-addr":
 		return newProxyAddr(app)
+	case "request-ip":
+		return newRequestIP(app)
 	}
-	return nil, &UnsupportedError{fmt.Sprintf("unknown framework %q (want express, fastify, koa or proxy-addr)", app.Framework)}
+	return nil, &UnsupportedError{fmt.Sprintf("unknown framework %q (want express, fastify, koa, proxy-addr or request-ip)", app.Framework)}
 }
 
 func str(s string) *string { return &s }

@@ -23,3 +23,5 @@ seed=${SEED:-$RANDOM$RANDOM}
 count=${COUNT:-20000}
 echo "fresh.sh: seed $seed, count $count" >&2
 node gen/gen.js --seed "$seed" --count "$count" > "$out"
+# request-ip has its own stream: a tenth as many again.
+node gen/gen.js --request-ip --seed "$seed" --count "$((count / 10))" >> "$out"

@@ -13,6 +13,15 @@ import (
 // New configures the framework the way the app does. The error is the
 // framework's own message where it would refuse the configuration.
 func New(app trustmodel.App) (trustmodel.Evaluator, error) {
+	ev, err := framework(app)
+	if err != nil {
+		return nil, err
+	}
+	return trustmodel.WithClientIPFrom(ev, app.ClientIPFrom)
+}
+
+// framework is the framework's own evaluator.
+func framework(app trustmodel.App) (trustmodel.Evaluator, error) {
 	switch strings.ToLower(app.Framework) {
 	}
 	return trustmodel.NewEvaluator(app)

@@ -5,6 +5,7 @@
 // tests replay through `trustcheck simulate --batch`.
 //
 //   node gen.js --seed N --count M   hand-picked cases first, then seeded random ones, M lines in all
+//   node gen.js --request-ip --seed N --count M   the same for the request-ip package
 //   node gen.js --cases FILE         evaluate the cases in FILE (one CASE, or one {"case":...} line, per line)
 //   node gen.js --check FILE         re-evaluate a recorded file and report every line whose "want" differs
 //
@@ -22,11 +23,15 @@ const MODULES = {
   express: { 4: 'express4', 5: 'express5' },
   fastify: { 4: 'fastify4', 5: 'fastify5', '5.12.0': 'fastify-5.12.0', '5.8.2': 'fastify-5.8.2' },
   koa: { 2: 'koa2', 3: 'koa3' },
-  'proxy-addr': { '2.0.7': 'pa207', '2.0.8': 'proxy-addr' }
+  'proxy-addr': { '2.0.7': 'pa207', '2.0.8': 'proxy-addr' },
+  'request-ip': { '3.3.0': 'request-ip' }
 }
 
-const TARGETS = [] // [framework, version] pairs, in a fixed order
-for (const fw of Object.keys(MODULES)) for (const v of Object.keys(MODULES[fw])) TARGETS.push([fw, v])
+// [framework, version] pairs of the main random stream, in a fixed order;
+// request-ip has a stream of its own (--request-ip), so that adding it left
+// the recorded vectors of the others as they were.
+const TARGETS = []
+for (const fw of Object.keys(MODULES)) if (fw !== 'request-ip') for (const v of Object.keys(MODULES[fw])) TARGETS.push([fw, v])
 
 // ---------------------------------------------------------------------------------------------
 // The request: a real http.IncomingMessage on a real (unconnected) net.Socket.
@@ -217,6 +222,7 @@ async function getTarget (c) {
       case 'fastify': t.app = buildFastify(c.version, c); await t.app.ready(); break
       case 'koa': t.app = buildKoa(c.version, c); break
       case 'proxy-addr': Object.assign(t, buildProxyAddr(c.version, c)); break
+      case 'request-ip': t.rip = require(MODULES['request-ip'][c.version]); break
       default: throw new Error('unknown framework ' + c.framework)
     }
   } catch (e) {
@@ -248,6 +254,13 @@ async function evaluate (c) {
     case 'proxy-addr':
       try {
         return result(proxyAddrFields(t.pa, t.fn, req))
+      } catch (e) {
+        return errResult(e)
+      }
+    case 'request-ip':
+      // getClientIp(req) on the request as Node hands it to any framework
+      try {
+        return result({ ip: t.rip.getClientIp(req), ips: null, protocol: null, secure: null, host: null, hostname: null })
       } catch (e) {
         return errResult(e)
       }
@@ -796,6 +809,7 @@ function parseArgs (argv) {
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]
     if (k === '--seed' || k === '--count' || k === '--cases' || k === '--check') a[k.slice(2)] = argv[++i]
+    else if (k === '--request-ip') a.requestIP = true
     else if (k === '-h' || k === '--help') a.help = true
     else throw new Error('unknown argument ' + k)
   }
@@ -811,6 +825,75 @@ function* generate (seed, count) {
   }
   const r = makeRng(seed)
   while (n++ < count) yield randCase(r)
+}
+
+// request-ip ------------------------------------------------------------------------------------
+// getClientIp reads X-Client-IP, the first valid X-Forwarded-For entry, then
+// eight more headers in a fixed order, then the socket; each value must pass
+// its own is.ip regexes (JS semantics: lookaheads, backreferences, \b).
+const RIP_HEADERS = ['X-Client-IP', 'X-Forwarded-For', 'CF-Connecting-IP', 'Fastly-Client-IP', 'True-Client-IP', 'X-Real-IP', 'X-Cluster-Client-IP', 'X-Forwarded', 'Forwarded-For', 'Forwarded', 'X-AppEngine-User-IP', 'Cf-Pseudo-IPv4']
+const RIP_ODD6 = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '1::8', '1:2:3:4:5:6::8', '1:2:3:4:5::7:8', '::2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1::2::3', ':::1', '1:::2', '::ffff:1.2.3.4', '::1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', '::ffff:256.1.1.1', 'fe80::1%eth0', 'FE80::ABCD', 'g::1', '12345::1', '2001:db8::7]', '[2001:db8::7]', '1:2:3:4:5:6:7', '::ffff:01.2.3.4', '::1.2.3', '0:0:0:0:0:0:0:0', 'a:b:c:d:e:f:0:1', '::a:b:c:d:e:f:0', 'a::b:c:d:e:f:0']
+const RIP_ODD4 = ['1.2.3.4', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1.2.3.04', ' 1.2.3.4', '1.2.3.4 ', '1.2.3.4:80', '1.2.3.4:80:90', '١.2.3.4', '1.2.3.4\n']
+
+function ripValue (r) {
+  return r.wpick([
+    [20, () => r.pick(PUBLIC)],
+    [10, () => r.pick(PRIVATE)],
+    [6, () => r.pick(LOOPBACK)],
+    [14, () => r.pick(RIP_ODD6)],
+    [12, () => r.pick(RIP_ODD4)],
+    [10, () => r.pick(INVALID)],
+    [6, () => r.pick(ODD)],
+    [10, () => randXffLine(r)]
+  ])()
+}
+
+function randRequestIPCase (r) {
+  let hs = []
+  for (const name of RIP_HEADERS) {
+    const p = name === 'X-Forwarded-For' ? 0.6 : 0.18
+    if (r.chance(p)) hs = hs.concat(lines(r, [[85, 1], [15, 2]], name, () => ripValue(r)))
+  }
+  if (r.chance(0.8)) hs.push(['Host', 'app.example'])
+  if (r.chance(0.5)) r.shuffle(hs)
+  const peer = r.chance(0.1) ? r.pick(RIP_ODD6.concat(RIP_ODD4, [null])) : randPeer(r)
+  return mk('request-ip', '3.3.0', ABSENT, peer, false, hs)
+}
+
+function handPickedRequestIP () {
+  const rip = (peer, headers) => mk('request-ip', '3.3.0', ABSENT, peer, false, headers)
+  const L = []
+  L.push(rip('127.0.0.1', [XFF('6.6.6.6, 203.0.113.7')]))
+  L.push(rip('127.0.0.1', [['X-Client-IP', '6.6.6.6'], XFF('203.0.113.7')]))
+  L.push(rip('127.0.0.1', [['X-Client-IP', 'unknown'], XFF('unknown, 1.2.3.4:80, 203.0.113.7')]))
+  L.push(rip('127.0.0.1', [XFF('[2001:db8::7]:443, 203.0.113.7')]))
+  L.push(rip('127.0.0.1', [XFF('2001:db8::7, 203.0.113.7')]))
+  L.push(rip('127.0.0.1', [['X-Real-IP', '6.6.6.6']]))
+  L.push(rip('127.0.0.1', [['CF-Connecting-IP', '6.6.6.6'], ['X-Real-IP', '7.7.7.7']]))
+  L.push(rip('127.0.0.1', [['Forwarded', 'for=6.6.6.6'], ['X-Forwarded', '6.6.6.6']]))
+  L.push(rip('127.0.0.1', [['Cf-Pseudo-IPv4', '6.6.6.6']]))
+  L.push(rip('unknown', [['Cf-Pseudo-IPv4', '6.6.6.6']]))
+  L.push(rip(null, []))
+  L.push(rip('::ffff:127.0.0.1', []))
+  L.push(rip('fe80::1%eth0', []))
+  L.push(rip('127.0.0.1', [['X-Client-IP', '6.6.6.6'], ['X-Client-IP', '7.7.7.7']]))
+  L.push(rip('127.0.0.1', [XFF('6.6.6.6'), XFF('7.7.7.7')]))
+  for (const v of RIP_ODD6.concat(RIP_ODD4, INVALID, ODD)) {
+    L.push(rip('10.0.0.2', [['X-Client-IP', v]]))
+    L.push(rip('10.0.0.2', [XFF(v)]))
+    L.push(rip(v, []))
+  }
+  return L
+}
+
+function* generateRequestIP (seed, count) {
+  let n = 0
+  for (const c of handPickedRequestIP()) {
+    if (n++ >= count) return
+    yield c
+  }
+  const r = makeRng('request-ip:' + seed)
+  while (n++ < count) yield randRequestIPCase(r)
 }
 
 // JSON with every non-ASCII character escaped (\u2028, U+FEFF, ... stay on one visible line)
@@ -832,7 +915,7 @@ function readCases (file) {
 async function main () {
   const a = parseArgs(process.argv.slice(2))
   if (a.help) {
-    process.stdout.write('usage: node gen.js --seed N --count M | --cases FILE | --check FILE\n')
+    process.stdout.write('usage: node gen.js [--request-ip] --seed N --count M | --cases FILE | --check FILE\n')
     return
   }
   const out = []
@@ -858,7 +941,7 @@ async function main () {
   } else {
     const count = a.count === undefined ? handPicked().length : Number(a.count)
     if (!Number.isInteger(count) || count < 0) throw new Error('--count must be a non-negative integer')
-    cases = generate(a.seed === undefined ? '1' : String(a.seed), count)
+    cases = (a.requestIP ? generateRequestIP : generate)(a.seed === undefined ? '1' : String(a.seed), count)
   }
   for (const c of cases) {
     let want
@@ -876,6 +959,7 @@ module.exports = {
   evaluate,
   generate,
   handPicked,
+  handPickedRequestIP,
   makeRng,
   randCase,
   expressFields,
