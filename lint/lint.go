@@ -445,9 +445,11 @@ func appInfos(o Options, cfg *trustmodel.Config) ([]rules.AppInfo, error) {
 
 // appInfo builds the app's evaluator: none while its trust setting is
 // unknown, and the framework's own message when it rejects the setting.
+// A Node app's trust is unknown until trust_proxy says it; the other
+// frameworks' defaults are part of their description (SPEC §3.1).
 func appInfo(spec trustmodel.AppSpec) (rules.AppInfo, error) {
 	info := rules.AppInfo{Spec: spec}
-	if !spec.TrustProxySet {
+	if !spec.TrustProxySet && trustmodel.NodeFramework(spec.Framework) {
 		return info, nil
 	}
 	ev, err := frameworks.New(spec.EvaluatorApp())

@@ -39,13 +39,7 @@ func (p *Pass) Prop(name string) string {
 			return "the " + strings.TrimPrefix(from, "header:") + " header"
 		}
 	}
-	switch strings.ToLower(p.App.Spec.Framework) {
-	case "fastify":
-		return "request." + name
-	case "koa":
-		return "ctx." + name
-	}
-	return "req." + name
+	return trustmodel.Accessor(p.App.Spec.Framework, name)
 }
 
 // Attack describes a replay as the request a client sends and the value the
@@ -91,7 +85,8 @@ func (p *Pass) TrustPosOr(fallback trustmodel.Pos) trustmodel.Pos {
 	return fallback
 }
 
-// SetTrust renders the code that sets trust to value in the app's framework.
+// SetTrust renders the code that sets trust to value, a JavaScript
+// literal, in the app's Node framework.
 func (p *Pass) SetTrust(value string) string {
 	switch strings.ToLower(p.App.Spec.Framework) {
 	case "fastify":

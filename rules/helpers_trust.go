@@ -205,10 +205,13 @@ func (p *Pass) countFits() (int, bool) {
 // framework. Koa's app.proxy trusts every peer or none, so it counts the
 // proxies' entries instead (app.maxIpsCount).
 func (p *Pass) trustFix() string {
-	if strings.EqualFold(p.App.Spec.Framework, "koa") && p.App.Evaluator != nil {
-		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Hops: max(1, p.trustViews().most)}); ok {
+	fw := p.App.Spec.Framework
+	if p.App.Evaluator != nil && (strings.EqualFold(fw, "koa") || !trustmodel.NodeFramework(fw)) {
+		hops := max(1, p.trustViews().most)
+		if s, ok := p.App.Evaluator.Advise(trustmodel.AdviceFor(p.suggestedTrust(), hops)); ok {
 			return s.Code
 		}
+		return "trust the proxies in front of the app (" + p.App.Evaluator.Name() + " cannot be told so: see its documentation)"
 	}
 	return p.SetTrust(p.suggestTrust())
 }
@@ -305,7 +308,12 @@ func (p *Pass) trustEntries(addr string) []string {
 }
 
 // trustDirective is the app's trust setting as its code writes it.
-func (p *Pass) trustDirective() string { return p.SetTrust(p.TrustValue()) }
+func (p *Pass) trustDirective() string {
+	if fw := p.App.Spec.Framework; !trustmodel.NodeFramework(fw) && p.App.Evaluator != nil {
+		return fmt.Sprintf("%s, trusting %s,", p.App.Evaluator.Name(), p.App.Evaluator.Trust())
+	}
+	return p.SetTrust(p.TrustValue())
+}
 
 // trustGroups gathers, part by part, the paths a finding about the trust
 // setting covers, grouped by where it is reported: all at its line in

@@ -64,7 +64,7 @@ func checkTC101(p *Pass) {
 			Pos:       rule.Pos,
 			Directive: DirectiveText(rule),
 			Message: fmt.Sprintf("%s trusts every address and nginx appends to the client's X-Forwarded-For: %s is whatever the client writes",
-				p.SetTrust(p.TrustValue()), p.Prop("ip")),
+				p.trustDirective(), p.Prop("ip")),
 			Path:    path.Entry,
 			Attack:  p.Attack(path, r, "ip", r.Result.IP),
 			Fix:     tc101Fix(p, path, hop),
@@ -83,6 +83,12 @@ func tc101Fix(p *Pass, path *Path, hop *trustmodel.Hop) string {
 			fix += "; or read only the proxies' entries in the app: " + s.Code
 		}
 		return fix
+	}
+	if fw := p.App.Spec.Framework; !trustmodel.NodeFramework(fw) {
+		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Proxies: []string{hop.Addr}, Hops: max(1, p.hopsToClient(path))}); ok {
+			return fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", s.Code)
+		}
+		return "`proxy_set_header X-Forwarded-For $remote_addr;`, so that only the address nginx saw reaches the app"
 	}
 	return fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", p.SetTrust(NginxTrustValue(hop.Addr)))
 }
