@@ -125,13 +125,51 @@ func (pb *pathBuilder) direct() []*rules.Path {
 	if !appReachable(pb.app.Spec) {
 		return nil
 	}
-	return []*rules.Path{{
+	paths := []*rules.Path{{
 		Path:    trustmodel.Path{Entry: "client -> app (" + pb.app.Spec.Listen + ")"},
 		Kind:    rules.EntryApp,
 		URL:     directURL(pb.app.Spec.Listen),
 		Host:    "app.example",
 		Clients: pb.clients,
 	}}
+	if lan := pb.lanClient(); lan != "" {
+		paths = append(paths, &rules.Path{
+			Path:    trustmodel.Path{Entry: "client on the app's network (" + lan + ") -> app (" + pb.app.Spec.Listen + ")"},
+			Kind:    rules.EntryApp,
+			URL:     directURL(pb.app.Spec.Listen),
+			Host:    "app.example",
+			From:    lan,
+			Clients: pb.clients,
+		})
+	}
+	return paths
+}
+
+// lanAddrs are where a neighbour of the app may connect from: a home or
+// office LAN, a cloud VPC, a container network, link-local; each family
+// in that order.
+var lanAddrs = []string{"192.168.1.50", "10.0.0.50", "172.17.0.50", "169.254.1.50", "fd00::50", "fe80::50"}
+
+// lanClient is the first neighbour address the app trusts as a proxy
+// (SPEC §3: a trust setting covering private or link-local ranges, with
+// the app published beyond loopback); "" when it trusts none.
+func (pb *pathBuilder) lanClient() string {
+	ev := pb.app.Evaluator
+	if ev == nil {
+		return ""
+	}
+	if ok, _ := ev.Trust().Trusts(pb.socket.peer(rules.HonestClient), 0); ok {
+		return "" // a public client is trusted too, and shows it already
+	}
+	for _, a := range lanAddrs {
+		if pb.socket.addr.IsValid() && pb.socket.addr.Is4() && strings.Contains(a, ":") {
+			continue // an IPv4 socket takes no IPv6 client
+		}
+		if ok, _ := ev.Trust().Trusts(pb.socket.peer(a), 0); ok {
+			return a
+		}
+	}
+	return ""
 }
 
 // appSocket is the app's listening socket, parsed once for every path.

@@ -57,8 +57,12 @@ func (p *Pass) Attack(path *Path, r Replay, prop string, got *string) string {
 	if r.Inject == "" {
 		return fmt.Sprintf("every client requesting %s gets %s = %s", path.URL, p.Prop(prop), val)
 	}
+	who := "a client"
+	if path.From != "" {
+		who = "a client on the app's network at " + path.From
+	}
 	sent := fmt.Sprintf("%q", r.Inject+": "+r.Value)
-	return fmt.Sprintf("a client sending %s to %s gets %s = %s", sent, path.URL, p.Prop(prop), val)
+	return fmt.Sprintf("%s sending %s to %s gets %s = %s", who, sent, path.URL, p.Prop(prop), val)
 }
 
 // TrustValue renders the app's trust setting as the code passes it.

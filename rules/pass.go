@@ -41,6 +41,10 @@ type Path struct {
 	// TLS and Host are how the honest client connects and the host it asks for.
 	TLS  bool
 	Host string
+	// From is the clients' address when they are not on the internet: a
+	// neighbour on the app's network, whose private address the trust
+	// setting may cover; "" for HonestClient.
+	From string
 	// Clients sends the path's clients through it.
 	Clients Replayer
 
@@ -78,7 +82,15 @@ type Replay struct {
 
 // Client is the honest client's request.
 func (p *Path) Client() trustmodel.Request {
-	return trustmodel.Request{Peer: HonestClient, TLS: p.TLS, Headers: trustmodel.Header{{Name: "Host", Value: p.Host}}}
+	return trustmodel.Request{Peer: p.ClientAddr(), TLS: p.TLS, Headers: trustmodel.Header{{Name: "Host", Value: p.Host}}}
+}
+
+// ClientAddr is the address the path's clients connect from.
+func (p *Path) ClientAddr() string {
+	if p.From != "" {
+		return p.From
+	}
+	return HonestClient
 }
 
 // Honest replays the honest client.

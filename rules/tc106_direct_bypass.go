@@ -71,11 +71,17 @@ func checkTC106(p *Pass) {
 		if len(props) == 1 {
 			verb = "is"
 		}
+		who := "a direct client's"
+		if path.From != "" {
+			who = fmt.Sprintf("the forwarded headers of a client on its network (%s) as if it were a proxy:", path.From)
+		} else {
+			who += " forwarded headers:"
+		}
 		*direct = append(*direct, tc106Direct{Finding{
 			Pos:       pos,
 			Directive: directive,
-			Message: fmt.Sprintf("%s, and %s trusts a direct client's forwarded headers: %s %s chosen by the client",
-				reachWhy(spec), p.trustDirective(), andList(props), verb),
+			Message: fmt.Sprintf("%s, and %s trusts %s %s %s chosen by the client",
+				reachWhy(spec), p.trustDirective(), who, andList(props), verb),
 			Path:    path.Entry,
 			Attack:  p.Attack(path, first.r, first.prop, first.got),
 			Related: []trustmodel.Pos{p.TrustPos()},
@@ -158,7 +164,7 @@ func (p *Pass) directFix(direct *Path) string {
 	}
 	if v := p.suggestedTrust(); v != nil && v != true {
 		if ev := p.evaluatorWith(v); ev != nil && !spoofedWith(ev, direct) {
-			fixes = append(fixes, "also trust nginx by address, so a direct client's headers are ignored: "+p.SetTrust(jsLiteral(v)))
+			fixes = append(fixes, "also trust nginx by address, so a direct client's headers are ignored: "+p.trustFix())
 		}
 	}
 	return strings.Join(fixes, "; ")
