@@ -63,3 +63,27 @@ func TestFreshPHPVectors(t *testing.T) {
 		t.Error("no fresh vectors to compare")
 	}
 }
+
+// TestRubyRecordedVectors replays what Debian's Rails 6.1 (actionpack
+// 6.1.7, rack 2.2.22) under Puma 5.6.5 computed (testdata/vectors/ruby/gen.rb).
+func TestRubyRecordedVectors(t *testing.T) {
+	path := "../testdata/vectors/ruby/recorded.jsonl"
+	n := replayVectors(t, path)
+	if c := countByFramework(t, path)["rails"]; c < 1500 {
+		t.Errorf("%s has %d rails vectors; want at least 1500", path, c)
+	}
+	t.Logf("replayed %d recorded Ruby vectors", n)
+}
+
+// TestFreshRubyVectors replays a fresh random set .ci/run generates.
+func TestFreshRubyVectors(t *testing.T) {
+	path := os.Getenv("TRUSTCHECK_FRESH_RUBY_VECTORS")
+	if path == "" {
+		t.Skip("TRUSTCHECK_FRESH_RUBY_VECTORS is not set (.ci/run sets it)")
+	}
+	n := replayVectors(t, path)
+	t.Logf("compared %d fresh vectors with Rails and Puma", n)
+	if n == 0 {
+		t.Error("no fresh vectors to compare")
+	}
+}

@@ -26,6 +26,7 @@ all=(
 	trustmodel:FuzzParseConfig:30000
 	trustmodel/php:FuzzFilterVar:100000
 	trustmodel/php:FuzzHeaderUtilsSplit:100000
+	trustmodel/ruby:FuzzIPAddr:100000
 	nginxconf:FuzzRealIPWalk:50000
 	nginxconf:FuzzInet6:100000
 	nginxconf:FuzzLoad:5000

@@ -94,7 +94,7 @@ func NewEvaluator(app App) (Evaluator, error) {
 	case "proxy-addr":
 		return newProxyAddr(app)
 	}
-	return nil, &UnsupportedError{fmt.Sprintf("unknown framework %q (want express, fastify, koa, proxy-addr, laravel or symfony)", app.Framework)}
+	return nil, &UnsupportedError{fmt.Sprintf("unknown framework %q (want express, fastify, koa, proxy-addr, rails, laravel or symfony)", app.Framework)}
 }
 
 func str(s string) *string { return &s }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trustcheck/trustcheck/trustmodel"
 	"github.com/trustcheck/trustcheck/trustmodel/php"
+	"github.com/trustcheck/trustcheck/trustmodel/ruby"
 )
 
 // New configures the framework the way the app does. The error is the
@@ -17,6 +18,8 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 	switch strings.ToLower(app.Framework) {
 	case "symfony", "laravel":
 		return php.New(app)
+	case "rails":
+		return ruby.New(app)
 	}
 	return trustmodel.NewEvaluator(app)
 }
