@@ -75,6 +75,11 @@ func TestRubyRecordedVectors(t *testing.T) {
 	t.Logf("replayed %d recorded Ruby vectors", n)
 }
 
+// TestRubyModelledVectors replays the hand-checked cases of Rails 7 and 8.
+func TestRubyModelledVectors(t *testing.T) {
+	t.Logf("replayed %d modelled Ruby vectors", replayVectors(t, "../testdata/vectors/ruby/modelled.jsonl"))
+}
+
 // TestFreshRubyVectors replays a fresh random set .ci/run generates.
 func TestFreshRubyVectors(t *testing.T) {
 	path := os.Getenv("TRUSTCHECK_FRESH_RUBY_VECTORS")

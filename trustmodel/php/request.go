@@ -375,7 +375,7 @@ func (r *request) getHost() (string, error) {
 	return host, nil
 }
 
-// cutPort is preg_replace('/:\d+$/', '', $host).
+// cutPort is preg_replace('/:\d+$/', ”, $host).
 func cutPort(host string) string {
 	end := len(host)
 	if strings.HasSuffix(host, "\n") {
@@ -396,7 +396,7 @@ func hostChar(c byte) bool {
 }
 
 // validHost reports whether preg_replace('/(?:^\[)?[a-zA-Z0-9-:\]_]+\.?/',
-// '', $host) leaves nothing: runs of host characters, each followed by at
+// ”, $host) leaves nothing: runs of host characters, each followed by at
 // most one dot, and "[" only first and before a host character.
 func validHost(host string) bool {
 	for i := 0; i < len(host); i++ {

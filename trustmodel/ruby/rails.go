@@ -1,6 +1,7 @@
 package ruby
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -172,7 +173,14 @@ func (r *rails) setProxies(app trustmodel.App) error {
 			return err
 		}
 		if r.v.singleRaises {
-			return fmt.Errorf("Setting config.action_dispatch.trusted_proxies to a single value isn't supported. Please set this to an enumerable instead. For example, instead of:\n\nconfig.action_dispatch.trusted_proxies = IPAddr.new(\"10.0.0.0/8\")\n\nWrap the value in an Array:\n\nconfig.action_dispatch.trusted_proxies = [IPAddr.new(\"10.0.0.0/8\")]\n\nNote that passing an enumerable will *replace* the default set of trusted proxies.")
+			// remote_ip.rb (v7.1.0) lines 69-81, the heredoc's text.
+			return errors.New("Setting config.action_dispatch.trusted_proxies to a single value isn't\n" +
+				"supported. Please set this to an enumerable instead. For\n" +
+				"example, instead of:\n\n" +
+				"config.action_dispatch.trusted_proxies = IPAddr.new(\"10.0.0.0/8\")\n\n" +
+				"Wrap the value in an Array:\n\n" +
+				"config.action_dispatch.trusted_proxies = [IPAddr.new(\"10.0.0.0/8\")]\n\n" +
+				"Note that passing an enumerable will *replace* the default set of trusted proxies.\n")
 		}
 		r.proxies = append([]matcher{m}, defaults(r.v)...)
 	default:
