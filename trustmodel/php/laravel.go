@@ -17,7 +17,8 @@ const laravelDefaultHeaders = headerXForwardedFor | headerXForwardedHost | heade
 //   - $trustedIps = $this->proxies() ?: config('trustedproxy.proxies') (null);
 //   - 12: null on a host ending in .on-forge.com or .on-vapor.com becomes '*',
 //     and those hosts lose X-Forwarded-Host (laravel_cloud() is not modelled);
-//   - '*' and '**' trust [REMOTE_ADDR] (only the peer);
+//   - '*' and '**' trust [REMOTE_ADDR] (only the peer); 13.20+ trust
+//     ['0.0.0.0/0', '::/0'] (every address);
 //   - a string is exploded on "," and trimmed; 11+ replace each 'REMOTE_ADDR'
 //     with the request's REMOTE_ADDR (null when unset) before Symfony sees it.
 func (e *evaluator) laravelHandle(r *request) error {
@@ -27,7 +28,7 @@ func (e *evaluator) laravelHandle(r *request) error {
 	} else if s, ok := trusted.(string); ok && !truthy(s) {
 		trusted = nil
 	}
-	if e.version == "12" {
+	if e.version == "12" || e.version == "13" {
 		host, err := r.getHost() // $request->host(), with no proxy trusted yet
 		if err != nil {
 			return err
@@ -49,6 +50,12 @@ func (e *evaluator) laravelHandle(r *request) error {
 		}
 	}
 	if trusted == "*" || trusted == "**" {
+		if e.version == "13" {
+			// 13.20+ setTrustedProxyIpAddressesToTheCallingIp trusts every
+			// address (v13.26.1 TrustProxies.php, PR laravel/framework#60726).
+			r.proxies = []proxy{{text: "0.0.0.0/0"}, {text: "::/0"}}
+			return nil
+		}
 		r.proxies = []proxy{e.remoteAddrProxy(r)}
 		return nil
 	}

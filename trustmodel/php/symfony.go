@@ -61,7 +61,7 @@ type evaluator struct {
 var serverNames = []string{"php-cli-server", "php-fpm"}
 
 // New configures a symfony or laravel app. Versions: symfony 5.4, 6, 7
-// (7 = 7.2 and later); laravel 10, 11, 12.
+// (7 = 7.2 and later); laravel 10, 11, 12 (12.67), 13 (13.20+).
 func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 	e := &evaluator{framework: strings.ToLower(app.Framework), version: app.Version}
 	switch e.framework {
@@ -77,13 +77,14 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 		}
 	case "laravel":
 		switch app.Version {
-		case "10", "11", "12":
+		case "10", "11", "12", "13":
 		case "":
 			e.version = "12"
 		default:
-			return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("unsupported laravel version %q (want 10, 11 or 12)", app.Version)}
+			return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("unsupported laravel version %q (want 10, 11, 12 or 13)", app.Version)}
 		}
-		// Laravel 10 runs on Symfony 6.4; 11 and 12 on Symfony 7 (7.2+ today).
+		// Laravel 10 runs on Symfony 6.4; 11 and 12 on Symfony 7 (7.2+ today);
+		// 13 on 7.4 or 8 (unverified here; modelled as 7.2).
 		e.keywords72 = e.version != "10"
 	default:
 		return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("unknown framework %q for the php evaluator", app.Framework)}
