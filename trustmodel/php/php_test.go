@@ -1,6 +1,7 @@
 package php
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -255,4 +256,16 @@ func FuzzHeaderUtilsSplit(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSymfonyWalk(t *testing.T) {
+	ev, _ := New(trustmodel.App{Framework: "symfony", TrustProxy: []any{"127.0.0.1", "10.0.0.0/8"}, TrustProxySet: true, Explain: true})
+	r := ev.Evaluate(trustmodel.Request{Peer: "127.0.0.1", Headers: trustmodel.Header{{Name: "X-Forwarded-For", Value: "6.6.6.6, garbage, 10.0.0.2:8080"}}})
+	var got []string
+	for _, s := range r.Steps {
+		got = append(got, fmt.Sprintf("%d %s %v %v", s.Hop, s.Addr, s.Trusted, s.Tested))
+	}
+	if want := "0 127.0.0.1 true true|1 10.0.0.2 true true|3 6.6.6.6 false true"; strings.Join(got, "|") != want {
+		t.Errorf("walk %q, want %q", strings.Join(got, "|"), want)
+	}
 }

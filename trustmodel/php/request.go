@@ -199,21 +199,8 @@ func (r *request) normalizeAndFilterClientIps(ips []value, ip string) ([]value, 
 	var firstTrusted *value
 	for _, v := range ips {
 		s := v.str()
-		if strings.IndexByte(s, '.') > 0 {
-			if i := strings.IndexByte(s, ':'); i > 0 {
-				s, v = s[:i], value{s: s[:i]}
-			}
-		} else if strings.HasPrefix(s, "[") {
-			// substr($ip, 1, strpos($ip, ']', 1) - 1): without "]" the
-			// length is false - 1 = -1, everything but the last byte.
-			if i := strings.IndexByte(s[1:], ']'); i >= 0 {
-				s = s[1 : 1+i]
-			} else if len(s) > 1 {
-				s = s[1 : len(s)-1]
-			} else {
-				s = ""
-			}
-			v = value{s: s}
+		if n := normalizeEntry(s); n != s {
+			s, v = n, value{s: n}
 		}
 		if !filterValidateIP(s, anyFamily) {
 			continue
@@ -240,6 +227,30 @@ func (r *request) normalizeAndFilterClientIps(ips []value, ip string) ([]value, 
 		kept[i], kept[j] = kept[j], kept[i]
 	}
 	return kept, nil
+}
+
+// normalizeEntry strips what normalizeAndFilterClientIps strips: the port of
+// "v4:port" (from the first ":" when a "." follows the first byte) and the
+// brackets and port of "[v6]:port" (without "]", all but the last byte).
+func normalizeEntry(s string) string {
+	if strings.IndexByte(s, '.') > 0 {
+		if i := strings.IndexByte(s, ':'); i > 0 {
+			return s[:i]
+		}
+		return s
+	}
+	if !strings.HasPrefix(s, "[") {
+		return s
+	}
+	// substr($ip, 1, strpos($ip, ']', 1) - 1): without "]" the length is
+	// false - 1 = -1, everything but the last byte.
+	if i := strings.IndexByte(s[1:], ']'); i >= 0 {
+		return s[1 : 1+i]
+	}
+	if len(s) > 1 {
+		return s[1 : len(s)-1]
+	}
+	return ""
 }
 
 // getClientIp is Request::getClientIp: the first of getClientIps.
@@ -432,4 +443,52 @@ func (r *request) getHttpHost() (string, error) {
 		return host, nil
 	}
 	return host + ":" + port, nil
+}
+
+// walk explains getClientIp for simulate: the peer, then (when it is a
+// trusted proxy) the X-Forwarded-For entries right to left, as
+// normalizeAndFilterClientIps tests them, up to the first untrusted one;
+// entries filter_var rejects are skipped and left out.
+func (r *request) walk() []trustmodel.Step {
+	peer, ok := r.remoteAddr()
+	if !ok {
+		return nil
+	}
+	trusted, err := r.isFromTrustedProxy()
+	why := "matches no trusted proxy"
+	switch {
+	case err != nil:
+		return nil
+	case len(r.proxies) == 0:
+		why = "no proxy is trusted"
+	case trusted:
+		why = "a trusted proxy: its forwarded headers count"
+	}
+	steps := []trustmodel.Step{{Hop: 0, Addr: peer, Trusted: trusted, Tested: true, Why: why}}
+	h, present := r.server.headers[trustedHeaders[headerXForwardedFor]]
+	if !trusted || r.headerSet&headerXForwardedFor == 0 || !present {
+		return steps
+	}
+	items := strings.Split(h, ",")
+	for i := len(items) - 1; i >= 0; i-- {
+		entry := normalizeEntry(phpTrim(items[i]))
+		if !filterValidateIP(entry, anyFamily) {
+			continue // normalizeAndFilterClientIps drops it
+		}
+		ok, err := checkIP(entry, r.proxies)
+		if err != nil {
+			return steps
+		}
+		s := trustmodel.Step{Hop: len(items) - i, Addr: entry, Trusted: ok, Tested: true, Why: "matches a trusted proxy"}
+		if !ok {
+			s.Why = "matches no trusted proxy"
+			return append(steps, s)
+		}
+		steps = append(steps, s)
+	}
+	if n := len(steps); n > 1 {
+		steps[n-1].Tested = false
+		steps[n-1].Why = "every entry is trusted: Symfony returns the leftmost"
+	}
+	return steps
 }

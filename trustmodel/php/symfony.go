@@ -56,6 +56,7 @@ type evaluator struct {
 	headersSet bool
 	joinLines  bool
 	serverName string
+	explain    bool
 }
 
 var serverNames = []string{"php-cli-server", "php-fpm"}
@@ -63,7 +64,7 @@ var serverNames = []string{"php-cli-server", "php-fpm"}
 // New configures a symfony or laravel app. Versions: symfony 5.4, 6, 7
 // (7 = 7.2 and later); laravel 10, 11, 12 (12.67), 13 (13.20+).
 func New(app trustmodel.App) (trustmodel.Evaluator, error) {
-	e := &evaluator{framework: strings.ToLower(app.Framework), version: app.Version}
+	e := &evaluator{framework: strings.ToLower(app.Framework), version: app.Version, explain: app.Explain}
 	switch e.framework {
 	case "symfony":
 		switch app.Version {
@@ -335,6 +336,9 @@ func (e *evaluator) Evaluate(req trustmodel.Request) trustmodel.Result {
 		raise("ip", err)
 	} else {
 		res.IP = ip
+		if e.explain {
+			res.Steps = r.walk()
+		}
 	}
 	if r, err := fresh(); err != nil {
 		raise("protocol", err)

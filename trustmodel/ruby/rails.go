@@ -51,6 +51,7 @@ type rails struct {
 	custom   bool // trusted_proxies replaces the defaults
 	trustSet bool
 	trustVal any
+	explain  bool
 }
 
 // New configures a rails app. trust_proxy is
@@ -66,7 +67,7 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 	if !ok {
 		return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("unsupported rails version %q (want 6.1, 7 or 8)", app.Version)}
 	}
-	r := &rails{v: rv, check: true}
+	r := &rails{v: rv, check: true, explain: app.Explain}
 	for name, val := range app.Options {
 		if name != "ip_spoofing_check" {
 			return nil, fmt.Errorf("app.options: unknown option %q for rails (known: ip_spoofing_check)", name)
@@ -304,6 +305,9 @@ func (r *rails) Evaluate(req trustmodel.Request) trustmodel.Result {
 	} else {
 		res.IP = ip
 	}
+	if r.explain {
+		res.Steps = r.walk(env)
+	}
 	scheme := r.scheme(env)
 	res.Protocol = &scheme
 	ssl := scheme == "https" || scheme == "wss"
@@ -326,4 +330,38 @@ func (r *rails) Evaluate(req trustmodel.Request) trustmodel.Result {
 	}
 	res.Host, res.Hostname = &withPort, &host
 	return res
+}
+
+// walk explains remote_ip for simulate: the peer (which Rails tests last
+// and never requires to be trusted), then X-Forwarded-For and Client-Ip
+// right to left up to the first untrusted entry, skipped entries left out.
+func (r *rails) walk(env *rackEnv) []trustmodel.Step {
+	t := trust{r}
+	var steps []trustmodel.Step
+	remotes := ipsFrom(env.get("REMOTE_ADDR"))
+	if len(remotes) > 0 {
+		peer := remotes[len(remotes)-1]
+		ok, why := t.Trusts(peer, 0)
+		steps = append(steps, trustmodel.Step{Hop: 0, Addr: peer, Trusted: ok, Tested: true,
+			Why: why + " (REMOTE_ADDR is tested last; the headers count whether or not it is trusted)"})
+	}
+	var forwarded []string
+	if r.v.forwardedFor {
+		forwarded = reverse(sanitize(rackForwardedFor(env)))
+	} else {
+		forwarded = reverse(ipsFrom(env.get("HTTP_X_FORWARDED_FOR")))
+	}
+	entries := append(forwarded, reverse(ipsFrom(env.get("HTTP_CLIENT_IP")))...)
+	for i, e := range entries {
+		ok, why := t.Trusts(e, i+1)
+		steps = append(steps, trustmodel.Step{Hop: i + 1, Addr: e, Trusted: ok, Tested: true, Why: why})
+		if !ok {
+			return steps
+		}
+	}
+	if n := len(steps); n > 1 && steps[0].Trusted {
+		steps[n-1].Tested = false
+		steps[n-1].Why = "every entry is trusted: Rails returns the leftmost"
+	}
+	return steps
 }

@@ -1,6 +1,7 @@
 package ruby
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -142,5 +143,17 @@ func TestRailsAdvice(t *testing.T) {
 	}
 	if _, ok := ev.Advise(trustmodel.Advice{}); ok {
 		t.Error("Rails cannot trust nothing; want no advice")
+	}
+}
+
+func TestRailsWalk(t *testing.T) {
+	ev, _ := New(trustmodel.App{Framework: "rails", Version: "6.1", Explain: true})
+	r := ev.Evaluate(req("8.8.8.8", false, "X-Forwarded-For", "6.6.6.6, garbage, 10.0.0.2"))
+	var got []string
+	for _, s := range r.Steps {
+		got = append(got, fmt.Sprintf("%d %s %v %v", s.Hop, s.Addr, s.Trusted, s.Tested))
+	}
+	if want := "0 8.8.8.8 false true|1 10.0.0.2 true true|2 6.6.6.6 false true"; strings.Join(got, "|") != want {
+		t.Errorf("walk %q, want %q", strings.Join(got, "|"), want)
 	}
 }
