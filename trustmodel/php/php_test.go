@@ -269,3 +269,23 @@ func TestSymfonyWalk(t *testing.T) {
 		t.Errorf("walk %q, want %q", strings.Join(got, "|"), want)
 	}
 }
+
+// FuzzSymfonyEvaluate runs arbitrary trust entries and header values
+// through every accessor: an exception is a raised field, never a panic.
+func FuzzSymfonyEvaluate(f *testing.F) {
+	f.Add("127.0.0.1,10.0.0.0/1x", "1.1.1.1, [::1", "for=\"[::1]:80\";proto", "evil.example:80, a", "https", "80, x", "127.0.0.1")
+	f.Add("::/0", "", ",,;=", "[", "", "", "::1")
+	f.Fuzz(func(t *testing.T, trust, xff, fwd, xfh, xfp, xfport, peer string) {
+		for _, fw := range []string{"symfony", "laravel"} {
+			ev, err := New(trustmodel.App{Framework: fw, Version: "", TrustProxy: trust, TrustProxySet: true, Explain: true,
+				Options: map[string]any{"trusted_headers": 63}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev.Evaluate(trustmodel.Request{Peer: peer, Headers: trustmodel.Header{
+				{Name: "X-Forwarded-For", Value: xff}, {Name: "Forwarded", Value: fwd}, {Name: "X-Forwarded-Host", Value: xfh},
+				{Name: "X-Forwarded-Proto", Value: xfp}, {Name: "X-Forwarded-Port", Value: xfport}, {Name: "Host", Value: xfh}}})
+			ev.Trust().Trusts(peer, 0)
+		}
+	})
+}

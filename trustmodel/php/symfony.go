@@ -68,10 +68,13 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 	switch e.framework {
 	case "symfony":
 		switch app.Version {
-		case "", "5.4", "5":
+		case "5.4", "5":
 			e.version = "5.4"
 		case "6", "6.4", "7.0", "7.1":
-		case "7", "7.2", "7.3", "7.4":
+		case "", "7", "7.2", "7.3", "7.4":
+			if e.version == "" {
+				e.version = "7"
+			}
 			e.keywords72 = true
 		default:
 			return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("unsupported symfony version %q (want 5.4, 6 or 7)", app.Version)}

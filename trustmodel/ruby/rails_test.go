@@ -157,3 +157,21 @@ func TestRailsWalk(t *testing.T) {
 		t.Errorf("walk %q, want %q", strings.Join(got, "|"), want)
 	}
 }
+
+// FuzzRailsEvaluate runs arbitrary trust entries and header values through
+// every accessor and version: never a panic.
+func FuzzRailsEvaluate(f *testing.F) {
+	f.Add(`IPAddr.new("10.0.0.0/8")`, "1.1.1.1 [::1], 1.2.3.4/32", "6.6.6.6", "for=\"[::1]:80\";proto=https", "a, ,", "https , http", "127.0.0.1")
+	f.Add("", "", "", "secret=1", ",", "", "")
+	f.Fuzz(func(t *testing.T, trust, xff, clientIP, fwd, xfh, xfp, peer string) {
+		for v := range railsVersions {
+			ev, err := New(trustmodel.App{Framework: "rails", Version: v, TrustProxy: []any{trust}, TrustProxySet: true, Explain: true})
+			if err != nil {
+				continue // IPAddr.new raised at boot
+			}
+			ev.Evaluate(req(peer, false, "X-Forwarded-For", xff, "Client-Ip", clientIP, "Forwarded", fwd,
+				"X-Forwarded-Host", xfh, "X-Forwarded-Proto", xfp, "Host", xfh))
+			ev.Trust().Trusts(peer, 0)
+		}
+	})
+}
