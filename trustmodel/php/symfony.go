@@ -103,7 +103,7 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 		return nil, err
 	}
 	if len(app.Middleware) > 0 {
-		return nil, fmt.Errorf("app.middleware: %s takes no middleware here (its trust is trust_proxy and options.trusted_headers)", e.framework)
+		return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.middleware: %s takes no middleware here (its trust is trust_proxy and options.trusted_headers)", e.framework)}
 	}
 	return e, nil
 }
@@ -116,7 +116,7 @@ func (e *evaluator) options(app trustmodel.App) error {
 	}
 	for name, v := range app.Options {
 		if name != "trusted_headers" {
-			return fmt.Errorf("app.options: unknown option %q for %s (known: trusted_headers)", name, e.framework)
+			return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options: unknown option %q for %s (known: trusted_headers)", name, e.framework)}
 		}
 		set, err := e.parseHeaders(v)
 		if err != nil {
@@ -135,7 +135,7 @@ func (e *evaluator) parseHeaders(v any) (int, error) {
 		return e.headerInt(x)
 	case float64:
 		if x != float64(int(x)) {
-			return 0, fmt.Errorf("app.options.trusted_headers: %v is not an integer", x)
+			return 0, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.trusted_headers: %v is not an integer", x)}
 		}
 		return e.headerInt(int(x))
 	case string:
@@ -152,19 +152,19 @@ func (e *evaluator) parseHeaders(v any) (int, error) {
 		return e.headerList(strings.Split(x, ","))
 	case []any:
 		if e.framework == "laravel" {
-			return 0, fmt.Errorf("app.options.trusted_headers: laravel takes an integer of Request::HEADER_* bits")
+			return 0, &trustmodel.UnsupportedError{Msg: "app.options.trusted_headers: laravel takes an integer of Request::HEADER_* bits"}
 		}
 		names := make([]string, len(x))
 		for i, n := range x {
 			s, ok := n.(string)
 			if !ok {
-				return 0, fmt.Errorf("app.options.trusted_headers: entry %d is %T, not a header name", i, n)
+				return 0, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.trusted_headers: entry %d is %T, not a header name", i, n)}
 			}
 			names[i] = s
 		}
 		return e.headerList(names)
 	}
-	return 0, fmt.Errorf("app.options.trusted_headers: want an integer or a list of header names, got %T", v)
+	return 0, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.trusted_headers: want an integer or a list of header names, got %T", v)}
 }
 
 func (e *evaluator) headerInt(n int) (int, error) {
@@ -186,7 +186,7 @@ func (e *evaluator) headerList(names []string) (int, error) {
 				known = append(known, k)
 			}
 			sort.Strings(known)
-			return 0, fmt.Errorf("app.options.trusted_headers: unknown header %q (known: %s)", n, strings.Join(known, ", "))
+			return 0, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.trusted_headers: unknown header %q (known: %s)", n, strings.Join(known, ", "))}
 		}
 		set |= bit
 	}
@@ -205,13 +205,13 @@ func (e *evaluator) setTrust(app trustmodel.App) error {
 		for i, v := range x {
 			s, ok := v.(string)
 			if !ok {
-				return fmt.Errorf("trust_proxy: entry %d is %T; %s compares proxies as strings", i, v, e.framework)
+				return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("trust_proxy: entry %d is %T; %s compares proxies as strings", i, v, e.framework)}
 			}
 			list[i] = s
 		}
 		e.trust, e.listTrust, e.isList = x, list, true
 	default:
-		return fmt.Errorf("trust_proxy: want a list of addresses or a comma-separated string, got %T", app.TrustProxy)
+		return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("trust_proxy: want a list of addresses or a comma-separated string, got %T", app.TrustProxy)}
 	}
 	return nil
 }
@@ -223,12 +223,12 @@ func (e *evaluator) setServer(server map[string]any) error {
 		case "name":
 			s, _ := v.(string)
 			if i := sort.SearchStrings(serverNames, s); i == len(serverNames) || serverNames[i] != s {
-				return fmt.Errorf("app.server.name: unknown PHP server %q (known: %s)", s, strings.Join(serverNames, ", "))
+				return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.server.name: unknown PHP server %q (known: %s)", s, strings.Join(serverNames, ", "))}
 			}
 			e.serverName = s
 		case "version":
 		default:
-			return fmt.Errorf("app.server: unknown option %q for %s (known: name, version)", k, e.serverName)
+			return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.server: unknown option %q for %s (known: name, version)", k, e.serverName)}
 		}
 	}
 	e.joinLines = e.serverName == "php-cli-server"

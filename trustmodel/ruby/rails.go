@@ -70,11 +70,11 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 	r := &rails{v: rv, check: true, explain: app.Explain}
 	for name, val := range app.Options {
 		if name != "ip_spoofing_check" {
-			return nil, fmt.Errorf("app.options: unknown option %q for rails (known: ip_spoofing_check)", name)
+			return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options: unknown option %q for rails (known: ip_spoofing_check)", name)}
 		}
 		b, ok := val.(bool)
 		if !ok {
-			return nil, fmt.Errorf("app.options.ip_spoofing_check: want true or false, got %T", val)
+			return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.ip_spoofing_check: want true or false, got %T", val)}
 		}
 		r.check = b
 	}
@@ -82,7 +82,7 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 		return nil, err
 	}
 	if len(app.Middleware) > 0 {
-		return nil, fmt.Errorf("app.middleware: rails takes no middleware here (its trust is trust_proxy and options.ip_spoofing_check)")
+		return nil, &trustmodel.UnsupportedError{Msg: "app.middleware: rails takes no middleware here (its trust is trust_proxy and options.ip_spoofing_check)"}
 	}
 	if err := r.setProxies(app); err != nil {
 		return nil, err
@@ -95,11 +95,11 @@ func checkServer(server map[string]any) error {
 		switch k {
 		case "name":
 			if s, _ := v.(string); s != "puma" {
-				return fmt.Errorf("app.server.name: unknown Ruby server %v (known: puma)", v)
+				return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.server.name: unknown Ruby server %v (known: puma)", v)}
 			}
 		case "version":
 		default:
-			return fmt.Errorf("app.server: unknown option %q for puma (known: name, version)", k)
+			return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.server: unknown option %q for puma (known: name, version)", k)}
 		}
 	}
 	return nil
@@ -119,7 +119,7 @@ func parseMatcher(s string) (matcher, error) {
 	if len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/' {
 		re, err := regexp.Compile(s[1 : len(s)-1])
 		if err != nil {
-			return matcher{}, fmt.Errorf("trust_proxy: %s is not a Regexp trustcheck can evaluate: %v", s, err)
+			return matcher{}, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("trust_proxy: %s is not a Regexp trustcheck can evaluate: %v", s, err)}
 		}
 		return matcher{kind: matchRegexp, re: re, shown: s}, nil
 	}
@@ -155,7 +155,7 @@ func (r *rails) setProxies(app trustmodel.App) error {
 		for i, e := range x {
 			s, ok := e.(string)
 			if !ok {
-				return fmt.Errorf("trust_proxy: entry %d is %T; write IPAddr.new(\"...\"), a /regexp/ or a string", i, e)
+				return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("trust_proxy: entry %d is %T; write IPAddr.new(\"...\"), a /regexp/ or a string", i, e)}
 			}
 			m, err := parseMatcher(s)
 			if err != nil {
@@ -185,7 +185,7 @@ func (r *rails) setProxies(app trustmodel.App) error {
 		}
 		r.proxies = append([]matcher{m}, defaults(r.v)...)
 	default:
-		return fmt.Errorf("trust_proxy: want a list of IPAddr.new(\"...\") entries, got %T", app.TrustProxy)
+		return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("trust_proxy: want a list of IPAddr.new(\"...\") entries, got %T", app.TrustProxy)}
 	}
 	return nil
 }
