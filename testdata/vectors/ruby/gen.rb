@@ -214,29 +214,31 @@ def emit(c)
   puts JSON.generate({ "case" => c, "want" => evaluate(c) })
 end
 
-opts = { seed: 1, count: 4000 }
-OptionParser.new do |o|
-  o.on("--seed N", Integer) { |v| opts[:seed] = v }
-  o.on("--count N", Integer) { |v| opts[:count] = v }
-  o.on("--cases FILE") { |v| opts[:cases] = v }
-end.parse!
+if __FILE__ == $PROGRAM_NAME
+  opts = { seed: 1, count: 4000 }
+  OptionParser.new do |o|
+    o.on("--seed N", Integer) { |v| opts[:seed] = v }
+    o.on("--count N", Integer) { |v| opts[:count] = v }
+    o.on("--cases FILE") { |v| opts[:cases] = v }
+  end.parse!
 
-if opts[:cases]
-  File.foreach(opts[:cases]) do |line|
-    next if line.strip.empty?
+  if opts[:cases]
+    File.foreach(opts[:cases]) do |line|
+      next if line.strip.empty?
 
-    v = JSON.parse(line)
-    emit(v["case"] || v)
+      v = JSON.parse(line)
+      emit(v["case"] || v)
+    end
+    exit
   end
-  exit
-end
-srand(opts[:seed])
-n = 0
-hand_picked.each do |c|
-  emit(c)
-  n += 1
-end
-while n < opts[:count]
-  emit(random_case)
-  n += 1
+  srand(opts[:seed])
+  n = 0
+  hand_picked.each do |c|
+    emit(c)
+    n += 1
+  end
+  while n < opts[:count]
+    emit(random_case)
+    n += 1
+  end
 end
