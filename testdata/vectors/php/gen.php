@@ -138,10 +138,12 @@ function configure(Request $request, array $c): void
     Request::setTrustedProxies(is_array($proxies) ? $proxies : array_map('trim', explode(',', $proxies)), $set);
 }
 
-function evaluate(array $c): array
+// evaluate computes the case's accessors on $server, by default the
+// $_SERVER server_for builds (crosscheck.php passes the real one).
+function evaluate(array $c, ?array $server = null): array
 {
     $c += ['peer' => null, 'tls' => false, 'headers' => [], 'options' => [], 'server' => []];
-    $server = server_for($c);
+    $server ??= server_for($c);
     $out = ['ip' => null, 'ips' => null, 'protocol' => null, 'secure' => null, 'host' => null, 'hostname' => null];
     $raised = [];
     $accessors = [
@@ -353,21 +355,23 @@ function emit(array $c): void
     echo json_encode($line, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_THROW_ON_ERROR), "\n";
 }
 
-$opts = getopt('', ['seed:', 'count:', 'cases:']);
-if (isset($opts['cases'])) {
-    foreach (file($opts['cases'], FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES) as $line) {
-        $c = json_decode($line, true, 512, JSON_THROW_ON_ERROR);
-        emit($c['case'] ?? $c);
+if (realpath($_SERVER['SCRIPT_FILENAME'] ?? '') === __FILE__) {
+    $opts = getopt('', ['seed:', 'count:', 'cases:']);
+    if (isset($opts['cases'])) {
+        foreach (file($opts['cases'], FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES) as $line) {
+            $c = json_decode($line, true, 512, JSON_THROW_ON_ERROR);
+            emit($c['case'] ?? $c);
+        }
+        exit(0);
     }
-    exit(0);
-}
-mt_srand((int) ($opts['seed'] ?? 1), MT_RAND_MT19937);
-$count = (int) ($opts['count'] ?? 4000);
-$n = 0;
-foreach (hand_picked() as $c) {
-    emit($c);
-    $n++;
-}
-for (; $n < $count; $n++) {
-    emit(random_case());
+    mt_srand((int) ($opts['seed'] ?? 1), MT_RAND_MT19937);
+    $count = (int) ($opts['count'] ?? 4000);
+    $n = 0;
+    foreach (hand_picked() as $c) {
+        emit($c);
+        $n++;
+    }
+    for (; $n < $count; $n++) {
+        emit(random_case());
+    }
 }
