@@ -51,10 +51,7 @@ func (r *rails) Advise(a trustmodel.Advice) (trustmodel.Setting, bool) {
 		code[i] = fmt.Sprintf("IPAddr.new(%q)", p)
 		list[i] = code[i]
 	}
-	app := trustmodel.App{Framework: "rails", Version: r.v.name, TrustProxy: list, TrustProxySet: true}
-	if !r.check {
-		app.Options = map[string]any{"ip_spoofing_check": false}
-	}
+	app := trustmodel.App{Framework: "rails", Version: r.v.name, TrustProxy: list, TrustProxySet: true, Options: r.options}
 	return trustmodel.Setting{Code: "config.action_dispatch.trusted_proxies = [" + strings.Join(code, ", ") + "]", App: app}, true
 }
 

@@ -87,7 +87,7 @@ func (r *rails) scheme(env *rackEnv) string {
 		return "https"
 	}
 	if r.v.rack3 {
-		if s, ok := rack3ForwardedScheme(env); ok {
+		if s, ok := rack3ForwardedScheme(env, r.forwardedPriority, r.protoPriority); ok {
 			return s
 		}
 	} else {

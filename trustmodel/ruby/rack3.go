@@ -126,17 +126,37 @@ func splitAuthorityAddress(a string) (string, bool) {
 	return addr, true
 }
 
-// rackForwardedFor is Rack 3's Request#forwarded_for with the default
-// forwarded_priority [:forwarded, :x_forwarded]: the Forwarded for= values
-// when there are any, else X-Forwarded-For split on /[, \t]+/ with bare
-// IPv6 wrapped in brackets; each reduced to its address (ports and
-// brackets gone). Entries AUTHORITY does not match are Ruby's nil, which
-// sanitize_ips drops; they are left out here.
-func rackForwardedFor(env *rackEnv) []string {
-	if fwd := forwardedValues(env.get("HTTP_FORWARDED")); fwd != nil {
-		if fors, ok := fwd["for"]; ok {
+// rackForwardedFor is Rack 3's Request#forwarded_for: per
+// forwarded_priority (default [:forwarded, :x_forwarded]) the Forwarded
+// for= values when there are any, or X-Forwarded-For split on /[, \t]+/
+// with bare IPv6 wrapped in brackets; each reduced to its address (ports
+// and brackets gone). Entries AUTHORITY does not match are Ruby's nil,
+// which sanitize_ips drops; they are left out here.
+func rackForwardedFor(env *rackEnv, priority []string) []string {
+	for _, typ := range priority {
+		switch typ {
+		case "forwarded":
+			if fwd := forwardedValues(env.get("HTTP_FORWARDED")); fwd != nil {
+				if fors, ok := fwd["for"]; ok {
+					var out []string
+					for _, f := range fors {
+						if a, ok := splitAuthorityAddress(f); ok {
+							out = append(out, a)
+						}
+					}
+					return out
+				}
+			}
+		case "x_forwarded":
+			xff, ok := env.get("HTTP_X_FORWARDED_FOR")
+			if !ok {
+				continue
+			}
 			var out []string
-			for _, f := range fors {
+			for _, f := range splitRuby(rubyStrip(xff), func(c byte) bool { return c == ',' || c == ' ' || c == '\t' }) {
+				if !strings.HasPrefix(f, "[") && strings.Count(f, ":") > 1 {
+					f = "[" + f + "]"
+				}
 				if a, ok := splitAuthorityAddress(f); ok {
 					out = append(out, a)
 				}
@@ -144,42 +164,36 @@ func rackForwardedFor(env *rackEnv) []string {
 			return out
 		}
 	}
-	xff, ok := env.get("HTTP_X_FORWARDED_FOR")
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, f := range splitRuby(rubyStrip(xff), func(c byte) bool { return c == ',' || c == ' ' || c == '\t' }) {
-		if !strings.HasPrefix(f, "[") && strings.Count(f, ":") > 1 {
-			f = "[" + f + "]"
-		}
-		if a, ok := splitAuthorityAddress(f); ok {
-			out = append(out, a)
-		}
-	}
-	return out
+	return nil
 }
 
-// rack3ForwardedScheme is Rack 3's forwarded_scheme with the default
-// priorities: the last Forwarded proto= value if allowed, then
-// X-Forwarded-Proto and X-Forwarded-Scheme, each walked right to left for
-// the first of https, http, wss, ws (case-sensitive).
-func rack3ForwardedScheme(env *rackEnv) (string, bool) {
+// rack3ForwardedScheme is Rack 3's forwarded_scheme: per forwarded_priority,
+// the last Forwarded proto= value if allowed, or the X-Forwarded headers in
+// x_forwarded_proto_priority order (default [:proto, :scheme]), each walked
+// right to left for the first of https, http, wss, ws (case-sensitive).
+func rack3ForwardedScheme(env *rackEnv, priority, protoPriority []string) (string, bool) {
 	allowed := func(s string) bool { return s == "https" || s == "http" || s == "wss" || s == "ws" }
-	if fwd := forwardedValues(env.get("HTTP_FORWARDED")); fwd != nil {
-		if protos := fwd["proto"]; len(protos) > 0 && allowed(protos[len(protos)-1]) {
-			return protos[len(protos)-1], true
-		}
-	}
-	for _, key := range []string{"HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_SCHEME"} {
-		v, ok := env.get(key)
-		if !ok {
-			continue
-		}
-		items := splitRuby(rubyStrip(v), func(c byte) bool { return c == ',' || c == ' ' || c == '\t' })
-		for i := len(items) - 1; i >= 0; i-- {
-			if allowed(items[i]) {
-				return items[i], true
+	for _, typ := range priority {
+		switch typ {
+		case "forwarded":
+			if fwd := forwardedValues(env.get("HTTP_FORWARDED")); fwd != nil {
+				if protos := fwd["proto"]; len(protos) > 0 && allowed(protos[len(protos)-1]) {
+					return protos[len(protos)-1], true
+				}
+			}
+		case "x_forwarded":
+			for _, x := range protoPriority {
+				key := map[string]string{"proto": "HTTP_X_FORWARDED_PROTO", "scheme": "HTTP_X_FORWARDED_SCHEME"}[x]
+				v, ok := env.get(key)
+				if !ok {
+					continue
+				}
+				items := splitRuby(rubyStrip(v), func(c byte) bool { return c == ',' || c == ' ' || c == '\t' })
+				for i := len(items) - 1; i >= 0; i-- {
+					if allowed(items[i]) {
+						return items[i], true
+					}
+				}
 			}
 		}
 	}

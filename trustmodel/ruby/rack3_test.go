@@ -16,11 +16,12 @@ func TestRack3Recorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r := &rails{v: railsVersions["8"]}
 	sc := bufio.NewScanner(f)
 	n, bad := 0, 0
 	for sc.Scan() {
 		var v struct {
+			FwdPriority  []string          `json:"forwarded_priority"`
+			ProtoPrio    []string          `json:"x_forwarded_proto_priority"`
 			Env          map[string]string `json:"env"`
 			ForwardedFor []*string         `json:"forwarded_for"`
 			Scheme       string            `json:"scheme"`
@@ -36,7 +37,8 @@ func TestRack3Recorded(t *testing.T) {
 				want = append(want, *a)
 			}
 		}
-		got := rackForwardedFor(env)
+		r := &rails{v: railsVersions["8"], forwardedPriority: v.FwdPriority, protoPriority: v.ProtoPrio}
+		got := rackForwardedFor(env, v.FwdPriority)
 		if len(got) == 0 && len(want) == 0 {
 			got, want = nil, nil
 		}

@@ -52,6 +52,11 @@ type rails struct {
 	trustSet bool
 	trustVal any
 	explain  bool
+	// forwardedPriority and protoPriority are Rack 3's process-wide
+	// Rack::Request.forwarded_priority and .x_forwarded_proto_priority.
+	forwardedPriority []string
+	protoPriority     []string
+	options           map[string]any // as the app gave them, for Advise
 }
 
 // New configures a rails app. trust_proxy is
@@ -67,16 +72,27 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 	if !ok {
 		return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("unsupported rails version %q (want 6.1, 7 or 8)", app.Version)}
 	}
-	r := &rails{v: rv, check: true, explain: app.Explain}
+	r := &rails{v: rv, check: true, explain: app.Explain, options: app.Options,
+		forwardedPriority: []string{"forwarded", "x_forwarded"}, protoPriority: []string{"proto", "scheme"}}
 	for name, val := range app.Options {
-		if name != "ip_spoofing_check" {
-			return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options: unknown option %q for rails (known: ip_spoofing_check)", name)}
+		var err error
+		switch name {
+		case "ip_spoofing_check":
+			b, ok := val.(bool)
+			if !ok {
+				return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.ip_spoofing_check: want true or false, got %T", val)}
+			}
+			r.check = b
+		case "forwarded_priority":
+			r.forwardedPriority, err = rackPriority(rv, name, val, "forwarded", "x_forwarded")
+		case "x_forwarded_proto_priority":
+			r.protoPriority, err = rackPriority(rv, name, val, "proto", "scheme")
+		default:
+			return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options: unknown option %q for rails (known: ip_spoofing_check, forwarded_priority, x_forwarded_proto_priority)", name)}
 		}
-		b, ok := val.(bool)
-		if !ok {
-			return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.ip_spoofing_check: want true or false, got %T", val)}
+		if err != nil {
+			return nil, err
 		}
-		r.check = b
 	}
 	if err := checkServer(app.Server); err != nil {
 		return nil, err
@@ -88,6 +104,28 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// rackPriority reads a Rack 3 priority list (Rack::Request.forwarded_priority
+// = [:x_forwarded]) written without the colons.
+func rackPriority(v railsVersion, name string, val any, known ...string) ([]string, error) {
+	if !v.rack3 {
+		return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.%s: Rack 2.2 (rails %s) has no Rack::Request.%s", name, v.name, name)}
+	}
+	list, ok := val.([]any)
+	if !ok {
+		return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.%s: want a list of %s", name, strings.Join(known, ", "))}
+	}
+	out := make([]string, len(list))
+	for i, e := range list {
+		s, _ := e.(string)
+		s = strings.TrimPrefix(s, ":")
+		if s != known[0] && s != known[1] {
+			return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.%s: entry %v is not one of %s", name, e, strings.Join(known, ", "))}
+		}
+		out[i] = s
+	}
+	return out, nil
 }
 
 func checkServer(server map[string]any) error {
@@ -229,7 +267,7 @@ func (r *rails) remoteIP(env *rackEnv) (*string, error) {
 	clientIPs := reverse(ipsFrom(env.get("HTTP_CLIENT_IP")))
 	var forwarded []string
 	if r.v.forwardedFor {
-		forwarded = reverse(sanitize(rackForwardedFor(env)))
+		forwarded = reverse(sanitize(rackForwardedFor(env, r.forwardedPriority)))
 	} else {
 		forwarded = reverse(ipsFrom(env.get("HTTP_X_FORWARDED_FOR")))
 	}
@@ -347,7 +385,7 @@ func (r *rails) walk(env *rackEnv) []trustmodel.Step {
 	}
 	var forwarded []string
 	if r.v.forwardedFor {
-		forwarded = reverse(sanitize(rackForwardedFor(env)))
+		forwarded = reverse(sanitize(rackForwardedFor(env, r.forwardedPriority)))
 	} else {
 		forwarded = reverse(ipsFrom(env.get("HTTP_X_FORWARDED_FOR")))
 	}

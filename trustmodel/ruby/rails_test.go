@@ -175,3 +175,17 @@ func FuzzRailsEvaluate(f *testing.F) {
 		}
 	})
 }
+
+// Rack 3's process-wide priorities (rack v3.2.7 lib/rack/request.rb):
+// Rack::Request.forwarded_priority = [:x_forwarded] makes Rails 8.1 ignore
+// Forwarded; x_forwarded_proto_priority = [:scheme] reads X-Forwarded-Scheme only.
+func TestRailsRackPriorities(t *testing.T) {
+	r := eval(t, trustmodel.App{Version: "8", Options: map[string]any{"forwarded_priority": []any{"x_forwarded"}, "x_forwarded_proto_priority": []any{":scheme"}}},
+		req("127.0.0.1", false, "Forwarded", "for=6.6.6.6;proto=https", "X-Forwarded-For", "1.1.1.1", "X-Forwarded-Proto", "https", "X-Forwarded-Scheme", "http"))
+	if str(r.IP) != "1.1.1.1" || str(r.Protocol) != "http" {
+		t.Errorf("ip %s scheme %s; want 1.1.1.1 http", str(r.IP), str(r.Protocol))
+	}
+	if _, err := New(trustmodel.App{Framework: "rails", Version: "6.1", Options: map[string]any{"forwarded_priority": []any{"x_forwarded"}}}); err == nil {
+		t.Error("Rack 2.2 has no forwarded_priority; want an error")
+	}
+}

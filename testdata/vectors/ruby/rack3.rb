@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
-# Rack 3's forwarded_for and scheme on random forwarded headers, for the
+# Rack 3's forwarded_for and scheme on random forwarded headers and random
+# forwarded_priority / x_forwarded_proto_priority settings, for the
 # rails 8 model (Rack 3 is not packaged in Debian 12). Run with a checkout of
 # rack v3.2.7 on the load path:
 #   git -C rack archive v3.2.7 lib | tar -x -C /tmp/rack3
@@ -35,7 +36,14 @@ def forwarded
   end.join([",", ", ", " , ", ",,"].sample)
 end
 
+FORWARDED_PRIORITIES = [%i[forwarded x_forwarded], %i[forwarded x_forwarded], %i[x_forwarded forwarded], %i[x_forwarded], %i[forwarded], []].freeze
+PROTO_PRIORITIES = [%i[proto scheme], %i[proto scheme], %i[scheme proto], %i[proto], %i[scheme]].freeze
+
 count.times do
+  fp = FORWARDED_PRIORITIES.sample
+  pp = PROTO_PRIORITIES.sample
+  Rack::Request.forwarded_priority = fp
+  Rack::Request.x_forwarded_proto_priority = pp
   env = { "rack.url_scheme" => ["http", "https"].sample }
   env["HTTP_FORWARDED"] = forwarded if rand(2).zero?
   env["HTTP_X_FORWARDED_FOR"] = Array.new(rand(1..3)) { XFF.sample }.join([", ", ",", " ", " , "].sample) if rand(2).zero?
@@ -43,5 +51,6 @@ count.times do
   env["HTTP_X_FORWARDED_SCHEME"] = SCHEMES.sample if rand(4).zero?
   env["HTTP_X_FORWARDED_SSL"] = ["on", "off"].sample if rand(6).zero?
   r = Rack::Request.new(env)
-  puts JSON.generate({ "env" => env, "forwarded_for" => r.forwarded_for, "scheme" => r.scheme })
+  puts JSON.generate({ "forwarded_priority" => fp, "x_forwarded_proto_priority" => pp, "env" => env,
+                       "forwarded_for" => r.forwarded_for, "scheme" => r.scheme })
 end
