@@ -51,6 +51,14 @@ func TestPHPModelledVectors(t *testing.T) {
 	t.Logf("replayed %d modelled PHP vectors", replayVectors(t, "../testdata/vectors/php/modelled.jsonl"))
 }
 
+// TestPHPSymfony72Vectors replays what symfony/http-foundation's 7.2 source
+// computed when run here (not packaged in Debian 12): symfony 7 and laravel
+// 11-13 through gen.php's TrustProxies transcription.
+func TestPHPSymfony72Vectors(t *testing.T) {
+	path := "../testdata/vectors/php/symfony72.jsonl"
+	t.Logf("replayed %d Symfony 7.2 vectors", replayVectors(t, path))
+}
+
 // TestFreshPHPVectors replays a fresh random set .ci/run generates.
 func TestFreshPHPVectors(t *testing.T) {
 	path := os.Getenv("TRUSTCHECK_FRESH_PHP_VECTORS")

@@ -15,6 +15,10 @@ declare(strict_types=0);
 
 $autoload = getenv('SYMFONY_HTTP_FOUNDATION_AUTOLOAD') ?: '/usr/share/php/Symfony/Component/HttpFoundation/autoload.php';
 require $autoload;
+// TRUSTCHECK_SYMFONY=7 labels the cases for a Symfony 7.2 source tree given
+// by SYMFONY_HTTP_FOUNDATION_AUTOLOAD (see README.md): symfony "7" and
+// laravel 11-13, whose TrustProxies logic is transcribed below.
+define('SYMFONY_LABEL', getenv('TRUSTCHECK_SYMFONY') ?: '5.4');
 
 use Symfony\Component\HttpFoundation\Request;
 
@@ -104,8 +108,19 @@ function laravel_trust_proxies(Request $request, array $c): void
     Request::setTrustedProxies([], $headers);
     $trustedIps = array_key_exists('trust_proxy', $c) ? $c['trust_proxy'] : null;
     $trustedIps = $trustedIps ?: null; // $this->proxies() ?: config('trustedproxy.proxies')
+    if ($c['version'] === '12' || $c['version'] === '13') {
+        // v12.67.0 / v13.26.1 TrustProxies.php setTrustedProxyIpAddresses (laravel_cloud() false).
+        $forge = str_ends_with($request->getHost(), '.on-forge.com') || str_ends_with($request->getHost(), '.on-vapor.com');
+        if (is_null($trustedIps) && $forge) {
+            $trustedIps = '*';
+        }
+        if ($forge) {
+            $request->headers->remove('X-Forwarded-Host');
+        }
+    }
     if ($trustedIps === '*' || $trustedIps === '**') {
-        Request::setTrustedProxies([$request->server->get('REMOTE_ADDR')], $headers);
+        // 13.20+ setTrustedProxyIpAddressesToTheCallingIp trusts everything.
+        Request::setTrustedProxies($c['version'] === '13' ? ['0.0.0.0/0', '::/0'] : [$request->server->get('REMOTE_ADDR')], $headers);
         return;
     }
     $trustedIps = is_string($trustedIps) ? array_map('trim', explode(',', $trustedIps)) : $trustedIps;
@@ -289,12 +304,16 @@ function random_list(array $pool, int $max): string
 function random_case(): array
 {
     $framework = pick(['symfony', 'laravel']);
-    $c = ['framework' => $framework, 'version' => $framework === 'symfony' ? '5.4' : pick(['10', '11'])];
+    $c = ['framework' => $framework, 'version' => $framework === 'symfony' ? SYMFONY_LABEL : pick(SYMFONY_LABEL === '5.4' ? ['10', '11'] : ['11', '12', '13'])];
     $r = mt_rand(0, 9);
     if ($r > 0) {
         $entries = [];
         for ($i = mt_rand(0, 3); $i >= 0; $i--) {
             $entries[] = pick(TRUST_ENTRIES);
+            // The keywords mean something from Symfony 7.2 on (laravel 11+ runs there).
+            if (mt_rand(0, 9) === 0 && ($framework === 'symfony' || SYMFONY_LABEL !== '5.4')) {
+                $entries[] = pick(['PRIVATE_SUBNETS', 'private_ranges']);
+            }
         }
         if ($framework === 'laravel' && $r <= 3) {
             $c['trust_proxy'] = pick(['*', '**', '*', implode(',', $entries), null]);
@@ -338,7 +357,7 @@ function random_case(): array
         }
     }
     if (mt_rand(0, 12) !== 0) {
-        $headers[] = ['Host', pick(HOSTS)];
+        $headers[] = ['Host', SYMFONY_LABEL !== '5.4' && mt_rand(0, 5) === 0 ? pick(['app.on-forge.com', 'x.on-vapor.com:8080', 'A.On-Forge.com']) : pick(HOSTS)];
     }
     // shuffle with mt_rand (shuffle() is seeded by the same generator, but be explicit)
     for ($i = count($headers) - 1; $i > 0; $i--) {
@@ -368,6 +387,12 @@ if (realpath($_SERVER['SCRIPT_FILENAME'] ?? '') === __FILE__) {
     $count = (int) ($opts['count'] ?? 4000);
     $n = 0;
     foreach (hand_picked() as $c) {
+        if (SYMFONY_LABEL !== '5.4') {
+            if (is_string($c['options']['trusted_headers'] ?? null)) {
+                continue; // a constant's name is Laravel 10's $headers only
+            }
+            $c['version'] = ['5.4' => SYMFONY_LABEL, '10' => '12', '11' => '13'][$c['version']];
+        }
         emit($c);
         $n++;
     }
