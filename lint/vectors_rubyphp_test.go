@@ -88,6 +88,12 @@ func TestRubyModelledVectors(t *testing.T) {
 	t.Logf("replayed %d modelled Ruby vectors", replayVectors(t, "../testdata/vectors/ruby/modelled.jsonl"))
 }
 
+// TestRubyRailsSourceVectors replays Rails 7.2, 8.0 and 8.1's RemoteIp run
+// from their own source on Rack 3.2.7 (testdata/vectors/ruby/rails_src.rb).
+func TestRubyRailsSourceVectors(t *testing.T) {
+	t.Logf("replayed %d Rails 7/8 source vectors", replayVectors(t, "../testdata/vectors/ruby/rails_src.jsonl"))
+}
+
 // TestFreshRubyVectors replays a fresh random set .ci/run generates.
 func TestFreshRubyVectors(t *testing.T) {
 	path := os.Getenv("TRUSTCHECK_FRESH_RUBY_VECTORS")
