@@ -171,12 +171,28 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 	if why := ipReason(r); why != "" {
 		fmt.Fprintf(w, "%s\n\n", why)
 	}
-	show := func(name string, v *string) {
-		if v == nil {
-			fmt.Fprintf(w, "%s%-9s = undefined\n", prefix, name)
-			return
+	names, _ := ev.(accessorNamer)
+	label := func(field string) string {
+		if names != nil {
+			if n, ok := names.AccessorNames()[field]; ok {
+				return fmt.Sprintf("%-24s", n)
+			}
 		}
-		fmt.Fprintf(w, "%s%-9s = %s\n", prefix, name, *v)
+		return fmt.Sprintf("%s%-9s", prefix, field)
+	}
+	undefined := "undefined"
+	if names != nil {
+		undefined = names.AccessorNames()["null"]
+	}
+	show := func(name string, v *string) {
+		switch {
+		case r.Raised[name] != "":
+			fmt.Fprintf(w, "%s = raises %s\n", label(name), r.Raised[name])
+		case v == nil:
+			fmt.Fprintf(w, "%s = %s\n", label(name), undefined)
+		default:
+			fmt.Fprintf(w, "%s = %s\n", label(name), *v)
+		}
 	}
 	show("ip", r.IP)
 	if r.IPs != nil {
@@ -191,14 +207,24 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 		fmt.Fprintf(w, "%s%-9s = [%s]\n", prefix, "ips", strings.Join(parts, ", "))
 	}
 	show("protocol", r.Protocol)
-	if r.Secure != nil {
-		fmt.Fprintf(w, "%s%-9s = %t\n", prefix, "secure", *r.Secure)
+	switch {
+	case r.Raised["secure"] != "":
+		fmt.Fprintf(w, "%s = raises %s\n", label("secure"), r.Raised["secure"])
+	case r.Secure != nil:
+		fmt.Fprintf(w, "%s = %t\n", label("secure"), *r.Secure)
 	}
 	show("host", r.Host)
 	show("hostname", r.Hostname)
 	if r.SessionCookie != "" {
 		fmt.Fprintf(w, "session cookie: %s\n", r.SessionCookie)
 	}
+}
+
+// accessorNamer is an evaluator that names the accessors of SPEC §3.1 in its
+// framework's own terms ("request.remote_ip", "$request->getClientIp()"),
+// keyed by field, and its language's null under "null".
+type accessorNamer interface {
+	AccessorNames() map[string]string
 }
 
 func propPrefix(evaluator string) string {

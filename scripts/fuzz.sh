@@ -24,6 +24,11 @@ all=(
 	trustmodel:FuzzCompileProxyAddr:100000
 	trustmodel:FuzzCompileTrust:100000
 	trustmodel:FuzzParseConfig:30000
+	trustmodel/php:FuzzFilterVar:100000
+	trustmodel/php:FuzzHeaderUtilsSplit:100000
+	trustmodel/ruby:FuzzIPAddr:100000
+	trustmodel/php:FuzzSymfonyEvaluate:20000
+	trustmodel/ruby:FuzzRailsEvaluate:5000
 	nginxconf:FuzzRealIPWalk:50000
 	nginxconf:FuzzInet6:100000
 	nginxconf:FuzzLoad:5000

@@ -2,6 +2,7 @@ package trustmodel
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -99,7 +100,15 @@ func NewEvaluator(app App) (Evaluator, error) {
 	case "request-ip":
 		return newRequestIP(app)
 	}
-	return nil, &UnsupportedError{fmt.Sprintf("unknown framework %q (want express, fastify, koa, proxy-addr or request-ip)", app.Framework)}
+	return nil, &UnsupportedError{fmt.Sprintf("unknown framework %q (want %s)", app.Framework, orList(append(slices.Clone(Frameworks), "proxy-addr", "request-ip")))}
+}
+
+// orList joins names as "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 func str(s string) *string { return &s }

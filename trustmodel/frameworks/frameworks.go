@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/php"
+	"github.com/trustcheck/trustcheck/trustmodel/ruby"
 )
 
 // New configures the framework the way the app does. The error is the
@@ -23,6 +25,10 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 // framework is the framework's own evaluator.
 func framework(app trustmodel.App) (trustmodel.Evaluator, error) {
 	switch strings.ToLower(app.Framework) {
+	case "symfony", "laravel":
+		return php.New(app)
+	case "rails":
+		return ruby.New(app)
 	}
 	return trustmodel.NewEvaluator(app)
 }
