@@ -77,7 +77,7 @@ func lintFixture(t *testing.T, dir string) ([]string, *Report) {
 		t.Fatalf("%s: lint failed: %v", dir, err)
 	}
 	var got []string
-	for _, f := range rep.Findings {
+	for _, f := range flatFindings(rep.Findings) {
 		rel, err := filepath.Rel(dir, f.Pos.File)
 		if err != nil || f.Pos.File == "" {
 			rel = f.Pos.File
@@ -113,6 +113,17 @@ func TestRuleFixtures(t *testing.T) {
 	}
 }
 
+// flatFindings lists findings and, after each, the consequences shown
+// under it: a fixture's expectations name both.
+func flatFindings(fs []rules.Finding) []rules.Finding {
+	var out []rules.Finding
+	for _, f := range fs {
+		out = append(out, f)
+		out = append(out, f.Consequences...)
+	}
+	return out
+}
+
 // withWantedSeverity adds the severity to each finding whose expectation
 // names one.
 func withWantedSeverity(got, want []string, rep *Report) []string {
@@ -128,7 +139,7 @@ func withWantedSeverity(got, want []string, rep *Report) []string {
 			out = append(out, g)
 			continue
 		}
-		for _, f := range rep.Findings {
+		for _, f := range flatFindings(rep.Findings) {
 			if strings.HasSuffix(g, fmt.Sprintf(":%d: %s", f.Pos.Line, f.Rule)) && strings.HasSuffix(filepath.ToSlash(f.Pos.File), strings.SplitN(g, ":", 2)[0]) {
 				g += " " + f.Severity.String()
 				break

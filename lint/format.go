@@ -110,6 +110,12 @@ func renderText(w io.Writer, rep *Report, o Options) error {
 			docs[f.Rule] = url
 		}
 		field("docs", url)
+		for _, c := range f.Consequences {
+			field("then", c.Rule+" "+c.Message+" ("+posString(c.Pos)+")")
+			if c.Attack != "" {
+				field("  "+c.AttackLabel(), c.Attack)
+			}
+		}
 	}
 	if len(rep.Findings) > 0 {
 		b.WriteByte('\n')
@@ -150,6 +156,25 @@ type jsonFinding struct {
 	Honest    bool      `json:"honest,omitempty"`
 	Fix       string    `json:"fix,omitempty"`
 	Related   []jsonPos `json:"related"`
+	// Consequences are findings this one causes (SPEC: one finding per
+	// root cause), each with what it breaks.
+	Consequences []jsonFinding `json:"consequences,omitempty"`
+}
+
+// toJSONFinding is a finding as the JSON report writes it.
+func toJSONFinding(f rules.Finding) jsonFinding {
+	jf := jsonFinding{
+		Rule: f.Rule, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line,
+		Directive: f.Directive, Message: f.Message, Path: f.Path, Attack: f.Attack, Honest: f.Honest, Fix: f.Fix,
+		Related: make([]jsonPos, 0, len(f.Related)),
+	}
+	for _, p := range f.Related {
+		jf.Related = append(jf.Related, jsonPos{File: p.File, Line: p.Line})
+	}
+	for _, c := range f.Consequences {
+		jf.Consequences = append(jf.Consequences, toJSONFinding(c))
+	}
+	return jf
 }
 
 type jsonPos struct {
@@ -183,14 +208,7 @@ func renderJSON(w io.Writer, rep *Report, _ Options) error {
 	sum := jsonSummary{Files: rep.Files}
 	b.WriteString("{\n  \"version\": 1,\n  \"findings\": [")
 	for i, f := range rep.Findings {
-		jf := jsonFinding{
-			Rule: f.Rule, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line,
-			Directive: f.Directive, Message: f.Message, Path: f.Path, Attack: f.Attack, Honest: f.Honest, Fix: f.Fix,
-			Related: make([]jsonPos, 0, len(f.Related)),
-		}
-		for _, p := range f.Related {
-			jf.Related = append(jf.Related, jsonPos{File: p.File, Line: p.Line})
-		}
+		jf := toJSONFinding(f)
 		if i > 0 {
 			b.WriteByte(',')
 		}

@@ -124,6 +124,9 @@ func findingText(f rules.Finding) string {
 	if f.Fix != "" {
 		parts = append(parts, "fix: "+f.Fix)
 	}
+	for _, c := range f.Consequences {
+		parts = append(parts, fmt.Sprintf("then %s (%s:%d): %s", c.Rule, c.Pos.File, c.Pos.Line, c.Message))
+	}
 	return strings.Join(parts, "\n")
 }
 

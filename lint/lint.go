@@ -145,6 +145,7 @@ func lint(o Options, partSize int) (*Report, error) {
 	}
 	findings = mergeSharedRoots(findings)
 	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
+	findings = foldConsequences(findings)
 	sortFindings(findings)
 	rep.Findings = findings
 	return rep, nil
@@ -511,6 +512,41 @@ func mergeSharedRoots(fs []rules.Finding) []rules.Finding {
 		out[i].Related = slices.DeleteFunc(rel, func(p trustmodel.Pos) bool { return p == out[i].Pos || p.File == "" })
 	}
 	clear(fs[len(out):]) // the merged findings' texts can go
+	return out
+}
+
+// foldConsequences shows a finding whose cause another finding reports
+// (a header a TC401 drop left unset) under that finding, whose severity
+// becomes the highest of them; a consequence whose cause is not reported
+// (disabled, suppressed) stays on its own.
+func foldConsequences(fs []rules.Finding) []rules.Finding {
+	roots := map[trustmodel.Pos]int{}
+	for i, f := range fs {
+		if f.Rule == "TC401" {
+			roots[f.Pos] = i
+		}
+	}
+	if len(roots) == 0 {
+		return fs
+	}
+	folded := make([]bool, len(fs))
+	for i, f := range fs {
+		r, ok := roots[f.CausedBy]
+		if !ok || f.CausedBy.File == "" || r == i {
+			continue
+		}
+		root := &fs[r]
+		root.Consequences = append(root.Consequences, f)
+		root.Severity = max(root.Severity, f.Severity)
+		folded[i] = true
+	}
+	out := fs[:0]
+	for i, f := range fs {
+		if !folded[i] {
+			sortFindings(f.Consequences)
+			out = append(out, f)
+		}
+	}
 	return out
 }
 

@@ -2,8 +2,10 @@ package lint
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -249,5 +251,26 @@ func TestAttackFromAdmittedClients(t *testing.T) {
 	want := `a client sending "X-Forwarded-For: 6.6.6.6" to http://admin.example/ gets req.ip = 6.6.6.6 (nginx admits only 10.0.0.0/8 here, so only clients there can send it)`
 	if got := rep.Findings[0].Attack; got != want {
 		t.Errorf("attack:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestConsequencesUnderTheirCause: what a TC401 drop breaks is shown under
+// it, not beside it — the shipped example's WebSocket location.
+func TestConsequencesUnderTheirCause(t *testing.T) {
+	rep, err := Lint(Options{Inputs: []string{"../examples/express-behind-nginx/nginx.conf"}, WorkDir: "../examples/express-behind-nginx"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		line := fmt.Sprintf("%d %s %s", f.Pos.Line, f.Rule, f.Severity)
+		for _, c := range f.Consequences {
+			line += fmt.Sprintf(" [%d %s]", c.Pos.Line, c.Rule)
+		}
+		got = append(got, line)
+	}
+	want := []string{"16 TC302 warning", "17 TC101 error", "21 TC301 warning", "24 TC301 warning", "26 TC401 error [24 TC105] [24 TC201]"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings %q\nwant %q", got, want)
 	}
 }

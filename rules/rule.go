@@ -63,6 +63,12 @@ type Finding struct {
 	// Related are other places involved: the locations a shared snippet
 	// affects, the directive that was dropped, the trust setting.
 	Related []trustmodel.Pos
+	// CausedBy is where the root cause is when this finding is a
+	// consequence of another: the proxy_set_header whose list dropped the
+	// header this finding is about (TC401). Lint shows it under that
+	// finding, in Consequences, when that finding is reported.
+	CausedBy     trustmodel.Pos
+	Consequences []Finding
 }
 
 // AttackLabel names what Attack shows: "attack", or "result" for what every

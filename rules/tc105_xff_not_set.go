@@ -60,10 +60,11 @@ func checkTC105(p *Pass) {
 			Directive: path.Proxy.Directive.String(),
 			Message: fmt.Sprintf("the app trusts nginx (%s), but nginx passes the client's X-Forwarded-For through unchanged: %s is whatever the client writes",
 				hop.Addr, p.Prop("ip")),
-			Path:    path.Entry,
-			Attack:  p.Attack(path, r, "ip", r.Result.IP),
-			Fix:     "add `proxy_set_header X-Forwarded-For $remote_addr;` next to this proxy_pass",
-			Related: []trustmodel.Pos{p.TrustPos()},
+			Path:     path.Entry,
+			Attack:   p.Attack(path, r, "ip", r.Result.IP),
+			Fix:      "add `proxy_set_header X-Forwarded-For $remote_addr;` next to this proxy_pass",
+			Related:  []trustmodel.Pos{p.TrustPos()},
+			CausedBy: droppedBy(path.Proxy, "X-Forwarded-For"),
 		}
 		if set {
 			f.Pos, f.Directive = rule.Pos, DirectiveText(rule)

@@ -117,6 +117,7 @@ func checkTC201(p *Pass) {
 			Honest:    true,
 			Fix:       fix,
 			Related:   related,
+			CausedBy:  droppedBy(path.Proxy, "X-Forwarded-Proto"),
 		})
 	}
 }

@@ -87,6 +87,7 @@ func checkTC202(p *Pass) {
 			Attack:    p.Attack(attackPath, r, "protocol", r.Result.Protocol),
 			Fix:       protoSpoofFix(p, path, site),
 			Related:   related,
+			CausedBy:  droppedBy(path.Proxy, "X-Forwarded-Proto"),
 		})
 	}
 }

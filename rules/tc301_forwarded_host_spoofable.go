@@ -78,6 +78,7 @@ func checkTC301(p *Pass) {
 			Attack:    p.Attack(path, r, "hostname", r.Result.Hostname),
 			Fix:       setHeaderFix(path, site, "X-Forwarded-Host", "$host"),
 			Related:   related,
+			CausedBy:  droppedBy(path.Proxy, "X-Forwarded-Host"),
 		})
 	}
 }

@@ -93,6 +93,26 @@ func checkTC401(p *Pass) {
 	}
 }
 
+// droppedBy is the proxy_set_header that starts px's own list when that
+// list drops an outer level's setting of header name: the place TC401
+// reports, and the cause of what the missing header then breaks.
+func droppedBy(px *nginxconf.Proxy, name string) trustmodel.Pos {
+	if len(px.Headers) == 0 || !isForwardingHeader(name) {
+		return trustmodel.Pos{}
+	}
+	for _, h := range px.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return trustmodel.Pos{}
+		}
+	}
+	for _, hs := range px.Shadowed {
+		if strings.EqualFold(hs.Name, name) {
+			return px.Headers[0].Pos
+		}
+	}
+	return trustmodel.Pos{}
+}
+
 // droppedText names the dropped headers and where they were set:
 // "X-Forwarded-For and Host, set at server level, are".
 func droppedText(dropped []nginxconf.HeaderSetting) string {
