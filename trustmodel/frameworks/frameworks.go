@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/dotnet"
 	"github.com/trustcheck/trustcheck/trustmodel/jvm"
 )
 
@@ -17,6 +18,8 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 	switch strings.ToLower(app.Framework) {
 	case "spring-boot":
 		return jvm.New(app)
+	case "aspnetcore":
+		return dotnet.New(app)
 	}
 	return trustmodel.NewEvaluator(app)
 }
