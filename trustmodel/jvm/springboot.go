@@ -93,9 +93,6 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 			return nil, fmt.Errorf("Failed to bind properties under '%s' to org.springframework.boot.autoconfigure.web.ServerProperties$ForwardHeadersStrategy: no enum constant for %q (want NATIVE, FRAMEWORK or NONE)", optStrategy, s)
 		}
 	}
-	if b.strategy == "framework" {
-		return nil, &trustmodel.UnsupportedError{Msg: "spring-boot: the framework strategy is not modelled yet"}
-	}
 	internal := defaultInternals
 	if app.TrustProxySet {
 		s, ok := app.TrustProxy.(string)
@@ -201,7 +198,22 @@ func (b *springBoot) addressHeader() string {
 // Trust is the valve's: an address is trusted when the internal-proxies or
 // trusted-proxies regex matches its text in full, the socket peer (hop 0)
 // written as Java writes it. Without a valve nothing is trusted.
-func (b *springBoot) Trust() trustmodel.Trust { return valveTrust{b.valve} }
+func (b *springBoot) Trust() trustmodel.Trust {
+	if b.strategy == "framework" {
+		return frameworkTrust{}
+	}
+	return valveTrust{b.valve}
+}
+
+// frameworkTrust: ForwardedHeaderFilter believes every sender.
+type frameworkTrust struct{}
+
+func (frameworkTrust) Trusts(string, int) (bool, string) {
+	return true, "the framework strategy (ForwardedHeaderFilter) believes X-Forwarded-* and Forwarded from any client"
+}
+func (frameworkTrust) String() string {
+	return "every address (server.forward-headers-strategy=framework)"
+}
 
 type valveTrust struct{ v *remoteIPValve }
 
@@ -246,8 +258,11 @@ type tomcatRequest struct {
 	scheme     string
 	secure     bool
 	serverName string
-	serverPort int
-	headers    trustmodel.Header // Latin-1 decoded
+	// serverNameNull: getServerName() returns null (the filter found no
+	// host java.net.URI accepts).
+	serverNameNull bool
+	serverPort     int
+	headers        trustmodel.Header // Latin-1 decoded
 }
 
 func (r *tomcatRequest) header(name string) (string, bool) {
@@ -327,14 +342,24 @@ func (b *springBoot) Evaluate(req trustmodel.Request) trustmodel.Result {
 	if b.valve != nil {
 		steps = b.valve.invoke(r, b.explain)
 	}
-	host := r.serverName + ":" + strconv.Itoa(r.serverPort)
-	name := r.serverName
+	if b.strategy == "framework" {
+		if err := springForwarded(r); err != nil {
+			// The filter answers 400 before the application sees the request.
+			return trustmodel.Result{Raised: map[string]string{"host": err.Error()}}
+		}
+		if b.explain {
+			steps = append(steps, frameworkSteps(r)...)
+		}
+	}
 	addr := r.remoteAddr
 	scheme := r.scheme
-	return trustmodel.Result{
-		IP: &addr, Protocol: &scheme, Secure: trustmodel.BoolPtr(r.secure),
-		Host: &host, Hostname: &name, Steps: steps,
+	res := trustmodel.Result{IP: &addr, Protocol: &scheme, Secure: trustmodel.BoolPtr(r.secure), Steps: steps}
+	if !r.serverNameNull {
+		host := r.serverName + ":" + strconv.Itoa(r.serverPort)
+		name := r.serverName
+		res.Host, res.Hostname = &host, &name
 	}
+	return res
 }
 
 // remoteIPValve is org.apache.catalina.valves.RemoteIpValve (Tomcat 10.1.60).
@@ -375,7 +400,8 @@ func (v *remoteIPValve) invoke(r *tomcatRequest, explain bool) []trustmodel.Step
 	}
 	parts := splitCommaSeparated(concat.String())
 	var remoteIP *string
-	for idx := len(parts) - 1; idx >= 0; idx-- {
+	idx := len(parts) - 1
+	for ; idx >= 0; idx-- {
 		cur := parts[idx]
 		remoteIP = &parts[idx]
 		hop := len(parts) - idx
@@ -394,10 +420,19 @@ func (v *remoteIPValve) invoke(r *tomcatRequest, explain bool) []trustmodel.Step
 		if explain {
 			steps = append(steps, trustmodel.Step{Hop: hop, Addr: cur, Why: "not a proxy: the client (never validated as an address)", Tested: true})
 		}
+		idx--
 		break
 	}
 	if remoteIP != nil {
 		r.remoteAddr = *remoteIP
+		// The header keeps only the entries left of the client, as one
+		// line (MimeHeaders.setValue), or goes; a filter behind the valve
+		// (the framework strategy) reads that.
+		kept := r.headers.Without(v.remoteIPHeader)
+		if idx >= 0 {
+			kept = append(kept, trustmodel.HeaderLine{Name: v.remoteIPHeader, Value: strings.Join(parts[:idx+1], ",")})
+		}
+		r.headers = kept
 	}
 	if v.protocolHeader != "" {
 		// RequestUtil.getMergedHeaderValue: every line, joined with ",".

@@ -230,3 +230,57 @@ func TestAdvise(t *testing.T) {
 		t.Errorf("trust nothing: %q", none.Code)
 	}
 }
+
+func framework(opts ...string) trustmodel.App {
+	app := native(opts...)
+	app.Options["server.forward-headers-strategy"] = "framework"
+	return app
+}
+
+func TestFrameworkStrategy(t *testing.T) {
+	cases := []struct {
+		name string
+		app  trustmodel.App
+		r    trustmodel.Request
+		want string
+	}{
+		{"any client: leftmost X-Forwarded-For, X-Forwarded-Proto and -Host believed",
+			framework(), req("203.0.113.9", false, "Host", "a.example", "X-Forwarded-For", "6.6.6.6, 10.0.0.2", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example"),
+			"6.6.6.6 https secure evil.example:443 evil.example"},
+		{"Forwarded wins", framework(), req("203.0.113.9", false, "Host", "a.example", "Forwarded", "for=9.9.9.9;proto=http", "X-Forwarded-For", "6.6.6.6"),
+			"9.9.9.9 http insecure a.example:80 a.example"},
+		{"a bad port is a 400", framework(), req("203.0.113.9", false, "Host", "a.example", "X-Forwarded-Port", "x"), "400"},
+		{"the valve's rewrite of X-Forwarded-For feeds the filter",
+			framework("server.tomcat.remoteip.protocol-header", "X-Forwarded-Proto"), req("127.0.0.1", false, "Host", "a.example", "X-Forwarded-For", "1.1.1.1, 2.2.2.2, 6.6.6.6"),
+			"1.1.1.1 http insecure a.example:80 a.example"},
+		{"everything consumed by the valve: the filter keeps the valve's answer",
+			framework("server.tomcat.remoteip.protocol-header", "X-Forwarded-Proto"), req("127.0.0.1", false, "Host", "a.example", "X-Forwarded-For", "6.6.6.6", "X-Forwarded-Proto", "https"),
+			"6.6.6.6 https secure a.example:443 a.example"},
+	}
+	for _, c := range cases {
+		if got := eval(t, c.app, c.r); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
+		}
+	}
+	e, _ := New(framework())
+	if ok, _ := e.Trust().Trusts("203.0.113.9", 0); !ok {
+		t.Error("the framework strategy trusts every sender")
+	}
+	s, _ := e.Advise(trustmodel.Advice{Proxies: []string{"127.0.0.1"}})
+	if s.App.Options["server.forward-headers-strategy"] != "native" {
+		t.Errorf("advice for a framework-strategy app must switch to native: %v", s.App.Options)
+	}
+}
+
+func TestJavaURIHost(t *testing.T) {
+	// Checked against OpenJDK 17: new URI("http://" + h + ":8080/").getHost() != null.
+	for h, want := range map[string]bool{
+		"a.example": true, "999.1.1.1": false, "1.2.3": false, "01.2.3.4": true, "a.example.": true, "[::1]": true,
+		"localhost": true, "a-b.c": true, "a.1b": false, "a.b1": true, "1.2.3.4": true, "256.1.1.1": false,
+		"xn--bcher-kva.example": true, "A.Example": true, "": false, "1a.example": true, "a..b": false,
+	} {
+		if got := javaURIHost(h); got != want {
+			t.Errorf("javaURIHost(%q) = %v, want %v", h, got, want)
+		}
+	}
+}
