@@ -232,6 +232,13 @@ func (a *aspnetcore) apply(h trustmodel.Header, remote **endpoint, scheme *strin
 			if ip, port, ok := parseIPEndPoint(set.ipText); ok {
 				apply = true
 				current = &endpoint{ip, port}
+				if a.explain {
+					why := "the previous hop is known, so RemoteIpAddress becomes this entry"
+					if i == len(sets)-1 && a.limit != nil && len(fwdFor) > len(sets) {
+						why += fmt.Sprintf(", and ForwardLimit %d ends the walk", *a.limit)
+					}
+					r.Steps = append(r.Steps, trustmodel.Step{Hop: i + 1, Addr: set.ipText, Why: why})
+				}
 			} else if set.ipText != "" {
 				if a.explain {
 					r.Steps = append(r.Steps, trustmodel.Step{Hop: i + 1, Addr: set.ipText, Why: "not an IP endpoint .NET parses: the walk stops", Tested: true})

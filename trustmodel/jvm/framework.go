@@ -281,8 +281,11 @@ func parseForwardedFor(r *tomcatRequest) (*string, error) {
 	return nil, nil
 }
 
-// frameworkSteps explains the framework strategy's one rule.
-func frameworkSteps(r *tomcatRequest) []trustmodel.Step {
-	return []trustmodel.Step{{Hop: 0, Addr: r.remoteAddr, Trusted: true, Tested: true,
-		Why: "ForwardedHeaderFilter checks no peer: Forwarded and X-Forwarded-* are believed from any client"}}
+// frameworkSteps explains the framework strategy's one rule: the
+// forwarded address replaces the request's, whoever sent it.
+func frameworkSteps(from, client string) []trustmodel.Step {
+	return []trustmodel.Step{
+		{Hop: 0, Addr: from, Trusted: true, Tested: true, Why: "ForwardedHeaderFilter checks no sender: Forwarded and X-Forwarded-* are believed from any client"},
+		{Hop: 1, Addr: client, Why: "the leftmost Forwarded for= or X-Forwarded-For entry of the first line, believed whoever sent it"},
+	}
 }

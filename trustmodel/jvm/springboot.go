@@ -343,12 +343,13 @@ func (b *springBoot) Evaluate(req trustmodel.Request) trustmodel.Result {
 		steps = b.valve.invoke(r, b.explain)
 	}
 	if b.strategy == "framework" {
+		before := r.remoteAddr
 		if err := springForwarded(r); err != nil {
 			// The filter answers 400 before the application sees the request.
 			return trustmodel.Result{Raised: map[string]string{"host": err.Error()}}
 		}
-		if b.explain {
-			steps = append(steps, frameworkSteps(r)...)
+		if b.explain && r.remoteAddr != before {
+			steps = append(steps, frameworkSteps(before, r.remoteAddr)...)
 		}
 	}
 	addr := r.remoteAddr
@@ -418,7 +419,7 @@ func (v *remoteIPValve) invoke(r *tomcatRequest, explain bool) []trustmodel.Step
 			continue
 		}
 		if explain {
-			steps = append(steps, trustmodel.Step{Hop: hop, Addr: cur, Why: "not a proxy: the client (never validated as an address)", Tested: true})
+			steps = append(steps, trustmodel.Step{Hop: hop, Addr: cur, Why: "neither an internal nor a trusted proxy, so it is the client (never validated as an address)", Tested: true})
 		}
 		idx--
 		break
