@@ -57,10 +57,12 @@ func first(s string) (string, error) {
 
 // javaURIHost is what java.net.URI makes of the authority
 // "serverName[:port]" that ServletServerHttpRequest.initURI parses from
-// getRequestURL: a server-based authority needs an IPv4 address, an [IPv6]
-// literal or a hostname whose last label starts with a letter; otherwise the
-// authority is registry-based and host and port are both absent (checked
-// against OpenJDK 17's java.net.URI).
+// getRequestURL, for the server names Tomcat lets through (Host.parse): a
+// server-based authority needs an IPv4 address, an [IPv6] literal or a
+// hostname of alphanumeric labels with inner hyphens whose last label, if
+// there are several, starts with a letter; otherwise the authority is
+// registry-based and host and port are both absent (recorded against
+// OpenJDK 17's java.net.URI in testdata/vectors/jvm/parsers.jsonl).
 func javaURIHost(name string) bool {
 	if strings.HasPrefix(name, "[") {
 		return true
@@ -95,8 +97,10 @@ func javaURIHost(name string) bool {
 			}
 		}
 	}
+	// Only a name of several labels needs a letter first in its last one
+	// (URI.Parser.parseHostname).
 	top := parts[len(parts)-1]
-	return top[0] >= 'a' && top[0] <= 'z' || top[0] >= 'A' && top[0] <= 'Z'
+	return len(parts) == 1 || top[0] >= 'a' && top[0] <= 'z' || top[0] >= 'A' && top[0] <= 'Z'
 }
 
 // uriBuilder holds UriComponentsBuilder's scheme, host and port (a string;

@@ -60,9 +60,10 @@ func compileJava(src string) (*javaPattern, error) {
 }
 
 type javaTranslator struct {
-	src []rune
-	i   int
-	out strings.Builder
+	src   []rune
+	i     int
+	out   strings.Builder
+	names map[string]bool // named groups so far
 }
 
 const javaDot = `[^\n\r\x{85}\x{2028}\x{2029}]`
@@ -112,7 +113,7 @@ func (t *javaTranslator) translate() (string, error) {
 		case '*', '+', '?', '{':
 			if !canQuantify {
 				if c == '{' {
-					return "", &javaSyntaxError{"Illegal repetition", t.i}
+					return "", &javaSyntaxError{"Illegal repetition", t.i + 1}
 				}
 				return "", &javaSyntaxError{fmt.Sprintf("Dangling meta character '%c'", c), t.i}
 			}
@@ -160,7 +161,7 @@ func (t *javaTranslator) quantifier() error {
 		}
 		lo, ok := num()
 		if !ok {
-			return &javaSyntaxError{"Illegal repetition", t.i}
+			return &javaSyntaxError{"Illegal repetition", t.i + 1}
 		}
 		hi := lo
 		fixed = true
@@ -198,7 +199,7 @@ func (t *javaTranslator) quantifier() error {
 	}
 	if t.i < len(t.src) && strings.ContainsRune("*+?{", t.src[t.i]) {
 		if t.src[t.i] == '{' {
-			return &javaSyntaxError{"Illegal repetition", t.i}
+			return &javaSyntaxError{"Illegal repetition", t.i + 1}
 		}
 		return &javaSyntaxError{fmt.Sprintf("Dangling meta character '%c'", t.src[t.i]), t.i}
 	}
@@ -223,7 +224,15 @@ func (t *javaTranslator) group() (opens bool, err error) {
 		if end < 0 {
 			return false, &javaSyntaxError{"named capturing group is missing trailing '>'", len(t.src)}
 		}
-		t.out.WriteString("(?P<" + rest[3:end] + ">")
+		name := rest[3:end]
+		if t.names[name] {
+			return false, &javaSyntaxError{"Named capturing group <" + name + "> is already defined", t.i + len([]rune(rest[:end]))}
+		}
+		if t.names == nil {
+			t.names = map[string]bool{}
+		}
+		t.names[name] = true
+		t.out.WriteString("(?P<" + name + ">")
 		t.i += len([]rune(rest[:end+1]))
 		return true, nil
 	}
@@ -295,10 +304,9 @@ func (t *javaTranslator) escape(inClass bool) (string, error) {
 		if inClass {
 			return "", &unsupportedRegexError{`\Q inside a character class`}
 		}
-		if lit == "" {
-			return "", nil
-		}
-		return `(?:` + regexp.QuoteMeta(lit) + `)`, nil
+		// The quoted characters are separate atoms: a quantifier after \E
+		// applies to the last one only.
+		return regexp.QuoteMeta(lit), nil
 	case 'x':
 		if t.i < len(t.src) && t.src[t.i] == '{' {
 			end := strings.IndexRune(string(t.src[t.i:]), '}')
