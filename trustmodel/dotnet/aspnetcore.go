@@ -331,12 +331,17 @@ func (a *aspnetcore) Name() string          { return "aspnetcore " + strconv.Ito
 func (a *aspnetcore) AddressHeader() string { return a.forName }
 
 // Trust is KnownProxies + KnownNetworks as CheckKnownAddress applies them
-// (both empty: every address). Addresses .NET cannot parse are never known.
+// (both empty: every address), within ForwardLimit: hop i is asked only
+// for i < ForwardLimit, so the entry at hop ForwardLimit is taken unasked.
+// Addresses .NET cannot parse are never known.
 func (a *aspnetcore) Trust() trustmodel.Trust { return knownTrust{a} }
 
 type knownTrust struct{ a *aspnetcore }
 
-func (t knownTrust) Trusts(addr string, _ int) (bool, string) {
+func (t knownTrust) Trusts(addr string, hop int) (bool, string) {
+	if t.a.limit != nil && hop >= *t.a.limit {
+		return false, fmt.Sprintf("hop %d is beyond ForwardLimit %d", hop, *t.a.limit)
+	}
 	if !t.a.checkKnownIPs() {
 		return true, "KnownProxies and KnownNetworks are both empty: every address is trusted"
 	}

@@ -121,3 +121,19 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustHops(t *testing.T) {
+	e, _ := New(trustmodel.App{Framework: "aspnetcore", Version: "10", TrustProxy: []any{}, TrustProxySet: true, Options: map[string]any{"ForwardedHeaders": "XForwardedFor"}})
+	if ok, _ := e.Trust().Trusts("203.0.113.9", 0); !ok {
+		t.Error("cleared lists trust the peer")
+	}
+	if ok, why := e.Trust().Trusts("203.0.113.9", 1); ok {
+		t.Errorf("ForwardLimit 1: hop 1 is never asked, got trusted (%s)", why)
+	}
+	d, _ := New(trustmodel.App{Framework: "aspnetcore", Version: "10"})
+	for addr, want := range map[string]bool{"127.0.0.1": true, "::1": true, "::ffff:127.0.0.5": true, "10.0.0.1": false, "garbage": false} {
+		if ok, _ := d.Trust().Trusts(addr, 0); ok != want {
+			t.Errorf("default trust of %s = %v, want %v", addr, ok, want)
+		}
+	}
+}
