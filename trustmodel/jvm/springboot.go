@@ -17,7 +17,9 @@ import (
 const remoteip = "server.tomcat.remoteip."
 
 // Option names, by Spring Boot 3.5's property names. internal-proxies is
-// the app's trust_proxy (SPEC §3.1).
+// the app's trust_proxy (SPEC §3.1); its default is Boot's
+// (spring-boot v3.5.16 ServerProperties.java:1069-1083), the same text as
+// Tomcat 10.1.40+'s RemoteIpValve default.
 const (
 	optStrategy      = "server.forward-headers-strategy"
 	optPort          = "server.port"
@@ -127,7 +129,8 @@ func hasText(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) }) >= 0
 }
 
-// bootValve is Boot 3.5's TomcatWebServerFactoryCustomizer.customizeRemoteIpValve:
+// bootValve is Boot 3.5's TomcatWebServerFactoryCustomizer.customizeRemoteIpValve
+// (spring-boot v3.5.16 TomcatWebServerFactoryCustomizer.java:230-257):
 // the valve exists when protocol-header or remote-ip-header has text or the
 // strategy is native; Boot's own defaults for host-header
 // (X-Forwarded-Host) and port-header (X-Forwarded-Port) differ from bare

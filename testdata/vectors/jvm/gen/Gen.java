@@ -89,9 +89,24 @@ public class Gen {
         return v;
     }
 
-    // Boot 3.5's ServerProperties.Tomcat.Remoteip.internalProxies default, which is
+    // Boot 3.5's ServerProperties.Tomcat.Remoteip.internalProxies default
+    // (spring-boot v3.5.16 ServerProperties.java:1069-1083), the same text as
     // Tomcat 10.1.40+'s RemoteIpValve default.
-    static final String BOOT_INTERNAL_PROXIES = new RemoteIpValve().getInternalProxies();
+    static final String BOOT_INTERNAL_PROXIES = "10\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|"
+            + "192\\.168\\.\\d{1,3}\\.\\d{1,3}|"
+            + "169\\.254\\.\\d{1,3}\\.\\d{1,3}|"
+            + "127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|"
+            + "100\\.6[4-9]{1}\\.\\d{1,3}\\.\\d{1,3}|"
+            + "100\\.[7-9]{1}\\d{1}\\.\\d{1,3}\\.\\d{1,3}|"
+            + "100\\.1[0-1]{1}\\d{1}\\.\\d{1,3}\\.\\d{1,3}|"
+            + "100\\.12[0-7]{1}\\.\\d{1,3}\\.\\d{1,3}|"
+            + "172\\.1[6-9]{1}\\.\\d{1,3}\\.\\d{1,3}|"
+            + "172\\.2[0-9]{1}\\.\\d{1,3}\\.\\d{1,3}|"
+            + "172\\.3[0-1]{1}\\.\\d{1,3}\\.\\d{1,3}|"
+            + "0:0:0:0:0:0:0:1|"
+            + "::1|"
+            + "fe[89ab]\\p{XDigit}:.*|"
+            + "f[cd]\\p{XDigit}{2}+:.*";
 
     static boolean hasText(String s) {
         if (s == null) return false;
@@ -370,6 +385,9 @@ public class Gen {
             }
         }
         java.util.logging.LogManager.getLogManager().reset();
+        if (!BOOT_INTERNAL_PROXIES.equals(new RemoteIpValve().getInternalProxies())) {
+            System.err.println("Gen: note: Boot 3.5's internal-proxies default differs from this Tomcat's RemoteIpValve default");
+        }
         start(keystore);
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)), false, "UTF-8");
         if (casesFile != null) {
