@@ -9,6 +9,7 @@
 package dotnet
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -262,8 +263,8 @@ func (a *aspnetcore) setKnown(v any) error {
 		}
 		ip, ok := parseIPAddress(s)
 		if !ok {
-			// IPAddress.Parse's FormatException.
-			return fmt.Errorf("An invalid IP address was specified: %s", s)
+			// IPAddress.Parse's FormatException (SR.dns_bad_ip_address).
+			return errors.New("An invalid IP address was specified.")
 		}
 		a.proxies, a.proxyText = append(a.proxies, ip), append(a.proxyText, s)
 	}
@@ -272,20 +273,25 @@ func (a *aspnetcore) setKnown(v any) error {
 
 // parseNetwork is new IPNetwork(IPAddress.Parse(prefix), length) in .NET 8/9
 // (any base address; Contains masks both sides) and System.Net.IPNetwork.Parse
-// in .NET 10, which refuses bits set after the prefix.
+// in .NET 10, whose FormatException (SR.net_bad_ip_network) also covers bits
+// set after the prefix.
 func (a *aspnetcore) parseNetwork(s string, slash int) (network, error) {
+	const badNetwork = "An invalid IP network was specified."
 	ip, ok := parseIPAddress(s[:slash])
+	if !ok && a.version < 10 {
+		return network{}, errors.New("An invalid IP address was specified.")
+	}
 	bits, err := strconv.Atoi(s[slash+1:])
 	max := 32
 	if ip.addr.Is6() {
 		max = 128
 	}
 	if !ok || err != nil || bits < 0 || bits > max {
-		return network{}, fmt.Errorf("An invalid IP network was specified: %s", s)
+		return network{}, errors.New(badNetwork)
 	}
 	p := netip.PrefixFrom(ip.addr, bits)
 	if a.version >= 10 && p.Masked() != p {
-		return network{}, fmt.Errorf("The specified baseAddress has non-zero bits after the network prefix. (Parameter 'baseAddress') in %s", s)
+		return network{}, errors.New(badNetwork)
 	}
 	return network{p.Masked(), s}, nil
 }

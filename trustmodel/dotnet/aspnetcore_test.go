@@ -105,7 +105,7 @@ func TestConfigErrors(t *testing.T) {
 		{trustmodel.App{Framework: "aspnetcore", Version: "7"}, "unsupported aspnetcore version"},
 		{trustmodel.App{Framework: "aspnetcore", Options: map[string]any{"ForwardedHeaders": "XForwardedFoo"}}, "Requested value 'XForwardedFoo' was not found."},
 		{trustmodel.App{Framework: "aspnetcore", TrustProxy: []any{"1.2.3"}, TrustProxySet: true}, ""},
-		{trustmodel.App{Framework: "aspnetcore", TrustProxy: []any{"nope"}, TrustProxySet: true}, "An invalid IP address was specified: nope"},
+		{trustmodel.App{Framework: "aspnetcore", TrustProxy: []any{"nope"}, TrustProxySet: true}, "An invalid IP address was specified."},
 		{trustmodel.App{Framework: "aspnetcore", Options: map[string]any{"KnownProxies": []any{}}}, `unknown option "KnownProxies"`},
 		{trustmodel.App{Framework: "aspnetcore", Options: map[string]any{"ForwardedForHeaderName": " "}}, "The value cannot be an empty string"},
 	} {
