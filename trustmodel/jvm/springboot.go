@@ -87,12 +87,25 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 		str[name] = s
 	}
 	if s, ok := str[optStrategy]; ok {
-		// Spring's relaxed binding of the enum ignores case.
-		switch strings.ToLower(s) {
+		// Boot's LenientObjectToEnumConverterFactory (spring-boot v3.5.16
+		// convert/LenientObjectToEnumConverterFactory.java): trimmed, empty is
+		// null (no strategy), then letters and digits only, ignoring case:
+		// "Native" and "NA_TIVE" are NATIVE.
+		s = javaTrim(s)
+		canonical := strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, s)
+		switch canonical {
+		case "":
 		case "none", "native", "framework":
-			b.strategy = strings.ToLower(s)
+			b.strategy = canonical
 		default:
-			return nil, fmt.Errorf("Failed to bind properties under '%s' to org.springframework.boot.autoconfigure.web.ServerProperties$ForwardHeadersStrategy: no enum constant for %q (want NATIVE, FRAMEWORK or NONE)", optStrategy, s)
+			return nil, fmt.Errorf("Failed to bind properties under '%s' to org.springframework.boot.autoconfigure.web.ServerProperties$ForwardHeadersStrategy: "+
+				"failed to convert java.lang.String to org.springframework.boot.autoconfigure.web.ServerProperties$ForwardHeadersStrategy "+
+				"(caused by java.lang.IllegalArgumentException: No enum constant org.springframework.boot.autoconfigure.web.ServerProperties.ForwardHeadersStrategy.%s)", optStrategy, s)
 		}
 	}
 	internal := defaultInternals

@@ -82,6 +82,9 @@ func TestNativeDefaults(t *testing.T) {
 		{"several X-Forwarded-For lines are joined",
 			native(), req("127.0.0.1", false, "Host", "a.example", "X-Forwarded-For", "1.1.1.1", "X-Forwarded-For", "10.0.0.1, 2.2.2.2"),
 			"2.2.2.2 http insecure a.example:80 a.example"},
+		{"relaxed enum binding: NA_TIVE is NATIVE",
+			native("server.forward-headers-strategy", "NA_TIVE"), req("127.0.0.1", false, "Host", "a.example", "X-Forwarded-For", "6.6.6.6"),
+			"6.6.6.6 http insecure a.example:80 a.example"},
 		{"strategy none: no valve",
 			trustmodel.App{Framework: "spring-boot", Version: "3"}, req("127.0.0.1", true, "Host", "a.example", "X-Forwarded-For", "6.6.6.6"),
 			"127.0.0.1 https secure a.example:443 a.example"},
@@ -113,7 +116,7 @@ func TestConfigErrors(t *testing.T) {
 		{trustmodel.App{Framework: "spring-boot", TrustProxy: "(", TrustProxySet: true, Options: map[string]any{"server.forward-headers-strategy": "native"}}, "Unclosed group near index 1"},
 		{trustmodel.App{Framework: "spring-boot", TrustProxy: "*", TrustProxySet: true, Options: map[string]any{"server.forward-headers-strategy": "native"}}, "Dangling meta character '*' near index 0"},
 		{trustmodel.App{Framework: "spring-boot", Options: map[string]any{"server.tomcat.remoteip.x": "y"}}, `unknown option "server.tomcat.remoteip.x"`},
-		{trustmodel.App{Framework: "spring-boot", Options: map[string]any{"server.forward-headers-strategy": "nativ"}}, "no enum constant"},
+		{trustmodel.App{Framework: "spring-boot", Options: map[string]any{"server.forward-headers-strategy": "nativ"}}, "No enum constant org.springframework.boot.autoconfigure.web.ServerProperties.ForwardHeadersStrategy.nativ"},
 		{trustmodel.App{Framework: "spring-boot", TrustProxy: `(?=a)`, TrustProxySet: true, Options: map[string]any{"server.forward-headers-strategy": "native"}}, "cannot model Java regex"},
 		{trustmodel.App{Framework: "spring-boot", Version: "2"}, "unsupported spring-boot version"},
 	} {
