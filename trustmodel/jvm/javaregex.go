@@ -51,6 +51,11 @@ func compileJava(src string) (*javaPattern, error) {
 	if err != nil {
 		return nil, err
 	}
+	if strings.Contains(body, "(?i") && strings.IndexFunc(body, func(r rune) bool { return r > 0x7F }) >= 0 {
+		// Java's CASE_INSENSITIVE folds US-ASCII only; RE2's (?i) folds
+		// every letter, so the two differ exactly on non-ASCII letters.
+		return nil, &unsupportedRegexError{fmt.Sprintf("%q (case-insensitive matching of non-ASCII characters)", src)}
+	}
 	re, err := regexp.Compile(`^(?:` + body + `)$`)
 	if err != nil {
 		// RE2 refuses what Java accepts only for limits (repeat counts over 1000).

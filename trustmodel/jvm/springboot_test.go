@@ -287,3 +287,12 @@ func TestJavaURIHost(t *testing.T) {
 		}
 	}
 }
+
+func TestJavaRegexRefusals(t *testing.T) {
+	for _, re := range []string{`(?i)é`, `(?=1)1`, `(a)\1`, `a*+b`, `(?>a)`, `[a[b]]`, `[a-z&&[^x]]`, `(?s).`, `\R`} {
+		_, err := compileJava(re)
+		if _, ok := err.(*unsupportedRegexError); !ok {
+			t.Errorf("compileJava(%q) = %v, want a refusal", re, err)
+		}
+	}
+}
