@@ -168,7 +168,7 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 		}
 		fmt.Fprintln(w)
 	}
-	if why := ipReason(r); why != "" {
+	if why := ipReason(ev.Name(), r); why != "" {
 		fmt.Fprintf(w, "%s\n\n", why)
 	}
 	names, _ := ev.(accessorNamer)
@@ -235,16 +235,27 @@ func propPrefix(evaluator string) string {
 		return "ctx."
 	case strings.HasPrefix(evaluator, "proxy-addr"):
 		return ""
+	case strings.HasPrefix(evaluator, "spring-boot"):
+		return "request." // HttpServletRequest
+	case strings.HasPrefix(evaluator, "aspnetcore"):
+		return "context." // HttpContext
 	}
 	return "req."
 }
 
 // ipReason says in one sentence why the walk ended where it did.
-func ipReason(r trustmodel.Result) string {
+func ipReason(evaluator string, r trustmodel.Result) string {
 	if len(r.Steps) == 0 || r.IP == nil {
 		return ""
 	}
 	last := r.Steps[len(r.Steps)-1]
+	if strings.HasPrefix(evaluator, "spring-boot") || strings.HasPrefix(evaluator, "aspnetcore") {
+		// These walks end for their own reasons, which the last step gives.
+		if last.Trusted {
+			return ""
+		}
+		return fmt.Sprintf("The client address is %s: %s.", *r.IP, last.Why)
+	}
 	switch {
 	case len(r.Steps) == 1 && !last.Tested:
 		return fmt.Sprintf("The client address is %s: no forwarded address follows the socket.", last.Addr)

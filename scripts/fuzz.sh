@@ -36,6 +36,10 @@ all=(
 	nginxconf:FuzzTokenParserMatchesCrossplane:50000
 	nginxconf:FuzzLocationIndex:50000
 	lint:FuzzLintPipeline:2000
+	trustmodel/jvm:FuzzParseHost:100000
+	trustmodel/jvm:FuzzCompileJava:50000
+	trustmodel/jvm:FuzzHostAddress:100000
+	trustmodel/dotnet:FuzzParseIPEndPoint:100000
 )
 listed=$(grep -rhoE '^func Fuzz[A-Za-z0-9]+' --include='*_test.go' . | sed 's/^func //' | sort)
 known=$(printf '%s\n' "${all[@]}" | cut -d: -f2 | sort)

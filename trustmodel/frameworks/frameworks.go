@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/dotnet"
+	"github.com/trustcheck/trustcheck/trustmodel/jvm"
 	"github.com/trustcheck/trustcheck/trustmodel/php"
 	"github.com/trustcheck/trustcheck/trustmodel/ruby"
 )
@@ -29,6 +31,10 @@ func framework(app trustmodel.App) (trustmodel.Evaluator, error) {
 		return php.New(app)
 	case "rails":
 		return ruby.New(app)
+	case "spring-boot":
+		return jvm.New(app)
+	case "aspnetcore":
+		return dotnet.New(app)
 	}
 	return trustmodel.NewEvaluator(app)
 }
