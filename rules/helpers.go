@@ -123,7 +123,7 @@ func (p *Pass) TrustValue() string {
 // TrustIsTrue reports whether the app trusts every address: `true`, or any
 // truthy value for Koa, whose app.proxy knows no addresses.
 func (p *Pass) TrustIsTrue() bool {
-	return p.App.Evaluator != nil && trustmodel.TrustsEveryone(p.App.Evaluator.Trust())
+	return p.App.Evaluator != nil && trustmodel.BelievesEveryPeer(p.App.Evaluator)
 }
 
 // TrustPos is where the trust setting is written (zero in quick mode).

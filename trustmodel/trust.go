@@ -30,6 +30,26 @@ func TrustsEveryone(t Trust) bool {
 	return ok
 }
 
+// everyPeer is a request from a public peer behind a long chain of public
+// entries: an evaluator that resolves its leftmost entry believes every
+// peer and every entry, however it is configured.
+var everyPeer = Request{Peer: "198.51.100.9", Headers: Header{
+	{Name: "Host", Value: "app.example"},
+	{Name: "X-Forwarded-For", Value: "6.6.6.6, 198.51.100.1, 198.51.100.2, 198.51.100.3, 198.51.100.4, 198.51.100.5, 198.51.100.6, 198.51.100.7"},
+}}
+
+// BelievesEveryPeer reports whether ev takes the client address from the
+// leftmost X-Forwarded-For entry whoever sends it: a compiled trust-all
+// (TrustsEveryone), or a framework that ignores the peer (Spring's
+// ForwardedHeaderFilter, Gin without SetTrustedProxies).
+func BelievesEveryPeer(ev Evaluator) bool {
+	if TrustsEveryone(ev.Trust()) {
+		return true
+	}
+	ip := ev.Evaluate(everyPeer).IP
+	return ip != nil && *ip == "6.6.6.6"
+}
+
 // trustHops is a numeric hop count: trust(a, i) = i < n.
 type trustHops float64
 
