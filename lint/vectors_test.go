@@ -101,7 +101,7 @@ func TestFreshVectors(t *testing.T) {
 // gunicorn, uvicorn and Starlette computed (testdata/vectors/python/gen.py).
 func TestPythonRecordedVectors(t *testing.T) {
 	n, per := replayCounted(t, "../testdata/vectors/python/recorded.jsonl")
-	for _, fw := range []string{"flask"} {
+	for _, fw := range []string{"flask", "django", "fastapi"} {
 		if per[fw] < 1500 {
 			t.Errorf("python/recorded.jsonl has %d %s vectors; want at least 1500", per[fw], fw)
 		}

@@ -94,7 +94,7 @@ func NewEvaluator(app App) (Evaluator, error) {
 	case "proxy-addr":
 		return newProxyAddr(app)
 	}
-	return nil, &UnsupportedError{fmt.Sprintf("unknown framework %q (want express, fastify, koa, proxy-addr or flask)", app.Framework)}
+	return nil, &UnsupportedError{fmt.Sprintf("unknown framework %q (want express, fastify, koa, proxy-addr, flask, django or fastapi)", app.Framework)}
 }
 
 func str(s string) *string { return &s }

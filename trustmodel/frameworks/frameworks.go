@@ -15,7 +15,7 @@ import (
 // framework's own message where it would refuse the configuration.
 func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 	switch strings.ToLower(app.Framework) {
-	case "flask":
+	case "flask", "django", "fastapi":
 		return python.New(app)
 	}
 	return trustmodel.NewEvaluator(app)

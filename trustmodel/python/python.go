@@ -8,7 +8,7 @@ import (
 )
 
 // Frameworks are the app.framework names this package models.
-var Frameworks = []string{"flask"}
+var Frameworks = []string{"flask", "django", "fastapi"}
 
 // New configures a Python app the way trustcheck.yaml describes it: the
 // framework, its app server (app.server) and middleware (app.middleware).
@@ -19,6 +19,10 @@ func New(app trustmodel.App) (trustmodel.Evaluator, error) {
 	switch strings.ToLower(app.Framework) {
 	case "flask":
 		return newFlask(app)
+	case "django":
+		return newDjango(app)
+	case "fastapi":
+		return newFastAPI(app)
 	}
 	return nil, unsupported(fmt.Sprintf("unknown Python framework %q", app.Framework))
 }
