@@ -179,6 +179,7 @@ func parseIPv6(s string) (pyAddr, error) {
 type pyNetwork struct {
 	addr netip.Addr // the network address, host bits clear
 	bits int
+	zone string // kept from the text unless masking changed the address; only printed
 }
 
 // parseIPNetwork is ipaddress.ip_network(text, strict): an address with an
@@ -200,7 +201,7 @@ func parseIPNetwork(s string, strict bool) (pyNetwork, error) {
 				}
 			}
 		}
-		return makeNetwork(v4, bits, strict, bad)
+		return makeNetwork(pyAddr{ip: v4}, bits, strict)
 	}
 	a, err := parseIPv6(addrText)
 	if err != nil {
@@ -213,15 +214,20 @@ func parseIPNetwork(s string, strict bool) (pyNetwork, error) {
 			return pyNetwork{}, bad
 		}
 	}
-	return makeNetwork(a.ip, bits, strict, bad)
+	return makeNetwork(a, bits, strict)
 }
 
-func makeNetwork(a netip.Addr, bits int, strict bool, bad error) (pyNetwork, error) {
-	p := netip.PrefixFrom(a, bits).Masked()
-	if strict && p.Addr() != a {
-		return pyNetwork{}, errHostBits
+// makeNetwork is the network constructor's host-bit check: strict refuses
+// them, otherwise they are masked off (and the zone with them).
+func makeNetwork(a pyAddr, bits int, strict bool) (pyNetwork, error) {
+	p := netip.PrefixFrom(a.ip, bits).Masked()
+	if p.Addr() != a.ip {
+		if strict {
+			return pyNetwork{}, errHostBits
+		}
+		return pyNetwork{addr: p.Addr(), bits: bits}, nil
 	}
-	return pyNetwork{addr: p.Addr(), bits: bits}, nil
+	return pyNetwork{addr: p.Addr(), bits: bits, zone: a.zone}, nil
 }
 
 // prefixLen is _prefix_from_prefix_string: ASCII digits (leading zeros

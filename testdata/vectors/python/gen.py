@@ -581,6 +581,73 @@ def handpicked():
     return out
 
 
+# ---------------------------------------------------------------- ipaddress
+
+ADDRESS_PARTS = ["0", "1", "01", "001", "255", "256", "300", "10", "127", "ff", "FFFF", "fffff", "0x1", "1e", "",
+                 " ", "::", ":", ".", "%", "%eth0", "%", "/", "/8", "/24", "/33", "/129", "/255.0.0.0", "/0.0.0.255",
+                 "/255.0.255.0", "/08", "[", "]", "ffff", "1.2.3.4", "v", "\t", "+1", "_1", "١"]
+ADDRESSES = ["1.2.3.4", "01.2.3.4", "1.2.3", "1.2.3.4.5", "255.255.255.255", "256.1.1.1", " 1.2.3.4", "1.2.3.4 ",
+             "0.0.0.0", "00.0.0.0", "::", "::1", "::ffff:1.2.3.4", "::ffff:01.2.3.4", "::1.2.3.4", "1::", "1::2::3",
+             ":1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7",
+             "fe80::1%eth0", "fe80::1%", "fe80::1%a%b", "fe80::1%25eth0", "[::1]", "::1/128", "2001:DB8::1",
+             "2001:db8:0:0:1:0:0:1", "2001:0db8::0001", "12345::", "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4",
+             "::ffff:1.2.3", "10.0.0.0/8", "10.0.0.1/8", "10.0.0.0/255.0.0.0", "10.0.0.0/0.255.255.255",
+             "fe80::%eth0/64", "::/0", "0.0.0.0/0", "::ffff:0:0/96", "1.2.3.4/32", "1.2.3.4/33", "1.2.3.4/", "/8",
+             "1.2.3.4//8", "::1/0128", "1.2.3.0/024", "*", "localhost", "", "0::0:0", "1:0:0:1:0:0:0:1", "1:0:0:0:1:0:0:0"]
+
+
+def address_vectors(rng, count):
+    import ipaddress
+    texts = list(ADDRESSES)
+    octets = ["0", "1", "10", "255", "127", "9", "192", "168", "2"] * 3 + ["01", "256", "00", "1234", " 1", "a"]
+    hextets = ["0", "1", "ffff", "FFFF", "db8", "0000", "a", "fe80", "abcd", "0001"] * 3 + ["00000", "g", "12345", ""]
+
+    def v4():
+        return ".".join(rng.choice(octets) for _ in range(rng.choice([4, 4, 4, 4, 3, 5])))
+
+    def v6():
+        with_v4 = rng.random() < 0.2
+        if rng.random() < 0.6:
+            n = rng.randint(0, 7 - (2 if with_v4 else 0))
+            parts = [rng.choice(hextets) for _ in range(n)]
+            k = rng.randint(0, n)
+            t = ":".join(parts[:k]) + "::" + ":".join(parts[k:])
+        else:
+            n = rng.choice([8, 8, 8, 7, 9]) - (2 if with_v4 else 0)
+            t = ":".join(rng.choice(hextets) for _ in range(n))
+        if with_v4:
+            t += (":" if not t.endswith(":") else "") + v4()
+        if rng.random() < 0.15:
+            t += rng.choice(["%eth0", "%1", "%", "%a%b"])
+        return t
+
+    while len(texts) < count:
+        r = rng.random()
+        if r < 0.1:
+            t = "".join(rng.choice(ADDRESS_PARTS) for _ in range(rng.randint(1, 6)))
+        else:
+            t = v4() if r < 0.5 else v6()
+            if rng.random() < 0.35:
+                t += "/" + rng.choice(["0", "8", "24", "32", "33", "64", "96", "128", "129", "08", "", "255.255.0.0",
+                                       "0.0.255.255", "255.0.255.0", "-1", "+8", "x"])
+        texts.append(t)
+    for t in texts:
+        out = {"text": t}
+        try:
+            out["address"] = str(ipaddress.ip_address(t))
+        except ValueError:
+            out["address"] = None
+        for strict in (True, False):
+            key = "network_strict" if strict else "network"
+            try:
+                out[key] = str(ipaddress.ip_network(t, strict=strict))
+            except ValueError as e:
+                out[key] = None
+                if strict and "has host bits set" in str(e):
+                    out[key] = "host bits"
+        yield out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1)
@@ -589,8 +656,13 @@ def main():
     ap.add_argument("--no-handpicked", action="store_true")
     ap.add_argument("--cases")
     ap.add_argument("--check")
+    ap.add_argument("--addresses", type=int, help="write N ipaddress.ip_address/ip_network results instead")
     a = ap.parse_args()
     w = sys.stdout
+    if a.addresses:
+        for v in address_vectors(random.Random(a.seed), a.addresses):
+            w.write(dump(v) + "\n")
+        return 0
     if a.cases or a.check:
         bad = 0
         with open(a.cases or a.check) as f:
