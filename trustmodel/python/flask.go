@@ -101,11 +101,18 @@ func (f *flask) Evaluate(req trustmodel.Request) trustmodel.Result {
 			return rejectedResult(rej)
 		}
 	}
+	// Werkzeug's routing answers first: an HTTP rule refuses a websocket
+	// request (routing/map.py bind_to_environ, WebsocketMismatch 400), the
+	// empty path is redirected to "/" (308), and both together find no
+	// rule (404).
 	scheme := env["wsgi.url_scheme"]
-	if websocketRoute(env, scheme) {
-		// Werkzeug's MapAdapter.match: an HTTP rule refuses a websocket
-		// request (routing/map.py bind_to_environ, WebsocketMismatch 400).
+	switch ws, empty := websocketRoute(env, scheme), env["PATH_INFO"] == ""; {
+	case ws && empty:
+		return rejectedResult("NotFound")
+	case ws:
 		return rejectedResult("WebsocketMismatch")
+	case empty:
+		return rejectedResult("RequestRedirect")
 	}
 	r.IP = str(env["REMOTE_ADDR"])
 	r.Protocol = str(scheme)

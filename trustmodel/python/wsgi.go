@@ -96,6 +96,10 @@ func (g *gunicorn) environ(req trustmodel.Request) (environ, rejected) {
 		return nil, "ConfigurationProblem"
 	}
 	env["wsgi.url_scheme"] = scheme
+	env["PATH_INFO"] = "/"
+	if scriptName == "/" {
+		env["PATH_INFO"] = "" // the path after SCRIPT_NAME
+	}
 	if unix {
 		env["REMOTE_ADDR"] = "" // what accept() returns for a UNIX socket
 		// the listener's path has no ":", so SERVER_* come from Host

@@ -99,7 +99,10 @@ def wsgi_environ(case):
         req = GunicornRequest(cfg, IterUnreader([raw]), client, 1)
     except Exception as e:  # gunicorn answers 400 itself
         raise Rejected(type(e).__name__)
-    _, environ = gunicorn_wsgi.create(req, None, client, listener, cfg)
+    try:
+        _, environ = gunicorn_wsgi.create(req, None, client, listener, cfg)
+    except Exception as e:  # e.g. a SCRIPT_NAME header the path does not contain
+        raise Rejected(type(e).__name__)
     return environ
 
 
@@ -157,6 +160,8 @@ def eval_flask(case):
     except Exception as e:
         raise Rejected(type(e).__name__)
     if "ip" not in seen:
+        if status and status[0].startswith("308"):
+            raise Rejected("RequestRedirect")  # routing's redirect of the empty path to "/"
         raise Rejected(seen.get("rejected") or (status[0] if status else "no response"))
     return seen
 
@@ -501,6 +506,11 @@ def handpicked():
             add("flask", "2", "127.0.0.1", H(*hs), tls=tls)
             add("flask", "2", "unix:", H(*hs), tls=tls, server=gu())
     add("flask", "2", "127.0.0.1", H(("Host", "a.example"), ("Host", "b.example")), server=gu())
+    for hs in (H(host, ("Connection", "Upgrade"), ("Upgrade", "websocket")), H(host, ("Connection", "keep-alive, Upgrade"), ("Upgrade", "WebSocket")),
+               H(host, ("Connection", "upgrade"), ("Upgrade", "h2c")), H(host, ("SCRIPT_NAME", "/app")), H(host, ("SCRIPT_NAME", "/")),
+               H(host, ("Content-Type", "text/plain"), ("Content-Type", "a/b")), H(host, ("SCRIPT_NAME", "/"), ("X-Forwarded-Proto", "wss")), H(host, ("X-Forwarded-For", "1.1.1.1"), ("x-forwarded-for", "2.2.2.2"))):
+        add("flask", "2", "127.0.0.1", hs, server=gu(), middleware=pf(x_for=2, x_proto=1))
+        add("flask", "2", "127.0.0.1", hs, middleware=pf(x_for=2, x_proto=1))
     # gunicorn scheme headers under Flask
     for peer in ("127.0.0.1", "::1", "10.0.0.2", "unix:", "::ffff:127.0.0.1"):
         for hs in (H(host, ("X-Forwarded-Proto", "https")), H(host, ("X-Forwarded-Ssl", "on")),
