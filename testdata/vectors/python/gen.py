@@ -55,6 +55,10 @@ PEER_PORT = 54321
 
 RESULT_KEYS = ("ip", "ips", "protocol", "secure", "host", "hostname")
 
+# The version each case names: Debian's by default. --label overrides them
+# when PYTHONPATH puts upstream checkouts of newer releases first (modelled.jsonl).
+LABELS = {"flask": "2", "django": "3.2", "fastapi": "0.26", "gunicorn": "20.1", "uvicorn": "0.17"}
+
 
 def is_unix(peer):
     return peer is None or peer == "" or peer.startswith("unix:")
@@ -398,7 +402,7 @@ SECURE_HEADERS = [
 
 
 def random_gunicorn(rng):
-    s = {"name": "gunicorn", "version": "20.1"}
+    s = {"name": "gunicorn", "version": LABELS["gunicorn"]}
     if rng.random() < 0.8:
         s["forwarded_allow_ips"] = rng.choice(ALLOW_IPS)
     if rng.random() < 0.25:
@@ -407,7 +411,7 @@ def random_gunicorn(rng):
 
 
 def random_uvicorn(rng):
-    s = {"name": "uvicorn", "version": "0.17"}
+    s = {"name": "uvicorn", "version": LABELS["uvicorn"]}
     if rng.random() < 0.25:
         s["proxy_headers"] = rng.random() < 0.3
     if rng.random() < 0.8:
@@ -422,7 +426,7 @@ def random_case(rng, framework):
     case = {"framework": framework, "peer": rng.choice(PEERS), "tls": rng.random() < 0.3,
             "headers": random_headers(rng)}
     if framework == "flask":
-        case["version"] = "2"
+        case["version"] = LABELS["flask"]
         if rng.random() < 0.7:
             case["server"] = random_gunicorn(rng)
         if rng.random() < 0.8:
@@ -433,7 +437,7 @@ def random_case(rng, framework):
                     mw[k] = rng.choice(w)
             case["middleware"] = [mw]
     elif framework == "django":
-        case["version"] = "3.2"
+        case["version"] = LABELS["django"]
         opts = {}
         if rng.random() < 0.6:
             opts["SECURE_PROXY_SSL_HEADER"] = rng.choice([
@@ -456,7 +460,7 @@ def random_case(rng, framework):
         elif r < 0.75:
             case["server"] = random_uvicorn(rng)
     else:
-        case["version"] = "0.26"
+        case["version"] = LABELS["fastapi"]
         if rng.random() < 0.85:
             case["server"] = random_uvicorn(rng)
     return case
@@ -465,13 +469,13 @@ def random_case(rng, framework):
 def handpicked():
     """Edge cases first: each names one behaviour the Go side must get right."""
     H = lambda *kv: [list(p) for p in kv]  # noqa: E731
-    gu = lambda **kw: dict({"name": "gunicorn", "version": "20.1"}, **kw)  # noqa: E731
-    uv = lambda **kw: dict({"name": "uvicorn", "version": "0.17"}, **kw)  # noqa: E731
+    gu = lambda **kw: dict({"name": "gunicorn", "version": LABELS["gunicorn"]}, **kw)  # noqa: E731
+    uv = lambda **kw: dict({"name": "uvicorn", "version": LABELS["uvicorn"]}, **kw)  # noqa: E731
     pf = lambda **kw: [dict({"name": "proxy_fix"}, **kw)]  # noqa: E731
     out = []
 
     def add(fw, version, peer, headers, tls=False, **extra):
-        c = {"framework": fw, "version": version, "peer": peer, "tls": tls, "headers": headers}
+        c = {"framework": fw, "version": LABELS[fw], "peer": peer, "tls": tls, "headers": headers}
         c.update(extra)
         out.append(c)
 
@@ -667,7 +671,15 @@ def main():
     ap.add_argument("--cases")
     ap.add_argument("--check")
     ap.add_argument("--addresses", type=int, help="write N ipaddress.ip_address/ip_network results instead")
+    ap.add_argument("--source", help="a note added to every line: which upstream code computed it")
+    ap.add_argument("--require-server", action="store_true",
+                    help="only cases with an app server (the plain server is modelled on Debian's gunicorn)")
+    ap.add_argument("--label", action="append", default=[], metavar="NAME=VERSION",
+                    help="the version cases name for flask, django, fastapi, gunicorn or uvicorn")
     a = ap.parse_args()
+    for kv in a.label:
+        k, v = kv.split("=", 1)
+        LABELS[k] = v
     w = sys.stdout
     if a.addresses:
         for v in address_vectors(random.Random(a.seed), a.addresses):
@@ -693,13 +705,21 @@ def main():
     rng = random.Random(a.seed)
     for fw in frameworks:
         cases = [] if a.no_handpicked else [c for c in handpicked() if c["framework"] == fw]
+        if a.require_server:
+            cases = [c for c in cases if c.get("server")]
         while len(cases) < a.count:
-            cases.append(random_case(rng, fw))
+            c = random_case(rng, fw)
+            if a.require_server and not c.get("server"):
+                continue
+            cases.append(c)
         for case in cases:
             # An HTTP parser (nginx's, gunicorn 23+'s) drops the SP/HTAB around
             # a value before anything sees it; the Go side does the same.
             case["headers"] = [[n, v.strip(" \t")] for n, v in case["headers"]]
-            w.write(dump({"case": case, "want": evaluate(case)}) + "\n")
+            line = {"case": case, "want": evaluate(case)}
+            if a.source:
+                line["source"] = a.source
+            w.write(dump(line) + "\n")
     return 0
 
 
