@@ -12,10 +12,10 @@ import (
 // uvicorn/middleware/proxy_headers.py; Debian 12 ships 0.17.6).
 const (
 	uvicorn0176 = iota // 0.17.6 (to 0.30): exact strings, "*" anywhere, dict(headers): the last line of each header
-	uvicorn031         // 0.31.1 (#2468, #2480): _TrustedHosts (IPs, strict networks, literals), XFP ∈ {http,https,ws,wss}, all trusted → leftmost
-	uvicorn045         // 0.45.0 (#2903): _parse_host_port keeps "[v6]:port" / "v4:port" apart
-	uvicorn048         // 0.48.0 (#2944): each header used only when it appears exactly once
-	uvicorn049         // 0.49.0 (#2971) to 0.51.0: X-Forwarded-For lines joined with ", ", the last X-Forwarded-Proto line
+	uvicorn031         // 0.31.1 (#2468, #2480) proxy_headers.py:67 _TrustedHosts (IPs, strict networks, literals), :27 XFP ∈ {http,https,ws,wss}, :125 all trusted → leftmost
+	uvicorn045         // 0.45.0 (#2903) proxy_headers.py:63 _parse_host_port keeps "[v6]:port" / "v4:port" apart
+	uvicorn048         // 0.48.0 (#2944) proxy_headers.py:27 each header used only when it appears exactly once
+	uvicorn049         // 0.49.0 (#2971) to 0.51.0 proxy_headers.py:28 X-Forwarded-For lines joined with ", ", the last X-Forwarded-Proto line
 )
 
 // uvicorn is the ASGI server's configuration; plain is an ASGI server that
@@ -36,7 +36,7 @@ type uvicorn struct {
 
 func uvicornVersion(v string) (int, string, bool) {
 	switch {
-	case v == "0.17" || v == "0.17.6":
+	case v == "0.17" || v == "0.17.6" || inMinorRange(v, 18, 30): // 0.23/0.28 changed websocket scopes only
 		return uvicorn0176, "0.17.6", true
 	case v == "0.31" || v == "0.31.1" || inMinorRange(v, 32, 44):
 		return uvicorn031, "0.31", true

@@ -205,8 +205,8 @@ func (f *flask) steps(env environ) []trustmodel.Step {
 	return steps
 }
 
-// getHost3 is Werkzeug 3.1.8's get_host (src/werkzeug/sansio/utils.py at
-// tag 3.1.8) without trusted_hosts (Flask's TRUSTED_HOSTS is unset): the
+// getHost3 is Werkzeug 3.1.8's get_host (src/werkzeug/sansio/utils.py:79 at
+// tag 3.1.8, host_is_trusted :25, _host_re :12) without trusted_hosts (Flask's TRUSTED_HOSTS is unset): the
 // server address only when it has a port (a UNIX socket gives ""), an IPv6
 // SERVER_NAME bracketed, and "" for a value host_is_trusted refuses.
 func getHost3(scheme, host string, hasHeader bool, env environ) string {

@@ -9,12 +9,12 @@ import (
 // gunicorn release lines whose forwarded-header handling differs
 // (benoitc/gunicorn tags; Debian 12 ships 20.1.0).
 const (
-	gunicorn201 = iota // 20.1.0: exact-string allow list, X_Forwarded_For aliases X-Forwarded-For
-	gunicorn22         // 22.0.0 message.py parse_headers: names with "_" dropped (header_map="drop")
-	gunicorn23         // 23.0.0 config.py: default "127.0.0.1,::1", entries checked with ip_address; forwarder_headers
-	gunicorn241        // 24.1.0 config.py validate_string_to_addr_list: ip_network(strict=False); message.py _ip_in_allow_list
-	gunicorn25         // 25.0.0 config.py: entries kept as strings, validated with strict ip_network
-	gunicorn261        // 26.1.0 message.py RFC9110_5_3_SINGLETON_FIELDS: a repeated Host is InvalidHeader
+	gunicorn201 = iota // 20.1.0 (Debian): http/message.py parse_headers, exact-string allow list; X_Forwarded_For aliases X-Forwarded-For
+	gunicorn22         // 22.0.0 http/message.py:142 `if "_" in name`: dropped (header_map="drop"), after the secure-scheme check
+	gunicorn23         // 23.0.0 config.py:405 validate_string_to_addr_list (ip_address), :1277 default "127.0.0.1,::1"; forwarder_headers; values with CTLs refused
+	gunicorn241        // 24.1.0 config.py:407 ip_network(strict=False); http/message.py:61 _ip_in_allow_list
+	gunicorn25         // 25.0.0 config.py:442 strict ip_network, entries kept as strings (also 26.0)
+	gunicorn261        // 26.1.0 http/message.py:154 RFC9110_5_3_SINGLETON_FIELDS: a repeated Host or Content-Type is InvalidHeader (:232 _apply_header_policy)
 )
 
 // gunicorn is the WSGI server's configuration; plain is a WSGI server that

@@ -230,7 +230,7 @@ func trimEnds(s string) string {
 }
 
 // parseListHeader3 is Werkzeug 3.1.7+'s parse_list_header (src/werkzeug/
-// http.py at tag 3.1.8, PR #3128): quote-aware split on ",", escapes kept
+// http.py:303 at tag 3.1.8, PR #3128): quote-aware split on ",", escapes kept
 // inside quotes, an unclosed quote empties the list, each item stripped,
 // empty items discarded, then unquote_header_value.
 func parseListHeader3(s string) []string {
@@ -275,7 +275,7 @@ func parseListHeader3(s string) []string {
 	return out
 }
 
-// unquoteHeaderValue3 is Werkzeug 3.1.8's unquote_header_value: a quoted
+// unquoteHeaderValue3 is Werkzeug 3.1.8's unquote_header_value (http.py:177): a quoted
 // value loses its quotes and every backslash before a character
 // (_unslash_re = \\(.) with re.ASCII: "." is anything but "\n").
 func unquoteHeaderValue3(v string) string {

@@ -11,7 +11,7 @@ import (
 // ProxyHeadersMiddleware when it runs, then request.client and request.url.
 type fastapi struct {
 	version       string // Starlette's
-	validatesHost bool   // _HOST_RE (Starlette ≥ 1.0.1, #3279; Debian's 0.26.1+deb12u2 backports it)
+	validatesHost bool   // starlette/datastructures.py:25 _HOST_RE (Starlette ≥ 1.0.1, #3279 commit 764dab0d; Debian's 0.26.1+deb12u2 backports it)
 	server        *uvicorn
 	explain       bool
 }
