@@ -166,12 +166,22 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 		}
 		fmt.Fprintln(w)
 	}
-	if why := ipReason(r); why != "" {
+	// Python's evaluators explain their pick in the steps themselves:
+	// ProxyFix counts from the right and never walks to the leftmost entry.
+	if why := ipReason(r); why != "" && !isPython(ev.Name()) {
 		fmt.Fprintf(w, "%s\n\n", why)
 	}
+	none := "undefined"
+	if isPython(ev.Name()) {
+		none = "None"
+	}
 	show := func(name string, v *string) {
+		if raised, ok := r.Raised[name]; ok {
+			fmt.Fprintf(w, "%s%-9s raises %s\n", prefix, name, raised)
+			return
+		}
 		if v == nil {
-			fmt.Fprintf(w, "%s%-9s = undefined\n", prefix, name)
+			fmt.Fprintf(w, "%s%-9s = %s\n", prefix, name, none)
 			return
 		}
 		fmt.Fprintf(w, "%s%-9s = %s\n", prefix, name, *v)
@@ -189,7 +199,10 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 		fmt.Fprintf(w, "%s%-9s = [%s]\n", prefix, "ips", strings.Join(parts, ", "))
 	}
 	show("protocol", r.Protocol)
-	if r.Secure != nil {
+	switch {
+	case r.Raised["secure"] != "":
+		fmt.Fprintf(w, "%s%-9s raises %s\n", prefix, "secure", r.Raised["secure"])
+	case r.Secure != nil:
 		fmt.Fprintf(w, "%s%-9s = %t\n", prefix, "secure", *r.Secure)
 	}
 	show("host", r.Host)
@@ -197,6 +210,19 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 	if r.SessionCookie != "" {
 		fmt.Fprintf(w, "session cookie: %s\n", r.SessionCookie)
 	}
+	if rej := r.Raised["request"]; rej != "" {
+		fmt.Fprintf(w, "the request never reaches the app's accessors: %s answers it (%s)\n", ev.Name(), rej)
+	}
+}
+
+// isPython reports an evaluator of trustmodel/python, whose absent values are None.
+func isPython(evaluator string) bool {
+	for _, p := range []string{"flask", "django", "fastapi"} {
+		if strings.HasPrefix(evaluator, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func propPrefix(evaluator string) string {
@@ -207,6 +233,8 @@ func propPrefix(evaluator string) string {
 		return "ctx."
 	case strings.HasPrefix(evaluator, "proxy-addr"):
 		return ""
+	case isPython(evaluator):
+		return "request."
 	}
 	return "req."
 }
