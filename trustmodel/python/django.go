@@ -328,15 +328,32 @@ func validateHost(domain string, allowed []string) bool {
 	return false
 }
 
-// Advise for Django: Django has no address trust of its own; under uvicorn
-// the advice is uvicorn's forwarded_allow_ips. Under a WSGI server nothing
-// can be written (the client address needs a middleware Django lacks).
+// Advise for Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO",
+// "https") when there are proxies (None when there are none), with the app
+// server's own trust: uvicorn's forwarded_allow_ips (Django reads the client
+// address from it), gunicorn's forwarded_allow_ips (its secure scheme
+// headers decide the scheme when the header is absent).
 func (d *django) Advise(a trustmodel.Advice) (trustmodel.Setting, bool) {
-	if d.asgi == nil {
+	app := trustmodel.App{Framework: "django", Version: d.version, Options: d.options()}
+	code := "SECURE_PROXY_SSL_HEADER = None"
+	app.Options["SECURE_PROXY_SSL_HEADER"] = nil
+	if len(a.Proxies) > 0 {
+		code = `SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")`
+		app.Options["SECURE_PROXY_SSL_HEADER"] = []any{"HTTP_X_FORWARDED_PROTO", "https"}
+	}
+	if d.asgi != nil {
+		s, ok := adviseUvicorn(d.asgi, a, app)
+		if ok {
+			s.Code = code + "; " + s.Code
+		}
+		return s, ok
+	}
+	server, serverCode, ok := adviseGunicorn(d.wsgi, a)
+	if !ok {
 		return trustmodel.Setting{}, false
 	}
-	app := trustmodel.App{Framework: "django", Version: d.version, Options: d.options()}
-	return adviseUvicorn(d.asgi, a, app)
+	app.Server = server
+	return trustmodel.Setting{Code: code + serverCode, App: app}, true
 }
 
 func (d *django) options() map[string]any {

@@ -296,11 +296,17 @@ func validHost(s string, foldCase bool) bool {
 
 // Advise for Flask: ProxyFix counts, so the advice is the number of proxies
 // (x_for and x_proto; x_host and x_port as the app had them, at most that
-// many); no proxies means no ProxyFix. The app server is kept.
+// many); no proxies means no ProxyFix. Under gunicorn, forwarded_allow_ips
+// names nginx so that only nginx's secure scheme headers count.
 func (f *flask) Advise(a trustmodel.Advice) (trustmodel.Setting, bool) {
-	app := trustmodel.App{Framework: "flask", Version: f.version, Server: f.serverMap()}
+	app := trustmodel.App{Framework: "flask", Version: f.version}
+	server, serverCode, ok := adviseGunicorn(f.server, a)
+	if !ok {
+		return trustmodel.Setting{}, false
+	}
+	app.Server = server
 	if len(a.Proxies) == 0 {
-		return trustmodel.Setting{Code: "app.wsgi_app without ProxyFix", App: app}, true
+		return trustmodel.Setting{Code: "app.wsgi_app without ProxyFix" + serverCode, App: app}, true
 	}
 	if a.Hops < 1 {
 		return trustmodel.Setting{}, false
@@ -310,12 +316,5 @@ func (f *flask) Advise(a trustmodel.Advice) (trustmodel.Setting, bool) {
 		p.xHost, p.xPort, p.xPrefix = min(f.proxyFix.xHost, a.Hops), min(f.proxyFix.xPort, a.Hops), min(f.proxyFix.xPrefix, a.Hops)
 	}
 	app.Middleware = []map[string]any{{"name": "proxy_fix", "x_for": p.xFor, "x_proto": p.xProto, "x_host": p.xHost, "x_port": p.xPort, "x_prefix": p.xPrefix}}
-	return trustmodel.Setting{Code: "app.wsgi_app = " + p.code(), App: app}, true
-}
-
-func (f *flask) serverMap() map[string]any {
-	if f.server.plain {
-		return nil
-	}
-	return f.server.options
+	return trustmodel.Setting{Code: "app.wsgi_app = " + p.code() + serverCode, App: app}, true
 }

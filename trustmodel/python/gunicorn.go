@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
 // gunicorn release lines whose forwarded-header handling differs
@@ -223,4 +225,27 @@ func (g *gunicorn) String() string {
 		return "a plain WSGI server"
 	}
 	return "gunicorn " + g.label
+}
+
+// adviseGunicorn keeps the app's gunicorn with forwarded_allow_ips set to
+// the peer gunicorn sees, nginx (the first proxy), or to nothing when there
+// is no proxy. A range needs 24.1+ (CIDR matching); ok is false before it.
+// A plain server gives nil and no code.
+func adviseGunicorn(g *gunicorn, a trustmodel.Advice) (map[string]any, string, bool) {
+	if g.plain {
+		return nil, "", true
+	}
+	server := map[string]any{}
+	for k, v := range g.options {
+		server[k] = v
+	}
+	allow := ""
+	if len(a.Proxies) > 0 {
+		allow = a.Proxies[0]
+		if strings.Contains(allow, "/") && g.version < gunicorn241 {
+			return nil, "", false
+		}
+	}
+	server["forwarded_allow_ips"] = allow
+	return server, fmt.Sprintf("; gunicorn --forwarded-allow-ips=%q", allow), true
 }

@@ -232,8 +232,15 @@ func TestAdvice(t *testing.T) {
 			"uvicorn --proxy-headers --forwarded-allow-ips=127.0.0.1",
 			req("127.0.0.1", false, "Host", "a.example", "X-Forwarded-For", "6.6.6.6, 203.0.113.5", "X-Forwarded-Proto", "https"), "203.0.113.5", "https"},
 		{trustmodel.App{Framework: "django", Version: "5", Server: map[string]any{"name": "uvicorn"}, Options: map[string]any{"ALLOWED_HOSTS": []any{"a.example"}}}, trustmodel.Advice{Proxies: []string{"127.0.0.1", "10.0.0.0/16"}, Hops: 2},
-			"uvicorn --proxy-headers --forwarded-allow-ips=127.0.0.1,10.0.0.0/16",
+			`SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"); uvicorn --proxy-headers --forwarded-allow-ips=127.0.0.1,10.0.0.0/16`,
 			req("127.0.0.1", false, "Host", "a.example", "X-Forwarded-For", "6.6.6.6, 203.0.113.5, 10.0.1.1", "X-Forwarded-Proto", "https"), "203.0.113.5", "https"},
+		// Django under a WSGI server has no address trust: REMOTE_ADDR stays nginx.
+		{trustmodel.App{Framework: "django", Version: "3.2", Server: map[string]any{"name": "gunicorn", "version": "20.1", "forwarded_allow_ips": "*"}, Options: map[string]any{"ALLOWED_HOSTS": []any{"a.example"}}}, trustmodel.Advice{Proxies: []string{"127.0.0.1"}, Hops: 1},
+			`SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"); gunicorn --forwarded-allow-ips="127.0.0.1"`,
+			req("127.0.0.1", false, "Host", "a.example", "X-Forwarded-For", "6.6.6.6, 203.0.113.5", "X-Forwarded-Proto", "https, http"), "127.0.0.1", "http"},
+		{trustmodel.App{Framework: "flask", Version: "3", Server: map[string]any{"name": "gunicorn", "version": "20.1", "forwarded_allow_ips": "*"}}, trustmodel.Advice{Proxies: []string{"127.0.0.1"}, Hops: 1},
+			`app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1); gunicorn --forwarded-allow-ips="127.0.0.1"`,
+			req("127.0.0.1", false, "Host", "a.example", "X-Forwarded-For", "6.6.6.6, 203.0.113.5", "X-Forwarded-Proto", "https"), "203.0.113.5", "https"},
 	} {
 		s, ok := mustNew(t, c.app).Advise(c.advice)
 		if !ok || s.Code != c.code {
@@ -245,8 +252,8 @@ func TestAdvice(t *testing.T) {
 			t.Errorf("%s: the advice %s gives %s, want %s %s", c.app.Framework, s.Code, fields(r), c.wantIP, c.wantHTTP)
 		}
 	}
-	if _, ok := mustNew(t, trustmodel.App{Framework: "django", Version: "3.2"}).Advise(trustmodel.Advice{Proxies: []string{"127.0.0.1"}, Hops: 1}); ok {
-		t.Error("Django under a WSGI server has no address trust to advise")
+	if _, ok := mustNew(t, trustmodel.App{Framework: "flask", Version: "3", Server: map[string]any{"name": "gunicorn", "version": "23"}}).Advise(trustmodel.Advice{Proxies: []string{"10.0.0.0/16"}, Hops: 1}); ok {
+		t.Error("gunicorn 23 matches exact strings: a range cannot be advised")
 	}
 }
 
@@ -268,5 +275,27 @@ func TestParseListHeader(t *testing.T) {
 		if got := parseListHeader3(c.in); !reflect.DeepEqual(got, c.v3) {
 			t.Errorf("3.1.8 parse_list_header(%q) = %q, want %q", c.in, got, c.v3)
 		}
+	}
+}
+
+// BenchmarkEvaluate is one hostile request through each framework on its
+// app server, as lint replays tens of thousands of them.
+func BenchmarkEvaluate(b *testing.B) {
+	r := req("127.0.0.1", false, "Host", "a.example", "X-Forwarded-For", "6.6.6.6, 10.0.0.2, 203.0.113.5", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example")
+	for _, app := range []trustmodel.App{
+		{Framework: "flask", Version: "3", Middleware: []map[string]any{{"name": "proxy_fix", "x_for": 1, "x_proto": 1, "x_host": 1}}, Server: map[string]any{"name": "gunicorn"}},
+		{Framework: "django", Version: "5", Options: map[string]any{"USE_X_FORWARDED_HOST": true, "ALLOWED_HOSTS": []any{"*"}}, Server: map[string]any{"name": "gunicorn"}},
+		{Framework: "fastapi", Version: "1", Server: map[string]any{"name": "uvicorn", "forwarded_allow_ips": "127.0.0.1,10.0.0.0/8"}},
+	} {
+		ev, err := New(app)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(app.Framework, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				ev.Evaluate(r)
+			}
+		})
 	}
 }

@@ -185,7 +185,9 @@ func urlunsplit(scheme, netloc, path string) string {
 // bracketed-host check) as far as scheme and netloc go.
 func urlsplit(u string) (splitResult, string) {
 	u = strings.TrimLeft(u, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
-	u = strings.NewReplacer("\t", "", "\r", "", "\n", "").Replace(u)
+	if strings.ContainsAny(u, "\t\r\n") {
+		u = unsafeURLBytes.Replace(u)
+	}
 	var r splitResult
 	if i := strings.IndexByte(u, ':'); i > 0 && isASCIIAlpha(u[0]) {
 		ok := true
@@ -218,6 +220,9 @@ func urlsplit(u string) (splitResult, string) {
 	}
 	return r, ""
 }
+
+// unsafeURLBytes is _UNSAFE_URL_BYTES_TO_REMOVE.
+var unsafeURLBytes = strings.NewReplacer("\t", "", "\r", "", "\n", "")
 
 func isASCIIAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
