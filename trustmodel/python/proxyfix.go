@@ -170,12 +170,29 @@ func (p *proxyFix) code() string {
 // empty item dropped before stripping, inner empty items kept), then one
 // pair of surrounding quotes removed through unquote_header_value.
 func parseListHeader2(s string) []string {
+	if !strings.Contains(s, `"`) {
+		// Without quotes, nothing escapes: the items are the pieces between commas.
+		res := strings.Split(s, ",")
+		if res[len(res)-1] == "" {
+			res = res[:len(res)-1]
+		}
+		for i := range res {
+			res[i] = pyStrip(res[i])
+		}
+		return res
+	}
+	return parseHTTPList2(s)
+}
+
+// parseHTTPList2 is parseListHeader2's general case, character by character.
+func parseHTTPList2(s string) []string {
 	var res []string
 	var part strings.Builder
 	escape, quote := false, false
-	for _, c := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i] // byte-wise: the delimiters are ASCII and UTF-8 never reuses them
 		if escape {
-			part.WriteRune(c)
+			part.WriteByte(c)
 			escape = false
 			continue
 		}
@@ -186,7 +203,7 @@ func parseListHeader2(s string) []string {
 			} else if c == '"' {
 				quote = false
 			}
-			part.WriteRune(c)
+			part.WriteByte(c)
 			continue
 		}
 		if c == ',' {
@@ -197,7 +214,7 @@ func parseListHeader2(s string) []string {
 		if c == '"' {
 			quote = true
 		}
-		part.WriteRune(c)
+		part.WriteByte(c)
 	}
 	if part.Len() > 0 {
 		res = append(res, part.String())
@@ -234,13 +251,30 @@ func trimEnds(s string) string {
 // inside quotes, an unclosed quote empties the list, each item stripped,
 // empty items discarded, then unquote_header_value.
 func parseListHeader3(s string) []string {
+	if !strings.Contains(s, `"`) {
+		// Without quotes, nothing escapes: the items are the pieces between commas.
+		pieces := strings.Split(s, ",")
+		out := pieces[:0]
+		for _, it := range pieces {
+			if it = pyStrip(it); it != "" {
+				out = append(out, it)
+			}
+		}
+		return out
+	}
+	return parseListQuoted3(s)
+}
+
+// parseListQuoted3 is parseListHeader3's general case, character by character.
+func parseListQuoted3(s string) []string {
 	var items []string
 	var item strings.Builder
 	escape, quote := false, false
-	for _, c := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i] // byte-wise: the delimiters are ASCII and UTF-8 never reuses them
 		if escape {
 			escape = false
-			item.WriteRune(c)
+			item.WriteByte(c)
 			continue
 		}
 		if quote {
@@ -249,7 +283,7 @@ func parseListHeader3(s string) []string {
 			} else if c == '"' {
 				quote = false
 			}
-			item.WriteRune(c)
+			item.WriteByte(c)
 			continue
 		}
 		if c == ',' {
@@ -260,7 +294,7 @@ func parseListHeader3(s string) []string {
 		if c == '"' {
 			quote = true
 		}
-		item.WriteRune(c)
+		item.WriteByte(c)
 	}
 	if quote {
 		return nil

@@ -299,3 +299,23 @@ func BenchmarkEvaluate(b *testing.B) {
 		})
 	}
 }
+
+// FuzzParseListHeader checks both parse_list_header models: no panic, and
+// the quote-free fast path equals the character-by-character algorithm.
+func FuzzParseListHeader(f *testing.F) {
+	for _, s := range []string{"a,,b", "a,", ` a , b `, `"a, b", c`, `"unclosed, b`, `"a\"b"`, `"`, "\\,x", "\t,\u00a0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v2, v3 := parseListHeader2(s), parseListHeader3(s)
+		if strings.Contains(s, `"`) {
+			return
+		}
+		if slow := parseHTTPList2(s); !reflect.DeepEqual(v2, slow) && !(len(v2) == 0 && len(slow) == 0) {
+			t.Fatalf("2.2 %q: fast %q, general %q", s, v2, slow)
+		}
+		if slow := parseListQuoted3(s); !reflect.DeepEqual(v3, slow) && !(len(v3) == 0 && len(slow) == 0) {
+			t.Fatalf("3.1.8 %q: fast %q, general %q", s, v3, slow)
+		}
+	})
+}
