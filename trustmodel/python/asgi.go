@@ -328,16 +328,53 @@ func parseHostPort(v string) string {
 	return v
 }
 
-// asgiServer reads app.server for an ASGI app: uvicorn, or none (a plain
-// ASGI server that rewrites nothing).
+// asgiServer reads app.server for an ASGI app: uvicorn; gunicorn with
+// uvicorn's worker, which runs uvicorn with gunicorn's forwarded_allow_ips
+// list (uvicorn/workers.py config_kwargs; "uvicorn_version" names that
+// uvicorn); or none (a plain ASGI server that rewrites nothing).
 func asgiServer(s map[string]any) (*uvicorn, error) {
 	if s == nil {
 		return &uvicorn{plain: true}, nil
 	}
-	if s["name"] != "uvicorn" {
-		return nil, unsupported(fmt.Sprintf("app.server: unknown ASGI server %q (known: uvicorn)", s["name"]))
+	switch s["name"] {
+	case "uvicorn":
+		return newUvicorn(s)
+	case "gunicorn":
+		g, err := newGunicorn(s)
+		if err != nil {
+			return nil, err
+		}
+		if g.workerClass != uvicornWorker {
+			return nil, unsupported(fmt.Sprintf("app.server: gunicorn serves an ASGI app only with worker_class: %s", uvicornWorker))
+		}
+		version, _ := s["uvicorn_version"].(string)
+		uv, _, ok := uvicornVersion(version)
+		if !ok {
+			return nil, unsupported(fmt.Sprintf("unsupported uvicorn_version %q", version))
+		}
+		var allow []any
+		for _, a := range g.allow {
+			if g.version == gunicorn241 && a != "*" {
+				// 24.1 hands the worker ip_network objects: 0.31+'s
+				// _TrustedHosts tests `"/" in host` on them, which is the
+				// network's __contains__ of a str, and fails at start-up;
+				// 0.17.6's set of them never equals a string.
+				if uv != uvicorn0176 {
+					return nil, fmt.Errorf("'str' object has no attribute '_version'")
+				}
+				continue
+			}
+			allow = append(allow, a)
+		}
+		u, err := newUvicorn(map[string]any{"name": "uvicorn", "version": version, "forwarded_allow_ips": allow})
+		if err != nil {
+			return nil, err
+		}
+		u.label += " (gunicorn " + g.label + " worker)"
+		u.options = s
+		return u, nil
 	}
-	return newUvicorn(s)
+	return nil, unsupported(fmt.Sprintf("app.server: unknown ASGI server %q (known: uvicorn, gunicorn with %s)", s["name"], uvicornWorker))
 }
 
 func (u *uvicorn) String() string {

@@ -72,8 +72,8 @@ func newDjango(app trustmodel.App) (*django, error) {
 		return nil, unsupported(fmt.Sprintf("app.middleware: unknown middleware %q for django", app.Middleware[0]["name"]))
 	}
 	var err error
-	if app.Server != nil && app.Server["name"] == "uvicorn" {
-		d.asgi, err = newUvicorn(app.Server)
+	if app.Server != nil && (app.Server["name"] == "uvicorn" || app.Server["worker_class"] == uvicornWorker) {
+		d.asgi, err = asgiServer(app.Server)
 	} else {
 		d.wsgi, err = wsgiServer(app.Server)
 	}

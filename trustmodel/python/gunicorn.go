@@ -22,14 +22,15 @@ const (
 // gunicorn is the WSGI server's configuration; plain is a WSGI server that
 // rewrites nothing (no secure scheme headers, nobody trusted).
 type gunicorn struct {
-	version   int
-	label     string
-	plain     bool
-	allow     []string    // forwarded_allow_ips as gunicorn keeps it
-	nets      []pyNetwork // 24.1+: the networks membership is decided by
-	secure    map[string]string
-	forwarder []string       // forwarder_headers (23+)
-	options   map[string]any // app.server as written, for advice that keeps it
+	version     int
+	label       string
+	plain       bool
+	allow       []string    // forwarded_allow_ips as gunicorn keeps it
+	nets        []pyNetwork // 24.1+: the networks membership is decided by
+	secure      map[string]string
+	forwarder   []string       // forwarder_headers (23+)
+	options     map[string]any // app.server as written, for advice that keeps it
+	workerClass string
 }
 
 var gunicornDefaultSecure = map[string]string{
@@ -38,7 +39,10 @@ var gunicornDefaultSecure = map[string]string{
 	"X-FORWARDED-SSL":      "on",
 }
 
-var gunicornOptions = []string{"forwarded_allow_ips", "forwarder_headers", "proxy_allow_ips", "proxy_protocol", "secure_scheme_headers"}
+var gunicornOptions = []string{"forwarded_allow_ips", "forwarder_headers", "proxy_allow_ips", "proxy_protocol", "secure_scheme_headers", "worker_class"}
+
+// uvicornWorker is the worker_class that serves an ASGI app under gunicorn.
+const uvicornWorker = "uvicorn.workers.UvicornWorker"
 
 func gunicornVersion(v string) (int, string, bool) {
 	switch v {
@@ -76,9 +80,15 @@ func newGunicorn(opts map[string]any) (*gunicorn, error) {
 	for _, k := range sortedKeys(opts) {
 		val := opts[k]
 		switch k {
-		case "name", "version", "proxy_protocol", "proxy_allow_ips":
+		case "name", "version", "proxy_protocol", "proxy_allow_ips", "uvicorn_version":
 			// PROXY protocol: nginx sends no preamble unless told to, and
-			// gunicorn takes requests without one.
+			// gunicorn takes requests without one. uvicorn_version names the
+			// uvicorn of a UvicornWorker (asgiServer).
+		case "worker_class":
+			if w, _ := val.(string); w != uvicornWorker && w != "sync" && w != "gthread" && w != "gevent" && w != "eventlet" {
+				return nil, fmt.Errorf("app.server.worker_class: %s is not modelled (want sync, gthread, gevent, eventlet or %s)", pyReprValue(val), uvicornWorker)
+			}
+			g.workerClass, _ = val.(string)
 		case "forwarded_allow_ips":
 			allowValue = val
 		case "forwarder_headers":

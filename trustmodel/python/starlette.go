@@ -144,6 +144,9 @@ func (f *fastapi) Advise(a trustmodel.Advice) (trustmodel.Setting, bool) {
 }
 
 func adviseUvicorn(u *uvicorn, a trustmodel.Advice, app trustmodel.App) (trustmodel.Setting, bool) {
+	if u.options["name"] == "gunicorn" {
+		return adviseUvicornWorker(u, a, app)
+	}
 	server := map[string]any{"name": "uvicorn"}
 	if !u.plain {
 		for k, v := range u.options {
@@ -166,6 +169,29 @@ func adviseUvicorn(u *uvicorn, a trustmodel.Advice, app trustmodel.App) (trustmo
 	server["forwarded_allow_ips"] = list
 	app.Server = server
 	return trustmodel.Setting{Code: "uvicorn --proxy-headers --forwarded-allow-ips=" + list, App: app}, true
+}
+
+// adviseUvicornWorker is the advice for uvicorn under gunicorn: gunicorn's
+// forwarded_allow_ips, which the worker hands to uvicorn. Ranges need
+// gunicorn ≥ 25 (strings, validated) and uvicorn ≥ 0.31 (CIDR).
+func adviseUvicornWorker(u *uvicorn, a trustmodel.Advice, app trustmodel.App) (trustmodel.Setting, bool) {
+	server := map[string]any{}
+	for k, v := range u.options {
+		server[k] = v
+	}
+	g, err := newGunicorn(server)
+	if err != nil {
+		return trustmodel.Setting{}, false
+	}
+	for _, p := range a.Proxies {
+		if strings.Contains(p, "/") && (g.version < gunicorn25 || u.version == uvicorn0176) {
+			return trustmodel.Setting{}, false
+		}
+	}
+	list := strings.Join(a.Proxies, ",")
+	server["forwarded_allow_ips"] = list
+	app.Server = server
+	return trustmodel.Setting{Code: fmt.Sprintf("gunicorn -k %s --forwarded-allow-ips=%q", uvicornWorker, list), App: app}, true
 }
 
 // splitResult is urllib.parse.SplitResult's scheme and netloc.

@@ -79,7 +79,7 @@ def gunicorn_cfg(server, tls):
         cfg.set("secure_scheme_headers", {})
     else:
         for k, v in server.items():
-            if k in ("name", "version", "proxy_protocol"):
+            if k in ("name", "version", "proxy_protocol", "uvicorn_version"):
                 continue
             cfg.set(k, v)
     if tls:
@@ -189,7 +189,7 @@ def django_request(case):
             raise ValueError("unknown option %r" % k)
         setattr(settings, k, v)
     server = case.get("server")
-    if server is not None and server["name"] == "uvicorn":
+    if server is not None and (server["name"] == "uvicorn" or server.get("worker_class") == UVICORN_WORKER):
         scope = asgi_scope(case)
         if scope is None:
             raise Rejected("no request")
@@ -223,6 +223,7 @@ def eval_django(case):
 # ---------------------------------------------------------------- ASGI (uvicorn)
 
 _loop = asyncio.new_event_loop()
+UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
 
 
 def asgi_scope(case):
@@ -255,8 +256,15 @@ def asgi_scope(case):
         asgi = app
     else:
         kw = {k: v for k, v in server.items() if k not in ("name", "version")}
+        if server["name"] == "gunicorn":
+            # uvicorn/workers.py UvicornWorker: uvicorn's Config with gunicorn's
+            # validated forwarded_allow_ips (its config_kwargs)
+            kw = {"forwarded_allow_ips": gunicorn_cfg(server, False).forwarded_allow_ips}
         config = UvicornConfig(app=app, lifespan="off", log_config=None, **kw)
-        config.load()
+        try:
+            config.load()
+        except Exception as e:  # uvicorn refuses the configuration at start-up
+            raise ConfigError(str(e))
         asgi = config.loaded_app
 
     async def receive():
@@ -422,6 +430,14 @@ def random_uvicorn(rng):
     return s
 
 
+def random_uvicorn_worker(rng):
+    s = random_gunicorn(rng)
+    s["worker_class"] = UVICORN_WORKER
+    s["uvicorn_version"] = LABELS["uvicorn"]
+    s.pop("secure_scheme_headers", None)
+    return s
+
+
 def random_case(rng, framework):
     case = {"framework": framework, "peer": rng.choice(PEERS), "tls": rng.random() < 0.3,
             "headers": random_headers(rng)}
@@ -455,14 +471,19 @@ def random_case(rng, framework):
         if opts:
             case["options"] = opts
         r = rng.random()
-        if r < 0.5:
+        if r < 0.45:
             case["server"] = random_gunicorn(rng)
-        elif r < 0.75:
+        elif r < 0.65:
             case["server"] = random_uvicorn(rng)
+        elif r < 0.75:
+            case["server"] = random_uvicorn_worker(rng)
     else:
         case["version"] = LABELS["fastapi"]
-        if rng.random() < 0.85:
+        r = rng.random()
+        if r < 0.7:
             case["server"] = random_uvicorn(rng)
+        elif r < 0.85:
+            case["server"] = random_uvicorn_worker(rng)
     return case
 
 
@@ -586,6 +607,13 @@ def handpicked():
                        H(("X-Forwarded-Proto", "gopher")), H(("Host", "bad host"), ("X-Forwarded-Proto", "wss")),
                        H(host, ("X-Forwarded-Proto", "https"), ("X-Forwarded-Proto", "http"))):
                 add("fastapi", "0.26", peer, hs, **({} if srv is None else {"server": srv}))
+    uw = lambda **kw: dict(gu(worker_class=UVICORN_WORKER, uvicorn_version=LABELS["uvicorn"]), **kw)  # noqa: E731
+    for srv in (uw(), uw(forwarded_allow_ips="127.0.0.1,::1"), uw(forwarded_allow_ips="*"), uw(forwarded_allow_ips="127.0.0.1,*"), uw(forwarded_allow_ips="")):
+        for peer in ("127.0.0.1", "::1", "unix:", "10.0.0.2"):
+            for hs in (H(host, ("X-Forwarded-For", "1.1.1.1, 127.0.0.1")), H(host, ("X-Forwarded-Proto", "https")),
+                       H(host, ("X-Forwarded-For", "1.1.1.1"), ("X-Forwarded-Ssl", "on"))):
+                add("fastapi", "0.26", peer, hs, server=srv)
+                add("django", "3.2", peer, hs, server=srv, options=dj(ALLOWED_HOSTS=["*"], SECURE_PROXY_SSL_HEADER=["HTTP_X_FORWARDED_PROTO", "https"]))
     for h in HOSTS + ["A.EXAMPLE:8000", "[FE80::1]", "[::1]:", "a.example:80:80"]:
         for tls in (False, True):
             add("fastapi", "0.26", "127.0.0.1", H(("Host", h)), tls=tls)

@@ -39,4 +39,10 @@ for t in 0.31.1:0.31 0.45.0:0.45 0.48.0:0.48 0.51.0:0.51; do
       --framework fastapi --framework django --no-handpicked --label fastapi="${s##*:}" --label uvicorn="${t##*:}"
   done
 done
+# gunicorn's UvicornWorker: upstream gunicorn's forwarded_allow_ips handed to upstream uvicorn
+for g in 24.1.0:24.1 26.1.0:26.1; do
+  run "$U/shim:$U/starlette-1.3.1:$U/uvicorn-0.51.0:$U/gunicorn-${g%%:*}" 14 200 \
+    "upstream gunicorn ${g%%:*} with uvicorn 0.51.0's UvicornWorker, Starlette 1.3.1" \
+    --framework fastapi --no-handpicked --label fastapi=1 --label uvicorn=0.51 --label gunicorn="${g##*:}"
+done
 cat django.jsonl
