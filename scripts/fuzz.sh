@@ -26,6 +26,7 @@ all=(
 	trustmodel:FuzzParseConfig:30000
 	trustmodel/python:FuzzPythonIPAddress:100000
 	trustmodel/python:FuzzParseListHeader:100000
+	trustmodel/python:FuzzPythonEvaluate:30000
 	nginxconf:FuzzRealIPWalk:50000
 	nginxconf:FuzzInet6:100000
 	nginxconf:FuzzLoad:5000

@@ -330,3 +330,36 @@ func FuzzParseListHeader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPythonEvaluate sends arbitrary peers and header lines through every
+// framework and app server: no panic, and an accessor either answers or
+// raises, never both.
+func FuzzPythonEvaluate(f *testing.F) {
+	f.Add("127.0.0.1", "X-Forwarded-For", "1.1.1.1, 2.2.2.2", "Host", "a.example:80", 1)
+	f.Add("unix:", "X-Forwarded-Proto", `"https", http`, "Host", "[::1", -2)
+	f.Add("::1", "X-Forwarded-Host", "a.example:", "SCRIPT_NAME", "/", 3)
+	f.Fuzz(func(t *testing.T, peer, n1, v1, n2, v2 string, count int) {
+		count = count%5 - 1
+		apps := []trustmodel.App{
+			{Framework: "flask", Version: "2", Middleware: []map[string]any{{"name": "proxy_fix", "x_for": count, "x_proto": count, "x_host": count, "x_port": count, "x_prefix": count}}, Server: map[string]any{"name": "gunicorn", "version": "20.1"}},
+			{Framework: "flask", Version: "3", Middleware: []map[string]any{{"name": "proxy_fix", "x_for": count, "x_host": count, "x_port": count}}, Server: map[string]any{"name": "gunicorn", "version": "26.1", "forwarded_allow_ips": "*"}},
+			{Framework: "django", Version: "3.2", Options: map[string]any{"USE_X_FORWARDED_HOST": true, "USE_X_FORWARDED_PORT": true, "ALLOWED_HOSTS": []any{"*"}, "SECURE_PROXY_SSL_HEADER": []any{"HTTP_X_FORWARDED_PROTO", "https"}}},
+			{Framework: "django", Version: "5", Server: map[string]any{"name": "uvicorn", "version": "0.17", "forwarded_allow_ips": "*"}, Options: map[string]any{"ALLOWED_HOSTS": []any{".example"}}},
+			{Framework: "fastapi", Version: "0.26", Server: map[string]any{"name": "uvicorn", "version": "0.17", "forwarded_allow_ips": "127.0.0.1," + peer}},
+			{Framework: "fastapi", Version: "0.46", Server: map[string]any{"name": "uvicorn", "version": "0.51", "forwarded_allow_ips": "10.0.0.0/8,::1"}},
+		}
+		r := trustmodel.Request{Peer: peer, Headers: trustmodel.Header{{Name: n1, Value: v1}, {Name: n2, Value: v2}, {Name: "X-Forwarded-For", Value: v2}}}
+		for _, app := range apps {
+			ev, err := New(app)
+			if err != nil {
+				continue
+			}
+			res := ev.Evaluate(r)
+			for field, v := range map[string]bool{"protocol": res.Protocol != nil, "host": res.Host != nil, "hostname": res.Hostname != nil} {
+				if _, raised := res.Raised[field]; raised && v {
+					t.Fatalf("%s: %s both answers and raises", ev.Name(), field)
+				}
+			}
+		}
+	})
+}
