@@ -44,7 +44,7 @@ func newFlask(app trustmodel.App) (*flask, error) {
 			return nil, unsupported(fmt.Sprintf("app.middleware: unknown middleware %q for flask (known: proxy_fix)", m["name"]))
 		}
 		if f.proxyFix != nil {
-			return nil, unsupported("app.middleware: proxy_fix is given twice")
+			return nil, unsupported("app.middleware: more than one proxy_fix is not modelled")
 		}
 		if f.proxyFix, err = newProxyFix(m, v == "3"); err != nil {
 			return nil, err
@@ -62,7 +62,11 @@ func wsgiServer(s map[string]any) (*gunicorn, error) {
 	if s["name"] != "gunicorn" {
 		return nil, unsupported(fmt.Sprintf("app.server: unknown WSGI server %q (known: gunicorn)", s["name"]))
 	}
-	return newGunicorn(s)
+	g, err := newGunicorn(s)
+	if err == nil && g.workerClass == uvicornWorker {
+		return nil, unsupported("app.server: a WSGI app does not run on worker_class " + uvicornWorker)
+	}
+	return g, err
 }
 
 func (f *flask) Name() string {

@@ -135,7 +135,7 @@ func (h hopTrust) String() string {
 func ordinal(n int) string {
 	switch n {
 	case 1:
-		return "last"
+		return "1st"
 	case 2:
 		return "2nd"
 	case 3:
