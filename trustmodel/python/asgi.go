@@ -187,31 +187,7 @@ func (u *uvicorn) apply(s *asgiScope) {
 	if !u.trusts(host, s.client && !s.clientNone) {
 		return
 	}
-	protos, fors := s.values("x-forwarded-proto"), s.values("x-forwarded-for")
-	var proto, xff string
-	hasProto, hasFor := len(protos) > 0, len(fors) > 0
-	switch {
-	case u.version <= uvicorn045: // dict(scope["headers"]): the last line wins
-		if hasProto {
-			proto = protos[len(protos)-1]
-		}
-		if hasFor {
-			xff = fors[len(fors)-1]
-		}
-	case u.version == uvicorn048:
-		hasProto, hasFor = len(protos) == 1, len(fors) == 1
-		if hasProto {
-			proto = protos[0]
-		}
-		if hasFor {
-			xff = fors[0]
-		}
-	default:
-		if hasProto {
-			proto = protos[len(protos)-1]
-		}
-		xff = strings.Join(fors, ", ")
-	}
+	proto, hasProto, xff, hasFor := u.forwarded(s)
 	if hasProto {
 		p := pyStrip(proto)
 		if u.version == uvicorn0176 {
@@ -239,6 +215,88 @@ func (u *uvicorn) apply(s *asgiScope) {
 	if c := u.clientHost(items); c != "" {
 		s.client, s.clientHost, s.clientNone = true, c, false
 	}
+}
+
+// forwarded is the X-Forwarded-Proto and X-Forwarded-For values the
+// middleware reads, by its version's rule for repeated lines.
+func (u *uvicorn) forwarded(s *asgiScope) (proto string, hasProto bool, xff string, hasFor bool) {
+	protos, fors := s.values("x-forwarded-proto"), s.values("x-forwarded-for")
+	hasProto, hasFor = len(protos) > 0, len(fors) > 0
+	switch {
+	case u.version <= uvicorn045: // dict(scope["headers"]): the last line wins
+		if hasProto {
+			proto = protos[len(protos)-1]
+		}
+		if hasFor {
+			xff = fors[len(fors)-1]
+		}
+	case u.version == uvicorn048:
+		hasProto, hasFor = len(protos) == 1, len(fors) == 1
+		if hasProto {
+			proto = protos[0]
+		}
+		if hasFor {
+			xff = fors[0]
+		}
+	default:
+		if hasProto {
+			proto = protos[len(protos)-1]
+		}
+		xff = strings.Join(fors, ", ")
+	}
+	return proto, hasProto, xff, hasFor
+}
+
+// steps explains the walk for simulate: the peer, then X-Forwarded-For's
+// entries from the right as uvicorn tests them; client is the result.
+func (u *uvicorn) steps(s asgiScope, client string, clientNone bool) []trustmodel.Step {
+	if u.plain || !u.proxyHeaders {
+		return nil
+	}
+	t := u.Trust()
+	peer := "(none: a UNIX socket)"
+	if s.client {
+		peer = s.clientHost
+	}
+	first := trustmodel.Step{Hop: 0, Addr: peer, Tested: true}
+	first.Trusted, first.Why = t.Trusts(s.clientHost, 0)
+	if !s.client && !u.alwaysTrust {
+		first.Trusted, first.Why = false, "a UNIX-socket peer has no address to trust"
+	}
+	steps := []trustmodel.Step{first}
+	_, _, xff, hasFor := u.forwarded(&s)
+	if !first.Trusted || !hasFor {
+		return steps
+	}
+	items := strings.Split(xff, ",")
+	for i := len(items) - 1; i >= 0; i-- {
+		item := pyStrip(items[i])
+		host := item
+		if u.version >= uvicorn045 {
+			host = parseHostPort(item)
+		}
+		st := trustmodel.Step{Hop: len(items) - i, Addr: item, Tested: !u.alwaysTrust}
+		if u.alwaysTrust {
+			st.Why = "forwarded_allow_ips is *: not tested, the leftmost entry is the client"
+		} else {
+			st.Trusted, st.Why = t.Trusts(host, st.Hop)
+		}
+		steps = append(steps, st)
+		if !u.alwaysTrust && !st.Trusted {
+			steps[len(steps)-1].Why += ": the client"
+			return steps
+		}
+	}
+	last := &steps[len(steps)-1]
+	switch {
+	case clientNone:
+		last.Why += "; every entry is trusted, so uvicorn 0.17.6 sets the client to None"
+	case client == "":
+		last.Why += "; an empty client leaves the peer"
+	default:
+		last.Why += "; every entry is trusted: the leftmost is the client"
+	}
+	return steps
 }
 
 // trusts is `client_host in trusted_hosts`; present is false for None.

@@ -164,6 +164,7 @@ type meta struct {
 	m          environ
 	remoteNone bool // META['REMOTE_ADDR'] is None (ASGI client (None, 0))
 	scheme     string
+	steps      []trustmodel.Step // uvicorn's walk, when explaining
 }
 
 func (d *django) meta(req trustmodel.Request) (meta, rejected) {
@@ -172,8 +173,12 @@ func (d *django) meta(req trustmodel.Request) (meta, rejected) {
 		return meta{m: env, scheme: env["wsgi.url_scheme"]}, rej
 	}
 	s := newScope(req)
+	before := s
 	d.asgi.apply(&s)
 	m := meta{m: environ{}, scheme: s.scheme}
+	if d.explain {
+		m.steps = d.asgi.steps(before, s.clientHost, s.clientNone)
+	}
 	if s.client {
 		if s.clientNone {
 			m.remoteNone = true
@@ -211,7 +216,7 @@ func (d *django) Evaluate(req trustmodel.Request) trustmodel.Result {
 	if rej != "" {
 		return rejectedResult(rej)
 	}
-	var r trustmodel.Result
+	r := trustmodel.Result{Steps: m.steps}
 	if ip, ok := m.m["REMOTE_ADDR"]; ok && !m.remoteNone {
 		r.IP = str(ip)
 	}

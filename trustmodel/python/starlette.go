@@ -65,8 +65,12 @@ func (f *fastapi) Trust() trustmodel.Trust { return f.server.Trust() }
 
 func (f *fastapi) Evaluate(req trustmodel.Request) trustmodel.Result {
 	s := newScope(req)
+	before := s
 	f.server.apply(&s)
 	var r trustmodel.Result
+	if f.explain {
+		r.Steps = f.server.steps(before, s.clientHost, s.clientNone)
+	}
 	if s.client && !s.clientNone {
 		r.IP = str(s.clientHost)
 	}
