@@ -175,6 +175,25 @@ func (s *asgiScope) values(name string) []string {
 	return out
 }
 
+// refuses is uvicorn's protocol answering the request itself: h11 (the
+// protocol when httptools is absent, as in Debian and a plain `pip install
+// uvicorn`) refuses a repeated Host in its Request event (h11/_events.py).
+func (u *uvicorn) refuses(s *asgiScope) rejected {
+	if u.plain {
+		return ""
+	}
+	hosts := 0
+	for _, h := range s.headers {
+		if h[0] == "host" {
+			hosts++
+		}
+	}
+	if hosts > 1 {
+		return "LocalProtocolError"
+	}
+	return ""
+}
+
 // apply is ProxyHeadersMiddleware.__call__ (when proxy_headers).
 func (u *uvicorn) apply(s *asgiScope) {
 	if u.plain || !u.proxyHeaders {

@@ -173,6 +173,9 @@ func (d *django) meta(req trustmodel.Request) (meta, rejected) {
 		return meta{m: env, scheme: env["wsgi.url_scheme"]}, rej
 	}
 	s := newScope(req)
+	if rej := d.asgi.refuses(&s); rej != "" {
+		return meta{}, rej
+	}
 	before := s
 	d.asgi.apply(&s)
 	m := meta{m: environ{}, scheme: s.scheme}

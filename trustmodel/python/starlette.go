@@ -65,6 +65,9 @@ func (f *fastapi) Trust() trustmodel.Trust { return f.server.Trust() }
 
 func (f *fastapi) Evaluate(req trustmodel.Request) trustmodel.Result {
 	s := newScope(req)
+	if rej := f.server.refuses(&s); rej != "" {
+		return rejectedResult(rej)
+	}
 	before := s
 	f.server.apply(&s)
 	var r trustmodel.Result
