@@ -97,7 +97,7 @@ func TestSimulateUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"simulate", "--trust-proxy", "true"},                                      // no --peer
 		{"simulate", "--peer", "127.0.0.1", "-H", "no colon"},                      // bad header
-		{"simulate", "--peer", "127.0.0.1", "--framework", "django"},               // unknown framework
+		{"simulate", "--peer", "127.0.0.1", "--framework", "cakephp"},              // unknown framework
 		{"simulate", "--peer", "127.0.0.1", "--trust-proxy", "[unclosed"},          // bad YAML
 		{"simulate", "--peer", "127.0.0.1", "--no-such-flag"},                      // unknown flag
 		{"simulate", "--peer", "127.0.0.1", "--batch", "/nonexistent/cases.jsonl"}, // missing file

@@ -168,7 +168,9 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 		}
 		fmt.Fprintln(w)
 	}
-	if why := ipReason(ev.Name(), r); why != "" {
+	// Python's evaluators explain their pick in the steps themselves:
+	// ProxyFix counts from the right and never walks to the leftmost entry.
+	if why := ipReason(ev.Name(), r); why != "" && !isPython(ev.Name()) {
 		fmt.Fprintf(w, "%s\n\n", why)
 	}
 	names, _ := ev.(accessorNamer)
@@ -181,8 +183,11 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 		return fmt.Sprintf("%s%-9s", prefix, field)
 	}
 	undefined := "undefined"
-	if names != nil {
+	switch {
+	case names != nil:
 		undefined = names.AccessorNames()["null"]
+	case isPython(ev.Name()):
+		undefined = "None"
 	}
 	show := func(name string, v *string) {
 		switch {
@@ -218,6 +223,19 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 	if r.SessionCookie != "" {
 		fmt.Fprintf(w, "session cookie: %s\n", r.SessionCookie)
 	}
+	if rej := r.Raised["request"]; rej != "" {
+		fmt.Fprintf(w, "the request never reaches the app's accessors: %s answers it (%s)\n", ev.Name(), rej)
+	}
+}
+
+// isPython reports an evaluator of trustmodel/python, whose absent values are None.
+func isPython(evaluator string) bool {
+	for _, p := range []string{"flask", "django", "fastapi"} {
+		if strings.HasPrefix(evaluator, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // accessorNamer is an evaluator that names the accessors of SPEC §3.1 in its
@@ -239,6 +257,8 @@ func propPrefix(evaluator string) string {
 		return "request." // HttpServletRequest
 	case strings.HasPrefix(evaluator, "aspnetcore"):
 		return "context." // HttpContext
+	case isPython(evaluator):
+		return "request."
 	}
 	return "req."
 }

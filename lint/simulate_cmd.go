@@ -18,6 +18,8 @@ type SimulateOptions struct {
 	TrustProxy         string // a YAML scalar or list; "" = not set
 	TrustProxySet      bool
 	Options            []string // NAME=VALUE, VALUE as YAML
+	Server             string   // a YAML mapping; "" = none
+	Middleware         []string // YAML mappings, outermost first
 	SessionSecure      string   // "", true, false or auto
 	SessionProxy       string   // "", true or false
 	Peer               string
@@ -64,6 +66,20 @@ func RunSimulate(o SimulateOptions, stdin io.Reader, stdout io.Writer) error {
 		}
 		app.Options[name] = v
 	}
+	if o.Server != "" {
+		m, err := yamlMapping("--server", o.Server)
+		if err != nil {
+			return err
+		}
+		app.Server = m
+	}
+	for _, mw := range o.Middleware {
+		m, err := yamlMapping("--middleware", mw)
+		if err != nil {
+			return err
+		}
+		app.Middleware = append(app.Middleware, m)
+	}
 	if o.SessionSecure != "" || o.SessionProxy != "" {
 		s, err := parseSessionFlags(o.SessionSecure, o.SessionProxy)
 		if err != nil {
@@ -85,6 +101,9 @@ func RunSimulate(o SimulateOptions, stdin io.Reader, stdout io.Writer) error {
 	}
 	out, r, ev := Simulate(app, req)
 	if e, ok := out.(SimError); ok {
+		if !o.TrustProxySet && (app.Server != nil || app.Middleware != nil || app.Options != nil) {
+			return fmt.Errorf("%s refuses its configuration: %s", frameworkName(o.Framework, o.Version), e.Error)
+		}
 		return fmt.Errorf("%s throws for trust proxy %s: %s", frameworkName(o.Framework, o.Version), o.TrustProxy, e.Error)
 	}
 	switch o.Format {
@@ -97,6 +116,22 @@ func RunSimulate(o SimulateOptions, stdin io.Reader, stdout io.Writer) error {
 		return nil
 	}
 	return fmt.Errorf("--format %q: simulate writes text or json", o.Format)
+}
+
+// yamlMapping reads a --server or --middleware value: a YAML mapping with a name.
+func yamlMapping(flag, s string) (map[string]any, error) {
+	v, err := ParseYAMLValue(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", flag, err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s %q: want a YAML mapping with a name, e.g. '{name: proxy_fix, x_for: 1}'", flag, s)
+	}
+	if name, _ := m["name"].(string); name == "" {
+		return nil, fmt.Errorf("%s %q: want a name", flag, s)
+	}
+	return m, nil
 }
 
 func parseSessionFlags(secure, proxy string) (*trustmodel.Session, error) {

@@ -19,6 +19,14 @@ type vector struct {
 // replayVectors evaluates every vector in path and reports each mismatch.
 func replayVectors(t *testing.T, path string) int {
 	t.Helper()
+	n, _ := replayCounted(t, path)
+	return n
+}
+
+// replayCounted is replayVectors that also counts the vectors per framework.
+func replayCounted(t *testing.T, path string) (int, map[string]int) {
+	t.Helper()
+	perFramework := map[string]int{}
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +58,7 @@ func replayVectors(t *testing.T, path string) int {
 			t.Fatalf("%s:%d: want: %v", path, line, err)
 		}
 		n++
+		perFramework[c.Framework]++
 		if !reflect.DeepEqual(got, want) {
 			bad++
 			if bad <= 25 {
@@ -63,7 +72,7 @@ func replayVectors(t *testing.T, path string) int {
 	if bad > 0 {
 		t.Errorf("%d of %d vectors disagree with the real packages", bad, n)
 	}
-	return n
+	return n, perFramework
 }
 
 func TestRecordedVectors(t *testing.T) {
@@ -96,4 +105,29 @@ func TestRequestIPVectors(t *testing.T) {
 		t.Errorf("request-ip.jsonl has %d vectors; want at least 2000", n)
 	}
 	t.Logf("replayed %d request-ip vectors", n)
+}
+
+// TestPythonRecordedVectors replays what Debian's Werkzeug/Flask, Django,
+// gunicorn, uvicorn and Starlette computed (testdata/vectors/python/gen.py).
+func TestPythonRecordedVectors(t *testing.T) {
+	n, per := replayCounted(t, "../testdata/vectors/python/recorded.jsonl")
+	for _, fw := range []string{"flask", "django", "fastapi"} {
+		if per[fw] < 1500 {
+			t.Errorf("python/recorded.jsonl has %d %s vectors; want at least 1500", per[fw], fw)
+		}
+	}
+	t.Logf("replayed %d recorded Python vectors: %v", n, per)
+}
+
+// TestPythonModelledVectors replays the hand-checked vectors of versions
+// newer than Debian's, each citing the source line that decides it.
+func TestPythonModelledVectors(t *testing.T) {
+	if _, err := os.Stat("../testdata/vectors/python/modelled.jsonl"); err != nil {
+		t.Skip("no modelled vectors yet")
+	}
+	n, per := replayCounted(t, "../testdata/vectors/python/modelled.jsonl")
+	if n == 0 {
+		t.Fatal("no modelled vectors")
+	}
+	t.Logf("replayed %d modelled Python vectors: %v", n, per)
 }

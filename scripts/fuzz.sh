@@ -29,6 +29,9 @@ all=(
 	trustmodel/ruby:FuzzIPAddr:100000
 	trustmodel/php:FuzzSymfonyEvaluate:20000
 	trustmodel/ruby:FuzzRailsEvaluate:5000
+	trustmodel/python:FuzzPythonIPAddress:100000
+	trustmodel/python:FuzzParseListHeader:100000
+	trustmodel/python:FuzzPythonEvaluate:30000
 	nginxconf:FuzzRealIPWalk:50000
 	nginxconf:FuzzInet6:100000
 	nginxconf:FuzzLoad:5000

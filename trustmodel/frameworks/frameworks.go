@@ -11,6 +11,7 @@ import (
 	"github.com/trustcheck/trustcheck/trustmodel/dotnet"
 	"github.com/trustcheck/trustcheck/trustmodel/jvm"
 	"github.com/trustcheck/trustcheck/trustmodel/php"
+	"github.com/trustcheck/trustcheck/trustmodel/python"
 	"github.com/trustcheck/trustcheck/trustmodel/ruby"
 )
 
@@ -35,6 +36,8 @@ func framework(app trustmodel.App) (trustmodel.Evaluator, error) {
 		return jvm.New(app)
 	case "aspnetcore":
 		return dotnet.New(app)
+	case "flask", "django", "fastapi":
+		return python.New(app)
 	}
 	return trustmodel.NewEvaluator(app)
 }
