@@ -283,7 +283,7 @@ func (d *decoder) noAliases(n *yaml.Node, name string) error {
 }
 
 // Frameworks are the names app.framework takes; each ecosystem adds its own.
-var Frameworks = []string{"express", "fastify", "koa"}
+var Frameworks = []string{"express", "fastify", "koa", "gin", "echo", "chi"}
 
 func (d *decoder) app(n *yaml.Node, a *AppSpec) error {
 	a.Pos = d.pos(n)

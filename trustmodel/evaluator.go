@@ -94,7 +94,7 @@ func NewEvaluator(app App) (Evaluator, error) {
 	case "proxy-addr":
 		return newProxyAddr(app)
 	}
-	return nil, &UnsupportedError{fmt.Sprintf("unknown framework %q (want express, fastify, koa or proxy-addr)", app.Framework)}
+	return nil, &UnsupportedError{fmt.Sprintf("unknown framework %q (want express, fastify, koa, proxy-addr, gin, echo or chi)", app.Framework)}
 }
 
 func str(s string) *string { return &s }
