@@ -75,4 +75,4 @@ func TestGowebFreshVectors(t *testing.T) {
 }
 
 // gowebFrameworks are the frameworks the goweb generator records.
-var gowebFrameworks = []string{"gin", "chi"}
+var gowebFrameworks = []string{"gin", "chi", "echo"}
