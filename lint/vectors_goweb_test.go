@@ -46,15 +46,19 @@ func TestGowebRecordedVectors(t *testing.T) {
 	t.Logf("replayed %d recorded vectors %v", n, counts)
 }
 
-// TestGowebModelledVectors replays the hand-checked vectors of versions the
-// generator does not pin (testdata/vectors/goweb/modelled.jsonl).
-func TestGowebModelledVectors(t *testing.T) {
-	const path = "../testdata/vectors/goweb/modelled.jsonl"
-	if _, err := os.Stat(path); err != nil {
-		t.Skip("no modelled vectors")
-	}
+// TestGowebRecordedOlderVectors replays what the older releases whose
+// behaviour differs answered (gen/go.old*.mod: gin 1.8.1, 1.10.1, 1.11.0;
+// echo 4.15.4, 4.16.1, 4.16.3; chi 5.0.7, 5.0.8, 5.2.1).
+func TestGowebRecordedOlderVectors(t *testing.T) {
+	const path = "../testdata/vectors/goweb/recorded-older.jsonl"
 	n := replayVectors(t, path)
-	t.Logf("replayed %d modelled vectors %v", n, gowebCounts(t, path))
+	counts := gowebCounts(t, path)
+	for _, fw := range gowebFrameworks {
+		if counts[fw] < 1500 {
+			t.Errorf("%s: %d recorded vectors for %s; want at least 1500", path, counts[fw], fw)
+		}
+	}
+	t.Logf("replayed %d recorded vectors of older versions %v", n, counts)
 }
 
 // TestGowebFreshVectors replays a fresh random set from the generator

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Writes fresh random vectors from real gin, echo and chi apps to the file $1
-# (hand-picked cases first, then random ones up to COUNT per framework from SEED).
-#   SEED=123 COUNT=5000 testdata/vectors/goweb/fresh.sh /tmp/goweb-fresh.jsonl
+# Writes fresh random vectors from real gin, echo and chi apps to the file $1:
+# COUNT per framework (hand-picked cases first) from the newest pinned
+# versions (gen/go.mod), then OLDER_COUNT per framework from each older set
+# (gen/go.old*.mod), all from SEED.
+#   SEED=123 COUNT=5000 OLDER_COUNT=1000 testdata/vectors/goweb/fresh.sh /tmp/goweb-fresh.jsonl
 # The seed used is printed to stderr so that a failing run can be reproduced.
-# The generator is its own Go module (gen/go.mod, gen/go.sum): `go run` there
-# downloads exactly the pinned versions that go.sum verifies.
+# The generator is its own Go module: `go run` there downloads exactly the
+# versions its go.sum (go.old*.sum) verifies.
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ -z "$1" ]; then
-  echo "usage: $0 OUTPUT_FILE   (env: SEED, COUNT, FRAMEWORKS)" >&2
+  echo "usage: $0 OUTPUT_FILE   (env: SEED, COUNT, OLDER_COUNT, FRAMEWORKS)" >&2
   exit 2
 fi
 case "$1" in
@@ -19,6 +21,12 @@ esac
 cd "$(dirname "$0")/gen"
 seed=${SEED:-$RANDOM$RANDOM}
 count=${COUNT:-5000}
+older=${OLDER_COUNT:-1000}
 frameworks=${FRAMEWORKS:-gin,chi,echo}
-echo "goweb fresh.sh: seed $seed, count $count per framework ($frameworks)" >&2
-go run . --seed "$seed" --count "$count" --frameworks "$frameworks" > "$out"
+echo "goweb fresh.sh: seed $seed, $count per framework ($frameworks) from the newest versions, $older from each older set" >&2
+{
+  go run . --seed "$seed" --count "$count" --frameworks "$frameworks"
+  for mod in go.old*.mod; do
+    go run -modfile="$mod" . --seed "$seed" --count "$older" --frameworks "$frameworks"
+  done
+} > "$out"

@@ -11,7 +11,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"sort"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-chi/chi/v5"
@@ -19,9 +21,30 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Versions are the pinned module versions, by framework, as the cases name
-// them (go.mod holds the exact ones).
-var Versions = map[string]string{"gin": "1.12", "echo": "4.16", "chi": "5.5"}
+// Versions are the versions of the framework modules built in, as the cases
+// name them ("1.12.0"): go.mod pins the newest, and each go.*.mod beside it
+// an older set (go run -modfile=go.old1.mod .).
+var Versions = func() map[string]string {
+	v := map[string]string{}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		panic("no build information")
+	}
+	for _, d := range info.Deps {
+		if d.Replace != nil {
+			d = d.Replace
+		}
+		switch d.Path {
+		case "github.com/gin-gonic/gin":
+			v["gin"] = strings.TrimPrefix(d.Version, "v")
+		case "github.com/labstack/echo/v4":
+			v["echo"] = strings.TrimPrefix(d.Version, "v")
+		case "github.com/go-chi/chi/v5":
+			v["chi"] = strings.TrimPrefix(d.Version, "v")
+		}
+	}
+	return v
+}()
 
 // Config is a case's app configuration (the simulate --batch fields).
 type Config struct {
