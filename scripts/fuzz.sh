@@ -24,6 +24,7 @@ all=(
 	trustmodel:FuzzCompileProxyAddr:100000
 	trustmodel:FuzzCompileTrust:100000
 	trustmodel:FuzzParseConfig:30000
+	trustmodel/goweb:FuzzEvaluate:50000
 	nginxconf:FuzzRealIPWalk:50000
 	nginxconf:FuzzInet6:100000
 	nginxconf:FuzzLoad:5000
