@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 
@@ -137,11 +138,11 @@ func ginHandPicked() []Case {
 		for _, p := range []*string{lo, pub, sp("10.0.0.2"), sp("::1"), sp("fe80::1%eth0"), sp("::ffff:127.0.0.1"), unix} {
 			cs = append(cs,
 				ginCase(trust, p, false, xff("6.6.6.6, 10.0.0.1"), nil),
-				ginCase(trust, p, false, xff("6.6.6.6", "10.0.0.1"), nil),          // two lines: joined with "," in 1.12
-				ginCase(trust, p, false, xff("9.9.9.9,,"), nil),                     // empty rightmost item: header invalid
-				ginCase(trust, p, false, xff("9.9.9.9:5555"), nil),                  // a port: invalid
-				ginCase(trust, p, false, xff("bogus, 10.0.0.1"), nil),               // invalid left of the answer
-				ginCase(trust, p, false, xff(" ::FFFF:9.9.9.9 "), nil),              // raw text kept
+				ginCase(trust, p, false, xff("6.6.6.6", "10.0.0.1"), nil), // two lines: joined with "," in 1.12
+				ginCase(trust, p, false, xff("9.9.9.9,,"), nil),           // empty rightmost item: header invalid
+				ginCase(trust, p, false, xff("9.9.9.9:5555"), nil),        // a port: invalid
+				ginCase(trust, p, false, xff("bogus, 10.0.0.1"), nil),     // invalid left of the answer
+				ginCase(trust, p, false, xff(" ::FFFF:9.9.9.9 "), nil),    // raw text kept
 				ginCase(trust, p, false, [][2]string{{"X-Real-IP", "7.7.7.7"}, {"Host", "a.example"}}, nil),
 				ginCase(trust, p, false, [][2]string{{"X-Forwarded-For", ""}, {"X-Real-IP", "7.7.7.7"}, {"Host", "a.example:8080"}}, nil),
 				ginCase(trust, p, true, [][2]string{{"X-Forwarded-Proto", "https"}}, nil), // no Host: HTTP/1.0
@@ -228,11 +229,98 @@ func chiHandPicked() []Case {
 			}
 		}
 	}
+	if !chiHasClientIP() {
+		return cs
+	}
+	xff := func(prefixes ...string) map[string]any {
+		return map[string]any{"name": "client_ip_from_xff", "prefixes": prefixes}
+	}
+	for _, mw := range [][]map[string]any{
+		{xff("127.0.0.1/32")}, {xff("127.0.0.0/8", "::1/128", "10.0.0.0/8")}, {xff("10.0.0.1/8")}, {xff("::ffff:127.0.0.1/128")},
+		{{"name": "client_ip_from_xff"}}, {xff("127.0.0.1")},
+		{{"name": "client_ip_from_header", "header": "X-Real-IP", "prefixes": []string{"127.0.0.1/32"}}},
+		{{"name": "client_ip_from_header", "header": "X-Real-IP"}},
+		{{"name": "client_ip_from_xff_trusted_proxies", "count": 1}}, {{"name": "client_ip_from_xff_trusted_proxies", "count": 2}},
+		{{"name": "client_ip_from_xff_trusted_proxies", "count": 0}},
+		{{"name": "client_ip_from_remote_addr"}},
+		{{"name": "real_ip"}, xff("127.0.0.1/32")}, {xff("127.0.0.1/32"), {"name": "client_ip_from_remote_addr"}},
+	} {
+		for _, p := range []*string{sp("127.0.0.1"), sp("1.1.1.1"), sp("::1"), sp("fe80::1%eth0"), sp("::ffff:127.0.0.1"), nil} {
+			for _, h := range [][][2]string{
+				{{"X-Forwarded-For", "6.6.6.6, 10.0.0.1"}, {"Host", "a.example"}},
+				{{"X-Forwarded-For", "6.6.6.6,, 127.0.0.1, "}, {"X-Forwarded-For", "9.9.9.9"}, {"Host", "a.example"}},
+				{{"X-Forwarded-For", "bogus, 6.6.6.6"}, {"X-Forwarded-For", "127.0.0.1"}, {"Host", "a.example"}},
+				{{"X-Forwarded-For", "fe80::9%eth0, ::ffff:9.9.9.9"}, {"Host", "a.example"}},
+				{{"X-Forwarded-For", "127.0.0.1"}, {"Host", "a.example"}},
+				{{"X-Real-IP", "7.7.7.7"}, {"X-Real-IP", " ::FFFF:7.7.7.8"}, {"Host", "a.example"}},
+				{{"Host", "a.example"}},
+			} {
+				c := chiCase(false, p, false, h)
+				c.Middleware = mw
+				cs = append(cs, c)
+			}
+		}
+	}
 	return cs
 }
 
+// chiHasClientIP reports whether the built chi has the ClientIPFrom*
+// middleware (5.3.0 and later).
+func chiHasClientIP() bool {
+	var minor int
+	_, _ = fmt.Sscanf(apps.Versions["chi"], "5.%d", &minor)
+	return minor >= 3
+}
+
+var chiPrefixes = [][]string{
+	{"127.0.0.1/32"}, {"127.0.0.0/8", "::1/128"}, {"10.0.0.0/8"}, {"10.0.0.1/8"}, {"::ffff:10.0.0.0/104"},
+	{"0.0.0.0/0", "::/0"}, {"fe80::/10"}, {"192.168.0.0/16", "fc00::/7"}, {"127.0.0.1/32", "10.0.0.0/8", "172.16.0.0/12"},
+}
+
+// chiBadPrefixes make chi panic at start-up.
+var chiBadPrefixes = [][]string{{"10.0.0.1"}, {"10.0.0.0/33"}, {"::1"}}
+
+// chiClientIPMiddleware is a random ClientIPFrom* entry.
+func chiClientIPMiddleware(r *rand.Rand) map[string]any {
+	prefixes := pick(r, chiPrefixes)
+	if r.IntN(30) == 0 {
+		prefixes = pick(r, chiBadPrefixes)
+	}
+	switch r.IntN(5) {
+	case 0, 1:
+		if r.IntN(40) == 0 {
+			prefixes = nil // ClientIPFromXFF() panics
+		}
+		return map[string]any{"name": "client_ip_from_xff", "prefixes": prefixes}
+	case 2:
+		m := map[string]any{"name": "client_ip_from_header", "header": pick(r, []string{"X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "X-Forwarded-For"})}
+		if r.IntN(3) != 0 {
+			m["prefixes"] = prefixes
+		}
+		return m
+	case 3:
+		n := 1 + r.IntN(3)
+		if r.IntN(40) == 0 {
+			n = 0 // panics
+		}
+		return map[string]any{"name": "client_ip_from_xff_trusted_proxies", "count": n}
+	}
+	return map[string]any{"name": "client_ip_from_remote_addr"}
+}
+
 func chiRandom(r *rand.Rand) Case {
-	return chiCase(r.IntN(5) != 0, pick(r, peers), r.IntN(5) == 0, randomHeaders(r, []string{"X-Real-IP", "True-Client-IP"}))
+	c := chiCase(r.IntN(5) != 0, pick(r, peers), r.IntN(5) == 0, randomHeaders(r, []string{"X-Real-IP", "True-Client-IP", "CF-Connecting-IP"}))
+	if chiHasClientIP() && r.IntN(2) == 0 {
+		mw := []map[string]any{chiClientIPMiddleware(r)}
+		if r.IntN(4) == 0 {
+			mw = append(mw, chiClientIPMiddleware(r))
+		}
+		if r.IntN(4) == 0 {
+			mw = append([]map[string]any{{"name": "real_ip"}}, mw...)
+		}
+		c.Middleware = mw
+	}
+	return c
 }
 
 // ---- echo ----

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -143,7 +144,7 @@ type servers map[string]*server
 
 // eval runs one case; the answer, or the framework's own error line.
 func (ss servers) eval(c Case) (json.RawMessage, error) {
-	cfg := apps.Config{Framework: c.Framework, Version: c.Version, TrustProxy: c.TrustProxy, Options: jsonValue(c.Options), Middleware: c.Middleware}
+	cfg := apps.Config{Framework: c.Framework, Version: c.Version, TrustProxy: c.TrustProxy, Options: jsonValue(c.Options), Middleware: jsonValue(c.Middleware)}
 	key := cfg.Key()
 	s, ok := ss[key]
 	if !ok {
@@ -152,8 +153,8 @@ func (ss servers) eval(c Case) (json.RawMessage, error) {
 			if _, bad := err.(*apps.ConfigError); bad {
 				return nil, err
 			}
-			b, _ := json.Marshal(map[string]string{"error": err.Error()})
-			return b, nil
+			b, _ := marshal(map[string]string{"error": err.Error()})
+			return bytes.TrimSpace(b), nil
 		}
 		s = newServer(h)
 		ss[key] = s
@@ -161,14 +162,11 @@ func (ss servers) eval(c Case) (json.RawMessage, error) {
 	return s.do(c.Peer, c.TLS, c.Headers)
 }
 
-// jsonValue is options as JSON decodes them ([]any, not []string), the
+// jsonValue is options or middleware as JSON decodes them ([]any, not []string), the
 // form the apps read, as simulate --batch does.
-func jsonValue(o map[string]any) map[string]any {
-	if o == nil {
-		return nil
-	}
-	b, _ := json.Marshal(o)
-	var out map[string]any
+func jsonValue[T any](v T) T {
+	var out T
+	b, _ := json.Marshal(v)
 	_ = json.Unmarshal(b, &out)
 	return out
 }

@@ -207,6 +207,7 @@ func newChi(c Config) (http.Handler, error) {
 		return nil, &ConfigError{"chi has no trust setting"}
 	}
 	r := chi.NewRouter()
+	clientIP := false
 	for _, m := range c.Middleware {
 		switch m["name"] {
 		case "real_ip":
@@ -215,11 +216,19 @@ func newChi(c Config) (http.Handler, error) {
 			}
 			r.Use(middleware.RealIP)
 		default:
-			return nil, &ConfigError{fmt.Sprintf("unknown chi middleware %v", m["name"])}
+			mw, err := chiClientIPMiddleware(m)
+			if err != nil {
+				return nil, err
+			}
+			r.Use(mw)
+			clientIP = true
 		}
 	}
 	r.HandleFunc("/*", func(w http.ResponseWriter, r *http.Request) {
 		ip := peerHost(r.RemoteAddr)
+		if clientIP {
+			ip = chiClientIP(r)
+		}
 		host := r.Host
 		name := hostname(host)
 		write(w, Answer{IP: &ip, Host: &host, Hostname: &name})
