@@ -6,6 +6,8 @@
 # all from SEED.
 #   SEED=123 COUNT=5000 OLDER_COUNT=1000 testdata/vectors/goweb/fresh.sh /tmp/goweb-fresh.jsonl
 # The seed used is printed to stderr so that a failing run can be reproduced.
+# The newest set is also cross-checked: every case whose peer a real socket can
+# have (127.0.0.1, ::1, a UNIX socket) is sent over one too, and must agree.
 # The generator is its own Go module: `go run` there downloads exactly the
 # versions its go.sum (go.old*.sum) verifies.
 set -euo pipefail
@@ -26,7 +28,7 @@ older=${OLDER_COUNT:-1000}
 frameworks=${FRAMEWORKS:-gin,chi,echo}
 echo "goweb fresh.sh: seed $seed, $count per framework ($frameworks) from the newest versions, $older from each older set" >&2
 {
-  go run . --seed "$seed" --count "$count" --frameworks "$frameworks"
+  go run . --seed "$seed" --count "$count" --frameworks "$frameworks" --crosscheck
   for mod in go.old*.mod; do
     go run -tags oldchi -modfile="$mod" . --seed "$seed" --count "$older" --frameworks "$frameworks"
   done

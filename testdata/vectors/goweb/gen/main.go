@@ -36,6 +36,7 @@ func main() {
 	count := flag.Int("count", 1600, "vectors per framework (hand-picked ones first)")
 	only := flag.String("frameworks", "gin,chi,echo", "comma-separated frameworks")
 	casesFile := flag.String("cases", "", "evaluate the cases in FILE instead")
+	crosscheck := flag.Bool("crosscheck", false, "also send each case whose peer can be 127.0.0.1, ::1 or a UNIX socket through real sockets, and report disagreements")
 	flag.Parse()
 
 	var cases []Case
@@ -64,12 +65,33 @@ func main() {
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
 	ss := servers{}
+	var x *crosschecker
+	if *crosscheck {
+		var err error
+		if x, err = newCrosschecker(); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		defer x.close()
+	}
+	disagree := 0
 	for i, c := range cases {
 		want, err := ss.eval(c)
 		if err != nil {
 			b, _ := json.Marshal(c)
 			fmt.Fprintf(os.Stderr, "gen: case %d %s: %v\n", i+1, b, err)
 			os.Exit(1)
+		}
+		if x != nil {
+			diff, err := x.check(c, want)
+			if err == nil && diff != "" {
+				err = fmt.Errorf("%s", diff)
+				disagree++
+			}
+			if err != nil {
+				b, _ := json.Marshal(c)
+				fmt.Fprintf(os.Stderr, "gen: crosscheck case %d %s: %v\n", i+1, b, err)
+			}
 		}
 		line, err := marshal(struct {
 			Case Case            `json:"case"`
@@ -80,6 +102,13 @@ func main() {
 			os.Exit(1)
 		}
 		out.Write(line)
+	}
+	if x != nil {
+		fmt.Fprintf(os.Stderr, "gen: crosscheck: %d cases sent through real sockets, %d disagreements\n", x.n, disagree)
+		if disagree > 0 {
+			out.Flush()
+			os.Exit(1)
+		}
 	}
 }
 

@@ -13,19 +13,26 @@ import (
 // Main is an e2e server's whole main: one app of framework, configured
 // from flags, on a real socket. It prints "ready" once listening.
 //
-//	ginserver -listen 127.0.0.1:0 [-trust JSON] [-options JSON] [-middleware JSON]
+//	ginserver [-version V] -listen ADDR [-trust JSON] [-options JSON] [-middleware JSON]
 //
-// -listen is host:port, [v6]:port, :port or unix:PATH; -trust is the
-// case's trust_proxy (absent: not set).
+// -listen is host:port, [v6]:port, :port or unix:PATH. -trust, -options
+// and -middleware are the simulate --batch fields as JSON (-trust empty or
+// "<absent>": not set, as testdata/e2e/app.js takes it). -version refuses
+// to start unless the built framework is that version ("1.12" matches
+// 1.12.0). Every answer is {"ip","ips","protocol","secure","host","hostname"}.
 func Main(framework string) {
 	fs := flag.NewFlagSet(framework+"server", flag.ExitOnError)
+	version := fs.String("version", "", "the framework version the caller expects (empty: any)")
 	listen := fs.String("listen", "127.0.0.1:0", "host:port, [v6]:port, :port or unix:PATH")
 	trust := fs.String("trust", "", "trust_proxy as JSON (empty: not set)")
 	options := fs.String("options", "", "options as JSON")
 	middleware := fs.String("middleware", "", "middleware as JSON")
 	_ = fs.Parse(os.Args[1:])
 	cfg := Config{Framework: framework, Version: Versions[framework]}
-	if *trust != "" {
+	if v := *version; v != "" && v != cfg.Version && !strings.HasPrefix(cfg.Version, v+".") {
+		fail("built with %s %s, not %s", framework, cfg.Version, v)
+	}
+	if *trust != "" && *trust != "<absent>" {
 		cfg.TrustProxy = json.RawMessage(*trust)
 	}
 	for _, f := range []struct {
