@@ -18,6 +18,7 @@ type gin struct {
 	proxies     []string     // SetTrustedProxies' argument as given
 	proxiesSet  bool
 	platform    string
+	appEngine   bool // the deprecated Engine.AppEngine
 	headers     []string
 	forwardedBy bool
 	explain     bool
@@ -36,7 +37,7 @@ func newGin(app trustmodel.App) (trustmodel.Evaluator, error) {
 	if !ok || minor < 8 || minor > 12 {
 		return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("unsupported gin version %q (want 1, or 1.8 to 1.12)", app.Version)}
 	}
-	if err := checkOptions("gin", app.Options, "ForwardedByClientIP", "RemoteIPHeaders", "TrustedPlatform"); err != nil {
+	if err := checkOptions("gin", app.Options, "AppEngine", "ForwardedByClientIP", "RemoteIPHeaders", "TrustedPlatform"); err != nil {
 		return nil, err
 	}
 	// gin.New(): ForwardedByClientIP true, RemoteIPHeaders
@@ -60,12 +61,17 @@ func newGin(app trustmodel.App) (trustmodel.Evaluator, error) {
 		}
 		g.headers = list
 	}
-	if v, ok := app.Options["ForwardedByClientIP"]; ok {
-		b, isBool := v.(bool)
-		if !isBool {
-			return nil, &trustmodel.UnsupportedError{Msg: "app.options.ForwardedByClientIP: want true or false, got " + describe(v)}
+	for _, o := range []struct {
+		name string
+		to   *bool
+	}{{"ForwardedByClientIP", &g.forwardedBy}, {"AppEngine", &g.appEngine}} {
+		if v, ok := app.Options[o.name]; ok {
+			b, isBool := v.(bool)
+			if !isBool {
+				return nil, &trustmodel.UnsupportedError{Msg: "app.options." + o.name + ": want true or false, got " + describe(v)}
+			}
+			*o.to = b
 		}
-		g.forwardedBy = b
 	}
 	if app.TrustProxySet {
 		list, err := stringList("gin trust_proxy (SetTrustedProxies' argument: a list of addresses and CIDRs, or null)", app.TrustProxy)
@@ -153,6 +159,12 @@ func (g *gin) clientIP(req trustmodel.Request, r *trustmodel.Result) string {
 	if g.platform != "" {
 		if v := headerGet(req.Headers, g.platform); v != "" {
 			g.step(r, trustmodel.Step{Addr: v, Why: "TrustedPlatform " + g.platform + ": the header's first line, verbatim, from any peer"})
+			return v
+		}
+	}
+	if g.appEngine {
+		if v := headerGet(req.Headers, "X-Appengine-Remote-Addr"); v != "" {
+			g.step(r, trustmodel.Step{Addr: v, Why: "AppEngine (deprecated): X-Appengine-Remote-Addr's first line, verbatim, from any peer"})
 			return v
 		}
 	}
@@ -307,6 +319,9 @@ func (g *gin) options() map[string]any {
 	}
 	if !g.forwardedBy {
 		o["ForwardedByClientIP"] = false
+	}
+	if g.appEngine {
+		o["AppEngine"] = true
 	}
 	if g.headers == nil || len(g.headers) != 2 || g.headers[0] != "X-Forwarded-For" || g.headers[1] != "X-Real-IP" {
 		if g.headers == nil {

@@ -85,7 +85,7 @@ func TestGinRejects(t *testing.T) {
 		{trustmodel.App{Framework: "gin", TrustProxy: []any{"10.0.0.1", "bogus"}, TrustProxySet: true}, "invalid IP address: bogus", false},
 		{trustmodel.App{Framework: "gin", TrustProxy: []any{"1.2.3.4/33"}, TrustProxySet: true}, "invalid CIDR address: 1.2.3.4/33", false},
 		{trustmodel.App{Framework: "gin", TrustProxy: "127.0.0.1", TrustProxySet: true}, `want a list of strings, got "127.0.0.1"`, true},
-		{trustmodel.App{Framework: "gin", Options: map[string]any{"TrustedProxies": []any{}}}, `app.options: unknown option "TrustedProxies" for gin (known: ForwardedByClientIP, RemoteIPHeaders, TrustedPlatform)`, true},
+		{trustmodel.App{Framework: "gin", Options: map[string]any{"TrustedProxies": []any{}}}, `app.options: unknown option "TrustedProxies" for gin (known: AppEngine, ForwardedByClientIP, RemoteIPHeaders, TrustedPlatform)`, true},
 		{trustmodel.App{Framework: "gin", Version: "2"}, `unsupported gin version "2"`, true},
 	} {
 		_, err := New(c.app)

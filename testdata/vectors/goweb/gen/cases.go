@@ -160,9 +160,10 @@ func ginHandPicked() []Case {
 		{"RemoteIPHeaders": []string{"X-Real-IP"}}, {"RemoteIPHeaders": []string{}}, {"RemoteIPHeaders": nil},
 		{"RemoteIPHeaders": []string{"True-Client-IP", "X-Forwarded-For"}}, {"ForwardedByClientIP": false},
 		{"ForwardedByClientIP": false, "TrustedPlatform": "CF-Connecting-IP"},
+		{"AppEngine": true}, {"AppEngine": true, "TrustedPlatform": "Fly-Client-IP"}, {"AppEngine": true, "ForwardedByClientIP": false},
 	} {
 		for _, p := range []*string{lo, pub, unix} {
-			h := [][2]string{{"CF-Connecting-IP", "not an ip"}, {"CF-Connecting-IP", "5.5.5.5"}, {"Fly-Client-IP", " 4.4.4.4"},
+			h := [][2]string{{"CF-Connecting-IP", "not an ip"}, {"CF-Connecting-IP", "5.5.5.5"}, {"Fly-Client-IP", " 4.4.4.4"}, {"X-Appengine-Remote-Addr", "3.3.3.3"},
 				{"X-Forwarded-For", "6.6.6.6"}, {"X-Real-IP", "7.7.7.7"}, {"True-Client-IP", "8.8.8.8"}, {"Host", "[::1]:8080"}}
 			cs = append(cs, ginCase(nil, p, false, h, o), ginCase([]string{"127.0.0.1"}, p, false, h, o))
 		}
@@ -185,6 +186,9 @@ func ginRandom(r *rand.Rand) Case {
 		}
 		if r.IntN(3) == 0 {
 			opts["ForwardedByClientIP"] = r.IntN(2) == 0
+		}
+		if r.IntN(6) == 0 {
+			opts["AppEngine"] = r.IntN(2) == 0
 		}
 	}
 	trust := pick(r, ginTrusts)

@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"log"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -38,6 +40,7 @@ func main() {
 	casesFile := flag.String("cases", "", "evaluate the cases in FILE instead")
 	crosscheck := flag.Bool("crosscheck", false, "also send each case whose peer can be 127.0.0.1, ::1 or a UNIX socket through real sockets, and report disagreements")
 	flag.Parse()
+	log.SetOutput(io.Discard) // gin logs a deprecation line on every AppEngine request
 
 	var cases []Case
 	if *casesFile != "" {

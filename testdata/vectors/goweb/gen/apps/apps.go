@@ -146,7 +146,7 @@ func stringList(v any) ([]string, error) {
 }
 
 func newGin(c Config) (http.Handler, error) {
-	if err := checkKnown(c, "TrustedPlatform", "RemoteIPHeaders", "ForwardedByClientIP"); err != nil {
+	if err := checkKnown(c, "TrustedPlatform", "RemoteIPHeaders", "ForwardedByClientIP", "AppEngine"); err != nil {
 		return nil, err
 	}
 	gin.SetMode(gin.ReleaseMode)
@@ -163,6 +163,9 @@ func newGin(c Config) (http.Handler, error) {
 	}
 	if v, ok := c.Options["ForwardedByClientIP"]; ok {
 		r.ForwardedByClientIP, _ = v.(bool)
+	}
+	if v, ok := c.Options["AppEngine"]; ok {
+		r.AppEngine, _ = v.(bool)
 	}
 	if len(c.TrustProxy) > 0 {
 		var v any
