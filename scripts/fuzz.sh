@@ -25,6 +25,7 @@ all=(
 	trustmodel:FuzzCompileTrust:100000
 	trustmodel:FuzzParseConfig:30000
 	trustmodel/goweb:FuzzEvaluate:50000
+	trustmodel/goweb:FuzzConfig:20000
 	nginxconf:FuzzRealIPWalk:50000
 	nginxconf:FuzzInet6:100000
 	nginxconf:FuzzLoad:5000

@@ -1,6 +1,7 @@
 package goweb
 
 import (
+	"encoding/json"
 	"net"
 	"strings"
 	"testing"
@@ -46,6 +47,50 @@ func FuzzEvaluate(f *testing.F) {
 			// A normalised form of a parsed address (gin's peer, echo's XFF walk).
 			if net.ParseIP(ip) == nil {
 				t.Fatalf("%s: ip %q comes from nowhere (peer %q xff %q real-ip %q)", ev.Name(), ip, peer, xff, realIP)
+			}
+		}
+	})
+}
+
+// FuzzConfig: any JSON as trust_proxy, options or one middleware entry
+// configures gin, echo or chi or fails with an error, never a panic, and a
+// configured evaluator evaluates, explains, advises and its advice builds.
+func FuzzConfig(f *testing.F) {
+	for _, s := range []string{
+		`["127.0.0.1", "10.0.0.0/8"]`, `null`, `[]`, `["bogus"]`, `"127.0.0.1"`, `{"TrustedPlatform": "X"}`,
+		`{"extractor": "x-forwarded-for", "TrustIPRange": ["10.0.0.0/8"]}`, `{"name": "client_ip_from_xff", "prefixes": ["127.0.0.1/32"]}`,
+		`{"name": "client_ip_from_xff_trusted_proxies", "count": 1.5}`, `{"RemoteIPHeaders": [1]}`,
+	} {
+		f.Add([]byte(s), uint8(0), "")
+	}
+	f.Add([]byte(`{"name": "real_ip"}`), uint8(2), "5.0.7")
+	f.Fuzz(func(t *testing.T, data []byte, which uint8, version string) {
+		var v any
+		if json.Unmarshal(data, &v) != nil {
+			return
+		}
+		app := trustmodel.App{Framework: [...]string{"gin", "echo", "chi"}[which%3], Version: version, Explain: which&4 != 0}
+		switch which / 3 % 3 {
+		case 0:
+			app.TrustProxy, app.TrustProxySet = v, true
+		case 1:
+			app.Options, _ = v.(map[string]any)
+		case 2:
+			m, _ := v.(map[string]any)
+			app.Middleware = []map[string]any{m}
+		}
+		ev, err := New(app)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		_ = ev.Evaluate(trustmodel.Request{Peer: "127.0.0.1", Headers: trustmodel.Header{{Name: "X-Forwarded-For", Value: "6.6.6.6, 10.0.0.1"}}})
+		_ = ev.Trust().String()
+		if s, ok := ev.Advise(trustmodel.Advice{Proxies: []string{"127.0.0.1"}, Hops: 1}); ok {
+			if _, err := New(s.App); err != nil {
+				t.Fatalf("%s: advice %q does not build: %v", ev.Name(), s.Code, err)
 			}
 		}
 	})
