@@ -24,9 +24,13 @@ type echo struct {
 	minor, patch int
 	extractor    string // "", "direct", "x-forwarded-for", "x-real-ip"
 	checker      echoChecker
-	ranges       []string // TrustIPRange as given
-	options      map[string]any
-	explain      bool
+	// scheme is Echo#SchemeExtractor: "" (unset: the default checker),
+	// "direct", "legacy" or "headers" (ExtractSchemeFromHeaders with
+	// schemeChecker).
+	scheme        string
+	schemeChecker echoChecker
+	options       map[string]any
+	explain       bool
 }
 
 // echoChecker is ip.go's ipChecker.
@@ -64,48 +68,98 @@ func newEcho(app trustmodel.App) (trustmodel.Evaluator, error) {
 	if patch < 0 { // the newest patch release of the minor version
 		patch = map[int]int{15: 4, 16: 5}[minor]
 	}
-	if err := checkOptions("echo", app.Options, "extractor", "TrustIPRange", "TrustLinkLocal", "TrustLoopback", "TrustPrivateNet"); err != nil {
+	if err := checkOptions("echo", app.Options, "extractor", "SchemeExtractor", "TrustIPRange", "TrustLinkLocal", "TrustLoopback", "TrustPrivateNet"); err != nil {
 		return nil, err
 	}
 	if app.TrustProxySet {
 		return nil, &trustmodel.UnsupportedError{Msg: "echo has no trust_proxy: its trust is the IP extractor's TrustOptions (app.options)"}
 	}
-	e := &echo{minor: minor, patch: patch, checker: echoDefaultChecker, options: app.Options, explain: app.Explain}
+	e := &echo{minor: minor, patch: patch, schemeChecker: echoDefaultChecker, options: app.Options, explain: app.Explain}
 	switch x := app.Options["extractor"]; x {
 	case nil, "direct", "x-forwarded-for", "x-real-ip":
 		e.extractor, _ = x.(string)
 	default:
 		return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.extractor: %s is not one of direct, x-forwarded-for, x-real-ip (absent: the version's default)", describe(x))}
 	}
-	for _, o := range []struct {
-		name string
-		to   *bool
-	}{{"TrustLoopback", &e.checker.loopback}, {"TrustLinkLocal", &e.checker.linkLocal}, {"TrustPrivateNet", &e.checker.private}} {
-		if v, ok := app.Options[o.name]; ok {
-			b, isBool := v.(bool)
-			if !isBool {
-				return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.%s: want true or false, got %s", o.name, describe(v))}
-			}
-			*o.to = b
-		}
+	var err error
+	if e.checker, err = echoTrustOptions("app.options.", app.Options); err != nil {
+		return nil, err
 	}
-	if v, ok := app.Options["TrustIPRange"]; ok {
-		list, err := stringList("app.options.TrustIPRange", v)
-		if err != nil {
+	if v, ok := app.Options["SchemeExtractor"]; ok {
+		if minor < 16 {
+			return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("app.options.SchemeExtractor: echo 4.%d has none (Echo#SchemeExtractor came in 4.16.0)", minor)}
+		}
+		if err := e.parseSchemeExtractor(v); err != nil {
 			return nil, err
 		}
-		for _, s := range list {
-			// The app makes each *net.IPNet with net.ParseCIDR and cannot
-			// start without it.
-			_, n, err := net.ParseCIDR(s)
-			if err != nil {
-				return nil, err
-			}
-			e.checker.extra = append(e.checker.extra, n)
-		}
-		e.ranges = list
 	}
 	return e, nil
+}
+
+// echoTrustOptions reads TrustLoopback, TrustLinkLocal, TrustPrivateNet
+// and TrustIPRange (each range made with net.ParseCIDR, whose error stops
+// the app) into a checker, newIPChecker's defaults otherwise.
+func echoTrustOptions(where string, o map[string]any) (echoChecker, error) {
+	c := echoDefaultChecker
+	for _, t := range []struct {
+		name string
+		to   *bool
+	}{{"TrustLoopback", &c.loopback}, {"TrustLinkLocal", &c.linkLocal}, {"TrustPrivateNet", &c.private}} {
+		if v, ok := o[t.name]; ok {
+			b, isBool := v.(bool)
+			if !isBool {
+				return c, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("%s%s: want true or false, got %s", where, t.name, describe(v))}
+			}
+			*t.to = b
+		}
+	}
+	if v, ok := o["TrustIPRange"]; ok {
+		list, err := stringList(where+"TrustIPRange", v)
+		if err != nil {
+			return c, err
+		}
+		for _, s := range list {
+			_, n, err := net.ParseCIDR(s)
+			if err != nil {
+				return c, err
+			}
+			c.extra = append(c.extra, n)
+		}
+	}
+	return c, nil
+}
+
+// parseSchemeExtractor reads "direct" (ExtractSchemeDirect), "legacy"
+// (LegacySchemeExtractor), "headers" (ExtractSchemeFromHeaders()) or
+// {name: headers, TrustOptions...} (ExtractSchemeFromHeaders(opts...)).
+func (e *echo) parseSchemeExtractor(v any) error {
+	const where = "app.options.SchemeExtractor"
+	switch x := v.(type) {
+	case string:
+		switch x {
+		case "direct", "legacy", "headers":
+			e.scheme = x
+			return nil
+		}
+	case map[string]any:
+		if x["name"] != "headers" {
+			break
+		}
+		for k := range x {
+			switch k {
+			case "name", "TrustIPRange", "TrustLinkLocal", "TrustLoopback", "TrustPrivateNet":
+			default:
+				return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("%s: unknown option %q for headers (known: TrustIPRange, TrustLinkLocal, TrustLoopback, TrustPrivateNet)", where, k)}
+			}
+		}
+		c, err := echoTrustOptions(where+".", x)
+		if err != nil {
+			return err
+		}
+		e.scheme, e.schemeChecker = "headers", c
+		return nil
+	}
+	return &trustmodel.UnsupportedError{Msg: fmt.Sprintf("%s: %s is not one of direct, legacy, headers or {name: headers, Trust...}", where, describe(v))}
 }
 
 func (e *echo) Name() string { return fmt.Sprintf("echo 4.%d.%d", e.minor, e.patch) }
@@ -156,7 +210,7 @@ func (e *echo) Evaluate(req trustmodel.Request) trustmodel.Result {
 	ra := remoteAddr(req)
 	ip := e.realIP(req, ra, &r)
 	r.IP = &ip
-	scheme := e.scheme(req, ra)
+	scheme := e.schemeOf(req, ra)
 	r.Protocol = &scheme
 	r.Secure = trustmodel.BoolPtr(req.TLS) // IsTLS(): r.TLS != nil
 	return r
@@ -233,10 +287,12 @@ func (e *echo) realIP(req trustmodel.Request, ra string, r *trustmodel.Result) s
 	return ra2
 }
 
-// scheme is Context.Scheme with no SchemeExtractor.
-func (e *echo) scheme(req trustmodel.Request, ra string) string {
+// scheme is Context.Scheme: Echo#SchemeExtractor, or without one the
+// default (extractScheme with newIPChecker(nil)); before 4.16 the headers
+// from any peer.
+func (e *echo) schemeOf(req trustmodel.Request, ra string) string {
 	if req.TLS {
-		return "https"
+		return "https" // every extractor, and 4.15's Scheme(), check r.TLS first
 	}
 	h := req.Headers
 	if e.minor < 16 {
@@ -254,10 +310,21 @@ func (e *echo) scheme(req trustmodel.Request, ra string) string {
 		}
 		return "http"
 	}
-	if !echoTrustedPeer(ra) {
+	switch e.scheme {
+	case "direct":
+		return "http"
+	case "legacy":
+		return echoSchemeFromHeaders(h)
+	}
+	if !echoTrustedPeer(ra, e.schemeChecker) {
 		return "http"
 	}
-	// schemeFromHeaders: the last X-Forwarded-Proto line's last item.
+	return echoSchemeFromHeaders(h)
+}
+
+// echoSchemeFromHeaders is scheme.go's schemeFromHeaders: the last
+// X-Forwarded-Proto line's last item decides when that line is not empty.
+func echoSchemeFromHeaders(h trustmodel.Header) string {
 	if lines := h.Lines("X-Forwarded-Proto"); len(lines) > 0 && lines[len(lines)-1] != "" {
 		last := lines[len(lines)-1]
 		if i := strings.LastIndexByte(last, ','); i != -1 {
@@ -291,11 +358,11 @@ func echoProto(p string) string {
 	return ""
 }
 
-// echoTrustedPeer is scheme.go's isTrustedPeer with the default checker:
-// a UNIX socket peer counts as loopback.
-func echoTrustedPeer(ra string) bool {
+// echoTrustedPeer is scheme.go's isTrustedPeer: a UNIX socket peer counts
+// as loopback; an IPv6 zone is cut.
+func echoTrustedPeer(ra string, checker echoChecker) bool {
 	if ra == "" || ra[0] == '@' || ra[0] == '/' {
-		return echoDefaultChecker.loopback
+		return checker.loopback
 	}
 	host, _, err := net.SplitHostPort(ra)
 	if err != nil {
@@ -308,7 +375,7 @@ func echoTrustedPeer(ra string) bool {
 	if ip == nil {
 		return false
 	}
-	ok, _ := echoDefaultChecker.trust(ip)
+	ok, _ := checker.trust(ip)
 	return ok
 }
 
@@ -372,6 +439,9 @@ func (t echoTrust) TrustsEveryone() bool { return t.e.extractor == "" && t.e.leg
 // when nothing is to be trusted.
 func (e *echo) Advise(a trustmodel.Advice) (trustmodel.Setting, bool) {
 	app := trustmodel.App{Framework: "echo", Version: fmt.Sprintf("4.%d.%d", e.minor, e.patch), Options: map[string]any{}}
+	if v, ok := e.options["SchemeExtractor"]; ok {
+		app.Options["SchemeExtractor"] = v // the scheme is not what this advice is about
+	}
 	if len(a.Proxies) == 0 {
 		app.Options["extractor"] = "direct"
 		return trustmodel.Setting{Code: "e.IPExtractor = echo.ExtractIPDirect()", App: app}, true

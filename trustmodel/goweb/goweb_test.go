@@ -197,12 +197,20 @@ func TestEcho(t *testing.T) {
 		{"4", map[string]any{"extractor": "x-real-ip", "TrustIPRange": []any{"10.0.0.0/8"}, "TrustPrivateNet": false}, req("10.0.0.2", false, "X-Real-IP: [2001:db8::1]"), "2001:db8::1", "http", false},
 		{"4", nil, req("127.0.0.1", false, "X-Forwarded-Proto: https", "X-Forwarded-Proto: ftp"), "127.0.0.1", "http", false},
 		{"4", nil, req("127.0.0.1", false, "X-Forwarded-Proto: ", "X-Forwarded-Ssl: on"), "127.0.0.1", "https", false},
+		{"4", map[string]any{"SchemeExtractor": "legacy"}, req("1.1.1.1", false, "X-Forwarded-Proto: HTTPS"), "1.1.1.1", "https", false},
+		{"4", map[string]any{"SchemeExtractor": "direct"}, req("127.0.0.1", false, "X-Forwarded-Proto: https"), "127.0.0.1", "http", false},
+		{"4", map[string]any{"SchemeExtractor": map[string]any{"name": "headers", "TrustLoopback": false}}, req("127.0.0.1", false, "X-Forwarded-Proto: https"), "127.0.0.1", "http", false},
+		{"4", map[string]any{"SchemeExtractor": map[string]any{"name": "headers", "TrustLoopback": false}}, req("", false, "X-Forwarded-Proto: https"), "", "http", false},
+		{"4", map[string]any{"SchemeExtractor": map[string]any{"name": "headers", "TrustIPRange": []any{"203.0.113.0/24"}}}, req("203.0.113.9", false, "X-Forwarded-Proto: wss"), "203.0.113.9", "wss", false},
 	} {
 		ev := mustNew(t, trustmodel.App{Framework: "echo", Version: c.version, Options: c.options})
 		r := ev.Evaluate(c.req)
 		if deref(r.IP) != c.ip || deref(r.Protocol) != c.proto || r.Secure == nil || *r.Secure != c.secure {
 			t.Errorf("echo %s %v %+v: ip %q protocol %q secure %v, want %q %q %v", c.version, c.options, c.req, deref(r.IP), deref(r.Protocol), r.Secure, c.ip, c.proto, c.secure)
 		}
+	}
+	if _, err := New(trustmodel.App{Framework: "echo", Version: "4.15", Options: map[string]any{"SchemeExtractor": "direct"}}); err == nil {
+		t.Error("echo 4.15 with a SchemeExtractor: want an error (it came in 4.16.0)")
 	}
 	if _, err := New(trustmodel.App{Framework: "echo", Options: map[string]any{"TrustIPRange": []any{"10.0.0.1"}}}); err == nil || err.Error() != "invalid CIDR address: 10.0.0.1" {
 		t.Errorf("TrustIPRange 10.0.0.1: err %v, want net.ParseCIDR's", err)

@@ -2,7 +2,8 @@
 # Writes fresh random vectors from real gin, echo and chi apps to the file $1:
 # COUNT per framework (hand-picked cases first) from the newest pinned
 # versions (gen/go.mod), then OLDER_COUNT per framework from each older set
-# (gen/go.old*.mod, built with -tags oldchi: their chi predates ClientIPFrom*),
+# (gen/go.old*.mod, built with the tags their "// build tags:" line names:
+# oldchi without chi's ClientIPFrom*, oldecho without Echo#SchemeExtractor),
 # all from SEED.
 #   SEED=123 COUNT=5000 OLDER_COUNT=1000 testdata/vectors/goweb/fresh.sh /tmp/goweb-fresh.jsonl
 # The seed used is printed to stderr so that a failing run can be reproduced.
@@ -30,6 +31,8 @@ echo "goweb fresh.sh: seed $seed, $count per framework ($frameworks) from the ne
 {
   go run . --seed "$seed" --count "$count" --frameworks "$frameworks" --crosscheck
   for mod in go.old*.mod; do
-    go run -tags oldchi -modfile="$mod" . --seed "$seed" --count "$older" --frameworks "$frameworks"
+    # Each older set names the build tags that leave out what its releases lack.
+    tags=$(sed -n 's|^// build tags: ||p' "$mod")
+    go run -tags "$tags" -modfile="$mod" . --seed "$seed" --count "$older" --frameworks "$frameworks"
   done
 } > "$out"

@@ -393,7 +393,43 @@ func echoHandPicked() []Case {
 			}
 		}
 	}
+	if !echoHasSchemeExtractor() {
+		return cs
+	}
+	for _, se := range echoSchemeExtractors {
+		for _, p := range []*string{sp("127.0.0.1"), sp("203.0.113.9"), sp("1.1.1.1"), sp("10.0.0.2"), nil} {
+			for _, h := range [][][2]string{
+				{{"X-Forwarded-Proto", "https"}, {"Host", "a.example"}},
+				{{"X-Forwarded-Proto", "http, HTTPS"}, {"Host", "a.example"}},
+				{{"X-Forwarded-Proto", "wss"}, {"X-Forwarded-Proto", "ftp"}, {"Host", "a.example"}},
+				{{"X-Forwarded-Ssl", "on"}, {"Host", "a.example"}},
+			} {
+				c := echoCase(nil, nil, p, false, h)
+				c.Options = map[string]any{"SchemeExtractor": se}
+				cs = append(cs, c)
+			}
+			c := echoCase(nil, nil, p, true, [][2]string{{"X-Forwarded-Proto", "http"}, {"Host", "a.example"}})
+			c.Options = map[string]any{"SchemeExtractor": se}
+			cs = append(cs, c)
+		}
+	}
+	cs = append(cs, echoCase(nil, nil, sp("127.0.0.1"), false, [][2]string{{"Host", "a.example"}}))
+	cs[len(cs)-1].Options = map[string]any{"SchemeExtractor": map[string]any{"name": "headers", "TrustIPRange": []string{"10.0.0.0/33"}}}
 	return cs
+}
+
+// echoHasSchemeExtractor reports whether the built echo has
+// Echo#SchemeExtractor (4.16.0 and later).
+func echoHasSchemeExtractor() bool {
+	var minor int
+	_, _ = fmt.Sscanf(apps.Versions["echo"], "4.%d", &minor)
+	return minor >= 16
+}
+
+var echoSchemeExtractors = []any{
+	"direct", "legacy", "headers", map[string]any{"name": "headers", "TrustLoopback": false},
+	map[string]any{"name": "headers", "TrustPrivateNet": false, "TrustIPRange": []string{"203.0.113.0/24"}},
+	map[string]any{"name": "headers", "TrustLoopback": false, "TrustLinkLocal": false, "TrustPrivateNet": false},
 }
 
 func echoRandom(r *rand.Rand) Case {
@@ -411,5 +447,12 @@ func echoRandom(r *rand.Rand) Case {
 	if r.IntN(25) == 0 {
 		trust = pick(r, echoBadTrusts)
 	}
-	return echoCase(pick(r, echoExtractors), trust, pick(r, peers), r.IntN(5) == 0, h)
+	c := echoCase(pick(r, echoExtractors), trust, pick(r, peers), r.IntN(5) == 0, h)
+	if echoHasSchemeExtractor() && r.IntN(4) == 0 {
+		if c.Options == nil {
+			c.Options = map[string]any{}
+		}
+		c.Options["SchemeExtractor"] = pick(r, echoSchemeExtractors)
+	}
+	return c
 }

@@ -1,3 +1,4 @@
+// build tags: oldchi
 module trustcheck.example/goweb-gen
 
 go 1.26.0

@@ -240,41 +240,23 @@ func newChi(c Config) (http.Handler, error) {
 }
 
 func newEcho(c Config) (http.Handler, error) {
-	if err := checkKnown(c, "extractor", "TrustLoopback", "TrustLinkLocal", "TrustPrivateNet", "TrustIPRange"); err != nil {
+	if err := checkKnown(c, "extractor", "TrustLoopback", "TrustLinkLocal", "TrustPrivateNet", "TrustIPRange", "SchemeExtractor"); err != nil {
 		return nil, err
 	}
 	if len(c.TrustProxy) > 0 {
 		return nil, &ConfigError{"echo has no trust setting (options)"}
 	}
-	var opts []echo.TrustOption
-	for _, o := range []struct {
-		name string
-		fn   func(bool) echo.TrustOption
-	}{{"TrustLoopback", echo.TrustLoopback}, {"TrustLinkLocal", echo.TrustLinkLocal}, {"TrustPrivateNet", echo.TrustPrivateNet}} {
-		if v, ok := c.Options[o.name]; ok {
-			b, isBool := v.(bool)
-			if !isBool {
-				return nil, &ConfigError{o.name + " wants a bool"}
-			}
-			opts = append(opts, o.fn(b))
-		}
-	}
-	if v, ok := c.Options["TrustIPRange"]; ok {
-		list, err := stringList(v)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range list {
-			// The app builds each range with net.ParseCIDR and stops on its error.
-			_, n, err := net.ParseCIDR(s)
-			if err != nil {
-				return nil, err
-			}
-			opts = append(opts, echo.TrustIPRange(n))
-		}
+	opts, err := echoTrustOptions(c.Options)
+	if err != nil {
+		return nil, err
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	if v, ok := c.Options["SchemeExtractor"]; ok {
+		if err := setSchemeExtractor(e, v); err != nil {
+			return nil, err
+		}
+	}
 	switch x := c.Options["extractor"]; x {
 	case nil:
 	case "direct":
@@ -296,4 +278,37 @@ func newEcho(c Config) (http.Handler, error) {
 		return nil
 	})
 	return e, nil
+}
+
+// echoTrustOptions are the TrustOptions among the options (or among a
+// SchemeExtractor entry's keys).
+func echoTrustOptions(o map[string]any) ([]echo.TrustOption, error) {
+	var opts []echo.TrustOption
+	for _, t := range []struct {
+		name string
+		fn   func(bool) echo.TrustOption
+	}{{"TrustLoopback", echo.TrustLoopback}, {"TrustLinkLocal", echo.TrustLinkLocal}, {"TrustPrivateNet", echo.TrustPrivateNet}} {
+		if v, ok := o[t.name]; ok {
+			b, isBool := v.(bool)
+			if !isBool {
+				return nil, &ConfigError{t.name + " wants a bool"}
+			}
+			opts = append(opts, t.fn(b))
+		}
+	}
+	if v, ok := o["TrustIPRange"]; ok {
+		list, err := stringList(v)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range list {
+			// The app builds each range with net.ParseCIDR and stops on its error.
+			_, n, err := net.ParseCIDR(s)
+			if err != nil {
+				return nil, err
+			}
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return opts, nil
 }
