@@ -135,6 +135,9 @@ func SimulateBatch(name string, in io.Reader, out io.Writer) (int, error) {
 // WriteSimulation renders one simulated request for a person: the request,
 // every address the evaluator walked, and the resulting values.
 func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Request, r trustmodel.Result) {
+	if writeGowebSimulation(w, ev, req, r) {
+		return
+	}
 	prefix := propPrefix(ev.Name())
 	fmt.Fprintf(w, "%s, trust: %s\n", ev.Name(), ev.Trust())
 	scheme := "http"

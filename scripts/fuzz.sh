@@ -32,6 +32,8 @@ all=(
 	trustmodel/python:FuzzPythonIPAddress:100000
 	trustmodel/python:FuzzParseListHeader:100000
 	trustmodel/python:FuzzPythonEvaluate:30000
+	trustmodel/goweb:FuzzEvaluate:50000
+	trustmodel/goweb:FuzzConfig:20000
 	nginxconf:FuzzRealIPWalk:50000
 	nginxconf:FuzzInet6:100000
 	nginxconf:FuzzLoad:5000

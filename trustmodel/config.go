@@ -318,7 +318,7 @@ func (d *decoder) noAliases(n *yaml.Node, name string) error {
 }
 
 // Frameworks are the names app.framework takes; each ecosystem adds its own.
-var Frameworks = []string{"express", "fastify", "koa", "rails", "laravel", "symfony", "spring-boot", "aspnetcore", "flask", "django", "fastapi"}
+var Frameworks = []string{"express", "fastify", "koa", "rails", "laravel", "symfony", "spring-boot", "aspnetcore", "flask", "django", "fastapi", "gin", "echo", "chi"}
 
 // apps decodes `apps:`, a list of app mappings each with a unique name;
 // with several, each names its upstreams, so that every target is one

@@ -82,7 +82,7 @@ func TestParseConfigTrustProxyKeepsYAMLTypes(t *testing.T) {
 func TestParseConfigErrorsNameTheLine(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{"version: 1\napp:\n  framwork: express\n", `t.yaml:3: unknown key "framwork" in app (known: client_ip_from, framework, framework_version, listen, middleware, name, options, reachable_directly, server, session, trust_proxy, upstreams, uses)`},
-		{"app:\n  framework: cakephp\n", `t.yaml:2: app.framework: "cakephp" is not one of express, fastify, koa, rails, laravel, symfony, spring-boot, aspnetcore, flask, django, fastapi`},
+		{"app:\n  framework: cakephp\n", `t.yaml:2: app.framework: "cakephp" is not one of express, fastify, koa, rails, laravel, symfony, spring-boot, aspnetcore, flask, django, fastapi, gin, echo, chi`},
 		{"app:\n  reachable_directly: yes please\n", `t.yaml:2: app.reachable_directly: want true or false, got the string "yes please"`},
 		{"app:\n  listen: [1]\n", "t.yaml:2: app.listen: want a string, got a list"},
 		{"app:\n  listen: 127.0.0.1:99999\n", `t.yaml:2: app.listen: "127.0.0.1:99999": want ADDRESS:PORT with a port from 1 to 65535`},

@@ -24,8 +24,12 @@ func (trustAll) Trusts(string, int) (bool, string) {
 func (trustAll) String() string { return "true (trust every address)" }
 
 // TrustsEveryone reports whether t trusts every address at every hop
-// (Express and Fastify `true`, Koa with app.proxy on).
+// (Express and Fastify `true`, Koa with app.proxy on); another package's
+// Trust says so itself with a TrustsEveryone method (gin's default).
 func TrustsEveryone(t Trust) bool {
+	if e, ok := t.(interface{ TrustsEveryone() bool }); ok {
+		return e.TrustsEveryone()
+	}
 	_, ok := t.(trustAll)
 	return ok
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trustcheck/trustcheck/trustmodel"
 	"github.com/trustcheck/trustcheck/trustmodel/dotnet"
+	"github.com/trustcheck/trustcheck/trustmodel/goweb"
 	"github.com/trustcheck/trustcheck/trustmodel/jvm"
 	"github.com/trustcheck/trustcheck/trustmodel/php"
 	"github.com/trustcheck/trustcheck/trustmodel/python"
@@ -38,6 +39,8 @@ func framework(app trustmodel.App) (trustmodel.Evaluator, error) {
 		return dotnet.New(app)
 	case "flask", "django", "fastapi":
 		return python.New(app)
+	case "gin", "echo", "chi":
+		return goweb.New(app)
 	}
 	return trustmodel.NewEvaluator(app)
 }

@@ -1,0 +1,7 @@
+// Command ginserver is the e2e suite's real gin app: it answers every
+// request with the accessor fields trustcheck predicts, as JSON.
+package main
+
+import "trustcheck.example/goweb-gen/apps"
+
+func main() { apps.Main("gin") }
