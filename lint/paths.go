@@ -45,7 +45,7 @@ type pathBuilder struct {
 }
 
 func newPathBuilder(cfg *trustmodel.Config, app rules.AppInfo) *pathBuilder {
-	pb := &pathBuilder{app: app, socket: parseAppSocket(app.Spec.Listen)}
+	pb := &pathBuilder{app: app, socket: parseAppSocket(app.Spec.Listen, app.Spec.Framework)}
 	var nginxDirect *bool
 	if cfg != nil {
 		pb.edge = cfg.Edge
@@ -174,15 +174,16 @@ func (pb *pathBuilder) lanClient() string {
 
 // appSocket is the app's listening socket, parsed once for every path.
 type appSocket struct {
-	addr netip.Addr // invalid when unknown or a UNIX socket
+	addr      netip.Addr // invalid when unknown or a UNIX socket
+	plainIPv4 bool       // trustmodel.Listen.PlainIPv4
 }
 
-func parseAppSocket(listen string) appSocket {
+func parseAppSocket(listen, framework string) appSocket {
 	l, err := trustmodel.ParseListen(listen)
 	if err != nil || listen == "" {
 		return appSocket{}
 	}
-	return appSocket{addr: l.Addr}
+	return appSocket{addr: l.Addr, plainIPv4: trustmodel.PlainIPv4Peers(framework)}
 }
 
 // connectAddr is the address the app sees nginx connect from: of nginx's
@@ -206,7 +207,9 @@ func (s appSocket) connectAddr(px *nginxconf.Proxy) string {
 }
 
 // peer is the address the app's socket reports for a peer.
-func (s appSocket) peer(addr string) string { return trustmodel.Listen{Addr: s.addr}.PeerAddr(addr) }
+func (s appSocket) peer(addr string) string {
+	return trustmodel.Listen{Addr: s.addr, PlainIPv4: s.plainIPv4}.PeerAddr(addr)
+}
 
 // directURL is the URL a client uses to reach the app's listen address.
 func directURL(listen string) string {

@@ -424,6 +424,7 @@ func (p *Pass) appSees(addr string) string {
 	sh.listenOnce.Do(func() {
 		if p.App.Spec.Listen != "" {
 			sh.listen, _ = trustmodel.ParseListen(p.App.Spec.Listen)
+			sh.listen.PlainIPv4 = trustmodel.PlainIPv4Peers(p.App.Spec.Framework)
 		}
 	})
 	return sh.listen.PeerAddr(addr)

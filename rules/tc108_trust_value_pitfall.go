@@ -64,9 +64,17 @@ func checkTC108(p *Pass) {
 		if !p.App.Spec.TrustProxySet {
 			return
 		}
-		if strings.EqualFold(p.App.Spec.Framework, "koa") {
+		switch {
+		case !trustmodel.NodeFramework(p.App.Spec.Framework):
+			// The pitfalls below are JavaScript's and proxy-addr's; other
+			// frameworks are judged by what they themselves refuse.
+			if p.App.TrustError != "" {
+				st.msg = fmt.Sprintf("%s refuses this trust setting at start-up (%s), so the app does not start", p.App.Spec.Framework, p.App.TrustError)
+				st.fix = func(*Pass) string { return "write the setting in the form the framework documents (see the error)" }
+			}
+		case strings.EqualFold(p.App.Spec.Framework, "koa"):
 			st.msg, st.fix = p.koaPitfall()
-		} else {
+		default:
 			st.msg, st.fix = p.listPitfall()
 		}
 	}

@@ -77,3 +77,14 @@ func AdviceFor(v any, hops int) Advice {
 	add(v)
 	return a
 }
+
+// PlainIPv4Peers reports whether the framework's runtime reports an IPv4
+// peer of a dual-stack socket as plain IPv4: Go's net and Java's
+// InetAddress unmap it; Node, Python, Ruby and .NET report ::ffff:a.b.c.d.
+func PlainIPv4Peers(framework string) bool {
+	switch strings.ToLower(framework) {
+	case "gin", "echo", "chi", "spring-boot":
+		return true
+	}
+	return false
+}

@@ -650,6 +650,9 @@ type Listen struct {
 	Addr netip.Addr // unspecified (0.0.0.0 or ::) for a wildcard bind
 	Port uint16
 	Unix string // a unix socket path
+	// PlainIPv4: the app's runtime reports an IPv4 peer of a dual-stack
+	// socket as plain IPv4 (Go's net, Java's InetAddress), not ::ffff:.
+	PlainIPv4 bool
 }
 
 // Public reports whether clients other than local processes can connect.
@@ -662,7 +665,7 @@ func (l Listen) Public() bool {
 // dual-stack "::", where an IPv4 peer shows as ::ffff:a.b.c.d (and that is
 // what the trust setting is asked about).
 func (l Listen) PeerAddr(addr string) string {
-	if l.Unix != "" || !l.Addr.Is6() || !l.Addr.IsUnspecified() {
+	if l.Unix != "" || !l.Addr.Is6() || !l.Addr.IsUnspecified() || l.PlainIPv4 {
 		return addr
 	}
 	a, err := netip.ParseAddr(addr)
