@@ -159,7 +159,7 @@ func pathsCommand(stdin io.Reader) *cli.Command {
 		Name:      "paths",
 		Usage:     "show each path to the app: what every hop does to the forwarded headers, and the honest and hostile replays",
 		ArgsUsage: "NGINX_CONF...",
-		Flags:     inputFlags("text or json (the requests and predicted results, for end-to-end tests)"),
+		Flags:     inputFlags("text, json (the requests and predicted results, for end-to-end tests), mermaid (Markdown with sequence diagrams) or dot (Graphviz)"),
 		Action: func(c *cli.Context) error {
 			return lint.RunPaths(inputOptions(c, stdin), c.App.Writer, c.App.ErrWriter)
 		},
