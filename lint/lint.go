@@ -38,6 +38,13 @@ type Options struct {
 	WorkDir string
 	// Version is trustcheck's version, for the formats that record it (SARIF).
 	Version string
+	// Summary is a file to write the Markdown job summary to ("" = none);
+	// SummaryAppend adds to it (GITHUB_STEP_SUMMARY) rather than replacing it.
+	Summary       string
+	SummaryAppend bool
+	// LinkBase makes the summary's links to lines absolute: a repository's
+	// blob URL at a commit ("https://github.com/o/r/blob/SHA/"), or "".
+	LinkBase string
 }
 
 // Report is the outcome of one lint run, ready to render.
@@ -46,6 +53,8 @@ type Report struct {
 	// Notes say what the run could not check and why.
 	Notes []string
 	Files int
+	// diagrams are the paths a report draws (html, the job summary).
+	diagrams []pathView
 }
 
 // Run lints and renders; it returns the exit code (0 or 1) or an error (exit 2).
@@ -58,11 +67,14 @@ func Run(o Options, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
-	rep, err := Lint(o)
+	rep, err := lintDrawing(o)
 	if err != nil {
 		return 2, err
 	}
 	if err := render(stdout, rep, o); err != nil {
+		return 2, err
+	}
+	if err := writeSummaryFile(rep, o); err != nil {
 		return 2, err
 	}
 	if !o.Quiet && (o.Format == "" || o.Format == "text") { // the other formats carry the notes
@@ -96,7 +108,11 @@ func parseFailOn(s string) (rules.Severity, error) {
 func Lint(o Options) (*Report, error) { return lint(o, partServers) }
 
 // lint is Lint handing the rules partSize servers at a time.
-func lint(o Options, partSize int) (*Report, error) {
+func lint(o Options, partSize int) (*Report, error) { return lintSeeing(o, partSize, nil) }
+
+// lintSeeing is lint; seen, when set, sees each part's paths once the rules
+// have checked them, before they are dropped (the diagrams of reports).
+func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)) (*Report, error) {
 	if len(o.Inputs) == 0 {
 		return nil, errors.New("no nginx configuration given (usage: trustcheck [lint] NGINX_CONF...)")
 	}
@@ -133,7 +149,11 @@ func lint(o Options, partSize int) (*Report, error) {
 		}
 	}
 	pass := rules.NewPass(ng, cfg, app, nil)
-	unknownPeer := checkParts(pass, run, newPathBuilder(cfg, app), ng, partSize)
+	var seenPaths func([]*rules.Path)
+	if seen != nil {
+		seenPaths = func(ps []*rules.Path) { seen(app, ps) }
+	}
+	unknownPeer := checkParts(pass, run, newPathBuilder(cfg, app), ng, partSize, seenPaths)
 	if err := ng.ProxiesBuilt(); err != nil {
 		return nil, err
 	}
@@ -176,7 +196,7 @@ const partServers = 64
 // locations and directives, its proxies, paths and replays are dropped, so
 // a fleet's are never all held at once; the next part is built while the
 // rules check this one.
-func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxconf.Config, partSize int) (unknownPeer int) {
+func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxconf.Config, partSize int, seen func([]*rules.Path)) (unknownPeer int) {
 	type part struct {
 		servers []*nginxconf.Server
 		proxies []*nginxconf.Proxy
@@ -202,6 +222,9 @@ func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxco
 		budget.follow()
 		unknownPeer += pt.unknown
 		pass.Check(rs, pt.servers, pt.proxies, pt.paths)
+		if seen != nil {
+			seen(pt.paths)
+		}
 		ng.ReleaseServers(pt.servers)
 	}
 	return unknownPeer
