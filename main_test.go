@@ -135,14 +135,14 @@ func TestLintWritesGitHubStepSummary(t *testing.T) {
 	t.Setenv("GITHUB_REPOSITORY", "acme/shop")
 	t.Setenv("GITHUB_SHA", "0123abc")
 	out, _, code := runCLI(t, "", "lint", "--format", "github", "testdata/diagrams/two-layer/nginx.conf")
-	if code != 1 || !strings.HasPrefix(out, "::error ") {
+	if code != 1 || !strings.Contains(out, "::error file=testdata/diagrams/two-layer/nginx.conf,line=13,") {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## trustcheck\n", "(<https://github.com/acme/shop/blob/0123abc/testdata/diagrams/two-layer/nginx.conf#L12>)", "```mermaid\n"} {
+	for _, want := range []string{"## trustcheck\n", "(<https://github.com/acme/shop/blob/0123abc/testdata/diagrams/two-layer/nginx.conf#L13>)", "```mermaid\n"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("summary lacks %q", want)
 		}

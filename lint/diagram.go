@@ -231,6 +231,9 @@ func results(prefix string, r trustmodel.Result, honest *trustmodel.Result, inje
 // file, otherwise the app.
 func (v *pathView) markFindings(fs []rules.Finding) {
 	for _, f := range fs {
+		if f.Path != "" && f.Path != v.Entry {
+			continue // observed on another path, though it may share a place with this one
+		}
 		at := -1
 		for _, pos := range append([]trustmodel.Pos{f.Pos}, f.Related...) {
 			if at = v.owner(pos); at >= 0 {
@@ -273,7 +276,8 @@ func (v *pathView) owner(pos trustmodel.Pos) int {
 }
 
 // findingIndex finds the findings that concern a path: those observed on
-// it, and those at a place of its participants.
+// it, and those not observed on any one path (a directive, a trust value)
+// at or related to a place of its participants.
 type findingIndex struct {
 	byPath map[string][]int
 	byPos  map[trustmodel.Pos][]int
@@ -285,6 +289,7 @@ func newFindingIndex(fs []rules.Finding) *findingIndex {
 	for i, f := range fs {
 		if f.Path != "" {
 			ix.byPath[f.Path] = append(ix.byPath[f.Path], i)
+			continue
 		}
 		ix.byPos[f.Pos] = append(ix.byPos[f.Pos], i)
 		for _, r := range f.Related {

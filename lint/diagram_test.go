@@ -75,8 +75,8 @@ func TestDiagramGolden(t *testing.T) {
 // TestDiagramMarks checks that each finding is drawn on the hop that
 // causes it: in the two-layer fixture, TC101 (nginx appends to the
 // client's X-Forwarded-For) and TC301 (nginx passes X-Forwarded-Host) on
-// nginx, none on the CDN or the app, and the hostile client is the one
-// TC101's attack names.
+// nginx, none on the CDN or the app (nor TC404, a TLS setting, anywhere),
+// and the hostile client is the one TC101's attack names.
 func TestDiagramMarks(t *testing.T) {
 	t.Chdir("..")
 	o := diagramOptions("testdata/diagrams/two-layer", "", "mermaid")
@@ -99,7 +99,7 @@ func TestDiagramMarks(t *testing.T) {
 			got = append(got, p.Kind+" "+m.Rule+" "+m.At)
 		}
 	}
-	want := []string{"nginx TC301 testdata/diagrams/two-layer/nginx.conf:10", "nginx TC101 testdata/diagrams/two-layer/nginx.conf:12"}
+	want := []string{"nginx TC301 testdata/diagrams/two-layer/nginx.conf:11", "nginx TC101 testdata/diagrams/two-layer/nginx.conf:13"}
 	if strings.Join(got, "; ") != strings.Join(want, "; ") {
 		t.Errorf("marks %q, want %q", got, want)
 	}

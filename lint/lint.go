@@ -53,8 +53,12 @@ type Report struct {
 	// Notes say what the run could not check and why.
 	Notes []string
 	Files int
-	// diagrams are the paths a report draws (html, the job summary).
-	diagrams []pathView
+	// diagrams are the paths a report draws (html, the job summary);
+	// omittedDiagrams counts the paths left undrawn past their limit, and
+	// app names the app the results are for.
+	diagrams        []pathView
+	omittedDiagrams int
+	app             string
 }
 
 // Run lints and renders; it returns the exit code (0 or 1) or an error (exit 2).

@@ -15,15 +15,22 @@ const maxReportDiagrams = 1000
 // what the app resolves, or the honest client is resolved wrongly. Paths
 // are numbered as `trustcheck paths` numbers them.
 type pathCollector struct {
-	max   int
-	seen  int
-	views []pathView
+	max     int
+	seen    int
+	views   []pathView
+	omitted int // paths not looked at once max were kept
+	app     string
 }
 
 func (c *pathCollector) see(app rules.AppInfo, ps []*rules.Path) {
+	c.app = appLabel(app)
 	for _, p := range ps {
 		c.seen++
-		if len(c.views) >= c.max || app.Evaluator == nil {
+		if app.Evaluator == nil {
+			continue
+		}
+		if len(c.views) >= c.max {
+			c.omitted++
 			continue
 		}
 		if v := newPathView(c.seen, app, p, nil); v.problem(p.TLS) {
@@ -66,6 +73,21 @@ func lintDrawing(o Options) (*Report, error) {
 	for i := range c.views {
 		c.views[i].markFindings(ix.of(&c.views[i]))
 	}
-	rep.diagrams = c.views
+	rep.diagrams, rep.omittedDiagrams, rep.app = c.views, c.omitted, c.app
 	return rep, nil
+}
+
+// appLabel names the app as a report's filter lists it.
+func appLabel(app rules.AppInfo) string {
+	fw := app.Spec.Framework
+	if fw == "" {
+		fw = "express"
+	}
+	if app.Evaluator != nil {
+		fw = app.Evaluator.Name()
+	}
+	if app.Spec.TrustProxySet {
+		return fw + ", trust proxy " + jsonText(app.Spec.TrustProxy)
+	}
+	return fw
 }

@@ -47,17 +47,18 @@ func TestSummaryGolden(t *testing.T) {
 	}
 }
 
-// TestSummaryContent checks the two-layer fixture's summary: both errors
-// counted by rule, each linked to its line at the commit, and the path's
+// TestSummaryContent checks the two-layer fixture's summary: the errors and
+// the warning counted, each linked to its line at the commit, and the path's
 // diagram with the hostile client whose X-Forwarded-For reaches req.ip.
 func TestSummaryContent(t *testing.T) {
 	t.Chdir("..")
 	got := runSummary(t, "testdata/diagrams/two-layer", "")
 	for _, want := range []string{
-		"**2 errors in 1 file checked**",
+		"**2 errors, 1 warning in 1 file checked**",
 		"| error | 2 |",
+		"| warning | 1 |",
 		"| [TC101 trust-all-unstripped](<https://github.com/trustcheck/trustcheck/blob/main/docs/rules/TC101.md>) | error | 1 |",
-		"[testdata/diagrams/two-layer/nginx.conf:12](<https://github.com/acme/shop/blob/0123abc/testdata/diagrams/two-layer/nginx.conf#L12>)",
+		"[testdata/diagrams/two-layer/nginx.conf:13](<https://github.com/acme/shop/blob/0123abc/testdata/diagrams/two-layer/nginx.conf#L13>)",
 		"```mermaid\nsequenceDiagram\n",
 		"Note over H2: error TC101 trust-all-unstripped",
 		"Note over A: req.ip = 6.6.6.6 (injected)",
