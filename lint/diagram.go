@@ -33,9 +33,12 @@ type participantView struct {
 	// Detail is a second line: the hop's file:line, the app's trust setting.
 	Detail string
 	// owns are the configuration places that belong to this participant; a
-	// finding at one of them is marked here.
-	owns  []trustmodel.Pos
-	Marks []markView
+	// finding at one of them is marked here. anchors are those that are the
+	// participant itself (the hop's pass directive, the app's section): a
+	// finding of no one path that names one as related is marked here too.
+	owns    []trustmodel.Pos
+	anchors []trustmodel.Pos
+	Marks   []markView
 }
 
 // markView is a finding drawn on the participant that causes it.
@@ -95,12 +98,14 @@ func newPathView(number int, app rules.AppInfo, p *rules.Path, prefer []string) 
 		h := &p.Hops[i]
 		pv := participantView{ID: fmt.Sprintf("H%d", i+1), Kind: "edge", Name: h.Name, Detail: fileLine(h.Pos.File, h.Pos.Line)}
 		pv.owns = append(pv.owns, h.Pos)
+		pv.anchors = append(pv.anchors, h.Pos)
 		for _, r := range h.Rules {
 			pv.owns = append(pv.owns, r.Pos)
 		}
 		if p.Proxy != nil && i == len(p.Hops)-1 {
 			pv.Kind = "nginx"
 			pv.owns = append(pv.owns, p.Proxy.Pos)
+			pv.anchors = append(pv.anchors, p.Proxy.Pos)
 			for _, s := range p.Proxy.Shadowed {
 				pv.owns = append(pv.owns, s.Pos)
 			}
@@ -118,6 +123,7 @@ func newPathView(number int, app rules.AppInfo, p *rules.Path, prefer []string) 
 		appPart.Detail = "trust setting unknown"
 	}
 	appPart.owns = []trustmodel.Pos{app.Spec.Pos, app.Spec.TrustProxyPos, app.Spec.ListenPos, app.Spec.ReachableDirectlyPos}
+	appPart.anchors = appPart.owns
 	v.Participants = append(v.Participants, appPart)
 
 	prefix := "req."
@@ -226,19 +232,28 @@ func results(prefix string, r trustmodel.Result, honest *trustmodel.Result, inje
 }
 
 // markFindings draws each finding on the participant that causes it: the
-// one that owns its place (or one of its related places); else, for a
-// finding observed on this path, the nginx hop when the place is in its
-// file, otherwise the app.
+// one that owns its place, or one of its related places (for a finding of
+// no one path, only a participant's own: a dropped outer directive is
+// related to a TC401 but does not make every location that keeps it
+// wrong); else, for a finding observed on this path, the nginx hop when
+// the place is in its file, otherwise the app.
 func (v *pathView) markFindings(fs []rules.Finding) {
+	owns := func(p participantView) []trustmodel.Pos { return p.owns }
+	anchors := func(p participantView) []trustmodel.Pos { return p.anchors }
 	for _, f := range fs {
 		if f.Path != "" && f.Path != v.Entry {
 			continue // observed on another path, though it may share a place with this one
 		}
-		at := -1
-		for _, pos := range append([]trustmodel.Pos{f.Pos}, f.Related...) {
-			if at = v.owner(pos); at >= 0 {
+		at := v.owner(f.Pos, owns)
+		related := anchors
+		if f.Path == v.Entry {
+			related = owns
+		}
+		for _, pos := range f.Related {
+			if at >= 0 {
 				break
 			}
+			at = v.owner(pos, related)
 		}
 		if at < 0 && f.Path == v.Entry {
 			at = len(v.Participants) - 1
@@ -262,13 +277,13 @@ func (v *pathView) markFindings(fs []rules.Finding) {
 	}
 }
 
-// owner is the participant that owns pos, -1 when none does.
-func (v *pathView) owner(pos trustmodel.Pos) int {
+// owner is the participant whose places include pos, -1 when none does.
+func (v *pathView) owner(pos trustmodel.Pos, places func(participantView) []trustmodel.Pos) int {
 	if pos.File == "" || pos.Line == 0 {
 		return -1
 	}
 	for i, pt := range v.Participants {
-		if slices.Contains(pt.owns, pos) {
+		if slices.Contains(places(pt), pos) {
 			return i
 		}
 	}
@@ -279,13 +294,14 @@ func (v *pathView) owner(pos trustmodel.Pos) int {
 // it, and those not observed on any one path (a directive, a trust value)
 // at or related to a place of its participants.
 type findingIndex struct {
-	byPath map[string][]int
-	byPos  map[trustmodel.Pos][]int
-	all    []rules.Finding
+	byPath    map[string][]int
+	byPos     map[trustmodel.Pos][]int
+	byRelated map[trustmodel.Pos][]int
+	all       []rules.Finding
 }
 
 func newFindingIndex(fs []rules.Finding) *findingIndex {
-	ix := &findingIndex{byPath: map[string][]int{}, byPos: map[trustmodel.Pos][]int{}, all: fs}
+	ix := &findingIndex{byPath: map[string][]int{}, byPos: map[trustmodel.Pos][]int{}, byRelated: map[trustmodel.Pos][]int{}, all: fs}
 	for i, f := range fs {
 		if f.Path != "" {
 			ix.byPath[f.Path] = append(ix.byPath[f.Path], i)
@@ -293,7 +309,7 @@ func newFindingIndex(fs []rules.Finding) *findingIndex {
 		}
 		ix.byPos[f.Pos] = append(ix.byPos[f.Pos], i)
 		for _, r := range f.Related {
-			ix.byPos[r] = append(ix.byPos[r], i)
+			ix.byRelated[r] = append(ix.byRelated[r], i)
 		}
 	}
 	return ix
@@ -307,6 +323,11 @@ func (ix *findingIndex) of(v *pathView) []rules.Finding {
 		for _, pos := range pt.owns {
 			if pos.File != "" {
 				idx = append(idx, ix.byPos[pos]...)
+			}
+		}
+		for _, pos := range pt.anchors {
+			if pos.File != "" {
+				idx = append(idx, ix.byRelated[pos]...)
 			}
 		}
 	}

@@ -85,6 +85,16 @@ func newHTMLView(rep *Report, o Options) htmlView {
 		}
 	}
 	v.Omitted = rep.omittedDiagrams
+	// A fleet's findings name each file many times; reportPath asks the OS.
+	files := map[string]int{}
+	file := func(p trustmodel.Pos) int {
+		i, ok := files[p.File]
+		if !ok {
+			i = str(reportFile(p))
+			files[p.File] = i
+		}
+		return i
+	}
 	ruleIdx := map[string]int{}
 	counts := map[rules.Severity]int{}
 	app := str(rep.app)
@@ -107,10 +117,10 @@ func newHTMLView(rep *Report, o Options) htmlView {
 		} else if i, ok := byMark[f.Rule+" "+fileLine(f.Pos.File, f.Pos.Line)]; ok {
 			diagram = i
 		}
-		row := htmlRow{slices.Index(htmlSeverities, f.Severity), ri, str(reportFile(f.Pos)), f.Pos.Line,
+		row := htmlRow{slices.Index(htmlSeverities, f.Severity), ri, file(f.Pos), f.Pos.Line,
 			str(f.Message), str(f.Directive), str(f.Path), str(f.Attack), str(f.Fix), app, diagram}
 		for _, r := range f.Related {
-			row = append(row, str(reportFile(r)), r.Line)
+			row = append(row, file(r), r.Line)
 		}
 		v.Findings = append(v.Findings, row)
 	}

@@ -95,6 +95,8 @@ async function driveReport(page, file, shot, shot2, consoleErrors, requests) {
   const count = () => page.$$eval("#findings .card", (c) => c.length);
   const stats = () => page.$eval("#stats", (e) => e.textContent);
   const seen = { all: { cards: await count(), stats: await stats() } };
+  // How long the page took to open, parse its data and show its first page.
+  seen.loadMs = await page.evaluate(() => Math.round(performance.getEntriesByType("navigation")[0].loadEventEnd));
   const select = async (id, index) => {
     const value = await page.$eval(id, (s, i) => s.options[i] ? s.options[i].value : "", index);
     await page.select(id, value);
