@@ -22,6 +22,7 @@ var diagramGoldens = []struct {
 	{"tc103-cdn-trust-one", "testdata/rules/TC103/cdn-trust-one", ""},
 	{"tc401-websocket-location", "testdata/rules/TC401/websocket-location", "loopback"},
 	{"tc106-wildcard-hop-count", "testdata/rules/TC106/wildcard-hop-count", ""},
+	{"odd-names", "testdata/diagrams/odd-names", ""},
 }
 
 // diagramFormats maps a paths format to its golden file's extension.

@@ -14,6 +14,7 @@ import (
 var htmlGoldens = []struct{ name, dir, trust string }{
 	{"two-layer", "testdata/diagrams/two-layer", ""},
 	{"tc106-wildcard-hop-count", "testdata/rules/TC106/wildcard-hop-count", ""},
+	{"odd-names", "testdata/diagrams/odd-names", ""},
 }
 
 func runHTML(t *testing.T, dir, trust string) string {

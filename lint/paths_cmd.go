@@ -186,19 +186,26 @@ func pathsDoc(pr *prepared) *PathsDoc {
 			_, doc.App.Version, _ = strings.Cut(doc.App.Evaluator, " ")
 		}
 	}
-	for _, w := range pr.ng.Warnings {
-		doc.Notes = append(doc.Notes, w.String())
-	}
-	if pr.unknownPeer > 0 {
-		doc.Notes = append(doc.Notes, unknownPeerNote(pr.unknownPeer))
-	}
-	if len(pr.paths) == 0 && pr.unknownPeer == 0 {
-		doc.Notes = append(doc.Notes, "no path reaches the app: no proxy_pass in the configuration, and trustcheck.yaml does not make the app reachable directly")
-	}
+	doc.Notes = append(doc.Notes, pathsNotes(pr)...)
 	for _, p := range pr.paths {
 		doc.Paths = append(doc.Paths, pathJSON(pr.app, p))
 	}
 	return doc
+}
+
+// pathsNotes say what the paths leave out and why.
+func pathsNotes(pr *prepared) []string {
+	var notes []string
+	for _, w := range pr.ng.Warnings {
+		notes = append(notes, w.String())
+	}
+	if pr.unknownPeer > 0 {
+		notes = append(notes, unknownPeerNote(pr.unknownPeer))
+	}
+	if len(pr.paths) == 0 && pr.unknownPeer == 0 {
+		notes = append(notes, "no path reaches the app: no proxy_pass in the configuration, and trustcheck.yaml does not make the app reachable directly")
+	}
+	return notes
 }
 
 func kindName(k rules.EntryKind) string {

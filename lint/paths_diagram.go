@@ -22,7 +22,7 @@ func runPathsDiagram(o Options, pr *prepared, stdout, stderr io.Writer) error {
 		return err
 	}
 	if !o.Quiet {
-		for _, n := range pathsDoc(pr).Notes {
+		for _, n := range pathsNotes(pr) {
 			fmt.Fprintf(stderr, "note: %s\n", n)
 		}
 	}

@@ -27,7 +27,7 @@ type summaryView struct {
 	Findings     []findingRow
 	MoreFindings int
 	Diagrams     []pathView
-	MoreDiagrams int
+	MoreDiagrams bool // more paths with an error than are drawn
 	Notes        []string
 }
 
@@ -94,8 +94,8 @@ func newSummaryView(rep *Report, linkBase string) summaryView {
 			continue
 		}
 		if len(v.Diagrams) == maxSummaryDiagrams {
-			v.MoreDiagrams++
-			continue
+			v.MoreDiagrams = true
+			break
 		}
 		v.Diagrams = append(v.Diagrams, d)
 	}
@@ -143,8 +143,8 @@ func writeSummary(w io.Writer, v summaryView) error {
 			fmt.Fprintf(b, "\n#### path %d: %s\n\n", v.Diagrams[i].Number, markdownText(v.Diagrams[i].Entry))
 			writeMermaid(b, &v.Diagrams[i])
 		}
-		if v.MoreDiagrams > 0 {
-			fmt.Fprintf(b, "\n%s with an error not drawn here: `trustcheck paths --format mermaid` draws every one.\n", plural(v.MoreDiagrams, "more path"))
+		if v.MoreDiagrams {
+			fmt.Fprintf(b, "\nOnly the first %d paths with an error are drawn here: `trustcheck paths --format mermaid` draws every one.\n", len(v.Diagrams))
 		}
 	}
 	if len(v.Notes) > 0 {
@@ -183,7 +183,7 @@ func writeSummaryFile(rep *Report, o Options) error {
 	}
 	f, err := os.OpenFile(o.Summary, flags, 0o644)
 	if err != nil {
-		return fmt.Errorf("--summary: %v", unwrapPathError(err))
+		return fmt.Errorf("--summary %s: %v", o.Summary, unwrapPathError(err))
 	}
 	if err := writeSummary(f, newSummaryView(rep, o.LinkBase)); err != nil {
 		f.Close()

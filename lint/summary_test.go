@@ -86,3 +86,15 @@ func TestSummaryAppends(t *testing.T) {
 		t.Errorf("summary file starts %q", string(b)[:min(len(b), 60)])
 	}
 }
+
+// TestSummaryUnwritable: a summary that cannot be written is exit 2, in
+// one line naming the file.
+func TestSummaryUnwritable(t *testing.T) {
+	t.Chdir("..")
+	o := diagramOptions("testdata/diagrams/two-layer", "", "text")
+	o.Summary = filepath.Join(t.TempDir(), "missing", "summary.md")
+	code, err := Run(o, &bytes.Buffer{}, &bytes.Buffer{})
+	if code != 2 || err == nil || err.Error() != "--summary "+o.Summary+": no such file or directory" {
+		t.Errorf("exit %d, %v", code, err)
+	}
+}
