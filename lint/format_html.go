@@ -153,15 +153,59 @@ func renderHTML(w io.Writer, rep *Report, o Options) error {
 	b.WriteString("\n</style>\n</head>\n<body>\n")
 	b.WriteString(htmlBody)
 	b.WriteString("<script type=\"application/json\" id=\"report-data\">")
-	// Written as it is encoded (a fleet's data runs to megabytes); the
-	// encoder escapes <, > and &, so the data cannot end its script element.
-	if err := json.NewEncoder(b).Encode(v); err != nil {
+	if err := writeHTMLData(b, &v); err != nil {
 		return err
 	}
 	b.WriteString("</script>\n<script>\n")
 	b.WriteString(htmlScript)
 	b.WriteString("</script>\n</body>\n</html>\n")
 	return b.Flush()
+}
+
+// writeHTMLData writes v as JSON, element by element: a fleet's data runs
+// to megabytes, which encoding the whole value at once would hold twice.
+// json.Marshal escapes <, > and &, so the data cannot end its script element.
+func writeHTMLData(b *bufio.Writer, v *htmlView) error {
+	var err error
+	value := func(x any) {
+		if err != nil {
+			return
+		}
+		var buf []byte
+		if buf, err = json.Marshal(x); err == nil {
+			b.Write(buf)
+		}
+	}
+	array := func(n int, elem func(int) any) {
+		b.WriteByte('[')
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			value(elem(i))
+		}
+		b.WriteByte(']')
+	}
+	b.WriteString(`{"title":`)
+	value(v.Title)
+	b.WriteString(`,"headline":`)
+	value(v.Headline)
+	b.WriteString(`,"strings":`)
+	array(len(v.Strings), func(i int) any { return v.Strings[i] })
+	b.WriteString(`,"rules":`)
+	value(v.Rules)
+	b.WriteString(`,"findings":`)
+	array(len(v.Findings), func(i int) any { return []int(v.Findings[i]) })
+	b.WriteString(`,"diagrams":`)
+	array(len(v.Diagrams), func(i int) any { return v.Diagrams[i] })
+	b.WriteString(`,"omitted":`)
+	value(v.Omitted)
+	b.WriteString(`,"notes":`)
+	value(v.Notes)
+	b.WriteString(`,"counts":`)
+	value(v.Counts)
+	b.WriteString("}\n")
+	return err
 }
 
 const htmlStyle = `*{box-sizing:border-box}
