@@ -372,7 +372,7 @@ func pathViews(pr *prepared, fs []rules.Finding) []pathView {
 	return out
 }
 
-// stepLines renders a step's connection and headers as lines.
+// lines renders a step's connection and headers as lines.
 func (s stepView) lines(showPeer bool) []string {
 	var out []string
 	if showPeer {

@@ -24,7 +24,7 @@ type htmlView struct {
 	Rules    []htmlRule     `json:"rules"`
 	Findings []htmlRow      `json:"findings"`
 	Diagrams []string       `json:"diagrams"`
-	Omitted  int            `json:"omitted"` // paths with a problem not drawn
+	Omitted  int            `json:"omitted"` // paths left undrawn past the limit
 	Notes    []string       `json:"notes"`
 	Counts   map[string]int `json:"counts"`
 }
@@ -47,7 +47,7 @@ type htmlRow []int
 // htmlSeverities index a row's severity.
 var htmlSeverities = []rules.Severity{rules.Error, rules.Warning, rules.Info}
 
-func newHTMLView(rep *Report, o Options) htmlView {
+func newHTMLView(rep *Report) htmlView {
 	v := htmlView{Title: "trustcheck report", Counts: map[string]int{}, Notes: rep.Notes, Diagrams: []string{}, Findings: []htmlRow{}}
 	if v.Notes == nil {
 		v.Notes = []string{}
@@ -141,8 +141,8 @@ func reportFile(p trustmodel.Pos) string {
 
 // renderHTML writes one self-contained page: inline style, script and
 // data, no request to anywhere.
-func renderHTML(w io.Writer, rep *Report, o Options) error {
-	v := newHTMLView(rep, o)
+func renderHTML(w io.Writer, rep *Report, _ Options) error {
+	v := newHTMLView(rep)
 	b := bufio.NewWriter(w)
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
 	b.WriteString("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n")
