@@ -23,6 +23,10 @@ type pathView struct {
 	Replays []replayView
 	// Worst is the highest severity marked on the path (0: none).
 	Worst rules.Severity
+	// others are the hostile replays the diagram may show instead, by
+	// injected header: lint learns which one its findings name only after
+	// it has dropped the path.
+	others map[string]replayView
 }
 
 // participantView is one box of a diagram.
@@ -53,6 +57,7 @@ type markView struct {
 // replayView is one client's request through the path.
 type replayView struct {
 	Hostile bool
+	inject  string // the injected header
 	// Label says which client this is: "honest client", or the hostile
 	// client's injected header and value.
 	Label string
@@ -90,8 +95,9 @@ var diagramProps = []string{"ip", "protocol", "hostname"}
 // newPathView replays p's honest client and one hostile one. The hostile
 // client is the first of prefer (headers named in the path's findings)
 // that the path has, else the first whose injection reaches the app's
-// result, else the X-Forwarded-For one.
-func newPathView(number int, app rules.AppInfo, p *rules.Path, prefer []string) pathView {
+// result, else the X-Forwarded-For one. With keepOthers, the view keeps
+// the other hostile replays for showHostile.
+func newPathView(number int, app rules.AppInfo, p *rules.Path, prefer []string, keepOthers bool) pathView {
 	v := pathView{Number: number, Entry: p.Entry, URL: p.URL}
 	v.Participants = append(v.Participants, participantView{ID: "C", Kind: "client", Name: "client", Detail: rules.HonestClient})
 	for i := range p.Hops {
@@ -135,16 +141,42 @@ func newPathView(number int, app rules.AppInfo, p *rules.Path, prefer []string) 
 	if app.Evaluator != nil {
 		hv.Result = results(prefix, honest.Result, nil, "")
 	}
-	hostile, ok := chooseHostile(app, p, honest, prefer)
-	v.Replays = []replayView{hv}
-	if ok {
-		rv := replayView{Hostile: true, Label: "hostile client sends " + hostile.Inject + ": " + hostile.Value, Steps: steps(p, hostile, hv.Steps)}
+	hostileView := func(r rules.Replay) replayView {
+		rv := replayView{Hostile: true, inject: r.Inject, Label: "hostile client sends " + r.Inject + ": " + r.Value, Steps: steps(p, r, hv.Steps)}
 		if app.Evaluator != nil {
-			rv.Result = results(prefix, hostile.Result, &honest.Result, hostile.Value)
+			rv.Result = results(prefix, r.Result, &honest.Result, r.Value)
 		}
-		v.Replays = append(v.Replays, rv)
+		return rv
+	}
+	v.Replays = []replayView{hv}
+	hostile, ok := chooseHostile(app, p, honest, prefer)
+	if ok {
+		v.Replays = append(v.Replays, hostileView(hostile))
+	}
+	if keepOthers {
+		v.others = map[string]replayView{}
+		for _, inj := range p.Clients.Injections(p) {
+			if r, ok := p.HostileFor(inj.Header); ok && inj.Header != hostile.Inject {
+				v.others[inj.Header] = hostileView(r)
+			}
+		}
 	}
 	return v
+}
+
+// showHostile shows, of the hostile replays v keeps, the first whose
+// header is in headers, and lets the others go.
+func (v *pathView) showHostile(headers []string) {
+	for _, h := range headers {
+		if len(v.Replays) > 1 && v.Replays[1].inject == h {
+			break
+		}
+		if r, ok := v.others[h]; ok && len(v.Replays) > 1 {
+			v.Replays[1] = r
+			break
+		}
+	}
+	v.others = nil
 }
 
 // chooseHostile picks the hostile replay a diagram shows.
@@ -365,7 +397,7 @@ func pathViews(pr *prepared, fs []rules.Finding) []pathView {
 		for j, k := range on {
 			prefer[j] = fs[k]
 		}
-		v := newPathView(i+1, pr.app, p, injectedHeaders(prefer))
+		v := newPathView(i+1, pr.app, p, injectedHeaders(prefer), false)
 		v.markFindings(ix.of(&v))
 		out = append(out, v)
 	}

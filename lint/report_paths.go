@@ -33,7 +33,7 @@ func (c *pathCollector) see(app rules.AppInfo, ps []*rules.Path) {
 			c.omitted++
 			continue
 		}
-		if v := newPathView(c.seen, app, p, nil); v.problem(p.TLS) {
+		if v := newPathView(c.seen, app, p, nil, true); v.problem(p.TLS) {
 			c.views = append(c.views, v)
 		}
 	}
@@ -71,7 +71,9 @@ func lintDrawing(o Options) (*Report, error) {
 	}
 	ix := newFindingIndex(rep.Findings)
 	for i := range c.views {
-		c.views[i].markFindings(ix.of(&c.views[i]))
+		fs := ix.of(&c.views[i])
+		c.views[i].markFindings(fs)
+		c.views[i].showHostile(injectedHeaders(fs))
 	}
 	rep.diagrams, rep.omittedDiagrams, rep.app = c.views, c.omitted, c.app
 	return rep, nil

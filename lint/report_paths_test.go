@@ -37,3 +37,29 @@ func TestMermaidTextEscapes(t *testing.T) {
 		t.Errorf("dotEscape = %q", got)
 	}
 }
+
+// TestShowHostile: once lint knows a path's findings, its diagram shows the
+// hostile client the first of them names, and keeps no other.
+func TestShowHostile(t *testing.T) {
+	view := func() pathView {
+		return pathView{
+			Replays: []replayView{{Label: "honest client"}, {Hostile: true, inject: "X-Forwarded-For"}},
+			others:  map[string]replayView{"X-Real-IP": {Hostile: true, inject: "X-Real-IP"}, "Host": {Hostile: true, inject: "Host"}},
+		}
+	}
+	for _, c := range []struct {
+		headers []string
+		want    string
+	}{
+		{[]string{"X-Real-IP", "Host"}, "X-Real-IP"},
+		{[]string{"X-Forwarded-For", "X-Real-IP"}, "X-Forwarded-For"},
+		{[]string{"Forwarded"}, "X-Forwarded-For"}, // not kept: the first stays
+		{nil, "X-Forwarded-For"},
+	} {
+		v := view()
+		v.showHostile(c.headers)
+		if v.Replays[1].inject != c.want || v.others != nil || len(v.Replays) != 2 {
+			t.Errorf("showHostile(%q): shows %s, others %v", c.headers, v.Replays[1].inject, v.others)
+		}
+	}
+}
