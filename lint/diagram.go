@@ -96,7 +96,7 @@ var diagramProps = []string{"ip", "protocol", "hostname"}
 // client is the first of prefer (headers named in the path's findings)
 // that the path has, else the first whose injection reaches the app's
 // result, else the X-Forwarded-For one. With keepOthers, the view keeps
-// the other hostile replays for showHostile.
+// the other hostile replays that reach the app, for showHostile.
 func newPathView(number int, app rules.AppInfo, p *rules.Path, prefer []string, keepOthers bool) pathView {
 	v := pathView{Number: number, Entry: p.Entry, URL: p.URL}
 	v.Participants = append(v.Participants, participantView{ID: "C", Kind: "client", Name: "client", Detail: rules.HonestClient})
@@ -157,11 +157,22 @@ func newPathView(number int, app rules.AppInfo, p *rules.Path, prefer []string, 
 		v.others = map[string]replayView{}
 		for _, inj := range p.Clients.Injections(p) {
 			if r, ok := p.HostileFor(inj.Header); ok && inj.Header != hostile.Inject {
-				v.others[inj.Header] = hostileView(r)
+				if rv := hostileView(r); rv.reachesApp() {
+					v.others[inj.Header] = rv
+				}
 			}
 		}
 	}
 	return v
+}
+
+// reachesApp reports whether what the hostile client changed arrives at
+// the app or in what it resolves: the replays worth drawing.
+func (r replayView) reachesApp() bool {
+	if len(r.Steps) > 0 && slices.ContainsFunc(r.Steps[len(r.Steps)-1].Headers, func(h headerView) bool { return h.Changed }) {
+		return true
+	}
+	return slices.ContainsFunc(r.Result, func(f resultView) bool { return f.Changed })
 }
 
 // showHostile shows, of the hostile replays v keeps, the first whose
