@@ -131,14 +131,22 @@ func lintCommand(stdin io.Reader, stdout io.Writer) *cli.Command {
 		Name:      "lint",
 		Usage:     "check nginx configuration against the app's trust setting (the default command)",
 		ArgsUsage: "NGINX_CONF...",
-		Flags: append(inputFlags("text, json, sarif (SARIF 2.1.0 for code scanning) or github (Actions annotations)"),
+		Flags: append(inputFlags("text, json, sarif (SARIF 2.1.0 for code scanning), github (Actions annotations) or html (a self-contained audit report)"),
 			&cli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 1 on findings at or above: error, warning, info or none"},
 			&cli.StringSliceFlag{Name: "enable", Usage: "run only these rules (comma-separated IDs)"},
 			&cli.StringSliceFlag{Name: "disable", Usage: "skip these rules (comma-separated IDs)"},
 			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output (NO_COLOR is honoured too)"},
+			&cli.StringFlag{Name: "summary", Usage: "also write a Markdown job summary (counts, findings, diagrams of the paths with an error) to this file; with --format github it goes to $GITHUB_STEP_SUMMARY when that is set"},
 		),
 		Action: func(c *cli.Context) error {
 			o := inputOptions(c, stdin)
+			o.Summary = c.String("summary")
+			if env := os.Getenv("GITHUB_STEP_SUMMARY"); o.Summary == "" && o.Format == "github" && env != "" {
+				o.Summary, o.SummaryAppend = env, true
+			}
+			if server, repo, sha := os.Getenv("GITHUB_SERVER_URL"), os.Getenv("GITHUB_REPOSITORY"), os.Getenv("GITHUB_SHA"); server != "" && repo != "" && sha != "" {
+				o.LinkBase = server + "/" + repo + "/blob/" + sha + "/"
+			}
 			o.FailOn = c.String("fail-on")
 			o.Enable, o.Disable = c.StringSlice("enable"), c.StringSlice("disable")
 			o.Color = !c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(stdout)
@@ -159,7 +167,7 @@ func pathsCommand(stdin io.Reader) *cli.Command {
 		Name:      "paths",
 		Usage:     "show each path to the app: what every hop does to the forwarded headers, and the honest and hostile replays",
 		ArgsUsage: "NGINX_CONF...",
-		Flags:     inputFlags("text or json (the requests and predicted results, for end-to-end tests)"),
+		Flags:     inputFlags("text, json (the requests and predicted results, for end-to-end tests), mermaid (Markdown with sequence diagrams) or dot (Graphviz)"),
 		Action: func(c *cli.Context) error {
 			return lint.RunPaths(inputOptions(c, stdin), c.App.Writer, c.App.ErrWriter)
 		},

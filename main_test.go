@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -121,6 +122,29 @@ func TestVersionFlag(t *testing.T) {
 	for _, flag := range []string{"--version", "-v"} {
 		if out, _, code := runCLI(t, "", flag); code != 0 || out != "trustcheck version 1.2.3\n" {
 			t.Errorf("%s: exit %d, %q; want trustcheck version 1.2.3", flag, code, out)
+		}
+	}
+}
+
+// TestLintWritesGitHubStepSummary: with --format github, the Markdown job
+// summary goes to $GITHUB_STEP_SUMMARY, its links at the workflow's commit.
+func TestLintWritesGitHubStepSummary(t *testing.T) {
+	file := t.TempDir() + "/step_summary.md"
+	t.Setenv("GITHUB_STEP_SUMMARY", file)
+	t.Setenv("GITHUB_SERVER_URL", "https://github.com")
+	t.Setenv("GITHUB_REPOSITORY", "acme/shop")
+	t.Setenv("GITHUB_SHA", "0123abc")
+	out, _, code := runCLI(t, "", "lint", "--format", "github", "testdata/diagrams/two-layer/nginx.conf")
+	if code != 1 || !strings.Contains(out, "::error file=testdata/diagrams/two-layer/nginx.conf,line=13,") {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## trustcheck\n", "(<https://github.com/acme/shop/blob/0123abc/testdata/diagrams/two-layer/nginx.conf#L13>)", "```mermaid\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("summary lacks %q", want)
 		}
 	}
 }

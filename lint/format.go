@@ -27,8 +27,10 @@ func formatter(name string) (renderFunc, error) {
 		return renderSARIF, nil
 	case "github":
 		return renderGitHub, nil
+	case "html":
+		return renderHTML, nil
 	}
-	return nil, fmt.Errorf("--format %q: want text, json, sarif or github", name)
+	return nil, fmt.Errorf("--format %q: want text, json, sarif, github or html", name)
 }
 
 func posString(p trustmodel.Pos) string {

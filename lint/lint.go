@@ -38,6 +38,13 @@ type Options struct {
 	WorkDir string
 	// Version is trustcheck's version, for the formats that record it (SARIF).
 	Version string
+	// Summary is a file to write the Markdown job summary to ("" = none);
+	// SummaryAppend adds to it (GITHUB_STEP_SUMMARY) rather than replacing it.
+	Summary       string
+	SummaryAppend bool
+	// LinkBase makes the summary's links to lines absolute: a repository's
+	// blob URL at a commit ("https://github.com/o/r/blob/SHA/"), or "".
+	LinkBase string
 }
 
 // Report is the outcome of one lint run, ready to render.
@@ -46,6 +53,12 @@ type Report struct {
 	// Notes say what the run could not check and why.
 	Notes []string
 	Files int
+	// diagrams are the paths a report draws (html, the job summary);
+	// omittedDiagrams counts the paths left undrawn past their limit, and
+	// app names the app the results are for.
+	diagrams        []pathView
+	omittedDiagrams int
+	app             string
 }
 
 // Run lints and renders; it returns the exit code (0 or 1) or an error (exit 2).
@@ -58,11 +71,14 @@ func Run(o Options, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
-	rep, err := Lint(o)
+	rep, err := lintDrawing(o)
 	if err != nil {
 		return 2, err
 	}
 	if err := render(stdout, rep, o); err != nil {
+		return 2, err
+	}
+	if err := writeSummaryFile(rep, o); err != nil {
 		return 2, err
 	}
 	if !o.Quiet && (o.Format == "" || o.Format == "text") { // the other formats carry the notes
@@ -96,7 +112,11 @@ func parseFailOn(s string) (rules.Severity, error) {
 func Lint(o Options) (*Report, error) { return lint(o, partServers) }
 
 // lint is Lint handing the rules partSize servers at a time.
-func lint(o Options, partSize int) (*Report, error) {
+func lint(o Options, partSize int) (*Report, error) { return lintSeeing(o, partSize, nil) }
+
+// lintSeeing is lint; seen, when set, sees each part's paths once the rules
+// have checked them, before they are dropped (the diagrams of reports).
+func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)) (*Report, error) {
 	if len(o.Inputs) == 0 {
 		return nil, errors.New("no nginx configuration given (usage: trustcheck [lint] NGINX_CONF...)")
 	}
@@ -118,7 +138,7 @@ func lint(o Options, partSize int) (*Report, error) {
 		others = rules.NewPass(ng, cfg, rules.AppInfo{}, nil)
 	}
 	tg := newTargets()
-	unknownPeer := checkParts(apps, others, tg, ng, partSize)
+	unknownPeer := checkParts(apps, others, tg, ng, partSize, seen)
 	if err := ng.ProxiesBuilt(); err != nil {
 		return nil, err
 	}
@@ -206,12 +226,13 @@ const partServers = 64
 // checkParts builds the proxies of ng's servers and the paths through them
 // partSize servers at a time and runs each app's rules on the part's
 // proxies it claims and the paths to it (the app's direct clients last),
-// and TC302 on the proxies to other services; it returns how many proxies were
+// and TC302 on the proxies to other services; seen, when set, sees each
+// app's paths of the part once checked; it returns how many proxies were
 // left out for an unknown peer. Once a part is checked its servers'
 // locations and directives, its proxies, paths and replays are dropped, so
 // a fleet's are never all held at once; the next part is built while the
 // rules check this one.
-func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.Config, partSize int) (unknownPeer int) {
+func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.Config, partSize int, seen func(rules.AppInfo, []*rules.Path)) (unknownPeer int) {
 	type appPart struct {
 		proxies []*nginxconf.Proxy
 		paths   []*rules.Path
@@ -252,6 +273,9 @@ func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.C
 		unknownPeer += pt.unknown
 		for i, a := range apps {
 			a.pass.Check(a.rules, pt.servers, pt.apps[i].proxies, pt.apps[i].paths)
+			if seen != nil {
+				seen(a.pass.App, pt.apps[i].paths)
+			}
 		}
 		if others != nil && len(pt.others) > 0 {
 			others.Check([]*rules.Rule{rules.ByID("TC302")}, nil, pt.others, nil)

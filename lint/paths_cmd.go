@@ -124,11 +124,11 @@ type RequestJSON struct {
 	Headers [][2]string `json:"headers"`
 }
 
-// RunPaths runs the paths command: o.Format is text or json. Every error it
-// returns is exit code 2.
+// RunPaths runs the paths command: o.Format is text, json, mermaid or dot.
+// Every error it returns is exit code 2.
 func RunPaths(o Options, stdout, stderr io.Writer) error {
-	if o.Format != "" && o.Format != "text" && o.Format != "json" {
-		return fmt.Errorf("--format %q: want text or json", o.Format)
+	if !slices.Contains([]string{"", "text", "json", "mermaid", "dot"}, o.Format) {
+		return fmt.Errorf("--format %q: want text, json, mermaid or dot", o.Format)
 	}
 	if len(o.Inputs) == 0 {
 		return errors.New("no nginx configuration given (usage: trustcheck paths NGINX_CONF...)")
@@ -136,6 +136,9 @@ func RunPaths(o Options, stdout, stderr io.Writer) error {
 	pr, err := prepare(o)
 	if err != nil {
 		return err
+	}
+	if o.Format == "mermaid" || o.Format == "dot" {
+		return runPathsDiagram(o, pr, stdout, stderr)
 	}
 	doc := pathsDoc(pr)
 	if o.Format == "json" {
@@ -183,19 +186,26 @@ func pathsDoc(pr *prepared) *PathsDoc {
 			_, doc.App.Version, _ = strings.Cut(doc.App.Evaluator, " ")
 		}
 	}
-	for _, w := range pr.ng.Warnings {
-		doc.Notes = append(doc.Notes, w.String())
-	}
-	if pr.unknownPeer > 0 {
-		doc.Notes = append(doc.Notes, unknownPeerNote(pr.unknownPeer))
-	}
-	if len(pr.paths) == 0 && pr.unknownPeer == 0 {
-		doc.Notes = append(doc.Notes, "no path reaches the app: no proxy_pass in the configuration, and trustcheck.yaml does not make the app reachable directly")
-	}
+	doc.Notes = append(doc.Notes, pathsNotes(pr)...)
 	for _, p := range pr.paths {
 		doc.Paths = append(doc.Paths, pathJSON(pr.app, p))
 	}
 	return doc
+}
+
+// pathsNotes say what the paths leave out and why.
+func pathsNotes(pr *prepared) []string {
+	var notes []string
+	for _, w := range pr.ng.Warnings {
+		notes = append(notes, w.String())
+	}
+	if pr.unknownPeer > 0 {
+		notes = append(notes, unknownPeerNote(pr.unknownPeer))
+	}
+	if len(pr.paths) == 0 && pr.unknownPeer == 0 {
+		notes = append(notes, "no path reaches the app: no proxy_pass in the configuration, and trustcheck.yaml does not make the app reachable directly")
+	}
+	return notes
 }
 
 func kindName(k rules.EntryKind) string {
