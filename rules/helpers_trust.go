@@ -310,7 +310,7 @@ func (p *Pass) trustEntries(addr string) []string {
 // trustDirective is the app's trust setting as its code writes it.
 func (p *Pass) trustDirective() string {
 	if fw := p.App.Spec.Framework; !trustmodel.NodeFramework(fw) && p.App.Evaluator != nil {
-		return fmt.Sprintf("%s, trusting %s,", p.App.Evaluator.Name(), p.App.Evaluator.Trust())
+		return p.App.Evaluator.Name() // the messages go on with what it trusts
 	}
 	return p.SetTrust(p.TrustValue())
 }

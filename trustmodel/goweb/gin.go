@@ -273,6 +273,9 @@ func (t ginTrust) String() string {
 	if t.g.cidrs == nil {
 		return "nothing (SetTrustedProxies(nil))"
 	}
+	if len(t.g.cidrs) == 0 {
+		return "nothing (SetTrustedProxies with an empty list)"
+	}
 	parts := make([]string, len(t.g.cidrs))
 	for i, n := range t.g.cidrs {
 		parts[i] = n.String()
