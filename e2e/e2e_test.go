@@ -370,7 +370,11 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 		}
 		var names []string
 		for _, a := range doc.apps() {
-			names = append(names, a.Framework+" "+a.Version)
+			v := a.Version
+			if v == "" { // an app section without framework_version to set
+				v = majors[a.Framework][i]
+			}
+			names = append(names, a.Framework+" "+v)
 			if a.TrustError != "" && a.Listen != "" {
 				// trustcheck says the framework rejects this trust setting:
 				// the real app must refuse to start with the same message.
