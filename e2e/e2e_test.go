@@ -52,8 +52,16 @@ const (
 // fixtureRoots hold DIR/nginx.conf + DIR/trustcheck.yaml topologies.
 var fixtureRoots = []string{"../testdata/rules", "../testdata/e2e/topologies"}
 
-// majors is which app servers run for a fixture's framework.
+// majors is which app servers run for a fixture's framework: run i of a
+// fixture runs each of its apps at the i'th major of its framework.
 var majors = map[string][]string{"express": {"4", "5"}, "fastify": {"4", "5"}, "koa": {"2", "3"}}
+
+// runsPerFixture is how many majors each framework has.
+const runsPerFixture = 2
+
+// ownClientIP are the client_ip_from readings app.js runs a real package
+// for ("" is the framework's).
+var ownClientIP = []string{"", "framework", "request-ip"}
 
 // TestE2E creates the namespace and re-runs this test binary inside it.
 func TestE2E(t *testing.T) {
@@ -104,7 +112,8 @@ func TestE2E(t *testing.T) {
 			t.Fatalf("ip -n %s %s: %v %s", ns, strings.Join(args, " "), err, out)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// Minutes on an idle machine; more when it is shared.
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
 	args := []string{"netns", "exec", ns, os.Args[0], "-test.run=^TestE2E$", "-test.count=1", "-test.v"}
 	cmd := exec.CommandContext(ctx, "ip", args...)
@@ -124,22 +133,46 @@ func nginxBin() string {
 // ---- trustcheck paths --format json (lint.PathsDoc, decoded from its JSON) ----
 
 type pathsDoc struct {
-	App struct {
-		Framework  string          `json:"framework"`
-		Version    string          `json:"version"`
-		TrustProxy json.RawMessage `json:"trust_proxy"`
-		Options    json.RawMessage `json:"options"`
-		TrustError string          `json:"trust_error"`
-		Listen     string          `json:"listen"`
-	} `json:"app"`
+	App   appDoc   `json:"app"`
+	Apps  []appDoc `json:"apps"` // every app, when trustcheck.yaml lists several
 	Paths []struct {
 		Entry   string   `json:"entry"`
+		App     string   `json:"app"` // the name of the app the path reaches
 		Kind    string   `json:"kind"`
 		URL     string   `json:"url"`
 		Listen  []string `json:"listen"`
 		Honest  replay   `json:"honest"`
 		Hostile []replay `json:"hostile"`
 	} `json:"paths"`
+}
+
+type appDoc struct {
+	Name         string          `json:"name"`
+	Framework    string          `json:"framework"`
+	Version      string          `json:"version"`
+	TrustProxy   json.RawMessage `json:"trust_proxy"`
+	Options      json.RawMessage `json:"options"`
+	TrustError   string          `json:"trust_error"`
+	Listen       string          `json:"listen"`
+	ClientIPFrom string          `json:"client_ip_from"`
+}
+
+// apps are the doc's apps: the one app, or each of several.
+func (d *pathsDoc) apps() []appDoc {
+	if len(d.Apps) > 0 {
+		return d.Apps
+	}
+	return []appDoc{d.App}
+}
+
+// appNamed is the app a path reaches.
+func (d *pathsDoc) appNamed(name string) (appDoc, bool) {
+	for _, a := range d.apps() {
+		if a.Name == name || len(d.Apps) == 0 {
+			return a, true
+		}
+	}
+	return appDoc{}, false
 }
 
 type replay struct {
@@ -157,23 +190,24 @@ type request struct {
 	Headers [][2]string `json:"headers"`
 }
 
-// pathsFor runs `trustcheck paths --format json` on the fixture with the app's
-// framework_version set to major.
-func pathsFor(fx fixture, major, tmp string) (*pathsDoc, error) {
+// pathsFor runs `trustcheck paths --format json` on the fixture with each
+// app's framework_version set to the run'th of its framework's majors (run
+// -1: as the fixture says).
+func pathsFor(fx fixture, run int, tmp string) (*pathsDoc, error) {
 	app := fx.yaml
-	if major != "" {
+	if run >= 0 {
 		var root yaml.Node
 		if err := yaml.Unmarshal(fx.yaml, &root); err != nil {
 			return nil, err
 		}
-		setAppVersion(&root, major)
+		setAppVersions(&root, run)
 		out, err := yaml.Marshal(&root)
 		if err != nil {
 			return nil, err
 		}
 		app = out
 	}
-	appFile := filepath.Join(tmp, "trustcheck-"+major+".yaml")
+	appFile := filepath.Join(tmp, fmt.Sprintf("trustcheck-%d.yaml", run))
 	if err := os.WriteFile(appFile, app, 0o600); err != nil {
 		return nil, err
 	}
@@ -189,26 +223,48 @@ func pathsFor(fx fixture, major, tmp string) (*pathsDoc, error) {
 	return &doc, nil
 }
 
-func setAppVersion(root *yaml.Node, major string) {
+// setAppVersions sets the framework_version of `app:` or of each of `apps:`
+// to the run'th major of its framework (express when it names none).
+func setAppVersions(root *yaml.Node, run int) {
 	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
 		return
 	}
 	m := root.Content[0]
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value != "app" || m.Content[i+1].Kind != yaml.MappingNode {
-			continue
-		}
-		app := m.Content[i+1]
-		for j := 0; j+1 < len(app.Content); j += 2 {
-			if app.Content[j].Value == "framework_version" {
-				app.Content[j+1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: major}
-				return
+		switch v := m.Content[i+1]; {
+		case m.Content[i].Value == "app" && v.Kind == yaml.MappingNode:
+			setAppVersion(v, run)
+		case m.Content[i].Value == "apps" && v.Kind == yaml.SequenceNode:
+			for _, app := range v.Content {
+				if app.Kind == yaml.MappingNode {
+					setAppVersion(app, run)
+				}
 			}
 		}
-		app.Content = append(app.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "framework_version"},
-			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: major})
 	}
+}
+
+func setAppVersion(app *yaml.Node, run int) {
+	framework := "express"
+	for j := 0; j+1 < len(app.Content); j += 2 {
+		if app.Content[j].Value == "framework" {
+			framework = app.Content[j+1].Value
+		}
+	}
+	vers := majors[framework]
+	if run >= len(vers) {
+		return
+	}
+	major := vers[run]
+	for j := 0; j+1 < len(app.Content); j += 2 {
+		if app.Content[j].Value == "framework_version" {
+			app.Content[j+1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: major}
+			return
+		}
+	}
+	app.Content = append(app.Content,
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "framework_version"},
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: major})
 }
 
 // ---- fixtures ----
@@ -268,9 +324,9 @@ func runInside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	only := os.Getenv("TC_E2E_ONLY") // a substring of fixture names, for debugging
+	only := os.Getenv("TC_E2E_ONLY") // comma-separated substrings of fixture names, for debugging
 	for _, fx := range loadFixtures(t) {
-		if !strings.Contains(fx.name, only) {
+		if !slices.ContainsFunc(strings.Split(only, ","), func(o string) bool { return strings.Contains(fx.name, o) }) {
 			continue
 		}
 		t.Run(fx.name, func(t *testing.T) { s.fixture(t, fx) })
@@ -288,35 +344,49 @@ func runInside(t *testing.T) {
 
 func (s *suite) fixture(t *testing.T, fx fixture) {
 	tmp := t.TempDir()
-	probe, err := pathsFor(fx, "", tmp)
+	probe, err := pathsFor(fx, -1, tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vers, ok := majors[probe.App.Framework]
-	if !ok {
-		s.skipped = append(s.skipped, fx.name+": framework "+probe.App.Framework)
-		return
+	for _, a := range probe.apps() {
+		if _, ok := majors[a.Framework]; !ok {
+			s.skipped = append(s.skipped, fx.name+": framework "+a.Framework)
+			return
+		}
+		if !slices.Contains(ownClientIP, a.ClientIPFrom) {
+			s.skipped = append(s.skipped, fx.name+": client_ip_from "+a.ClientIPFrom+" is the app's own code, not a package to run")
+			return
+		}
 	}
 	type run struct {
-		major string
+		major string // the majors of the apps, "express 4, fastify 4"
 		doc   *pathsDoc
 	}
 	var runs []run
-	for _, v := range vers {
-		doc, err := pathsFor(fx, v, tmp)
+	for i := range runsPerFixture {
+		doc, err := pathsFor(fx, i, tmp)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if doc.App.TrustError != "" && doc.App.Listen != "" {
-			// trustcheck says the framework rejects this trust setting: the
-			// real app must refuse to start with the same message.
-			s.expectRejected(t, fx, doc)
+		var names []string
+		for _, a := range doc.apps() {
+			v := a.Version
+			if v == "" { // an app section without framework_version to set
+				v = majors[a.Framework][i]
+			}
+			names = append(names, a.Framework+" "+v)
+			if a.TrustError != "" && a.Listen != "" {
+				// trustcheck says the framework rejects this trust setting:
+				// the real app must refuse to start with the same message.
+				s.expectRejected(t, a)
+			}
 		}
+		major := strings.Join(names, ", ")
 		if why := unusable(doc); why != "" {
-			s.skipped = append(s.skipped, fmt.Sprintf("%s (%s %s): %s", fx.name, doc.App.Framework, v, why))
+			s.skipped = append(s.skipped, fmt.Sprintf("%s (%s): %s", fx.name, major, why))
 			continue
 		}
-		runs = append(runs, run{v, doc})
+		runs = append(runs, run{major, doc})
 	}
 	if len(runs) == 0 {
 		return
@@ -344,57 +414,68 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 	}
 
 	for _, r := range runs {
-		listen := r.doc.App.Listen
-		if strings.HasPrefix(listen, "unix:") {
-			listen = "unix:" + sock
-		}
-		// trustcheck takes every proxy_pass to be the app: serve the other
-		// loopback upstreams of the config with the same app.
-		_, appPort := listenHostPort(listen)
-		for _, up := range upstreams {
-			if _, port := listenHostPort(up); port != appPort && !strings.Contains(listen, up) {
-				listen += "," + up
+		var stops []func()
+		for _, a := range r.doc.apps() {
+			listen := a.Listen
+			if strings.HasPrefix(listen, "unix:") {
+				listen = "unix:" + sock
 			}
+			if len(r.doc.Apps) == 0 {
+				// One app without upstreams is every proxy_pass target: serve
+				// the other loopback upstreams of the config with the same app.
+				_, appPort := listenHostPort(listen)
+				for _, up := range upstreams {
+					if _, port := listenHostPort(up); port != appPort && !strings.Contains(listen, up) {
+						listen += "," + up
+					}
+				}
+			}
+			stops = append(stops, s.startApp(t, a, listen))
 		}
-		stop := s.startApp(t, r.doc, listen)
 		shown := 0
 		for _, p := range r.doc.Paths {
+			app, ok := r.doc.appNamed(p.App)
 			for _, rp := range append([]replay{p.Honest}, p.Hostile...) {
 				what := "honest"
 				if rp.Inject != "" {
 					what = fmt.Sprintf("hostile %s: %q", rp.Inject, rp.Value)
 				}
-				msg := s.check(r.doc, p.Kind, p.URL, p.Listen, rp, cdn)
+				msg := fmt.Sprintf("  the path names app %q, which trustcheck paths does not list", p.App)
+				if ok {
+					msg = s.check(app, p.Kind, p.URL, p.Listen, rp, cdn)
+				}
 				if msg == "" {
 					s.passed++
 					continue
 				}
 				s.failed++
 				if shown++; shown <= 8 {
-					t.Errorf("%s %s, path %s, %s:\n%s", r.doc.App.Framework, r.major, p.Entry, what, msg)
+					t.Errorf("%s, path %s, %s:\n%s", r.major, p.Entry, what, msg)
 				}
 			}
 		}
-		stop()
+		for _, stop := range stops {
+			stop()
+		}
 	}
 }
 
 // expectRejected starts the app with a trust setting trustcheck predicts
 // the framework rejects, and wants it to fail with trustcheck's message.
-func (s *suite) expectRejected(t *testing.T, fx fixture, doc *pathsDoc) {
+func (s *suite) expectRejected(t *testing.T, app appDoc) {
 	s.rejections++
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", s.appJS, doc.App.Framework, doc.App.Version, string(doc.App.TrustProxy), "null", "127.0.0.1:0")
+	cmd := exec.CommandContext(ctx, "node", s.appJS, app.Framework, app.Version, string(app.TrustProxy), "null", "127.0.0.1:0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.CombinedOutput()
-	if err != nil && strings.Contains(string(out), doc.App.TrustError) {
+	if err != nil && strings.Contains(string(out), app.TrustError) {
 		s.passed++
 		return
 	}
 	s.failed++
 	t.Errorf("%s %s with trust proxy %s: trustcheck predicts the framework rejects it (%q); the app: err %v, output %.300s",
-		doc.App.Framework, doc.App.Version, doc.App.TrustProxy, doc.App.TrustError, err, out)
+		app.Framework, app.Version, app.TrustProxy, app.TrustError, err, out)
 }
 
 // cdnInfo is a running stand-in CDN: whether it connects to nginx over TLS.
@@ -402,14 +483,16 @@ type cdnInfo struct{ tls bool }
 
 // unusable says why a doc cannot be compared ("" when it can).
 func unusable(doc *pathsDoc) string {
-	if doc.App.TrustError != "" {
-		return "trust setting rejected: " + doc.App.TrustError
+	for _, a := range doc.apps() {
+		if a.TrustError != "" {
+			return "trust setting rejected: " + a.TrustError
+		}
+		if a.Listen == "" {
+			return "no app listen address"
+		}
 	}
 	if len(doc.Paths) == 0 {
 		return "no path reaches the app"
-	}
-	if doc.App.Listen == "" {
-		return "no app listen address"
 	}
 	for _, p := range doc.Paths {
 		if p.Honest.Result == nil {
@@ -530,18 +613,22 @@ func (s *suite) startNginx(t *testing.T, dir, conf string, addrs []string) {
 	}
 }
 
-// startApp runs testdata/e2e/app.js for doc's app and waits for "ready".
-func (s *suite) startApp(t *testing.T, doc *pathsDoc, listen string) (stop func()) {
+// startApp runs testdata/e2e/app.js for app and waits for "ready".
+func (s *suite) startApp(t *testing.T, app appDoc, listen string) (stop func()) {
 	s.appRuns++
 	trust := "<absent>"
-	if len(doc.App.TrustProxy) > 0 {
-		trust = string(doc.App.TrustProxy)
+	if len(app.TrustProxy) > 0 {
+		trust = string(app.TrustProxy)
 	}
 	opts := "null"
-	if len(doc.App.Options) > 0 {
-		opts = string(doc.App.Options)
+	if len(app.Options) > 0 {
+		opts = string(app.Options)
 	}
-	cmd := exec.Command("node", s.appJS, doc.App.Framework, doc.App.Version, trust, opts, listen)
+	args := []string{s.appJS, app.Framework, app.Version, trust, opts, listen}
+	if app.ClientIPFrom != "" {
+		args = append(args, app.ClientIPFrom)
+	}
+	cmd := exec.Command("node", args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -572,11 +659,11 @@ func (s *suite) startApp(t *testing.T, doc *pathsDoc, listen string) (stop func(
 	case ok := <-ready:
 		if !ok {
 			stop()
-			t.Fatalf("app %s %s did not start: %s", doc.App.Framework, doc.App.Version, stderr.String())
+			t.Fatalf("app %s %s did not start: %s", app.Framework, app.Version, stderr.String())
 		}
 	case <-time.After(15 * time.Second):
 		stop()
-		t.Fatalf("app %s %s: no ready line in 15s: %s", doc.App.Framework, doc.App.Version, stderr.String())
+		t.Fatalf("app %s %s: no ready line in 15s: %s", app.Framework, app.Version, stderr.String())
 	}
 	return stop
 }
@@ -602,9 +689,9 @@ func dialHost(host, wildcard string) string {
 	return host
 }
 
-// check sends one replay along its path and compares the app's answer with
-// the predicted result; it returns the mismatch ("" when equal).
-func (s *suite) check(doc *pathsDoc, kind, rawURL string, listens []string, rp replay, cdn *cdnInfo) string {
+// check sends one replay along its path to app and compares the app's
+// answer with the predicted result; it returns the mismatch ("" when equal).
+func (s *suite) check(app appDoc, kind, rawURL string, listens []string, rp replay, cdn *cdnInfo) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return err.Error()
@@ -648,7 +735,7 @@ func (s *suite) check(doc *pathsDoc, kind, rawURL string, listens []string, rp r
 		}
 	case kind == "app":
 		req = rp.AtApp
-		host, port := listenHostPort(doc.App.Listen)
+		host, port := listenHostPort(app.Listen)
 		dst = net.JoinHostPort(dialHost(host, nginxAddr), port)
 	default:
 		return "unknown path kind " + kind

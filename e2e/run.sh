@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp /tmp/trustcheck-e2e.XXXXXX.log)
 trap 'rm -f "$log"' EXIT
-go test -tags e2e -count=1 -v -timeout 6m -run '^TestE2E$' ./e2e >"$log" 2>&1
+go test -tags e2e -count=1 -v -timeout 13m -run '^TestE2E$' ./e2e >"$log" 2>&1
 rc=$?
 # Everything but the per-fixture PASS lines, then the summary (or skip) line last.
 grep -v -e '^=== RUN' -e '^    --- PASS' "$log" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'

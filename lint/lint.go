@@ -213,9 +213,12 @@ type prepared struct {
 	// unknown); app is the first.
 	apps []rules.AppInfo
 	app  rules.AppInfo
-	// paths are buildPaths' paths; unknownPeer counts the places left out
-	// because nobody knows the address nginx connects from.
+	// paths are buildPaths' paths of every app, app after app; pathApp[i]
+	// is the index in apps of the app paths[i] reaches. unknownPeer counts
+	// the places left out because nobody knows the address nginx connects
+	// from.
 	paths       []*rules.Path
+	pathApp     []int
 	unknownPeer int
 }
 
@@ -291,7 +294,14 @@ func prepare(o Options) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr.paths, pr.unknownPeer = buildPaths(pr.ng, pr.cfg, pr.app)
+	for i, app := range pr.apps {
+		paths, unknown := buildPaths(pr.ng, pr.cfg, app)
+		pr.paths = append(pr.paths, paths...)
+		for range paths {
+			pr.pathApp = append(pr.pathApp, i)
+		}
+		pr.unknownPeer += unknown
+	}
 	return pr, nil
 }
 

@@ -23,13 +23,23 @@ var hostileInjections = []struct{ header, value string }{
 }
 
 // buildPaths enumerates every public entry point × every nginx place that
-// reaches the app; the paths replay the honest and hostile clients when a
-// rule asks.
+// reaches the app (the proxies it claims); the paths replay the honest and
+// hostile clients when a rule asks.
 // Places whose connecting address nobody can know (a remote upstream, with
 // no nginx.connects_from) are left out and counted in unknownPeer.
 func buildPaths(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo) (paths []*rules.Path, unknownPeer int) {
 	pb := newPathBuilder(cfg, app)
-	paths, unknownPeer = pb.through(ng.Proxies())
+	proxies := ng.Proxies()
+	if len(app.Spec.Upstreams) > 0 {
+		var claimed []*nginxconf.Proxy
+		for _, px := range proxies {
+			if claims(&app.Spec, px) {
+				claimed = append(claimed, px)
+			}
+		}
+		proxies = claimed
+	}
+	paths, unknownPeer = pb.through(proxies)
 	return append(paths, pb.direct()...), unknownPeer
 }
 

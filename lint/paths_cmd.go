@@ -22,16 +22,21 @@ var forwardedHeaders = []string{"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwa
 // each hop does to the forwarded headers, and the honest and hostile replays
 // with the exact requests and the results predicted for them.
 type PathsDoc struct {
-	Version int        `json:"version"`
-	App     PathsApp   `json:"app"`
-	Paths   []PathJSON `json:"paths"`
-	Notes   []string   `json:"notes"`
+	Version int `json:"version"`
+	// App is the app (the first one when trustcheck.yaml lists several).
+	App PathsApp `json:"app"`
+	// Apps lists every app when trustcheck.yaml lists several; each path
+	// names the one it reaches.
+	Apps  []PathsApp `json:"apps,omitempty"`
+	Paths []PathJSON `json:"paths"`
+	Notes []string   `json:"notes"`
 }
 
 // PathsApp is the app the results are computed for. Its fields carry the
 // names of a `simulate --batch` case (SimCase): a case is this object plus a
 // replay's at_app peer, tls and headers.
 type PathsApp struct {
+	Name      string `json:"name,omitempty"`
 	Framework string `json:"framework"`
 	Version   string `json:"version"`
 	// TrustProxy is exactly what the app passes; absent when unknown (then
@@ -44,11 +49,17 @@ type PathsApp struct {
 	// TrustError is the framework's own message when it rejects trust_proxy.
 	TrustError string `json:"trust_error,omitempty"`
 	Listen     string `json:"listen,omitempty"`
+	// ClientIPFrom is where the app takes the client address from, when not
+	// from the framework (trustcheck.yaml's client_ip_from).
+	ClientIPFrom string `json:"client_ip_from,omitempty"`
 }
 
 // PathJSON is one path from a public entry point to the app.
 type PathJSON struct {
 	Entry string `json:"entry"`
+	// App is the name of the app the path reaches (its results are that
+	// app's); absent when the app has no name.
+	App string `json:"app,omitempty"`
 	// Kind is where the path starts: edge, nginx or app.
 	Kind string `json:"kind"`
 	// URL is what the honest client requests.
@@ -162,33 +173,15 @@ func RunPaths(o Options, stdout, stderr io.Writer) error {
 
 // pathsDoc describes every path of pr.
 func pathsDoc(pr *prepared) *PathsDoc {
-	spec := pr.app.Spec
-	doc := &PathsDoc{Version: 1, Paths: []PathJSON{}, Notes: []string{}}
-	doc.App = PathsApp{
-		Framework: spec.Framework, Version: spec.FrameworkVersion,
-		Options: spec.Options, TrustError: pr.app.TrustError, Listen: spec.Listen,
-	}
-	if doc.App.Framework == "" {
-		doc.App.Framework = "express"
-	}
-	if spec.TrustProxySet {
-		if raw, err := json.Marshal(spec.TrustProxy); err == nil {
-			doc.App.TrustProxy = raw
-		}
-	}
-	if s := spec.Session; s != nil {
-		doc.App.Session = &SimSession{CookieSecure: s.CookieSecure, Proxy: s.Proxy}
-	}
-	if pr.app.Evaluator != nil {
-		doc.App.Evaluator = pr.app.Evaluator.Name()
-		if doc.App.Version == "" {
-			// The version the results follow, so a batch case reproduces them.
-			_, doc.App.Version, _ = strings.Cut(doc.App.Evaluator, " ")
+	doc := &PathsDoc{Version: 1, App: pathsApp(pr.app), Paths: []PathJSON{}, Notes: []string{}}
+	if len(pr.apps) > 1 {
+		for _, app := range pr.apps {
+			doc.Apps = append(doc.Apps, pathsApp(app))
 		}
 	}
 	doc.Notes = append(doc.Notes, pathsNotes(pr)...)
-	for _, p := range pr.paths {
-		doc.Paths = append(doc.Paths, pathJSON(pr.app, p))
+	for i, p := range pr.paths {
+		doc.Paths = append(doc.Paths, pathJSON(pr.apps[pr.pathApp[i]], p))
 	}
 	return doc
 }
@@ -208,6 +201,39 @@ func pathsNotes(pr *prepared) []string {
 	return notes
 }
 
+// pathsApp describes one app as the paths JSON does.
+func pathsApp(app rules.AppInfo) PathsApp {
+	spec := app.Spec
+	out := PathsApp{
+		Name: spec.Name, Framework: spec.Framework, Version: spec.FrameworkVersion,
+		Options: spec.Options, TrustError: app.TrustError, Listen: spec.Listen,
+	}
+	if spec.ClientIPFrom != "framework" {
+		out.ClientIPFrom = spec.ClientIPFrom
+	}
+	if out.Framework == "" {
+		out.Framework = "express"
+	}
+	if spec.TrustProxySet {
+		if raw, err := json.Marshal(spec.TrustProxy); err == nil {
+			out.TrustProxy = raw
+		}
+	}
+	if s := spec.Session; s != nil {
+		out.Session = &SimSession{CookieSecure: s.CookieSecure, Proxy: s.Proxy}
+	}
+	if app.Evaluator != nil {
+		out.Evaluator = app.Evaluator.Name()
+		if out.Version == "" {
+			// The version the results follow, so a batch case reproduces them
+			// ("express 5, client address from request-ip": 5).
+			_, out.Version, _ = strings.Cut(out.Evaluator, " ")
+			out.Version, _, _ = strings.Cut(out.Version, ",")
+		}
+	}
+	return out
+}
+
 func kindName(k rules.EntryKind) string {
 	switch k {
 	case rules.EntryEdge:
@@ -219,7 +245,7 @@ func kindName(k rules.EntryKind) string {
 }
 
 func pathJSON(app rules.AppInfo, p *rules.Path) PathJSON {
-	out := PathJSON{Entry: p.Entry, Kind: kindName(p.Kind), URL: p.URL, Hops: []HopJSON{}}
+	out := PathJSON{Entry: p.Entry, App: app.Spec.Name, Kind: kindName(p.Kind), URL: p.URL, Hops: []HopJSON{}}
 	if p.Proxy != nil {
 		for _, l := range p.Proxy.Server.Listens {
 			s := l.Socket()
@@ -465,25 +491,38 @@ func simOutput(r trustmodel.Result) SimOutput {
 // text
 
 func writePathsText(w io.Writer, pr *prepared, doc *PathsDoc) {
-	prefix := "req."
-	switch {
-	case pr.app.Evaluator != nil:
-		prefix = propPrefix(pr.app.Evaluator.Name())
-		fmt.Fprintf(w, "app: %s, trust proxy %s", pr.app.Evaluator.Name(), trustText(pr.app.Spec))
-	case pr.app.TrustError != "":
-		fmt.Fprintf(w, "app: %s rejects its trust setting %s: %s", doc.App.Framework, trustText(pr.app.Spec), pr.app.TrustError)
-	default:
-		fmt.Fprintf(w, "app: %s, trust setting unknown (set app.trust_proxy in trustcheck.yaml or pass --trust-proxy to see results)", doc.App.Framework)
+	prefixes := make([]string, len(pr.apps))
+	for i, app := range pr.apps {
+		prefixes[i] = "req."
+		label := "app"
+		if len(pr.apps) > 1 {
+			label = app.Spec.AppLabel()
+		}
+		framework := pathsApp(app).Framework
+		switch {
+		case app.Evaluator != nil:
+			prefixes[i] = propPrefix(app.Evaluator.Name())
+			fmt.Fprintf(w, "%s: %s, trust proxy %s", label, app.Evaluator.Name(), trustText(app.Spec))
+		case app.TrustError != "":
+			fmt.Fprintf(w, "%s: %s rejects its trust setting %s: %s", label, framework, trustText(app.Spec), app.TrustError)
+		default:
+			fmt.Fprintf(w, "%s: %s, trust setting unknown (set app.trust_proxy in trustcheck.yaml or pass --trust-proxy to see results)", label, framework)
+		}
+		if l := app.Spec.Listen; l != "" {
+			fmt.Fprintf(w, ", listening on %s", l)
+		}
+		fmt.Fprintln(w)
 	}
-	if l := pr.app.Spec.Listen; l != "" {
-		fmt.Fprintf(w, ", listening on %s", l)
-	}
-	fmt.Fprintf(w, "\n%s\n", plural(len(doc.Paths), "path"))
+	fmt.Fprintf(w, "%s\n", plural(len(doc.Paths), "path"))
 	for i, p := range doc.Paths {
+		prefix := prefixes[pr.pathApp[i]]
 		fmt.Fprintf(w, "\npath %d: %s\n", i+1, p.Entry)
 		fmt.Fprintf(w, "  entry: %s, url %s", p.Kind, p.URL)
 		if len(p.Listen) > 0 {
 			fmt.Fprintf(w, ", nginx listens on %s", strings.Join(p.Listen, ", "))
+		}
+		if len(pr.apps) > 1 {
+			fmt.Fprintf(w, ", reaches %s", pr.apps[pr.pathApp[i]].Spec.AppLabel())
 		}
 		fmt.Fprintln(w)
 		for j, h := range p.Hops {

@@ -84,8 +84,21 @@ func TestPathsGolden(t *testing.T) {
 // suite relies on.
 func TestPathsJSONReproduces(t *testing.T) {
 	t.Chdir("..")
+	type input struct {
+		name string
+		o    Options
+	}
+	var inputs []input
 	for _, g := range pathsGoldens {
-		out, _ := runPaths(t, pathsOptions(t, g.fixture, g.trust, "json"))
+		inputs = append(inputs, input{g.name, pathsOptions(t, g.fixture, g.trust, "json")})
+	}
+	// An app that reads its address with request-ip, and two apps behind
+	// one nginx: each path's results are the app it reaches.
+	inputs = append(inputs, input{"request-ip-append", pathsOptions(t, "TC114/request-ip-append", "", "json")})
+	twoApps := filepath.Join("testdata", "e2e", "topologies", "two-apps")
+	inputs = append(inputs, input{"two-apps", Options{Inputs: []string{filepath.Join(twoApps, "nginx.conf")}, WorkDir: twoApps, Format: "json"}})
+	for _, g := range inputs {
+		out, _ := runPaths(t, g.o)
 		var doc PathsDoc
 		dec := json.NewDecoder(strings.NewReader(out))
 		dec.DisallowUnknownFields()
@@ -97,7 +110,9 @@ func TestPathsJSONReproduces(t *testing.T) {
 		}
 		for _, p := range doc.Paths {
 			// Every injection, in order; only Host may be missing, where nginx
-			// hands a foreign Host to another server.
+			// hands a foreign Host to another server. request-ip reads
+			// X-Client-IP first: its client sends that too.
+			a := pathApp(t, doc, p)
 			var injected []string
 			for _, h := range p.Hostile {
 				injected = append(injected, h.Inject)
@@ -108,6 +123,9 @@ func TestPathsJSONReproduces(t *testing.T) {
 					want = append(want, inj.header)
 				}
 			}
+			if a.ClientIPFrom == "request-ip" {
+				want = append(want, "X-Client-IP")
+			}
 			if !slices.Equal(injected, want) {
 				t.Errorf("%s %s: hostile replays %v, want %v", g.name, p.Entry, injected, want)
 			}
@@ -116,8 +134,8 @@ func TestPathsJSONReproduces(t *testing.T) {
 					t.Fatalf("%s %s: no result", g.name, p.Entry)
 				}
 				peer := r.AtApp.Peer
-				c := SimCase{Framework: doc.App.Framework, Version: doc.App.Version, TrustProxy: doc.App.TrustProxy,
-					Peer: &peer, TLS: r.AtApp.TLS, Headers: r.AtApp.Headers, Options: doc.App.Options, Session: doc.App.Session}
+				c := SimCase{Framework: a.Framework, Version: a.Version, TrustProxy: a.TrustProxy, ClientIPFrom: a.ClientIPFrom,
+					Peer: &peer, TLS: r.AtApp.TLS, Headers: r.AtApp.Headers, Options: a.Options, Session: a.Session}
 				app, err := c.App()
 				if err != nil {
 					t.Fatal(err)
@@ -131,6 +149,21 @@ func TestPathsJSONReproduces(t *testing.T) {
 			}
 		}
 	}
+}
+
+// pathApp is the app p reaches: the one it names, or the only one.
+func pathApp(t *testing.T, doc PathsDoc, p PathJSON) PathsApp {
+	t.Helper()
+	if len(doc.Apps) == 0 {
+		return doc.App
+	}
+	for _, a := range doc.Apps {
+		if a.Name == p.App {
+			return a
+		}
+	}
+	t.Fatalf("path %s names app %q, which is not among the apps", p.Entry, p.App)
+	return PathsApp{}
 }
 
 func findHeader(t *testing.T, h HopJSON, name string) HeaderJSON {
@@ -299,5 +332,43 @@ func TestPathsWithoutTrustSettingHasNullResults(t *testing.T) {
 	// The requests are still modelled.
 	if got := doc.Paths[0].Honest.AtApp.Peer; got != "127.0.0.1" {
 		t.Errorf("at_app peer %q", got)
+	}
+}
+
+// TestPathsSeveralApps: with apps:, each path names the app it reaches and
+// its results are that app's; a target no app claims has no path.
+func TestPathsSeveralApps(t *testing.T) {
+	t.Chdir("..")
+	dir := filepath.Join("testdata", "e2e", "topologies", "two-apps")
+	out, _ := runPaths(t, Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}, WorkDir: dir, Format: "json"})
+	var doc PathsDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var apps, reached []string
+	for _, a := range doc.Apps {
+		apps = append(apps, a.Name+" "+a.Evaluator)
+	}
+	for _, p := range doc.Paths {
+		reached = append(reached, p.App+" "+p.URL)
+	}
+	if want := []string{"web express 5", "stream fastify 5"}; !slices.Equal(apps, want) {
+		t.Errorf("apps %q, want %q", apps, want)
+	}
+	if want := []string{"web http://app.example/", "stream http://app.example/stream/"}; !slices.Equal(reached, want) {
+		t.Errorf("paths reach %q, want %q", reached, want)
+	}
+	if doc.App.Name != "web" {
+		t.Errorf("app is %q, want the first, web", doc.App.Name)
+	}
+	// Fastify trusting 127.0.0.1 lists nginx's address in request.ips.
+	if ips := doc.Paths[1].Honest.Result.IPs; len(ips) != 2 || *ips[0] != "127.0.0.1" || *ips[1] != "203.0.113.7" {
+		t.Errorf("stream's honest ips: %+v", doc.Paths[1].Honest.Result)
+	}
+	text, _ := runPaths(t, Options{Inputs: []string{filepath.Join(dir, "nginx.conf")}, WorkDir: dir, Format: "text"})
+	for _, want := range []string{"app stream: fastify 5, trust proxy \"127.0.0.1\"", "reaches app stream\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text output lacks %q:\n%s", want, text)
+		}
 	}
 }

@@ -5,7 +5,12 @@
 // {"ip", "ips", "protocol", "secure", "host", "hostname"} as JSON (undefined
 // becomes null).
 //
-//   node app.js FRAMEWORK VERSION TRUST_JSON OPTIONS_JSON LISTEN
+//   node app.js FRAMEWORK VERSION TRUST_JSON OPTIONS_JSON LISTEN [CLIENT_IP_FROM]
+//
+// CLIENT_IP_FROM is trustcheck.yaml's client_ip_from: "framework" (the
+// default) or "request-ip", an app that takes its client address from the
+// real npm package's getClientIp(req) instead of the framework (then "ip" is
+// that address and "ips" null: the app reads no list).
 //
 // LISTEN is host:port, [v6]:port, :port (every address) or unix:PATH. TRUST_JSON
 // is "<absent>" when the app sets no trust at all. It prints "ready" on
@@ -21,19 +26,28 @@ const MODULES = {
   fastify: { 4: 'fastify4', 5: 'fastify5' },
   koa: { 2: 'koa2', 3: 'koa3' }
 }
-const [framework, version, trustArg, optionsArg, listen] = process.argv.slice(2)
+const [framework, version, trustArg, optionsArg, listen, clientIPFrom = 'framework'] = process.argv.slice(2)
 const mod = MODULES[framework] && MODULES[framework][String(version).split('.')[0]]
 if (!mod) {
   console.error(`app.js: no module for ${framework} ${version}`)
   process.exit(2)
 }
-const load = () => require(path.join(__dirname, '..', 'vectors', 'gen', 'node_modules', mod))
+const modulePath = (name) => path.join(__dirname, '..', 'vectors', 'gen', 'node_modules', name)
+const load = () => require(modulePath(mod))
+if (clientIPFrom !== 'framework' && clientIPFrom !== 'request-ip') {
+  console.error(`app.js: client_ip_from ${clientIPFrom}: only framework and request-ip are real packages`)
+  process.exit(2)
+}
+const requestIp = clientIPFrom === 'request-ip' ? require(modulePath('request-ip')) : null
 const hasTrust = trustArg !== '<absent>'
 const trust = hasTrust ? JSON.parse(trustArg) : undefined
 const options = optionsArg ? JSON.parse(optionsArg) || {} : {}
 
 const nul = (v) => (v === undefined ? null : v)
-function result (o) {
+// result is the answer; raw is Node's request, for an app that reads its
+// client address itself.
+function result (o, raw) {
+  if (requestIp) Object.assign(o, { ip: requestIp.getClientIp(raw), ips: undefined })
   const out = {}
   for (const k of ['ip', 'ips', 'protocol', 'secure', 'host', 'hostname']) {
     const v = o[k]
@@ -49,7 +63,7 @@ switch (framework) {
     if (hasTrust) app.set('trust proxy', trust)
     app.use((req, res) => {
       res.setHeader('Content-Type', 'application/json')
-      res.end(result({ ip: req.ip, ips: req.ips, protocol: req.protocol, secure: req.secure, host: req.host, hostname: req.hostname }))
+      res.end(result({ ip: req.ip, ips: req.ips, protocol: req.protocol, secure: req.secure, host: req.host, hostname: req.hostname }, req))
     })
     server = require('http').createServer(app)
     break
@@ -60,7 +74,7 @@ switch (framework) {
     if (hasTrust) app.proxy = trust
     app.use((ctx) => {
       ctx.type = 'application/json'
-      ctx.body = result({ ip: ctx.ip, ips: ctx.ips, protocol: ctx.protocol, secure: ctx.secure, host: ctx.host, hostname: ctx.hostname })
+      ctx.body = result({ ip: ctx.ip, ips: ctx.ips, protocol: ctx.protocol, secure: ctx.secure, host: ctx.host, hostname: ctx.hostname }, ctx.req)
     })
     server = require('http').createServer(app.callback())
     break
@@ -76,7 +90,7 @@ switch (framework) {
       const protocol = request.protocol // Fastify has no request.secure
       reply.header('Content-Type', 'application/json').send(result({
         ip: request.ip, ips: request.ips, protocol, secure: protocol === 'https', host: request.host, hostname: request.hostname
-      }))
+      }, request.raw))
     })
     f.ready().then(() => start(), (e) => { console.error(e); process.exit(2) })
     break
