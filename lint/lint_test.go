@@ -242,13 +242,14 @@ func writeFiles(tb testing.TB, files map[string]string) string {
 }
 
 // TestAttackFromAdmittedClients: where allow/deny refuses the public
-// client, the attack line names who can send the request.
+// client, the replay comes from a client nginx admits, and the attack line
+// says so.
 func TestAttackFromAdmittedClients(t *testing.T) {
 	rep, err := Lint(fixture("TC101/allow-internal-only"))
 	if err != nil || len(rep.Findings) != 1 {
 		t.Fatalf("%v, %+v", err, rep)
 	}
-	want := `a client sending "X-Forwarded-For: 6.6.6.6" to http://admin.example/ gets req.ip = 6.6.6.6 (nginx admits only 10.0.0.0/8 here, so only clients there can send it)`
+	want := `a client at 10.0.0.5 (nginx admits only 10.0.0.0/8 here) sending "X-Forwarded-For: 6.6.6.6" to http://admin.example/ gets req.ip = 6.6.6.6`
 	if got := rep.Findings[0].Attack; got != want {
 		t.Errorf("attack:\n got %s\nwant %s", got, want)
 	}

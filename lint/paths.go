@@ -115,7 +115,18 @@ func (pb *pathBuilder) through(proxies []*nginxconf.Proxy) (paths []*rules.Path,
 			})
 		}
 		if pb.reachNginx {
+			from := ""
+			if px.Location != nil {
+				if access := px.Location.Access(); !nginxconf.Admits(access, rules.HonestClient) {
+					// nginx serves this location to some clients only: replay
+					// from one of them.
+					if from = nginxconf.AdmittedAddr(access); from == "" {
+						continue
+					}
+				}
+			}
 			paths = append(paths, &rules.Path{
+				From:    from,
 				Path:    trustmodel.Path{Entry: "client -> " + hop.Name + " -> app", Hops: []trustmodel.Hop{hop}},
 				Kind:    rules.EntryNginx,
 				Proxy:   px,

@@ -1,6 +1,7 @@
 package nginxconf
 
 import (
+	"net/netip"
 	"regexp"
 	"slices"
 	"sort"
@@ -648,6 +649,60 @@ type AccessRule struct {
 // closest level that has any, as ngx_http_access_module merges them).
 // nginx checks them against $remote_addr after realip.
 func (l *Location) Access() []AccessRule { return accessRules(l.sc) }
+
+// Admits is ngx_http_access_module's decision for a client at addr: the
+// first rule that matches it, allow when none does. An IPv4-mapped address
+// is checked as IPv4, as nginx does.
+func Admits(rules []AccessRule, addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return true
+	}
+	a = a.Unmap()
+	for _, r := range rules {
+		if r.Addr == "all" {
+			return r.Allow
+		}
+		pfx, err := netip.ParsePrefix(r.Addr)
+		if err != nil {
+			ra, aerr := netip.ParseAddr(r.Addr)
+			if aerr != nil {
+				continue // unix: matches no TCP client
+			}
+			pfx = netip.PrefixFrom(ra, ra.BitLen())
+		}
+		if pfx.Masked().Contains(a) {
+			return r.Allow
+		}
+	}
+	return true
+}
+
+// AdmittedAddr is an address of the first allowed range that the rules
+// admit ("" when they admit none): where a client must be to be served.
+func AdmittedAddr(rules []AccessRule) string {
+	for _, r := range rules {
+		if !r.Allow || r.Addr == "all" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(r.Addr)
+		if err != nil {
+			a, aerr := netip.ParseAddr(r.Addr)
+			if aerr != nil {
+				continue
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		a := pfx.Masked().Addr()
+		for i := 0; i < 5 && pfx.Contains(a.Next()) && pfx.Bits() < a.BitLen(); i++ {
+			a = a.Next() // a host address, not the network's
+		}
+		if Admits(rules, a.String()) {
+			return a.String()
+		}
+	}
+	return ""
+}
 
 // Access returns the server-level allow/deny rules in effect.
 func (s *Server) Access() []AccessRule { return accessRules(s.sc) }

@@ -320,3 +320,20 @@ func TestLargeLevelLookupsKeepFileOrder(t *testing.T) {
 		t.Errorf("the proxy sends %d headers, want %d", len(px.Headers), indexedLevel)
 	}
 }
+
+func TestAdmits(t *testing.T) {
+	rules := []AccessRule{{Allow: false, Addr: "10.0.0.0/24"}, {Allow: true, Addr: "10.0.0.0/8"}, {Allow: true, Addr: "fd00::/8"}, {Addr: "all"}}
+	for addr, want := range map[string]bool{
+		"10.0.0.5": false, "10.1.0.5": true, "::ffff:10.1.0.5": true, "203.0.113.7": false, "fd00::1": true, "not an address": true,
+	} {
+		if got := Admits(rules, addr); got != want {
+			t.Errorf("Admits(%s) = %v, want %v", addr, got, want)
+		}
+	}
+	if got := AdmittedAddr(rules); got != "fd00::5" {
+		t.Errorf("AdmittedAddr = %q, want fd00::5 (10.0.0.5 is denied by the first rule)", got)
+	}
+	if got := AdmittedAddr([]AccessRule{{Addr: "all"}}); got != "" {
+		t.Errorf("deny all: AdmittedAddr = %q", got)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
@@ -56,63 +55,30 @@ func (p *Pass) Attack(path *Path, r Replay, prop string, got *string) string {
 		val = *got
 	}
 	if r.Inject == "" {
-		return fmt.Sprintf("every client requesting %s gets %s = %s", path.URL, p.Prop(prop), val)
+		return fmt.Sprintf("every client%s requesting %s gets %s = %s", admittedFrom(path), path.URL, p.Prop(prop), val)
 	}
-	who := "a client"
-	if path.From != "" {
+	who := "a client" + admittedFrom(path)
+	if path.Kind == EntryApp && path.From != "" {
 		who = "a client on the app's network at " + path.From
 	}
 	sent := fmt.Sprintf("%q", r.Inject+": "+r.Value)
-	return fmt.Sprintf("%s sending %s to %s gets %s = %s%s", who, sent, path.URL, p.Prop(prop), val, onlyAdmitted(path))
+	return fmt.Sprintf("%s sending %s to %s gets %s = %s", who, sent, path.URL, p.Prop(prop), val)
 }
 
-// onlyAdmitted says, when allow/deny at the path's location refuses the
-// path's client, which clients can send the request after all.
-func onlyAdmitted(path *Path) string {
-	if path.Kind != EntryNginx || path.Proxy == nil || path.Proxy.Location == nil {
-		return ""
-	}
-	rules := path.Proxy.Location.Access()
-	if admits(rules, path.ClientAddr()) {
+// admittedFrom names where a path's clients must be when allow/deny at its
+// location refuses the public: " at 10.0.0.5 (nginx admits only 10.0.0.0/8
+// here)"; "" otherwise.
+func admittedFrom(path *Path) string {
+	if path.Kind != EntryNginx || path.From == "" || path.Proxy == nil || path.Proxy.Location == nil {
 		return ""
 	}
 	var allowed []string
-	for _, r := range rules {
+	for _, r := range path.Proxy.Location.Access() {
 		if r.Allow && r.Addr != "all" {
 			allowed = append(allowed, r.Addr)
 		}
 	}
-	if len(allowed) == 0 {
-		return " (nginx denies every client here, so nobody can send it)"
-	}
-	return fmt.Sprintf(" (nginx admits only %s here, so only clients there can send it)", andList(allowed))
-}
-
-// admits is ngx_http_access_module's decision for addr: the first rule
-// that matches it, allow when none does.
-func admits(rules []nginxconf.AccessRule, addr string) bool {
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return true
-	}
-	a = a.Unmap()
-	for _, r := range rules {
-		if r.Addr == "all" {
-			return r.Allow
-		}
-		pfx, err := netip.ParsePrefix(r.Addr)
-		if err != nil {
-			ra, aerr := netip.ParseAddr(r.Addr)
-			if aerr != nil {
-				continue // unix: and the like
-			}
-			pfx = netip.PrefixFrom(ra, ra.BitLen())
-		}
-		if pfx.Masked().Contains(a) {
-			return r.Allow
-		}
-	}
-	return true
+	return fmt.Sprintf(" at %s (nginx admits only %s here)", path.From, andList(allowed))
 }
 
 // TrustValue renders the app's trust setting as the code passes it.
