@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"github.com/trustcheck/trustcheck/trustmodel"
 	"slices"
 	"strings"
 )
@@ -65,7 +66,10 @@ func checkTC104(p *Pass) {
 			cands = append(cands, p.appSees(c))
 		}
 		// A candidate that is trusted leaves only a family mismatch: TC112.
-		if slices.ContainsFunc(cands, func(a string) bool { ok, _ := trust.Trusts(a, 0); return ok }) {
+		// Outside Node the replay alone decides: a framework may trust the
+		// peer and still read no header (ASP.NET Core's ForwardedHeaders None).
+		node := trustmodel.NodeFramework(p.App.Spec.Framework)
+		if node && slices.ContainsFunc(cands, func(a string) bool { ok, _ := trust.Trusts(a, 0); return ok }) {
 			continue
 		}
 		r := p.replayFrom(path, path.Honest(), cands[0])
@@ -100,6 +104,9 @@ func finishTC104(p *Pass) {
 		case g.unix && len(g.addrs) == 0:
 			msg = fmt.Sprintf("nginx connects over a UNIX socket, where the app sees no address, and %s trusts %s: %s is %s for every client",
 				p.trustDirective(), trusts, p.Prop("ip"), undefOr(g.got))
+		case !trustmodel.NodeFramework(p.App.Spec.Framework):
+			msg = fmt.Sprintf("%s does not take the client from what nginx (%s) forwards (it trusts %s): %s is the proxy's address for every client",
+				p.trustDirective(), andList(g.addrs), trust, p.Prop("ip"))
 		default:
 			what := "the address nginx connects from"
 			if len(g.addrs) > 1 {

@@ -77,11 +77,15 @@ func checkTC106(p *Pass) {
 		} else {
 			who += " forwarded headers:"
 		}
+		trusting := p.trustDirective() + " trusts " + who
+		if p.ownClientIP() && slices.Equal(props, []string{p.Prop("ip")}) {
+			trusting = "the app reads the client address from a header any client sends:"
+		}
 		*direct = append(*direct, tc106Direct{Finding{
 			Pos:       pos,
 			Directive: directive,
-			Message: fmt.Sprintf("%s, and %s trusts %s %s %s chosen by the client",
-				reachWhy(spec), p.trustDirective(), who, andList(props), verb),
+			Message: fmt.Sprintf("%s, and %s %s %s chosen by the client",
+				reachWhy(spec), trusting, andList(props), verb),
 			Path:    path.Entry,
 			Attack:  p.Attack(path, first.r, first.prop, first.got),
 			Related: []trustmodel.Pos{p.TrustPos()},
