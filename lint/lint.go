@@ -133,13 +133,17 @@ func lint(o Options, partSize int) (*Report, error) {
 		}
 	}
 	pass := rules.NewPass(ng, cfg, app, nil)
-	unknownPeer := checkParts(pass, run, newPathBuilder(cfg, app), ng, partSize)
+	unknownPeer, proxies := checkParts(pass, run, newPathBuilder(cfg, app), ng, partSize)
 	if err := ng.ProxiesBuilt(); err != nil {
 		return nil, err
 	}
 	rep := &Report{Files: len(ng.Files)}
 	for _, w := range ng.Warnings {
 		rep.Notes = append(rep.Notes, w.String())
+	}
+	if proxies == 0 {
+		// "no findings" alone would read as "safe"
+		rep.Notes = append(rep.Notes, "no location passes requests to an app (proxy_pass, fastcgi_pass, uwsgi_pass, scgi_pass, grpc_pass): there was nothing to check")
 	}
 	rep.Notes = append(rep.Notes, notes...)
 	if unknownPeer > 0 && app.Evaluator != nil {
@@ -172,11 +176,11 @@ const partServers = 64
 // checkParts builds the proxies of ng's servers and the paths through them
 // partSize servers at a time and runs the rules' Check on each part, the
 // paths of the app's direct clients last; it returns how many proxies were
-// left out for an unknown peer. Once a part is checked its servers'
+// left out for an unknown peer and how many there were. Once a part is checked its servers'
 // locations and directives, its proxies, paths and replays are dropped, so
 // a fleet's are never all held at once; the next part is built while the
 // rules check this one.
-func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxconf.Config, partSize int) (unknownPeer int) {
+func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxconf.Config, partSize int) (unknownPeer, proxies int) {
 	type part struct {
 		servers []*nginxconf.Server
 		proxies []*nginxconf.Proxy
@@ -201,10 +205,11 @@ func checkParts(pass *rules.Pass, rs []*rules.Rule, pb *pathBuilder, ng *nginxco
 	for pt := range parts {
 		budget.follow()
 		unknownPeer += pt.unknown
+		proxies += len(pt.proxies)
 		pass.Check(rs, pt.servers, pt.proxies, pt.paths)
 		ng.ReleaseServers(pt.servers)
 	}
-	return unknownPeer
+	return unknownPeer, proxies
 }
 
 // prepare loads the inputs and builds every path.

@@ -167,6 +167,9 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 		if len(er.errs) == 0 {
 			sc.checkStructure(er.dirs)
 		}
+		if len(er.dirs) == 0 && len(er.errs) == 0 {
+			l.warns = append(l.warns, Diagnostic{Pos: trustmodel.Pos{File: er.spec.name}, Message: "no directives in this file: nothing to check"})
+		}
 	}
 	l.errs = append(l.errs, sc.errs...)
 	l.warns = append(l.warns, sc.warns...)
