@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/mattn/go-isatty"
@@ -53,7 +54,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
 	}
-	err := app.Run(withDefaultCommand(app, args))
+	args, err := normalizeArgs(app, args, stderr)
+	if err == nil {
+		err = app.Run(args)
+	}
 	if err == nil {
 		return 0
 	}
@@ -61,29 +65,169 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.As(err, &ec) && ec.ExitCode() == 1 {
 		return 1 // findings at or above --fail-on; the report already said so
 	}
-	// One line, whatever the input put into the message.
-	msg := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(err.Error())
-	fmt.Fprintf(stderr, "trustcheck: %s\n", msg)
+	// One short line, whatever the input put into the message.
+	fmt.Fprintf(stderr, "trustcheck: %s\n", lint.ErrorLine(err))
 	return 2
 }
 
-// withDefaultCommand makes lint the default: `trustcheck nginx.conf` and
-// `trustcheck --format json nginx.conf` mean `trustcheck lint ...`. (urfave's
-// own DefaultCommand does not route positional arguments.)
-func withDefaultCommand(app *cli.App, args []string) []string {
+// normalizeArgs routes the command line as its users write it. lint is the
+// default command: `trustcheck nginx.conf` means `trustcheck lint
+// nginx.conf` (urfave's own DefaultCommand does not route positional
+// arguments). The command is the first argument that is not a flag or a
+// flag's value, wherever the flags are (`trustcheck -q lint x.conf`); a
+// command's flags may follow its arguments (`trustcheck x.conf --format
+// json`), so they are moved ahead of them for urfave, which stops at the
+// first argument. A word a letter or two from a command, naming no file,
+// is a typo of it, not an input.
+func normalizeArgs(app *cli.App, args []string, stderr io.Writer) ([]string, error) {
 	if len(args) < 2 {
-		return args
+		return args, nil
 	}
-	switch first := args[1]; first {
-	case "-h", "--help", "-help", "-v", "--version", "-version", "help", "h",
-		"--generate-bash-completion": // complete the command names, not lint's flags
-		return args
-	default:
-		if app.Command(first) != nil {
-			return args
+	rest := args[1:]
+	switch rest[0] {
+	case "-h", "--help", "-help", "-v", "--version", "-version", "help", "h":
+		return args, nil
+	}
+	if rest[len(rest)-1] == "--generate-bash-completion" {
+		return args, nil // urfave's completion reads the line as typed
+	}
+	lint := app.Command("lint")
+	cmdAt := -1
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		if a == "--" {
+			break
+		}
+		if isFlag(a) {
+			if takesValue(lint, a) {
+				i++
+			}
+			continue
+		}
+		if app.Command(a) != nil {
+			cmdAt = i
+			// Alone, the word could have meant the path: say which it is.
+			if _, err := os.Stat(a); err == nil && !hasPositional(app.Command(a), rest[i+1:]) {
+				fmt.Fprintf(stderr, "note: %q is read as the command %s, not as the path of that name (write ./%s to check it)\n", a, a, a)
+			}
+		} else if _, err := os.Stat(a); err != nil && a != "-" {
+			if near := nearCommand(app, a); near != "" {
+				return nil, fmt.Errorf("unknown command %q: did you mean %q? (see 'trustcheck --help')", a, near)
+			}
+		}
+		break
+	}
+	cmd := lint
+	if cmdAt >= 0 {
+		cmd = app.Command(rest[cmdAt])
+		rest = append(append([]string(nil), rest[:cmdAt]...), rest[cmdAt+1:]...)
+	}
+	if cmd.Name == "help" || cmd.Name == "h" {
+		return append([]string{args[0], cmd.Name}, rest...), nil
+	}
+	var flags, positional []string
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			positional = append(positional, rest[i+1:]...)
+			i = len(rest)
+		case isFlag(a):
+			flags = append(flags, a)
+			if takesValue(cmd, a) && i+1 < len(rest) {
+				flags = append(flags, rest[i+1])
+				i++
+			}
+		default:
+			positional = append(positional, a)
 		}
 	}
-	return append([]string{args[0], "lint"}, args[1:]...)
+	out := append([]string{args[0], cmd.Name}, flags...)
+	if slices.ContainsFunc(positional, isFlag) {
+		out = append(out, "--")
+	}
+	return append(out, positional...), nil
+}
+
+// hasPositional reports whether args hold an argument of cmd that is not
+// a flag or a flag's value.
+func hasPositional(cmd *cli.Command, args []string) bool {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--":
+			return i+1 < len(args)
+		case isFlag(a):
+			if takesValue(cmd, a) {
+				i++
+			}
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// isFlag: "-" alone is standard input, not a flag.
+func isFlag(a string) bool { return len(a) > 1 && a[0] == '-' }
+
+// takesValue reports whether flag a of cmd is followed by its value (it is
+// one of cmd's flags, not a boolean, and not written --name=value).
+func takesValue(cmd *cli.Command, a string) bool {
+	name := strings.TrimLeft(a, "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	for _, f := range cmd.Flags {
+		if slices.Contains(f.Names(), name) {
+			_, isBool := f.(*cli.BoolFlag)
+			return !isBool
+		}
+	}
+	return false
+}
+
+// nearCommand is the command at most two edits from word ("lnit",
+// "simualte"), "" when none is, or when word looks like a path.
+func nearCommand(app *cli.App, word string) string {
+	if strings.ContainsAny(word, "./\\") || len(word) < 3 {
+		return ""
+	}
+	best, bestDist := "", 3
+	for _, c := range app.Commands {
+		if c.Hidden {
+			continue
+		}
+		if d := editDistance(word, c.Name); d < bestDist && d < len(c.Name)/2+1 {
+			best, bestDist = c.Name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal-string-alignment distance: insertions,
+// deletions, substitutions and swaps of neighbours each cost one.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 // usageError reports a bad command line in one line, without the help page.

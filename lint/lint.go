@@ -50,17 +50,27 @@ type Report struct {
 
 // Run lints and renders; it returns the exit code (0 or 1) or an error (exit 2).
 func Run(o Options, stdout, stderr io.Writer) (int, error) {
-	failOn, err := parseFailOn(o.FailOn)
-	if err != nil {
-		return 2, err
-	}
 	render, err := formatter(o.Format)
 	if err != nil {
 		return 2, err
 	}
+	// A code-scanning upload step needs its log even when the run failed:
+	// SARIF says so with executionSuccessful false.
+	failed := func(err error) (int, error) {
+		if o.Format == "sarif" {
+			if werr := renderSARIFFailure(stdout, err, o); werr != nil {
+				return 2, werr
+			}
+		}
+		return 2, err
+	}
+	failOn, err := parseFailOn(o.FailOn)
+	if err != nil {
+		return failed(err)
+	}
 	rep, err := Lint(o)
 	if err != nil {
-		return 2, err
+		return failed(err)
 	}
 	if err := render(stdout, rep, o); err != nil {
 		return 2, err
@@ -87,7 +97,7 @@ func parseFailOn(s string) (rules.Severity, error) {
 	}
 	sev, err := rules.ParseSeverity(s)
 	if err != nil {
-		return 0, fmt.Errorf("--fail-on: %v", err)
+		return 0, fmt.Errorf("--fail-on: unknown severity %q (want error, warning, info or none)", s)
 	}
 	return sev, nil
 }

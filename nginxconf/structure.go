@@ -122,7 +122,7 @@ func (c *structChecker) fail(d *Directive, format string, args ...any) {
 // block checks the directives of one block in context ctx (a union of
 // contexts for a loose file's top); loc is the location it is the body of.
 func (c *structChecker) block(dirs []*Directive, ctx uint, loc *Directive) {
-	var flags []string // the on/off directives of this block so far
+	var flags []string   // the on/off directives of this block so far
 	modulesUsed := false // a block of modules has opened: load_module comes too late
 	for _, d := range dirs {
 		if ctx == ctxMain {
