@@ -239,14 +239,14 @@ func usageError(c *cli.Context, err error, _ bool) error {
 // and the app's trust setting: lint, paths and suggest.
 func inputFlags(format string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "app", Usage: "trustcheck.yaml (default: trustcheck.yaml or .trustcheck.yaml here, then beside the first nginx file)"},
+		&cli.StringFlag{Name: "app", Usage: "trustcheck.yaml (default: trustcheck.yaml or .trustcheck.yaml here, then beside the first nginx file); none: read no YAML"},
 		&cli.StringFlag{Name: "framework", Usage: "quick mode without a YAML: express, fastify or koa"},
 		&cli.StringFlag{Name: "framework-version", Usage: "quick mode: the framework's major version"},
 		&cli.StringFlag{Name: "trust-proxy", Usage: "quick mode: the app's trust setting as YAML (true, 1, loopback, '[loopback, 10.0.0.0/8]')"},
 		&cli.StringFlag{Name: "format", Value: "text", Usage: format},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no notes"},
 		&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "nginx's -p: the base for relative include paths"},
-		&cli.BoolFlag{Name: "allow-missing-includes", Usage: "warn instead of failing when an include names no file"},
+		&cli.BoolFlag{Name: "allow-missing-includes", Usage: "note instead of failing when an include names no file"},
 		&cli.StringFlag{Name: "nginx-version", Usage: "the nginx version the configuration runs on, e.g. 1.22.1 (default: the newest behaviour)"},
 	}
 }
@@ -330,7 +330,7 @@ func initCommand(stdin io.Reader) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "force", Usage: "overwrite an existing trustcheck.yaml"},
 			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "nginx's -p: the base for relative include paths"},
-			&cli.BoolFlag{Name: "allow-missing-includes", Usage: "warn instead of failing when an include names no file"},
+			&cli.BoolFlag{Name: "allow-missing-includes", Usage: "note instead of failing when an include names no file"},
 		},
 		Action: func(c *cli.Context) error {
 			return lint.RunInit(lint.InitOptions{
@@ -389,6 +389,18 @@ func simulateCommand(stdin io.Reader) *cli.Command {
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return fmt.Errorf("simulate takes no arguments (got %q)", c.Args().First())
+			}
+			if c.IsSet("batch") {
+				// each case of a batch carries its own settings
+				var also []string
+				for _, f := range c.Command.Flags {
+					if name := f.Names()[0]; name != "batch" && c.IsSet(name) {
+						also = append(also, "--"+name)
+					}
+				}
+				if len(also) > 0 {
+					return fmt.Errorf("--batch reads every setting from its cases: %s cannot be given with it", strings.Join(also, ", "))
+				}
 			}
 			return lint.RunSimulate(lint.SimulateOptions{
 				Framework:     c.String("framework"),

@@ -107,6 +107,9 @@ func Lint(o Options) (*Report, error) { return lint(o, partServers) }
 
 // lint is Lint handing the rules partSize servers at a time.
 func lint(o Options, partSize int) (*Report, error) {
+	if err := o.inputsFromAppFile(); err != nil {
+		return nil, err
+	}
 	if len(o.Inputs) == 0 {
 		return nil, errors.New("no nginx configuration given (usage: trustcheck [lint] NGINX_CONF...)")
 	}
@@ -133,6 +136,9 @@ func lint(o Options, partSize int) (*Report, error) {
 		}
 		if len(skipped) > 0 {
 			why := "no trustcheck.yaml was found and no --trust-proxy was given"
+			if o.AppFile == NoAppFile {
+				why = "--app none reads no trustcheck.yaml and no --trust-proxy was given"
+			}
 			if cfg != nil {
 				why = cfg.File + " does not set app.trust_proxy"
 			}
@@ -320,15 +326,40 @@ func ruleSet(rs []*rules.Rule) map[string]bool {
 	return m
 }
 
+// inputsFromAppFile makes nginx.config of trustcheck.yaml (relative to
+// that file) the input when the command line names none.
+func (o *Options) inputsFromAppFile() error {
+	if len(o.Inputs) > 0 {
+		return nil
+	}
+	cfg, err := loadAppFile(*o)
+	if err != nil || cfg == nil || cfg.Nginx.Config == "" {
+		return err
+	}
+	p := cfg.Nginx.Config
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(filepath.Dir(cfg.File), p)
+	}
+	o.Inputs = []string{p}
+	return nil
+}
+
+// NoAppFile is the --app value that ignores every trustcheck.yaml.
+const NoAppFile = "none"
+
 // loadAppFile finds and decodes trustcheck.yaml: --app, else trustcheck.yaml
 // or .trustcheck.yaml in the working directory, then beside the first nginx
 // file. No file is not an error.
 func loadAppFile(o Options) (*trustmodel.Config, error) {
 	name := o.AppFile
+	if name == NoAppFile {
+		return nil, nil
+	}
 	if name == "" {
 		var dirs []string
 		dirs = append(dirs, o.WorkDir)
-		if first := o.Inputs[0]; first != "-" {
+		if len(o.Inputs) > 0 && o.Inputs[0] != "-" {
+			first := o.Inputs[0]
 			if st, err := os.Stat(first); err == nil && st.IsDir() {
 				dirs = append(dirs, first)
 			} else {
@@ -400,13 +431,26 @@ func appInfo(o Options, cfg *trustmodel.Config) (rules.AppInfo, error) {
 	if err != nil {
 		var unsupported *trustmodel.UnsupportedError
 		if errors.As(err, &unsupported) {
-			return info, fmt.Errorf("%s%v", posPrefix(info.Spec.Pos), err)
+			return info, fmt.Errorf("%s%v", blame(o, info.Spec.Pos, err), err)
 		}
 		info.TrustError = err.Error() // TC108 reports it
 		return info, nil
 	}
 	info.Evaluator = ev
 	return info, nil
+}
+
+// blame names where the value an evaluator refused came from: the flag
+// that set it, else trustcheck.yaml's app.
+func blame(o Options, appPos trustmodel.Pos, err error) string {
+	aboutVersion := strings.Contains(err.Error(), "version")
+	switch {
+	case aboutVersion && o.FrameworkVersion != "":
+		return "--framework-version: "
+	case !aboutVersion && o.Framework != "":
+		return "--framework: "
+	}
+	return posPrefix(appPos)
 }
 
 func posPrefix(p trustmodel.Pos) string {

@@ -130,6 +130,9 @@ func RunPaths(o Options, stdout, stderr io.Writer) error {
 	if o.Format != "" && o.Format != "text" && o.Format != "json" {
 		return fmt.Errorf("--format %q: want text or json", o.Format)
 	}
+	if err := o.inputsFromAppFile(); err != nil {
+		return err
+	}
 	if len(o.Inputs) == 0 {
 		return errors.New("no nginx configuration given (usage: trustcheck paths NGINX_CONF...)")
 	}
