@@ -37,7 +37,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Writer:                    stdout,
 		ErrWriter:                 stderr,
 		DisableSliceFlagSeparator: true, // header values contain commas
-		EnableBashCompletion:      true, // hidden --generate-bash-completion; README "Shell completion"
 		HideHelpCommand:           true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // run maps errors to exit codes
 		OnUsageError:              usageError,
@@ -51,6 +50,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			explainCommand(),
 		},
 	}
+	app.Commands = append(app.Commands, completionCommands()...)
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
 	}
@@ -85,11 +85,8 @@ func normalizeArgs(app *cli.App, args []string, stderr io.Writer) ([]string, err
 	}
 	rest := args[1:]
 	switch rest[0] {
-	case "-h", "--help", "-help", "-v", "--version", "-version", "help", "h":
+	case "-h", "--help", "-help", "-v", "--version", "-version", "help", "h", completeCommand:
 		return args, nil
-	}
-	if rest[len(rest)-1] == "--generate-bash-completion" {
-		return args, nil // urfave's completion reads the line as typed
 	}
 	lint := app.Command("lint")
 	cmdAt := -1
@@ -277,8 +274,8 @@ func lintCommand(stdin io.Reader, stdout io.Writer) *cli.Command {
 		ArgsUsage: "NGINX_CONF...",
 		Flags: append(inputFlags("text, json, sarif (SARIF 2.1.0 for code scanning) or github (Actions annotations)"),
 			&cli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 1 on findings at or above: error, warning, info or none"},
-			&cli.StringSliceFlag{Name: "enable", Usage: "run only these rules (comma-separated IDs)"},
-			&cli.StringSliceFlag{Name: "disable", Usage: "skip these rules (comma-separated IDs)"},
+			&cli.StringSliceFlag{Name: "enable", Usage: "run only these rules (comma-separated IDs or names)"},
+			&cli.StringSliceFlag{Name: "disable", Usage: "skip these rules (comma-separated IDs or names)"},
 			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output (NO_COLOR is honoured too)"},
 		),
 		Action: func(c *cli.Context) error {
@@ -353,10 +350,10 @@ func explainCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "explain",
 		Usage:     "one rule's documentation: rationale, bad and good example, fix",
-		ArgsUsage: "TCxxx",
+		ArgsUsage: "TCxxx|NAME",
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return fmt.Errorf("explain takes one rule ID, e.g. trustcheck explain TC101")
+				return fmt.Errorf("explain takes one rule ID or name, e.g. trustcheck explain TC101")
 			}
 			return lint.WriteExplain(c.App.Writer, c.Args().First())
 		},

@@ -81,7 +81,7 @@ func TestCLIHabits(t *testing.T) {
 			args:   append([]string{"suggest", "nginx.conf", "--format", "json"}, quick...),
 			sameAs: append(append([]string{"suggest", "--format", "json"}, quick...), "nginx.conf")},
 		{name: "init: flags after the file", files: with(map[string]string{"trustcheck.yaml": "version: 1\n"}),
-			args: []string{"init", "nginx.conf", "--force"},
+			args:   []string{"init", "nginx.conf", "--force"},
 			stdout: "wrote trustcheck.yaml\nset app.trust_proxy to exactly what your app passes, check the other values, then run: trustcheck nginx.conf\n"},
 		{name: "a file after --", files: map[string]string{"-q.conf": cliCleanConf},
 			args: append(append([]string{"-q"}, quick...), "--", "-q.conf"), stdout: "no findings in 1 file checked\n"},

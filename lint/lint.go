@@ -292,7 +292,7 @@ func selectRules(enable, disable []string) ([]*rules.Rule, error) {
 				if id == "" {
 					continue
 				}
-				r := rules.ByID(id)
+				r := findRule(id)
 				if r == nil {
 					return nil, fmt.Errorf("unknown rule %q (see trustcheck rules)", id)
 				}
