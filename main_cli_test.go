@@ -101,6 +101,12 @@ func TestCLIHabits(t *testing.T) {
 			stderr: "trustcheck: unknown command \"explian\": did you mean \"explain\"? (see 'trustcheck --help')\n"},
 		{name: "a file named like a typo is a file", files: map[string]string{"lnit": cliCleanConf},
 			args: append([]string{"lnit", "-q"}, quick...), stdout: "no findings in 1 file checked\n"},
+		// rule names as rules prints them
+		{name: "explain by name", args: []string{"explain", "trust-all-unstripped"}, sameAs: []string{"explain", "TC101"}},
+		{name: "--disable by name", files: conf,
+			args: append([]string{"nginx.conf", "--disable", "xff-not-set,TC201", "--format", "json"}, quick...), stdout: cliNoFindingsJSON},
+		{name: "an unknown rule", args: []string{"explain", "trust-al"}, code: 2,
+			stderr: "trustcheck: unknown rule \"trust-al\" (see trustcheck rules)\n"},
 		// quick mode and trustcheck.yaml
 		{name: "a flag overrides the YAML's field", files: with(map[string]string{"trustcheck.yaml": "version: 1\napp:\n  framework: express\n  trust_proxy: true\n"}),
 			args: []string{"nginx.conf", "--trust-proxy", "loopback", "-q"}, stdout: "no findings in 1 file checked\n"},
