@@ -79,6 +79,32 @@ func (t directiveTables) lookup(name string) (masks []uint, fromOSS bool) {
 	return masks, fromOSS
 }
 
+// match is the mask nginx would use for name in ctx: the first whose
+// contexts include ctx, nginx's own table asked first and the modules'
+// only when it has none; mask is 0 when none fits and known says whether
+// any table has name.
+func (t directiveTables) match(name string, ctx uint) (mask uint, known, fromOSS bool) {
+	if masks, ok := t.oss(name); ok {
+		known = true
+		for _, m := range masks {
+			if m&ctx != 0 {
+				return m, true, true
+			}
+		}
+	}
+	for _, f := range t.others {
+		if masks, ok := f(name); ok {
+			known = true
+			for _, m := range masks {
+				if m&ctx != 0 {
+					return m, true, false
+				}
+			}
+		}
+	}
+	return 0, known, false
+}
+
 func (t directiveTables) known(name string) bool {
 	m, _ := t.lookup(name)
 	return len(m) > 0
@@ -89,6 +115,9 @@ type structChecker struct {
 	ver    Version
 	errs   []Diagnostic
 	warns  []Diagnostic
+	// flags are the on/off directives of the blocks being checked, each
+	// block's after its parent's.
+	flags []string
 }
 
 // checkStructure checks one expanded root. A root with a directive that
@@ -122,7 +151,8 @@ func (c *structChecker) fail(d *Directive, format string, args ...any) {
 // block checks the directives of one block in context ctx (a union of
 // contexts for a loose file's top); loc is the location it is the body of.
 func (c *structChecker) block(dirs []*Directive, ctx uint, loc *Directive) {
-	var flags []string   // the on/off directives of this block so far
+	flagsFrom := len(c.flags)
+	defer func() { c.flags = c.flags[:flagsFrom] }()
 	modulesUsed := false // a block of modules has opened: load_module comes too late
 	for _, d := range dirs {
 		if ctx == ctxMain {
@@ -132,20 +162,13 @@ func (c *structChecker) block(dirs []*Directive, ctx uint, loc *Directive) {
 			}
 			modulesUsed = modulesUsed || d.HasBlock && (d.Name == "events" || d.Name == "http" || d.Name == "stream" || d.Name == "mail")
 		}
-		masks, fromOSS := c.tables.lookup(d.Name)
-		if len(masks) == 0 {
+		mask, known, fromOSS := c.tables.match(d.Name, ctx)
+		if !known {
 			c.unknown(d)
 			continue
 		}
-		mask, allowed := uint(0), false
-		for _, m := range masks {
-			if m&ctx != 0 {
-				mask, allowed = m, true
-				break
-			}
-		}
 		switch {
-		case !allowed:
+		case mask == 0:
 			c.fail(d, "%q directive is not allowed here", d.Name)
 			continue
 		case mask&confBlock == 0 && d.HasBlock:
@@ -164,11 +187,11 @@ func (c *structChecker) block(dirs []*Directive, ctx uint, loc *Directive) {
 				c.fail(d, "invalid value %q in %q directive, it must be \"on\" or \"off\"", d.Args[0], d.Name)
 				continue
 			}
-			if slices.Contains(flags, d.Name) {
+			if slices.Contains(c.flags[flagsFrom:], d.Name) {
 				c.fail(d, "%q directive is duplicate", d.Name)
 				continue
 			}
-			flags = append(flags, d.Name)
+			c.flags = append(c.flags, d.Name)
 		}
 		if !c.handler(d, dirs, ctx&mask, loc) {
 			continue
