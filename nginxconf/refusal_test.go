@@ -306,7 +306,7 @@ func wrap(t *testing.T, f string, tables directiveTables, links map[string]strin
 	}
 	fits := func(ctx uint) bool {
 		for name := range top {
-			masks, _ := tables.lookup(name)
+			masks := tables.lookup(name)
 			if len(masks) == 0 {
 				continue
 			}

@@ -65,18 +65,17 @@ func tablesFor(v Version) directiveTables {
 	}}
 }
 
-// lookup returns the masks of name, nginx's modules' first; fromOSS says
-// whether the first came from nginx's own table.
-func (t directiveTables) lookup(name string) (masks []uint, fromOSS bool) {
+// lookup returns every mask of name, nginx's own table's first.
+func (t directiveTables) lookup(name string) (masks []uint) {
 	if m, ok := t.oss(name); ok {
-		masks, fromOSS = m, true
+		masks = m
 	}
 	for _, f := range t.others {
 		if m, ok := f(name); ok {
 			masks = append(masks[:len(masks):len(masks)], m...)
 		}
 	}
-	return masks, fromOSS
+	return masks
 }
 
 // match is the mask nginx would use for name in ctx: the first whose
@@ -106,8 +105,8 @@ func (t directiveTables) match(name string, ctx uint) (mask uint, known, fromOSS
 }
 
 func (t directiveTables) known(name string) bool {
-	m, _ := t.lookup(name)
-	return len(m) > 0
+	_, known, _ := t.match(name, 0)
+	return known
 }
 
 type structChecker struct {
@@ -127,7 +126,7 @@ type structChecker struct {
 func (c *structChecker) checkStructure(dirs []*Directive) {
 	ctx := uint(ctxLoose)
 	for _, d := range dirs {
-		if masks, _ := c.tables.lookup(d.Name); len(masks) > 0 && mainOnly(masks) {
+		if masks := c.tables.lookup(d.Name); len(masks) > 0 && mainOnly(masks) {
 			ctx = ctxMain
 			break
 		}
