@@ -131,7 +131,10 @@ func normalizeArgs(app *cli.App, args []string, stderr io.Writer) ([]string, err
 			i = len(rest)
 		case isFlag(a):
 			flags = append(flags, a)
-			if takesValue(cmd, a) && i+1 < len(rest) {
+			if takesValue(cmd, a) {
+				if i+1 == len(rest) {
+					return nil, fmt.Errorf("flag needs an argument: %s (see 'trustcheck %s --help')", a, cmd.Name)
+				}
 				flags = append(flags, rest[i+1])
 				i++
 			}

@@ -85,6 +85,8 @@ func TestCLIHabits(t *testing.T) {
 			stdout: "wrote trustcheck.yaml\nset app.trust_proxy to exactly what your app passes, check the other values, then run: trustcheck nginx.conf\n"},
 		{name: "a file after --", files: map[string]string{"-q.conf": cliCleanConf},
 			args: append(append([]string{"-q"}, quick...), "--", "-q.conf"), stdout: "no findings in 1 file checked\n"},
+		{name: "a flag without its value at the end", files: conf, args: []string{"nginx.conf", "--format"}, code: 2,
+			stderr: "trustcheck: flag needs an argument: --format (see 'trustcheck lint --help')\n"},
 		// the command among the flags
 		{name: "a flag before the command", files: with(map[string]string{"lint/": ""}),
 			args: append([]string{"-q", "lint", "nginx.conf"}, quick...), stdout: "no findings in 1 file checked\n"},
