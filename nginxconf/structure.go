@@ -423,7 +423,7 @@ func (c *structChecker) unknown(d *Directive) {
 	} else if s := c.nearMiss(d.Name); s != "" {
 		msg += fmt.Sprintf(": did you mean %q? (nginx refuses an unknown directive)", s)
 	} else {
-		msg += " (a module's trustcheck does not know: not checked)"
+		msg += " (neither nginx's nor a common module's: left unchecked)"
 	}
 	c.warns = append(c.warns, Diagnostic{Pos: d.Pos, Message: msg})
 }
