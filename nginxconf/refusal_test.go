@@ -229,6 +229,10 @@ func notModelled(ng nginxAnswer) string {
 		return "a geo range (not checked)"
 	case ng.msg == `unexpected "-"`:
 		return "a quoted token followed by more text (crossplane's lexer joins them)"
+	case strings.HasPrefix(ng.msg, "duplicate listen options"):
+		return "listen options given twice for one address (not checked)"
+	case strings.HasPrefix(ng.msg, "pcre") || strings.Contains(ng.msg, "regular expression"):
+		return "a regular expression PCRE refuses (not checked)"
 	}
 	return ""
 }
@@ -270,12 +274,9 @@ func machineDependent(ng nginxAnswer, tables directiveTables) string {
 		{`^getpwnam|^getgrnam`, "a user or group is missing here"},
 		{`^mkdir\(\)|^stat\(\)|^realpath\(\)|^dlopen\(\)`, "a path is missing here"},
 		{`^no "events" section`, "a fragment without events"},
-		{`^could not build|^invalid number of the map parameters|^no resolver`, "nginx's start-up, not its parser"},
+		{`^could not build|^no resolver`, "nginx's start-up, not its parser"},
 		{`^unknown "[^"]+" variable`, "a variable of a module nginx-light lacks or of a missing map"},
 		{`^no "?ssl_certificate`, "a TLS file is missing here"},
-		{`^a duplicate default server|^duplicate listen options|^duplicate "`, "nginx's start-up, not its parser"},
-		{`^pcre2?_compile|^regex`, "nginx's regular expressions"},
-		{`^"?(upstream|proxy_pass|fastcgi_pass)`, "nginx's start-up, not its parser"},
 	} {
 		if regexp.MustCompile(env.re).MatchString(ng.msg) {
 			return env.reason
