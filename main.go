@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/mattn/go-isatty"
@@ -36,7 +37,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Writer:                    stdout,
 		ErrWriter:                 stderr,
 		DisableSliceFlagSeparator: true, // header values contain commas
-		EnableBashCompletion:      true, // hidden --generate-bash-completion; README "Shell completion"
 		HideHelpCommand:           true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // run maps errors to exit codes
 		OnUsageError:              usageError,
@@ -50,10 +50,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			explainCommand(),
 		},
 	}
+	app.Commands = append(app.Commands, completionCommands()...)
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
 	}
-	err := app.Run(withDefaultCommand(app, args))
+	args, err := normalizeArgs(app, args, stderr)
+	if err == nil {
+		err = app.Run(args)
+	}
 	if err == nil {
 		return 0
 	}
@@ -61,29 +65,169 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.As(err, &ec) && ec.ExitCode() == 1 {
 		return 1 // findings at or above --fail-on; the report already said so
 	}
-	// One line, whatever the input put into the message.
-	msg := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(err.Error())
-	fmt.Fprintf(stderr, "trustcheck: %s\n", msg)
+	// One short line, whatever the input put into the message.
+	fmt.Fprintf(stderr, "trustcheck: %s\n", lint.ErrorLine(err))
 	return 2
 }
 
-// withDefaultCommand makes lint the default: `trustcheck nginx.conf` and
-// `trustcheck --format json nginx.conf` mean `trustcheck lint ...`. (urfave's
-// own DefaultCommand does not route positional arguments.)
-func withDefaultCommand(app *cli.App, args []string) []string {
+// normalizeArgs routes the command line as its users write it. lint is the
+// default command: `trustcheck nginx.conf` means `trustcheck lint
+// nginx.conf` (urfave's own DefaultCommand does not route positional
+// arguments). The command is the first argument that is not a flag or a
+// flag's value, wherever the flags are (`trustcheck -q lint x.conf`); a
+// command's flags may follow its arguments (`trustcheck x.conf --format
+// json`), so they are moved ahead of them for urfave, which stops at the
+// first argument. A word a letter or two from a command, naming no file,
+// is a typo of it, not an input.
+func normalizeArgs(app *cli.App, args []string, stderr io.Writer) ([]string, error) {
 	if len(args) < 2 {
-		return args
+		return args, nil
 	}
-	switch first := args[1]; first {
-	case "-h", "--help", "-help", "-v", "--version", "-version", "help", "h",
-		"--generate-bash-completion": // complete the command names, not lint's flags
-		return args
-	default:
-		if app.Command(first) != nil {
-			return args
+	rest := args[1:]
+	switch rest[0] {
+	case "-h", "--help", "-help", "-v", "--version", "-version", "help", "h", completeCommand:
+		return args, nil
+	}
+	lint := app.Command("lint")
+	cmdAt := -1
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		if a == "--" {
+			break
+		}
+		if isFlag(a) {
+			if takesValue(lint, a) {
+				i++
+			}
+			continue
+		}
+		if app.Command(a) != nil {
+			cmdAt = i
+			// Alone, the word could have meant the path: say which it is.
+			if _, err := os.Stat(a); err == nil && !hasPositional(app.Command(a), rest[i+1:]) {
+				fmt.Fprintf(stderr, "note: %q is read as the command %s, not as the path of that name (write ./%s to check it)\n", a, a, a)
+			}
+		} else if _, err := os.Stat(a); err != nil && a != "-" {
+			if near := nearCommand(app, a); near != "" {
+				return nil, fmt.Errorf("unknown command %q: did you mean %q? (see 'trustcheck --help')", a, near)
+			}
+		}
+		break
+	}
+	cmd := lint
+	if cmdAt >= 0 {
+		cmd = app.Command(rest[cmdAt])
+		rest = append(append([]string(nil), rest[:cmdAt]...), rest[cmdAt+1:]...)
+	}
+	if cmd.Name == "help" || cmd.Name == "h" {
+		return append([]string{args[0], cmd.Name}, rest...), nil
+	}
+	var flags, positional []string
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			positional = append(positional, rest[i+1:]...)
+			i = len(rest)
+		case isFlag(a):
+			flags = append(flags, a)
+			if takesValue(cmd, a) {
+				if i+1 == len(rest) {
+					return nil, fmt.Errorf("flag needs an argument: %s (see 'trustcheck %s --help')", a, cmd.Name)
+				}
+				flags = append(flags, rest[i+1])
+				i++
+			}
+		default:
+			positional = append(positional, a)
 		}
 	}
-	return append([]string{args[0], "lint"}, args[1:]...)
+	out := append([]string{args[0], cmd.Name}, flags...)
+	if slices.ContainsFunc(positional, isFlag) {
+		out = append(out, "--")
+	}
+	return append(out, positional...), nil
+}
+
+// hasPositional reports whether args hold an argument of cmd that is not
+// a flag or a flag's value.
+func hasPositional(cmd *cli.Command, args []string) bool {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--":
+			return i+1 < len(args)
+		case isFlag(a):
+			if takesValue(cmd, a) {
+				i++
+			}
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// isFlag: "-" alone is standard input, not a flag.
+func isFlag(a string) bool { return len(a) > 1 && a[0] == '-' }
+
+// takesValue reports whether flag a of cmd is followed by its value (it is
+// one of cmd's flags, not a boolean, and not written --name=value).
+func takesValue(cmd *cli.Command, a string) bool {
+	name := strings.TrimLeft(a, "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	for _, f := range cmd.Flags {
+		if slices.Contains(f.Names(), name) {
+			_, isBool := f.(*cli.BoolFlag)
+			return !isBool
+		}
+	}
+	return false
+}
+
+// nearCommand is the command at most two edits from word ("lnit",
+// "simualte"), "" when none is, or when word looks like a path.
+func nearCommand(app *cli.App, word string) string {
+	if strings.ContainsAny(word, "./\\") || len(word) < 3 {
+		return ""
+	}
+	best, bestDist := "", 3
+	for _, c := range app.Commands {
+		if c.Hidden {
+			continue
+		}
+		if d := editDistance(word, c.Name); d < bestDist && d < len(c.Name)/2+1 {
+			best, bestDist = c.Name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal-string-alignment distance: insertions,
+// deletions, substitutions and swaps of neighbours each cost one.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 // usageError reports a bad command line in one line, without the help page.
@@ -95,14 +239,14 @@ func usageError(c *cli.Context, err error, _ bool) error {
 // and the app's trust setting: lint, paths and suggest.
 func inputFlags(format string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "app", Usage: "trustcheck.yaml (default: trustcheck.yaml or .trustcheck.yaml here, then beside the first nginx file)"},
+		&cli.StringFlag{Name: "app", Usage: "trustcheck.yaml (default: trustcheck.yaml or .trustcheck.yaml here, then beside the first nginx file); none: read no YAML"},
 		&cli.StringFlag{Name: "framework", Usage: "quick mode without a YAML: express, fastify or koa"},
 		&cli.StringFlag{Name: "framework-version", Usage: "quick mode: the framework's major version"},
 		&cli.StringFlag{Name: "trust-proxy", Usage: "quick mode: the app's trust setting as YAML (true, 1, loopback, '[loopback, 10.0.0.0/8]')"},
 		&cli.StringFlag{Name: "format", Value: "text", Usage: format},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no notes"},
 		&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "nginx's -p: the base for relative include paths"},
-		&cli.BoolFlag{Name: "allow-missing-includes", Usage: "warn instead of failing when an include names no file"},
+		&cli.BoolFlag{Name: "allow-missing-includes", Usage: "note instead of failing when an include names no file"},
 		&cli.StringFlag{Name: "nginx-version", Usage: "the nginx version the configuration runs on, e.g. 1.22.1 (default: the newest behaviour)"},
 	}
 }
@@ -133,8 +277,8 @@ func lintCommand(stdin io.Reader, stdout io.Writer) *cli.Command {
 		ArgsUsage: "NGINX_CONF...",
 		Flags: append(inputFlags("text, json, sarif (SARIF 2.1.0 for code scanning), github (Actions annotations) or html (a self-contained audit report)"),
 			&cli.StringFlag{Name: "fail-on", Value: "warning", Usage: "exit 1 on findings at or above: error, warning, info or none"},
-			&cli.StringSliceFlag{Name: "enable", Usage: "run only these rules (comma-separated IDs)"},
-			&cli.StringSliceFlag{Name: "disable", Usage: "skip these rules (comma-separated IDs)"},
+			&cli.StringSliceFlag{Name: "enable", Usage: "run only these rules (comma-separated IDs or names)"},
+			&cli.StringSliceFlag{Name: "disable", Usage: "skip these rules (comma-separated IDs or names)"},
 			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output (NO_COLOR is honoured too)"},
 			&cli.StringFlag{Name: "summary", Usage: "also write a Markdown job summary (counts, findings, diagrams of the paths with an error) to this file; with --format github it goes to $GITHUB_STEP_SUMMARY when that is set"},
 		),
@@ -194,7 +338,7 @@ func initCommand(stdin io.Reader) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "force", Usage: "overwrite an existing trustcheck.yaml"},
 			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "nginx's -p: the base for relative include paths"},
-			&cli.BoolFlag{Name: "allow-missing-includes", Usage: "warn instead of failing when an include names no file"},
+			&cli.BoolFlag{Name: "allow-missing-includes", Usage: "note instead of failing when an include names no file"},
 		},
 		Action: func(c *cli.Context) error {
 			return lint.RunInit(lint.InitOptions{
@@ -217,10 +361,10 @@ func explainCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "explain",
 		Usage:     "one rule's documentation: rationale, bad and good example, fix",
-		ArgsUsage: "TCxxx",
+		ArgsUsage: "TCxxx|NAME",
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return fmt.Errorf("explain takes one rule ID, e.g. trustcheck explain TC101")
+				return fmt.Errorf("explain takes one rule ID or name, e.g. trustcheck explain TC101")
 			}
 			return lint.WriteExplain(c.App.Writer, c.Args().First())
 		},
@@ -255,6 +399,18 @@ func simulateCommand(stdin io.Reader) *cli.Command {
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return fmt.Errorf("simulate takes no arguments (got %q)", c.Args().First())
+			}
+			if c.IsSet("batch") {
+				// each case of a batch carries its own settings
+				var also []string
+				for _, f := range c.Command.Flags {
+					if name := f.Names()[0]; name != "batch" && c.IsSet(name) {
+						also = append(also, "--"+name)
+					}
+				}
+				if len(also) > 0 {
+					return fmt.Errorf("--batch reads every setting from its cases: %s cannot be given with it", strings.Join(also, ", "))
+				}
 			}
 			return lint.RunSimulate(lint.SimulateOptions{
 				Framework:     c.String("framework"),

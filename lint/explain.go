@@ -20,7 +20,7 @@ func WriteRules(w io.Writer) error {
 
 // WriteExplain writes one rule's full documentation.
 func WriteExplain(w io.Writer, id string) error {
-	r := rules.ByID(id)
+	r := findRule(id)
 	if r == nil {
 		return fmt.Errorf("unknown rule %q (see trustcheck rules)", id)
 	}
@@ -55,6 +55,20 @@ func severityByUse(r *rules.Rule) string {
 		absent = rules.Warning.String()
 	}
 	return fmt.Sprintf("error when the app lists `%s` under `uses`, info when `uses` leaves it out, %s when `uses` is absent.", r.Property, absent)
+}
+
+// findRule is the rule with ID or kebab-case name s (as trustcheck rules
+// prints both), in any case; nil if none.
+func findRule(s string) *rules.Rule {
+	if r := rules.ByID(s); r != nil {
+		return r
+	}
+	for _, r := range rules.All() {
+		if strings.EqualFold(r.Name, s) {
+			return r
+		}
+	}
+	return nil
 }
 
 func indent(s string) string {

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fatih/color"
 
@@ -244,4 +246,42 @@ func renderJSON(w io.Writer, rep *Report, _ Options) error {
 	}
 	b.WriteString("\n}\n")
 	return b.Flush()
+}
+
+// maxErrorLine bounds an error's line: a message quoting its input must not
+// carry a whole file into a terminal or a CI log.
+const maxErrorLine = 200
+
+// quotedRE matches a Go-quoted string, escapes included.
+var quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// ErrorLine is err's message on one line of at most about maxErrorLine
+// characters: line breaks escaped, each quoted excerpt longer than 40
+// characters cut to its start, and the whole cut if still too long.
+func ErrorLine(err error) string {
+	msg := strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(err.Error())
+	if len(msg) <= maxErrorLine {
+		return msg
+	}
+	msg = quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
+		if len(q) <= 42 {
+			return q
+		}
+		return strings.TrimRight(cutUTF8(q[:len(q)-1], 40), `\\`) + `..."`
+	})
+	if len(msg) > maxErrorLine {
+		msg = cutUTF8(msg, maxErrorLine-3) + "..."
+	}
+	return msg
+}
+
+// cutUTF8 is s's first n bytes, less a rune they would split.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

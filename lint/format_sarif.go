@@ -88,6 +88,31 @@ func renderSARIF(w io.Writer, rep *Report, o Options) error {
 	return enc.Encode(log)
 }
 
+// renderSARIFFailure writes the log of a run that could not complete: no
+// results, executionSuccessful false and the error, on one line, as an
+// error-level tool execution notification.
+func renderSARIFFailure(w io.Writer, runErr error, o Options) error {
+	log, err := sarif.New(sarif.Version210)
+	if err != nil {
+		return err
+	}
+	log.Schema = sarifSchemaURI
+	version := o.Version
+	if version == "" {
+		version = Version("")
+	}
+	driver := sarif.NewVersionedDriver("trustcheck", version).WithInformationURI(toolInformationURI)
+	run := sarif.NewRun(*sarif.NewTool(driver))
+	inv := run.AddInvocation(false)
+	inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
+		sarif.NewNotification().WithLevel("error").WithTextMessage(ErrorLine(runErr)))
+	log.AddRun(run)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}
+
 // sarifRule is a rule's reportingDescriptor: its documentation, the docs
 // link, and its severity as the default level.
 func sarifRule(r *rules.Rule) *sarif.ReportingDescriptor {

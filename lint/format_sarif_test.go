@@ -3,6 +3,7 @@ package lint
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -382,5 +383,69 @@ func TestSARIFURI(t *testing.T) {
 		if got := sarifURI(tc.file); got != tc.want {
 			t.Errorf("sarifURI(%q) = %q; want %q", tc.file, got, tc.want)
 		}
+	}
+}
+
+// A run that cannot complete still writes its SARIF log, valid against the
+// schema: executionSuccessful false and the error, on one short line, as
+// an error-level notification; the exit code stays 2.
+func TestSARIFOfAFailedRun(t *testing.T) {
+	sch := sarifSchema(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(bad, []byte("http {\n  server {\n    listen 80\n    location / { proxy_pass http://127.0.0.1:3000; }\n  }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(dir, "long.conf")
+	if err := os.WriteFile(long, []byte(`http { server { listen 80; location / { proxy_set_header X-A "`+strings.Repeat("a", 1500)+`" b; } } }`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"nginx refuses the configuration", Options{Inputs: []string{bad}},
+			bad + `:4: directive "listen" is not terminated by ";"`},
+		{"a missing file", Options{Inputs: []string{filepath.Join(dir, "none.conf")}},
+			filepath.Join(dir, "none.conf") + ": cannot open: no such file or directory"},
+		{"a bad --fail-on", Options{Inputs: []string{bad}, FailOn: "bogus"},
+			`--fail-on: unknown severity "bogus" (want error, warning, info or none)`},
+		{"a long excerpt", Options{Inputs: []string{long}},
+			long + `:1: invalid number of arguments in "proxy_set_header" directive`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.o.Format = "sarif"
+			var out, errOut bytes.Buffer
+			code, err := Run(tc.o, &out, &errOut)
+			if code != 2 || err == nil || ErrorLine(err) != tc.want {
+				t.Fatalf("Run: %d, %v; want 2, %s", code, err, tc.want)
+			}
+			if verr := validateSARIF(t, sch, out.Bytes()); verr != nil {
+				t.Fatalf("SARIF is not valid against the 2.1.0 schema: %v\n%s", verr, out.Bytes())
+			}
+			var log sarifLog
+			if err := json.Unmarshal(out.Bytes(), &log); err != nil {
+				t.Fatal(err)
+			}
+			inv := log.Runs[0].Invocations
+			if len(inv) != 1 || inv[0].ExecutionSuccessful || len(inv[0].ToolExecutionNotifications) != 1 ||
+				inv[0].ToolExecutionNotifications[0].Level != "error" || inv[0].ToolExecutionNotifications[0].Message.Text != tc.want {
+				t.Errorf("invocations %+v; want one, failed, with the error %q", inv, tc.want)
+			}
+		})
+	}
+}
+
+func TestErrorLineIsShort(t *testing.T) {
+	long := errors.New(`f.conf:3: unknown key "` + strings.Repeat("k", 300) + `" in app (known: a, b)` + strings.Repeat(" x", 200) + "\nsecond line")
+	got := ErrorLine(long)
+	want := `f.conf:3: unknown key "` + strings.Repeat("k", 39) + `..." in app (known: a, b)` + strings.Repeat(" x", 200)
+	want = want[:197] + "..."
+	if got != want || len(got) > 200 || strings.Contains(got, "\n") {
+		t.Errorf("ErrorLine:\n%q\nwant\n%q", got, want)
+	}
+	if short := errors.New("a:1: short \"q\"\nx"); ErrorLine(short) != `a:1: short "q"\nx` {
+		t.Errorf("short: %q", ErrorLine(short))
 	}
 }

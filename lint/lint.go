@@ -63,17 +63,27 @@ type Report struct {
 
 // Run lints and renders; it returns the exit code (0 or 1) or an error (exit 2).
 func Run(o Options, stdout, stderr io.Writer) (int, error) {
-	failOn, err := parseFailOn(o.FailOn)
-	if err != nil {
-		return 2, err
-	}
 	render, err := formatter(o.Format)
 	if err != nil {
 		return 2, err
 	}
+	// A code-scanning upload step needs its log even when the run failed:
+	// SARIF says so with executionSuccessful false.
+	failed := func(err error) (int, error) {
+		if o.Format == "sarif" {
+			if werr := renderSARIFFailure(stdout, err, o); werr != nil {
+				return 2, werr
+			}
+		}
+		return 2, err
+	}
+	failOn, err := parseFailOn(o.FailOn)
+	if err != nil {
+		return failed(err)
+	}
 	rep, err := lintDrawing(o)
 	if err != nil {
-		return 2, err
+		return failed(err)
 	}
 	if err := render(stdout, rep, o); err != nil {
 		return 2, err
@@ -103,7 +113,7 @@ func parseFailOn(s string) (rules.Severity, error) {
 	}
 	sev, err := rules.ParseSeverity(s)
 	if err != nil {
-		return 0, fmt.Errorf("--fail-on: %v", err)
+		return 0, fmt.Errorf("--fail-on: unknown severity %q (want error, warning, info or none)", s)
 	}
 	return sev, nil
 }
@@ -117,6 +127,9 @@ func lint(o Options, partSize int) (*Report, error) { return lintSeeing(o, partS
 // lintSeeing is lint; seen, when set, sees each part's paths once the rules
 // have checked them, before they are dropped (the diagrams of reports).
 func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)) (*Report, error) {
+	if err := o.inputsFromAppFile(); err != nil {
+		return nil, err
+	}
 	if len(o.Inputs) == 0 {
 		return nil, errors.New("no nginx configuration given (usage: trustcheck [lint] NGINX_CONF...)")
 	}
@@ -131,20 +144,24 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	cfg, ng := pr.cfg, pr.ng
 	apps := make([]*appRun, len(pr.apps))
 	for i, app := range pr.apps {
-		apps[i] = newAppRun(ng, cfg, app, enabled, len(pr.apps) > 1)
+		apps[i] = newAppRun(o, ng, cfg, app, enabled, len(pr.apps) > 1)
 	}
 	var others *rules.Pass
 	if slices.Contains(enabled, rules.ByID("TC302")) {
 		others = rules.NewPass(ng, cfg, rules.AppInfo{}, nil)
 	}
 	tg := newTargets()
-	unknownPeer := checkParts(apps, others, tg, ng, partSize, seen)
+	unknownPeer, proxies := checkParts(apps, others, tg, ng, partSize, seen)
 	if err := ng.ProxiesBuilt(); err != nil {
 		return nil, err
 	}
 	rep := &Report{Files: len(ng.Files)}
 	for _, w := range ng.Warnings {
 		rep.Notes = append(rep.Notes, w.String())
+	}
+	if proxies == 0 {
+		// "no findings" alone would read as "safe"
+		rep.Notes = append(rep.Notes, "no location passes requests to an app (proxy_pass, fastcgi_pass, uwsgi_pass, scgi_pass, grpc_pass): there was nothing to check")
 	}
 	for _, a := range apps {
 		rep.Notes = append(rep.Notes, a.notes...)
@@ -173,7 +190,7 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 
 // newAppRun prepares one app's pass: the rules that need a trust setting
 // are skipped, and said so, when the app's is unknown.
-func newAppRun(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo, enabled []*rules.Rule, several bool) *appRun {
+func newAppRun(o Options, ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo, enabled []*rules.Rule, several bool) *appRun {
 	r := &appRun{rules: enabled}
 	if app.Evaluator == nil {
 		var skipped []string
@@ -187,6 +204,9 @@ func newAppRun(ng *nginxconf.Config, cfg *trustmodel.Config, app rules.AppInfo, 
 		}
 		if len(skipped) > 0 {
 			why := "no trustcheck.yaml was found and no --trust-proxy was given"
+			if o.AppFile == NoAppFile {
+				why = "--app none reads no trustcheck.yaml and no --trust-proxy was given"
+			}
 			if cfg != nil {
 				why = cfg.File + " does not set app.trust_proxy"
 			}
@@ -231,11 +251,11 @@ const partServers = 64
 // proxies it claims and the paths to it (the app's direct clients last),
 // and TC302 on the proxies to other services; seen, when set, sees each
 // app's paths of the part once checked; it returns how many proxies were
-// left out for an unknown peer. Once a part is checked its servers'
+// left out for an unknown peer and how many there were. Once a part is checked its servers'
 // locations and directives, its proxies, paths and replays are dropped, so
 // a fleet's are never all held at once; the next part is built while the
 // rules check this one.
-func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.Config, partSize int, seen func(rules.AppInfo, []*rules.Path)) (unknownPeer int) {
+func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.Config, partSize int, seen func(rules.AppInfo, []*rules.Path)) (unknownPeer, proxies int) {
 	type appPart struct {
 		proxies []*nginxconf.Proxy
 		paths   []*rules.Path
@@ -244,6 +264,7 @@ func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.C
 		servers []*nginxconf.Server
 		apps    []appPart
 		others  []*nginxconf.Proxy
+		proxies int // of the part, claimed or not
 		unknown int
 	}
 	parts := make(chan part, 1)
@@ -254,7 +275,7 @@ func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.C
 			group := servers[:min(len(servers), partSize)]
 			servers = servers[len(group):]
 			proxies := ng.BuildProxies(group)
-			pt := part{servers: group, apps: make([]appPart, len(apps)), others: tg.add(apps, proxies)}
+			pt := part{servers: group, apps: make([]appPart, len(apps)), others: tg.add(apps, proxies), proxies: len(proxies)}
 			for i, a := range apps {
 				claimed := a.claimed(proxies)
 				paths, unknown := a.pb.through(claimed)
@@ -274,6 +295,7 @@ func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.C
 	for pt := range parts {
 		budget.follow()
 		unknownPeer += pt.unknown
+		proxies += pt.proxies
 		for i, a := range apps {
 			a.pass.Check(a.rules, pt.servers, pt.apps[i].proxies, pt.apps[i].paths)
 			if seen != nil {
@@ -285,7 +307,7 @@ func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.C
 		}
 		ng.ReleaseServers(pt.servers)
 	}
-	return unknownPeer
+	return unknownPeer, proxies
 }
 
 // prepare loads the inputs and builds every path.
@@ -359,7 +381,7 @@ func selectRules(enable, disable []string) ([]*rules.Rule, error) {
 				if id == "" {
 					continue
 				}
-				r := rules.ByID(id)
+				r := findRule(id)
 				if r == nil {
 					return nil, fmt.Errorf("unknown rule %q (see trustcheck rules)", id)
 				}
@@ -393,15 +415,40 @@ func ruleSet(rs []*rules.Rule) map[string]bool {
 	return m
 }
 
+// inputsFromAppFile makes nginx.config of trustcheck.yaml (relative to
+// that file) the input when the command line names none.
+func (o *Options) inputsFromAppFile() error {
+	if len(o.Inputs) > 0 {
+		return nil
+	}
+	cfg, err := loadAppFile(*o)
+	if err != nil || cfg == nil || cfg.Nginx.Config == "" {
+		return err
+	}
+	p := cfg.Nginx.Config
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(filepath.Dir(cfg.File), p)
+	}
+	o.Inputs = []string{p}
+	return nil
+}
+
+// NoAppFile is the --app value that ignores every trustcheck.yaml.
+const NoAppFile = "none"
+
 // loadAppFile finds and decodes trustcheck.yaml: --app, else trustcheck.yaml
 // or .trustcheck.yaml in the working directory, then beside the first nginx
 // file. No file is not an error.
 func loadAppFile(o Options) (*trustmodel.Config, error) {
 	name := o.AppFile
+	if name == NoAppFile {
+		return nil, nil
+	}
 	if name == "" {
 		var dirs []string
 		dirs = append(dirs, o.WorkDir)
-		if first := o.Inputs[0]; first != "-" {
+		if len(o.Inputs) > 0 && o.Inputs[0] != "-" {
+			first := o.Inputs[0]
 			if st, err := os.Stat(first); err == nil && st.IsDir() {
 				dirs = append(dirs, first)
 			} else {
@@ -469,7 +516,7 @@ func appInfos(o Options, cfg *trustmodel.Config) ([]rules.AppInfo, error) {
 			spec.TrustProxy, spec.TrustProxySet = v, true
 			spec.TrustProxyPos = trustmodel.Pos{}
 		}
-		info, err := appInfo(spec)
+		info, err := appInfo(o, spec)
 		if err != nil {
 			return nil, err
 		}
@@ -482,7 +529,7 @@ func appInfos(o Options, cfg *trustmodel.Config) ([]rules.AppInfo, error) {
 // unknown, and the framework's own message when it rejects the setting.
 // A Node app's trust is unknown until trust_proxy says it; the other
 // frameworks' defaults are part of their description (SPEC §3.1).
-func appInfo(spec trustmodel.AppSpec) (rules.AppInfo, error) {
+func appInfo(o Options, spec trustmodel.AppSpec) (rules.AppInfo, error) {
 	info := rules.AppInfo{Spec: spec}
 	if !spec.TrustProxySet && trustmodel.NodeFramework(spec.Framework) {
 		return info, nil
@@ -491,13 +538,26 @@ func appInfo(spec trustmodel.AppSpec) (rules.AppInfo, error) {
 	if err != nil {
 		var unsupported *trustmodel.UnsupportedError
 		if errors.As(err, &unsupported) {
-			return info, fmt.Errorf("%s%v", posPrefix(spec.Pos), err)
+			return info, fmt.Errorf("%s%v", blame(o, spec.Pos, err), err)
 		}
 		info.TrustError = err.Error() // TC108 reports it
 		return info, nil
 	}
 	info.Evaluator = ev
 	return info, nil
+}
+
+// blame names where the value an evaluator refused came from: the flag
+// that set it, else trustcheck.yaml's app.
+func blame(o Options, appPos trustmodel.Pos, err error) string {
+	aboutVersion := strings.Contains(err.Error(), "version")
+	switch {
+	case aboutVersion && o.FrameworkVersion != "":
+		return "--framework-version: "
+	case !aboutVersion && o.Framework != "":
+		return "--framework: "
+	}
+	return posPrefix(appPos)
 }
 
 func posPrefix(p trustmodel.Pos) string {

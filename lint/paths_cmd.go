@@ -141,6 +141,9 @@ func RunPaths(o Options, stdout, stderr io.Writer) error {
 	if !slices.Contains([]string{"", "text", "json", "mermaid", "dot"}, o.Format) {
 		return fmt.Errorf("--format %q: want text, json, mermaid or dot", o.Format)
 	}
+	if err := o.inputsFromAppFile(); err != nil {
+		return err
+	}
 	if len(o.Inputs) == 0 {
 		return errors.New("no nginx configuration given (usage: trustcheck paths NGINX_CONF...)")
 	}

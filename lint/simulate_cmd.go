@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -89,6 +90,9 @@ func RunSimulate(o SimulateOptions, stdin io.Reader, stdout io.Writer) error {
 	}
 	if o.Peer == "" {
 		return fmt.Errorf("--peer is required: the address the app sees the request come from")
+	}
+	if _, err := netip.ParseAddr(o.Peer); err != nil {
+		return fmt.Errorf("--peer %q: not an IP address (the socket address the app sees, e.g. 127.0.0.1 or ::ffff:127.0.0.1)", o.Peer)
 	}
 	req := trustmodel.Request{Peer: o.Peer, TLS: o.TLS}
 	for _, h := range o.Headers {

@@ -99,6 +99,9 @@ func RunSuggest(o Options, stdout, stderr io.Writer) error {
 
 // Suggest computes the trust value and the edits.
 func Suggest(o Options) (*Suggestion, error) {
+	if err := o.inputsFromAppFile(); err != nil {
+		return nil, err
+	}
 	pr, err := prepare(o)
 	if err != nil {
 		return nil, err

@@ -159,3 +159,25 @@ func BenchmarkLoadLargeServer(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheckStructure is the structural checks alone on a loaded
+// fleet's expanded tree: their share of BenchmarkLoadFleet.
+func BenchmarkCheckStructure(b *testing.B) {
+	p := writeFleet(b, 1000)
+	l := &loader{cache: map[fileKey]*srcFile{}}
+	roots := l.collectRoots([]string{p})
+	l.preparse(roots)
+	er := l.expandRoot(roots[0])
+	if len(er.errs) > 0 {
+		b.Fatal(er.errs)
+	}
+	ver, _ := ParseVersion("")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sc := &structChecker{tables: tablesFor(ver), ver: ver}
+		sc.checkStructure(er.dirs)
+		if len(sc.errs) > 0 {
+			b.Fatal(sc.errs)
+		}
+	}
+}

@@ -793,7 +793,8 @@ func (b *builder) defaultServers() {
 			}
 			if l.DefaultServer {
 				if e.explicit != nil && e.explicit != s {
-					b.warn(l.Pos, "a duplicate default server for %s (nginx refuses this)", k)
+					// nginx names a wildcard address as it binds it
+					b.fail(l.Pos, "a duplicate default server for %s", strings.Replace(k, "*:", "0.0.0.0:", 1))
 					continue
 				}
 				e.explicit = s

@@ -19,7 +19,16 @@
 //     "x" matches no file") or, with AllowMissingIncludes, a warning; cycles
 //     are errors naming the chain;
 //   - crossplane runs without context or argument checks, so snippets and
-//     third-party modules load; Lua blocks use a Lua-aware lexer. A file
+//     third-party modules load; Lua blocks use a Lua-aware lexer. Then
+//     structure.go refuses what nginx's parser refuses, in nginx's words at
+//     the line of the directive's ";" or "{": contexts, blocks and argument
+//     counts from crossplane's directive tables (nginx's own NGX_CONF_*
+//     masks), on/off values, duplicate flags and pass directives, listen
+//     parameters, duplicate and misplaced locations, if conditions,
+//     allow/deny addresses. A file with a main-only directive (http,
+//     events, ...) is checked as a main configuration, any other as http,
+//     server or location content; a directive no table knows is a warning
+//     (a third-party module's, or a typo: "did you mean"). A file
 //     without http{} is a snippet: server blocks join one implicit http
 //     context shared by all such files; bare locations or server directives
 //     get an implicit server; a bare proxy_pass gets an implicit server and

@@ -37,6 +37,7 @@ type tokenParser struct {
 	nextSize int
 	comments []Comment
 	scratch  []string // a directive's arguments while it is counted or carved
+	lastLine int      // the file's last line, as nginx counts: 1 + its line breaks
 }
 
 // token is what tokenParser keeps of a crossplane token: half its size,
@@ -65,8 +66,8 @@ func lexTokens(data []byte) (toks []token, errs map[int]crossplane.NgxToken) {
 
 // parseTokens parses name's tokens; a file crossplane rejects has no
 // directives and no comments, only the one diagnostic.
-func parseTokens(name string, toks []token, errs map[int]crossplane.NgxToken) ([]*Directive, []Comment, []Diagnostic) {
-	p := &tokenParser{name: name, toks: toks, errs: errs}
+func parseTokens(name string, toks []token, errs map[int]crossplane.NgxToken, lastLine int) ([]*Directive, []Comment, []Diagnostic) {
+	p := &tokenParser{name: name, toks: toks, errs: errs, lastLine: lastLine}
 	size := 0
 	for _, t := range toks {
 		if !isCommentToken(t) && (t.IsQuoted || t.Value != "{" && t.Value != ";" && t.Value != "}") {
@@ -132,7 +133,8 @@ func (p *tokenParser) block() ([]*Directive, *Diagnostic) {
 		start := p.i
 		for {
 			if t, ok = p.next(); !ok {
-				d := Diagnostic{Pos: trustmodel.Pos{File: p.name, Line: line}, Message: crossplane.ErrPrematureLexEnd.Error()}
+				// nginx's wording, at the end of the file
+				d := Diagnostic{Pos: trustmodel.Pos{File: p.name, Line: p.lastLine}, Message: `unexpected end of file, expecting ";" or "}"`}
 				return nil, &d
 			}
 			if !t.IsQuoted && (t.Value == "{" || t.Value == ";" || t.Value == "}") {
@@ -141,6 +143,9 @@ func (p *tokenParser) block() ([]*Directive, *Diagnostic) {
 		}
 		argToks := p.toks[start : p.i-1]
 		d := p.directive(name, line, argToks)
+		if p.build {
+			d.endLine = t.Line
+		}
 		if t.Value == "{" {
 			block, bad := p.block()
 			if bad != nil {
@@ -176,8 +181,11 @@ func (p *tokenParser) directive(name string, line int, argToks []token) *Directi
 		}
 	}
 	p.scratch = args
+	bare := false
 	if name == "if" {
+		bare = len(args) > 0 && (!strings.HasPrefix(args[0], "(") || !strings.HasSuffix(args[len(args)-1], ")"))
 		args = ifArgs(args)
+		bare = bare || len(args) == 0 && len(p.scratch) > 0
 	}
 	if !p.build {
 		p.c.nDirs++
@@ -192,7 +200,7 @@ func (p *tokenParser) directive(name string, line int, argToks []token) *Directi
 	p.c.dirs = p.c.dirs[1:]
 	carved := p.c.args[:len(args):len(args)]
 	p.c.args = p.c.args[len(args):]
-	*d = Directive{Name: p.c.take(len(name)), Args: carved, Pos: trustmodel.Pos{File: p.name, Line: line}}
+	*d = Directive{Name: p.c.take(len(name)), Args: carved, Pos: trustmodel.Pos{File: p.name, Line: line}, bareCondition: bare}
 	for i, a := range args {
 		carved[i] = p.c.take(len(a))
 	}

@@ -26,7 +26,8 @@ func viaTokens(data []byte) (p parsed) {
 		}
 	}()
 	toks, errs := lexTokens(data)
-	p.dirs, p.comments, p.diags = parseTokens("f.conf", toks, errs)
+	p.dirs, p.comments, p.diags = parseTokens("f.conf", toks, errs, 1+bytes.Count(data, []byte("\n")))
+	clearEndLines(p.dirs) // crossplane's tree has no terminator lines
 	sort.SliceStable(p.comments, func(i, j int) bool { return p.comments[i].Pos.Line < p.comments[j].Pos.Line })
 	return p
 }
@@ -43,6 +44,13 @@ func viaCrossplane(data []byte) (p parsed) {
 	p.dirs, p.comments, p.diags = convert("f.conf", tree), collectComments("f.conf", tree, nil), diags
 	sort.SliceStable(p.comments, func(i, j int) bool { return p.comments[i].Pos.Line < p.comments[j].Pos.Line })
 	return p
+}
+
+func clearEndLines(dirs []*Directive) {
+	for _, d := range dirs {
+		d.endLine, d.bareCondition = 0, false
+		clearEndLines(d.Block)
+	}
 }
 
 func checkParsersAgree(t *testing.T, data []byte) {

@@ -27,7 +27,7 @@ func unterminatedDirective(name string, data []byte) (Diagnostic, bool) {
 	if !bad {
 		return Diagnostic{}, false
 	}
-	return Diagnostic{Pos: trustmodel.Pos{File: name, Line: line}, Message: `unexpected "}" (the directive before it is not terminated by ";")`}, true
+	return Diagnostic{Pos: trustmodel.Pos{File: name, Line: line}, Message: `unexpected "}"`}, true
 }
 
 // closesFollowTerminators is a quick proof that no "}" ends a directive:
