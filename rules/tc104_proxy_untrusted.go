@@ -72,6 +72,9 @@ func checkTC104(p *Pass) {
 		if node && slices.ContainsFunc(cands, func(a string) bool { ok, _ := trust.Trusts(a, 0); return ok }) {
 			continue
 		}
+		if !node && p.hopsToClient(path) < 0 {
+			continue // nginx does not forward the client: TC105's, not the trust's
+		}
 		r := p.replayFrom(path, path.Honest(), cands[0])
 		if r.Result.IP != nil && *r.Result.IP == HonestClient {
 			continue
