@@ -92,6 +92,10 @@ type initFacts struct {
 	// listenWhy a comment saying where it comes from.
 	listen, listenWhy string
 	others            []string // other targets, "addr (file:line)"
+	// targets are the distinct proxy_pass targets as app.upstreams names
+	// them, each with its first place.
+	targets  []string
+	targetAt []string
 	// trust is the suggested trust_proxy as YAML, trustWhy the reasoning.
 	trust    string
 	trustWhy []string
@@ -116,6 +120,10 @@ func inferInit(ng *nginxconf.Config) initFacts {
 		}
 		at := fileLine(px.Pos.File, px.Pos.Line)
 		t := px.Target
+		if pt := proxyTarget(px.URL); px.Module == "proxy" && !slices.Contains(f.targets, pt) {
+			f.targets = append(f.targets, pt)
+			f.targetAt = append(f.targetAt, at)
+		}
 		if px.Module == "proxy" && !seenTarget[t.URL] {
 			seenTarget[t.URL] = true
 			if f.listen == "" && f.listenWhy == "" {
@@ -192,6 +200,15 @@ func inferInit(ng *nginxconf.Config) initFacts {
 	return f
 }
 
+// quoteAll quotes each target for a YAML flow list.
+func quoteAll(ts []string) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = strconv.Quote(t)
+	}
+	return out
+}
+
 // listenFor derives app.listen from a proxy_pass target.
 func listenFor(t nginxconf.Target, at string) (listen, why string) {
 	switch {
@@ -255,8 +272,23 @@ func initYAML(ng *nginxconf.Config, configName string) string {
 		"",
 		"# app: the application nginx proxies to.",
 		"app:")
+	if len(f.targets) > 1 {
+		listed := make([]string, len(f.targets))
+		for i, t := range f.targets {
+			listed[i] = fmt.Sprintf("%s (%s)", t, f.targetAt[i])
+		}
+		comment("  ",
+			"upstreams: the proxy_pass targets that reach this app, as nginx names them.",
+			"nginx proxies to "+strings.Join(listed, ", ")+".",
+			"Keep this app's; a target no app lists is another service, which the rules",
+			"about what an app believes leave alone. Several apps: use apps: instead,",
+			"a list of these mappings, each with a name and its upstreams.",
+			"upstreams: ["+strings.Join(quoteAll(f.targets), ", ")+"]")
+	}
 	comment("  ",
-		"framework: the app's web framework: express, fastify or koa.",
+		"framework: the app's web framework: express, fastify or koa; flask, django,",
+		"fastapi; gin, echo, chi; rails; laravel, symfony; spring-boot; aspnetcore",
+		"(README: each one's knobs).",
 		"  framework: express   # app.set('trust proxy', ...)",
 		"  framework: fastify   # fastify({ trustProxy: ... })",
 		"  framework: koa       # app.proxy = ...")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -231,5 +232,28 @@ func TestInitBadConfigFails(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(conf), "trustcheck.yaml")); err == nil {
 		t.Errorf("a file was written for a broken configuration")
+	}
+}
+
+// TestInitListsTargets: with several proxy_pass targets, init lists them
+// under a commented upstreams rather than guessing which is the app, and
+// the uncommented line is valid YAML for the app.
+func TestInitListsTargets(t *testing.T) {
+	conf := initDir(t, "TC302/other-service", "")
+	if _, err := runInit(t, InitOptions{Inputs: []string{conf}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, text := readInit(t, filepath.Dir(conf))
+	if cfg.Apps[0].Upstreams != nil {
+		t.Errorf("upstreams set without the user: %q", cfg.Apps[0].Upstreams)
+	}
+	want := `  # upstreams: ["127.0.0.1:3000", "127.0.0.1:9000"]`
+	if !strings.Contains(text, want) {
+		t.Fatalf("no %q in\n%s", want, text)
+	}
+	on := strings.Replace(text, want, `  upstreams: ["127.0.0.1:3000"]`, 1)
+	c2, err := trustmodel.ParseConfig("t.yaml", []byte(on))
+	if err != nil || !slices.Equal(c2.Apps[0].Upstreams, []string{"127.0.0.1:3000"}) {
+		t.Errorf("uncommented: %v, %+v", err, c2)
 	}
 }
