@@ -270,7 +270,7 @@ func TestConsequencesUnderTheirCause(t *testing.T) {
 		}
 		got = append(got, line)
 	}
-	want := []string{"16 TC302 warning", "17 TC101 error", "21 TC301 warning", "24 TC301 warning", "26 TC401 error [24 TC105] [24 TC201]"}
+	want := []string{"16 TC301 warning", "16 TC302 warning", "17 TC101 error", "24 TC301 warning", "26 TC401 error [24 TC105] [24 TC201]"}
 	if !slices.Equal(got, want) {
 		t.Errorf("findings %q\nwant %q", got, want)
 	}

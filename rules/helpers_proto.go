@@ -29,7 +29,19 @@ func nginxSite(path *Path, name string) headerSite {
 	if r, ok := path.NginxHop().Rule(name); ok {
 		return headerSite{Pos: r.Pos, Directive: DirectiveText(r), Rule: &r}
 	}
-	return headerSite{Pos: path.Proxy.Pos, Directive: path.Proxy.Directive.String()}
+	pos, directive := missingHeaderSite(path.Proxy)
+	return headerSite{Pos: pos, Directive: directive}
+}
+
+// missingHeaderSite is where a header nginx does not set at px gets added:
+// the outer proxy_set_header list px inherits, whose one edit serves every
+// location inheriting it (so their findings are one), else px itself.
+func missingHeaderSite(px *nginxconf.Proxy) (trustmodel.Pos, string) {
+	if (px.HeadersLevel == "server" || px.HeadersLevel == "http") && len(px.Headers) > 0 {
+		h := px.Headers[0]
+		return h.Pos, fmt.Sprintf("proxy_set_header %s %s;", h.Name, quoteArg(h.Value))
+	}
+	return px.Pos, px.Directive.String()
 }
 
 // readsHeader reports whether rule's value is computed from the incoming
@@ -134,7 +146,7 @@ func addHeaderFix(px *nginxconf.Proxy, directive string) string {
 		return fmt.Sprintf("add `%s` next to this %s", directive, px.Directive.Name)
 	}
 	at := px.Headers[0].Pos
-	return fmt.Sprintf("add `%s` to the %s-level proxy_set_header list this location inherits (%s:%d)",
+	return fmt.Sprintf("add `%s` to the %s-level proxy_set_header list (%s:%d), which every location without a list of its own inherits",
 		directive, px.HeadersLevel, at.File, at.Line)
 }
 

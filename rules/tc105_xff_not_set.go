@@ -55,15 +55,16 @@ func checkTC105(p *Pass) {
 		if !ok || r.Result.IP == nil || *r.Result.IP != SpoofedAddr {
 			continue
 		}
+		pos, directive := missingHeaderSite(path.Proxy)
 		f := Finding{
-			Pos:       path.Proxy.Pos,
-			Directive: path.Proxy.Directive.String(),
+			Pos:       pos,
+			Directive: directive,
 			Message: fmt.Sprintf("the app trusts nginx (%s), but nginx passes the client's X-Forwarded-For through unchanged: %s is whatever the client writes",
 				hop.Addr, p.Prop("ip")),
 			Path:     path.Entry,
 			Attack:   p.Attack(path, r, "ip", r.Result.IP),
-			Fix:      "add `proxy_set_header X-Forwarded-For $remote_addr;` next to this proxy_pass",
-			Related:  []trustmodel.Pos{p.TrustPos()},
+			Fix:      addHeaderFix(path.Proxy, "proxy_set_header X-Forwarded-For $remote_addr;"),
+			Related:  []trustmodel.Pos{path.Proxy.Pos, p.TrustPos()},
 			CausedBy: droppedBy(path.Proxy, "X-Forwarded-For"),
 		}
 		if set {
@@ -71,7 +72,6 @@ func checkTC105(p *Pass) {
 			f.Message = fmt.Sprintf("the app trusts nginx (%s), but nginx sets X-Forwarded-For to the client's own header: %s is whatever the client writes",
 				hop.Addr, p.Prop("ip"))
 			f.Fix = "set it from the address nginx saw: `proxy_set_header X-Forwarded-For $remote_addr;` (or `$proxy_add_x_forwarded_for` behind a trusted proxy)"
-			f.Related = append(f.Related, path.Proxy.Pos)
 		}
 		p.Report(f)
 	}
