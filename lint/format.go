@@ -163,6 +163,8 @@ type jsonFinding struct {
 	// Consequences are findings this one causes (SPEC: one finding per
 	// root cause), each with what it breaks.
 	Consequences []jsonFinding `json:"consequences,omitempty"`
+	// App is the app the finding judges, when several are described.
+	App string `json:"app,omitempty"`
 }
 
 // toJSONFinding is a finding as the JSON report writes it.
@@ -170,7 +172,7 @@ func toJSONFinding(f rules.Finding) jsonFinding {
 	jf := jsonFinding{
 		Rule: f.Rule, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line,
 		Directive: f.Directive, Message: f.Message, Path: f.Path, Attack: f.Attack, Honest: f.Honest, Fix: f.Fix,
-		Related: make([]jsonPos, 0, len(f.Related)),
+		Related: make([]jsonPos, 0, len(f.Related)), App: f.App,
 	}
 	for _, p := range f.Related {
 		jf.Related = append(jf.Related, jsonPos{File: p.File, Line: p.Line})

@@ -98,6 +98,14 @@ func newHTMLView(rep *Report) htmlView {
 	ruleIdx := map[string]int{}
 	counts := map[rules.Severity]int{}
 	app := str(rep.app)
+	// findingApp is the app a finding judges: its own when several apps
+	// are described, else the one the report is about.
+	findingApp := func(f rules.Finding) int {
+		if f.App != "" {
+			return str(f.App)
+		}
+		return app
+	}
 	for _, f := range rep.Findings {
 		counts[f.Severity]++
 		ri, ok := ruleIdx[f.Rule]
@@ -118,7 +126,7 @@ func newHTMLView(rep *Report) htmlView {
 			diagram = i
 		}
 		row := htmlRow{slices.Index(htmlSeverities, f.Severity), ri, file(f.Pos), f.Pos.Line,
-			str(f.Message), str(f.Directive), str(f.Path), str(f.Attack), str(f.Fix), app, diagram}
+			str(f.Message), str(f.Directive), str(f.Path), str(f.Attack), str(f.Fix), findingApp(f), diagram}
 		for _, r := range f.Related {
 			row = append(row, file(r), r.Line)
 		}

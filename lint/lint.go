@@ -172,11 +172,18 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	}
 	var findings []rules.Finding
 	for _, a := range apps {
-		findings = append(findings, bySeverityOfUse(a.pass.Finish(a.rules), &a.pass.App.Spec)...)
+		fs := bySeverityOfUse(a.pass.Finish(a.rules), &a.pass.App.Spec)
+		if len(apps) > 1 {
+			for i := range fs {
+				fs[i].App = a.pass.App.Spec.Name
+			}
+		}
+		findings = append(findings, fs...)
 	}
 	if others != nil {
 		for _, f := range others.Finish([]*rules.Rule{rules.ByID("TC302")}) {
 			f.Severity = rules.Info // a service nobody described may need the client's Host
+			f.App = "another service"
 			findings = append(findings, f)
 		}
 	}

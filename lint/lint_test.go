@@ -275,3 +275,21 @@ func TestConsequencesUnderTheirCause(t *testing.T) {
 		t.Errorf("findings %q\nwant %q", got, want)
 	}
 }
+
+// TestFindingsNameTheirApp: with several apps (or a target no app claims)
+// each finding says which app it judges, for the report's app filter and
+// JSON's "app".
+func TestFindingsNameTheirApp(t *testing.T) {
+	rep, err := Lint(fixture("TC302/other-service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, fmt.Sprintf("%d %s %q", f.Pos.Line, f.Rule, f.App))
+	}
+	want := []string{`15 TC302 ""`, `22 TC302 "another service"`}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -69,6 +69,10 @@ type Finding struct {
 	// finding, in Consequences, when that finding is reported.
 	CausedBy     trustmodel.Pos
 	Consequences []Finding
+	// App names the app whose trust the finding judges when several are
+	// described (trustcheck.yaml apps), or "another service" for a target
+	// no app claims; "" with one app.
+	App string
 }
 
 // AttackLabel names what Attack shows: "attack", or "result" for what every
