@@ -1,43 +1,15 @@
 package lint
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"testing"
 )
-
-// gowebCounts counts the vectors of a file per framework.
-func gowebCounts(t *testing.T, path string) map[string]int {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	counts := map[string]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
-	for sc.Scan() {
-		var v struct {
-			Case struct {
-				Framework string `json:"framework"`
-			} `json:"case"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
-		}
-		counts[v.Case.Framework]++
-	}
-	return counts
-}
 
 // TestGowebRecordedVectors replays what real gin, echo and chi apps behind
 // net/http's server answered (testdata/vectors/goweb/gen).
 func TestGowebRecordedVectors(t *testing.T) {
 	const path = "../testdata/vectors/goweb/recorded.jsonl"
-	n := replayVectors(t, path)
-	counts := gowebCounts(t, path)
+	n, counts := replayCounted(t, path)
 	for _, fw := range gowebFrameworks {
 		if counts[fw] < 1500 {
 			t.Errorf("%s: %d recorded vectors for %s; want at least 1500", path, counts[fw], fw)
@@ -51,8 +23,7 @@ func TestGowebRecordedVectors(t *testing.T) {
 // echo 4.15.4, 4.16.1, 4.16.3; chi 5.0.7, 5.0.8, 5.2.1).
 func TestGowebRecordedOlderVectors(t *testing.T) {
 	const path = "../testdata/vectors/goweb/recorded-older.jsonl"
-	n := replayVectors(t, path)
-	counts := gowebCounts(t, path)
+	n, counts := replayCounted(t, path)
 	for _, fw := range gowebFrameworks {
 		if counts[fw] < 1500 {
 			t.Errorf("%s: %d recorded vectors for %s; want at least 1500", path, counts[fw], fw)
@@ -68,8 +39,7 @@ func TestGowebFreshVectors(t *testing.T) {
 	if path == "" {
 		t.Skip("TRUSTCHECK_GOWEB_FRESH_VECTORS is not set (.ci/run sets it)")
 	}
-	n := replayVectors(t, path)
-	counts := gowebCounts(t, path)
+	n, counts := replayCounted(t, path)
 	t.Logf("compared %d fresh vectors with the real packages %v", n, counts)
 	for _, fw := range gowebFrameworks {
 		if counts[fw] == 0 {

@@ -1,44 +1,17 @@
 package lint
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"testing"
 )
-
-// countByFramework counts a vector file's cases per framework.
-func countByFramework(t *testing.T, path string) map[string]int {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	counts := map[string]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
-	for sc.Scan() {
-		var v struct {
-			Case struct {
-				Framework string `json:"framework"`
-			} `json:"case"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
-		}
-		counts[v.Case.Framework]++
-	}
-	return counts
-}
 
 // TestPHPRecordedVectors replays what Debian's Symfony HttpFoundation 5.4
 // computed (testdata/vectors/php/gen.php), Laravel's TrustProxies included.
 func TestPHPRecordedVectors(t *testing.T) {
 	path := "../testdata/vectors/php/recorded.jsonl"
-	n := replayVectors(t, path)
+	n, counts := replayCounted(t, path)
 	for _, fw := range []string{"symfony", "laravel"} {
-		if c := countByFramework(t, path)[fw]; c < 1500 {
+		if c := counts[fw]; c < 1500 {
 			t.Errorf("%s has %d %s vectors; want at least 1500", path, c, fw)
 		}
 	}
@@ -76,8 +49,8 @@ func TestFreshPHPVectors(t *testing.T) {
 // 6.1.7, rack 2.2.22) under Puma 5.6.5 computed (testdata/vectors/ruby/gen.rb).
 func TestRubyRecordedVectors(t *testing.T) {
 	path := "../testdata/vectors/ruby/recorded.jsonl"
-	n := replayVectors(t, path)
-	if c := countByFramework(t, path)["rails"]; c < 1500 {
+	n, counts := replayCounted(t, path)
+	if c := counts["rails"]; c < 1500 {
 		t.Errorf("%s has %d rails vectors; want at least 1500", path, c)
 	}
 	t.Logf("replayed %d recorded Ruby vectors", n)
