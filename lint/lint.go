@@ -62,6 +62,7 @@ func Run(o Options, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	checkpoint("render")
 	if err := render(stdout, rep, o); err != nil {
 		return 2, err
 	}
@@ -117,8 +118,10 @@ func lint(o Options, partSize int) (*Report, error) {
 	if slices.Contains(enabled, rules.ByID("TC302")) {
 		others = rules.NewPass(ng, cfg, rules.AppInfo{}, nil)
 	}
+	checkpoint("loaded")
 	tg := newTargets()
 	unknownPeer := checkParts(apps, others, tg, ng, partSize)
+	checkpoint("checked")
 	if err := ng.ProxiesBuilt(); err != nil {
 		return nil, err
 	}
@@ -143,6 +146,7 @@ func lint(o Options, partSize int) (*Report, error) {
 			findings = append(findings, f)
 		}
 	}
+	checkpoint("finished")
 	findings = mergeSharedRoots(findings)
 	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
 	sortFindings(findings)
@@ -256,6 +260,7 @@ func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.C
 			others.Check([]*rules.Rule{rules.ByID("TC302")}, nil, pt.others, nil)
 		}
 		ng.ReleaseServers(pt.servers)
+		checkpoint("part")
 	}
 	return unknownPeer
 }
@@ -542,4 +547,14 @@ func sortFindings(fs []rules.Finding) {
 		}
 		return strings.Compare(a.Message, b.Message)
 	})
+}
+
+// heapCheckpoint, when a test sets it, is called at each stage of a lint
+// ("part" after each part is checked): TestProfileFleet's heap profiles.
+var heapCheckpoint func(stage string)
+
+func checkpoint(stage string) {
+	if heapCheckpoint != nil {
+		heapCheckpoint(stage)
+	}
 }

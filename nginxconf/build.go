@@ -844,7 +844,19 @@ func (b *builder) serversProxies(servers []*Server) []*Proxy {
 // BuildProxies builds the locations and proxies of servers, of a
 // configuration loaded with DeferProxies, and returns the proxies in file
 // order. What building them finds wrong is kept for ProxiesBuilt.
+//
+// The header tables and realip configurations made for one call are not
+// kept for the next: a fleet whose servers write their own header lists or
+// realip ranges has one of each per server, and each holds its server's
+// tree (a table its proxy, a configuration's key its scopes). What many
+// servers share is made again once per call.
 func (c *Config) BuildProxies(servers []*Server) (proxies []*Proxy) {
+	c.headersMu.Lock()
+	c.headers, c.directiveIDs = map[headersKey]*sharedHeaders{}, map[*Directive]uint32{}
+	c.headersMu.Unlock()
+	c.realIPMu.Lock()
+	c.realIPs = map[realipKey]*RealIP{}
+	c.realIPMu.Unlock()
 	b := &builder{cfg: c, setNames: c.setNames, deferPlaces: true}
 	defer func() {
 		if r := recover(); r != nil {
