@@ -1344,6 +1344,12 @@ func (b *builder) realIP(sc *scope) *RealIP {
 		r.Recursive = strings.EqualFold(recs[0].Arg(0), "on")
 		r.RecursivePos = recs[0].Pos
 	}
+	// Copied out of the file's text, which the rules' realip sites would
+	// otherwise hold after the server is released.
+	r.Header = strings.Clone(r.Header)
+	for i := range r.From {
+		r.From[i].Text = strings.Clone(r.From[i].Text)
+	}
 	b.cfg.realIPs[key] = r
 	return r
 }

@@ -316,13 +316,13 @@ func keptDirective(name string) bool {
 }
 
 // keepBlocks appends to kept the kept directives of each block of servers
-// (serverBlocks' order), a list per block that has any.
-func keepBlocks(kept [][]*nginxconf.Directive, servers []*nginxconf.Server) [][]*nginxconf.Directive {
+// (serverBlocks' order), a list per block that has any, detached.
+func keepBlocks(kept [][]*nginxconf.Directive, servers []*nginxconf.Server, dt detacher) [][]*nginxconf.Directive {
 	for block := range serverBlocks(servers) {
 		var ds []*nginxconf.Directive
 		for _, d := range block {
 			if keptDirective(d.Name) {
-				ds = append(ds, d)
+				ds = append(ds, dt.one(d))
 			}
 		}
 		if len(ds) > 0 {
@@ -467,15 +467,67 @@ func (r *realipReader) addProxies(proxies []*nginxconf.Proxy) {
 	}
 }
 
-// addPlaces notes the realip directives in effect at each place of servers.
-func (r *realipReader) addPlaces(servers []*nginxconf.Server) {
+// addPlaces notes the realip directives in effect at each place of servers,
+// detached.
+func (r *realipReader) addPlaces(servers []*nginxconf.Server, dt detacher) {
 	for pl := range serverPlaces(servers) {
 		d := pl.realipDirectives()
-		if n := len(r.places); n > 0 && r.places[n-1].server == pl.Server && r.places[n-1].d.equal(d) {
+		if n := len(r.places); n > 0 && r.places[n-1].server == pl.Server && dt.kept(r.places[n-1].d, d) {
 			continue
 		}
-		r.places = append(r.places, realipPlace{d, pl.Server})
+		r.places = append(r.places, realipPlace{realipDirectives{dt.list(d.from), dt.list(d.header), dt.list(d.recursive)}, pl.Server})
 	}
+}
+
+// detacher copies the directives a pass keeps past their part out of their
+// files: a pointer into a file's directive array holds the whole file (its
+// directives, argument lists and text), which lint drops with the part
+// otherwise. It is made for one part, in which a directive is always the
+// same copy, so identity still tells directives apart there; across parts
+// only positions do.
+type detacher map[*nginxconf.Directive]*nginxconf.Directive
+
+// one is d's copy: name, arguments and position, no block.
+func (dt detacher) one(d *nginxconf.Directive) *nginxconf.Directive {
+	c, ok := dt[d]
+	if !ok {
+		c = &nginxconf.Directive{Name: strings.Clone(d.Name), Pos: d.Pos, HasBlock: d.HasBlock}
+		if len(d.Args) > 0 {
+			c.Args = make([]string, len(d.Args))
+			for i, a := range d.Args {
+				c.Args[i] = strings.Clone(a)
+			}
+		}
+		dt[d] = c
+	}
+	return c
+}
+
+func (dt detacher) list(ds []*nginxconf.Directive) []*nginxconf.Directive {
+	if len(ds) == 0 {
+		return nil
+	}
+	out := make([]*nginxconf.Directive, len(ds))
+	for i, d := range ds {
+		out[i] = dt.one(d)
+	}
+	return out
+}
+
+// kept reports whether kept holds d's directives' copies.
+func (dt detacher) kept(kept, d realipDirectives) bool {
+	same := func(ks, ds []*nginxconf.Directive) bool {
+		if len(ks) != len(ds) {
+			return false
+		}
+		for i, x := range ds {
+			if c, ok := dt[x]; !ok || c != ks[i] {
+				return false
+			}
+		}
+		return true
+	}
+	return same(kept.from, d.from) && same(kept.header, d.header) && same(kept.recursive, d.recursive)
 }
 
 // finish reads the configurations of every place and http context, after
