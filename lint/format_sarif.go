@@ -1,12 +1,15 @@
 package lint
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
@@ -44,37 +47,7 @@ func renderSARIF(w io.Writer, rep *Report, o Options) error {
 		driver.AddRule(sarifRule(r))
 	}
 	run := sarif.NewRun(*sarif.NewTool(driver))
-
-	for _, f := range rep.Findings {
-		res := sarif.NewRuleResult(f.Rule).
-			WithLevel(sarifLevel(f.Severity)).
-			WithMessage(sarif.NewTextMessage(findingText(f)))
-		if i, ok := ruleIndex[f.Rule]; ok {
-			res.WithRuleIndex(i)
-		}
-		if loc := sarifLocation(f.Pos); loc != nil {
-			res.AddLocation(loc)
-		}
-		for _, p := range f.Related {
-			if loc := sarifLocation(p); loc != nil {
-				res.AddRelatedLocation(loc.WithId(len(res.RelatedLocations) + 1))
-			}
-		}
-		props := sarif.NewPropertyBag()
-		if f.Directive != "" {
-			props.AddString("directive", f.Directive)
-		}
-		if f.Path != "" {
-			props.AddString("path", f.Path)
-		}
-		if len(props.Properties) > 0 {
-			res.AttachPropertyBag(props)
-		}
-		// Appended directly: run.AddResult would set ruleIndex even for an
-		// unknown rule.
-		run.Results = append(run.Results, res)
-	}
-
+	run.Results = []*sarif.Result{} // written in place of "results": [], below
 	inv := run.AddInvocation(true)
 	for _, n := range rep.Notes {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
@@ -82,10 +55,75 @@ func renderSARIF(w io.Writer, rep *Report, o Options) error {
 	}
 	log.AddRun(run)
 
-	enc := json.NewEncoder(w)
+	// The log without its results, then the results written one by one
+	// into its empty list with the bytes encoding/json gives the whole log
+	// (a fleet's log runs to tens of megabytes; its objects to more).
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(log)
+	if err := enc.Encode(log); err != nil {
+		return err
+	}
+	// A newline and spaces before the key: no string holds a raw newline.
+	at := sarifEmptyResults.FindIndex(head.Bytes())
+	if at == nil {
+		return fmt.Errorf("sarif: no results list in the log")
+	}
+	indent := string(head.Bytes()[at[0]+1 : at[1]-len(`"results": []`)])
+	b := bufio.NewWriter(w)
+	b.Write(head.Bytes()[:at[1]-1])
+	var buf bytes.Buffer
+	item := json.NewEncoder(&buf)
+	item.SetEscapeHTML(false)
+	item.SetIndent(indent+"  ", "  ")
+	for i, f := range rep.Findings {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n" + indent + "  ")
+		buf.Reset()
+		if err := item.Encode(sarifResult(f, ruleIndex)); err != nil {
+			return err
+		}
+		b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	if len(rep.Findings) > 0 {
+		b.WriteString("\n" + indent)
+	}
+	b.Write(head.Bytes()[at[1]-1:])
+	return b.Flush()
+}
+
+var sarifEmptyResults = regexp.MustCompile(`\n *"results": \[\]`)
+
+// sarifResult is one finding as a result.
+func sarifResult(f rules.Finding, ruleIndex map[string]int) *sarif.Result {
+	res := sarif.NewRuleResult(f.Rule).
+		WithLevel(sarifLevel(f.Severity)).
+		WithMessage(sarif.NewTextMessage(findingText(f)))
+	if i, ok := ruleIndex[f.Rule]; ok {
+		res.WithRuleIndex(i)
+	}
+	if loc := sarifLocation(f.Pos); loc != nil {
+		res.AddLocation(loc)
+	}
+	for _, p := range f.Related {
+		if loc := sarifLocation(p); loc != nil {
+			res.AddRelatedLocation(loc.WithId(len(res.RelatedLocations) + 1))
+		}
+	}
+	props := sarif.NewPropertyBag()
+	if f.Directive != "" {
+		props.AddString("directive", f.Directive)
+	}
+	if f.Path != "" {
+		props.AddString("path", f.Path)
+	}
+	if len(props.Properties) > 0 {
+		res.AttachPropertyBag(props)
+	}
+	return res
 }
 
 // sarifRule is a rule's reportingDescriptor: its documentation, the docs
