@@ -73,6 +73,7 @@ func renderSARIF(w io.Writer, rep *Report, o Options) error {
 	indent := string(head.Bytes()[at[0]+1 : at[1]-len(`"results": []`)])
 	b := bufio.NewWriter(w)
 	b.Write(head.Bytes()[:at[1]-1])
+	uri := memoized(sarifURI)
 	var buf bytes.Buffer
 	item := json.NewEncoder(&buf)
 	item.SetEscapeHTML(false)
@@ -83,7 +84,7 @@ func renderSARIF(w io.Writer, rep *Report, o Options) error {
 		}
 		b.WriteString("\n" + indent + "  ")
 		buf.Reset()
-		if err := item.Encode(sarifResult(f, ruleIndex)); err != nil {
+		if err := item.Encode(sarifResult(f, ruleIndex, uri)); err != nil {
 			return err
 		}
 		b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
@@ -97,19 +98,19 @@ func renderSARIF(w io.Writer, rep *Report, o Options) error {
 
 var sarifEmptyResults = regexp.MustCompile(`\n *"results": \[\]`)
 
-// sarifResult is one finding as a result.
-func sarifResult(f rules.Finding, ruleIndex map[string]int) *sarif.Result {
+// sarifResult is one finding as a result; uri is sarifURI.
+func sarifResult(f rules.Finding, ruleIndex map[string]int, uri func(string) string) *sarif.Result {
 	res := sarif.NewRuleResult(f.Rule).
 		WithLevel(sarifLevel(f.Severity)).
 		WithMessage(sarif.NewTextMessage(findingText(f)))
 	if i, ok := ruleIndex[f.Rule]; ok {
 		res.WithRuleIndex(i)
 	}
-	if loc := sarifLocation(f.Pos); loc != nil {
+	if loc := sarifLocation(f.Pos, uri); loc != nil {
 		res.AddLocation(loc)
 	}
 	for _, p := range f.Related {
-		if loc := sarifLocation(p); loc != nil {
+		if loc := sarifLocation(p, uri); loc != nil {
 			res.AddRelatedLocation(loc.WithId(len(res.RelatedLocations) + 1))
 		}
 	}
@@ -165,13 +166,13 @@ func findingText(f rules.Finding) string {
 	return strings.Join(parts, "\n")
 }
 
-// sarifLocation is a position as a physical location; nil for a position
-// with no file (the command line).
-func sarifLocation(p trustmodel.Pos) *sarif.Location {
+// sarifLocation is a position as a physical location, its file named by
+// uri; nil for a position with no file (the command line).
+func sarifLocation(p trustmodel.Pos, uri func(string) string) *sarif.Location {
 	if p.File == "" {
 		return nil
 	}
-	phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(sarifURI(p.File)))
+	phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(uri(p.File)))
 	if p.Line > 0 {
 		phys.WithRegion(sarif.NewRegion().WithStartLine(p.Line))
 	}
@@ -192,6 +193,21 @@ func reportPath(file string) string {
 		}
 	}
 	return filepath.ToSlash(p)
+}
+
+// memoized is f remembering its results, for one render: a fleet's
+// findings name the same files thousands of times, and reportPath asks the
+// system for the working directory each time.
+func memoized(f func(string) string) func(string) string {
+	seen := map[string]string{}
+	return func(s string) string {
+		v, ok := seen[s]
+		if !ok {
+			v = f(s)
+			seen[s] = v
+		}
+		return v
+	}
 }
 
 // sarifURI is a file as artifactLocation.uri: a relative URI reference, or a
