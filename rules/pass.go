@@ -258,7 +258,7 @@ func (p *Pass) check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxco
 		p.shared.firstProxy = &first
 	}
 	p.shared.realipReader.addProxies(proxies)
-	dt := detacher{}
+	dt := newDetacher()
 	p.shared.realipReader.addPlaces(servers, dt)
 	p.shared.kept = keepBlocks(p.shared.kept, servers, dt)
 	// Paths through a transparent proxy_bind are left out: the app sees
