@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -109,5 +110,43 @@ func BenchmarkLintObjectFleet(b *testing.B) {
 		if _, err := Lint(o); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLintInlineFleet lints 1,000 servers with their own realip
+// ranges and header lists, one file each (the shape whose caches and kept
+// directives held every server).
+func BenchmarkLintInlineFleet(b *testing.B) {
+	conf := inlineFleet(b, 1000)
+	o := Options{Inputs: []string{conf}, WorkDir: filepath.Dir(conf)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Lint(o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderFleet renders the findings of 1,000 inline servers in
+// each format (SARIF writes its results one by one into the encoded log).
+func BenchmarkRenderFleet(b *testing.B) {
+	conf := inlineFleet(b, 1000)
+	rep, err := Lint(Options{Inputs: []string{conf}, WorkDir: filepath.Dir(conf)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, format := range []string{"text", "json", "sarif", "github"} {
+		b.Run(format, func(b *testing.B) {
+			render, err := formatter(format)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := render(io.Discard, rep, Options{Version: "bench"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -19,10 +19,11 @@ import (
 // escaped, so no message can end its command or start another.
 func renderGitHub(w io.Writer, rep *Report, o Options) error {
 	b := bufio.NewWriter(w) // written as it is rendered: a fleet's report is large
+	path := memoized(reportPath)
 	for _, f := range rep.Findings {
 		var props []string
 		if f.Pos.File != "" {
-			props = append(props, "file="+escapeGitHubProperty(reportPath(f.Pos.File)))
+			props = append(props, "file="+escapeGitHubProperty(path(f.Pos.File)))
 			if f.Pos.Line > 0 {
 				props = append(props, fmt.Sprintf("line=%d", f.Pos.Line))
 			}

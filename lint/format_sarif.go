@@ -1,12 +1,15 @@
 package lint
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
@@ -44,37 +47,7 @@ func renderSARIF(w io.Writer, rep *Report, o Options) error {
 		driver.AddRule(sarifRule(r))
 	}
 	run := sarif.NewRun(*sarif.NewTool(driver))
-
-	for _, f := range rep.Findings {
-		res := sarif.NewRuleResult(f.Rule).
-			WithLevel(sarifLevel(f.Severity)).
-			WithMessage(sarif.NewTextMessage(findingText(f)))
-		if i, ok := ruleIndex[f.Rule]; ok {
-			res.WithRuleIndex(i)
-		}
-		if loc := sarifLocation(f.Pos); loc != nil {
-			res.AddLocation(loc)
-		}
-		for _, p := range f.Related {
-			if loc := sarifLocation(p); loc != nil {
-				res.AddRelatedLocation(loc.WithId(len(res.RelatedLocations) + 1))
-			}
-		}
-		props := sarif.NewPropertyBag()
-		if f.Directive != "" {
-			props.AddString("directive", f.Directive)
-		}
-		if f.Path != "" {
-			props.AddString("path", f.Path)
-		}
-		if len(props.Properties) > 0 {
-			res.AttachPropertyBag(props)
-		}
-		// Appended directly: run.AddResult would set ruleIndex even for an
-		// unknown rule.
-		run.Results = append(run.Results, res)
-	}
-
+	run.Results = []*sarif.Result{} // written in place of "results": [], below
 	inv := run.AddInvocation(true)
 	for _, n := range rep.Notes {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
@@ -82,10 +55,76 @@ func renderSARIF(w io.Writer, rep *Report, o Options) error {
 	}
 	log.AddRun(run)
 
-	enc := json.NewEncoder(w)
+	// The log without its results, then the results written one by one
+	// into its empty list with the bytes encoding/json gives the whole log
+	// (a fleet's log runs to tens of megabytes; its objects to more).
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(log)
+	if err := enc.Encode(log); err != nil {
+		return err
+	}
+	// A newline and spaces before the key: no string holds a raw newline.
+	at := sarifEmptyResults.FindIndex(head.Bytes())
+	if at == nil {
+		return fmt.Errorf("sarif: no results list in the log")
+	}
+	indent := string(head.Bytes()[at[0]+1 : at[1]-len(`"results": []`)])
+	b := bufio.NewWriter(w)
+	b.Write(head.Bytes()[:at[1]-1])
+	uri := memoized(sarifURI)
+	var buf bytes.Buffer
+	item := json.NewEncoder(&buf)
+	item.SetEscapeHTML(false)
+	item.SetIndent(indent+"  ", "  ")
+	for i, f := range rep.Findings {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n" + indent + "  ")
+		buf.Reset()
+		if err := item.Encode(sarifResult(f, ruleIndex, uri)); err != nil {
+			return err
+		}
+		b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	if len(rep.Findings) > 0 {
+		b.WriteString("\n" + indent)
+	}
+	b.Write(head.Bytes()[at[1]-1:])
+	return b.Flush()
+}
+
+var sarifEmptyResults = regexp.MustCompile(`\n *"results": \[\]`)
+
+// sarifResult is one finding as a result; uri is sarifURI.
+func sarifResult(f rules.Finding, ruleIndex map[string]int, uri func(string) string) *sarif.Result {
+	res := sarif.NewRuleResult(f.Rule).
+		WithLevel(sarifLevel(f.Severity)).
+		WithMessage(sarif.NewTextMessage(findingText(f)))
+	if i, ok := ruleIndex[f.Rule]; ok {
+		res.WithRuleIndex(i)
+	}
+	if loc := sarifLocation(f.Pos, uri); loc != nil {
+		res.AddLocation(loc)
+	}
+	for _, p := range f.Related {
+		if loc := sarifLocation(p, uri); loc != nil {
+			res.AddRelatedLocation(loc.WithId(len(res.RelatedLocations) + 1))
+		}
+	}
+	props := sarif.NewPropertyBag()
+	if f.Directive != "" {
+		props.AddString("directive", f.Directive)
+	}
+	if f.Path != "" {
+		props.AddString("path", f.Path)
+	}
+	if len(props.Properties) > 0 {
+		res.AttachPropertyBag(props)
+	}
+	return res
 }
 
 // renderSARIFFailure writes the log of a run that could not complete: no
@@ -155,13 +194,13 @@ func findingText(f rules.Finding) string {
 	return strings.Join(parts, "\n")
 }
 
-// sarifLocation is a position as a physical location; nil for a position
-// with no file (the command line).
-func sarifLocation(p trustmodel.Pos) *sarif.Location {
+// sarifLocation is a position as a physical location, its file named by
+// uri; nil for a position with no file (the command line).
+func sarifLocation(p trustmodel.Pos, uri func(string) string) *sarif.Location {
 	if p.File == "" {
 		return nil
 	}
-	phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(sarifURI(p.File)))
+	phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(uri(p.File)))
 	if p.Line > 0 {
 		phys.WithRegion(sarif.NewRegion().WithStartLine(p.Line))
 	}
@@ -182,6 +221,21 @@ func reportPath(file string) string {
 		}
 	}
 	return filepath.ToSlash(p)
+}
+
+// memoized is f remembering its results, for one render: a fleet's
+// findings name the same files thousands of times, and reportPath asks the
+// system for the working directory each time.
+func memoized(f func(string) string) func(string) string {
+	seen := map[string]string{}
+	return func(s string) string {
+		v, ok := seen[s]
+		if !ok {
+			v = f(s)
+			seen[s] = v
+		}
+		return v
+	}
 }
 
 // sarifURI is a file as artifactLocation.uri: a relative URI reference, or a

@@ -85,6 +85,7 @@ func Run(o Options, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return failed(err)
 	}
+	checkpoint("render")
 	if err := render(stdout, rep, o); err != nil {
 		return 2, err
 	}
@@ -150,8 +151,10 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	if slices.Contains(enabled, rules.ByID("TC302")) {
 		others = rules.NewPass(ng, cfg, rules.AppInfo{}, nil)
 	}
+	checkpoint("loaded")
 	tg := newTargets()
 	unknownPeer, proxies := checkParts(apps, others, tg, ng, partSize, seen)
+	checkpoint("checked")
 	if err := ng.ProxiesBuilt(); err != nil {
 		return nil, err
 	}
@@ -187,6 +190,7 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 			findings = append(findings, f)
 		}
 	}
+	checkpoint("finished")
 	findings = mergeSharedRoots(findings)
 	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
 	findings = foldConsequences(findings)
@@ -313,6 +317,7 @@ func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.C
 			others.Check([]*rules.Rule{rules.ByID("TC302")}, nil, pt.others, nil)
 		}
 		ng.ReleaseServers(pt.servers)
+		checkpoint("part")
 	}
 	return unknownPeer, proxies
 }
@@ -679,4 +684,14 @@ func sortFindings(fs []rules.Finding) {
 		}
 		return strings.Compare(a.Message, b.Message)
 	})
+}
+
+// heapCheckpoint, when a test sets it, is called at each stage of a lint
+// ("part" after each part is checked): TestProfileFleet's heap profiles.
+var heapCheckpoint func(stage string)
+
+func checkpoint(stage string) {
+	if heapCheckpoint != nil {
+		heapCheckpoint(stage)
+	}
 }

@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -129,4 +130,73 @@ func TestLintAllocatesLinearly(t *testing.T) {
 	if large > 2.2*small {
 		t.Errorf("100 servers: %.0f allocations, 200 servers: %.0f; want at most %.0f", small, large, 2.2*small)
 	}
+}
+
+// inlineFleet writes n servers shaped like `fleetgen -shape inline`, one
+// file each: realip ranges written in every server (a distinct /24 each),
+// the server's own header list, a WebSocket location nested in location /
+// with its own list, a regex location with try_files. It returns the
+// nginx.conf path.
+func inlineFleet(tb testing.TB, n int) string {
+	tb.Helper()
+	files := map[string]string{
+		"nginx.conf": "events {}\nhttp {\n    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n" +
+			"    upstream pool { server 127.0.0.1:3000; }\n    include site*.conf;\n}\n",
+		"trustcheck.yaml": "version: 1\napp:\n  framework: express\n  framework_version: \"5\"\n  trust_proxy: loopback\n  listen: 127.0.0.1:3000\n",
+	}
+	for i := 0; i < n; i++ {
+		files[fmt.Sprintf("site%05d.conf", i)] = fmt.Sprintf(`server {
+    listen 80;
+    server_name site%d.example;
+    set_real_ip_from 10.%d.%d.0/24;
+    real_ip_header X-Forwarded-For;
+    real_ip_recursive on;
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Forwarded-Host $host;
+    location / {
+        proxy_pass http://pool;
+        location /ws/ {
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Host $host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_pass http://pool;
+        }
+    }
+    location ~* \.(css|js)$ { root html; try_files $uri =404; }
+}
+`, i, i>>8, i&255)
+	}
+	return filepath.Join(writeFiles(tb, files), "nginx.conf")
+}
+
+// TestLintReleasesInlineFleet fails when lint keeps what it checked part by
+// part: once every part of a fleet written one file per server is checked,
+// what is live (findings, the realip sites and the rules' summaries) must
+// stay within 1.5 times the loaded tree, whose files are gone by then. The
+// realip and header caches and the rules' realip places and kept
+// directives once held every server's scopes, proxies and file: 3.1 times.
+func TestLintReleasesInlineFleet(t *testing.T) {
+	conf := inlineFleet(t, 20*partServers)
+	live := map[string]uint64{}
+	heapCheckpoint = func(stage string) {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		live[stage] = ms.HeapAlloc
+	}
+	defer func() { heapCheckpoint = nil }()
+	rep, err := Lint(Options{Inputs: []string{conf}, WorkDir: filepath.Dir(conf)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) == 0 {
+		t.Fatal("no findings")
+	}
+	if live["checked"] > live["loaded"]*3/2 {
+		t.Errorf("live heap %.1f MB once checked, %.1f MB loaded: what the parts built is kept", float64(live["checked"])/1e6, float64(live["loaded"])/1e6)
+	}
+	t.Logf("live heap: loaded %.1f MB, checked %.1f MB", float64(live["loaded"])/1e6, float64(live["checked"])/1e6)
 }

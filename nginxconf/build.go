@@ -845,7 +845,19 @@ func (b *builder) serversProxies(servers []*Server) []*Proxy {
 // BuildProxies builds the locations and proxies of servers, of a
 // configuration loaded with DeferProxies, and returns the proxies in file
 // order. What building them finds wrong is kept for ProxiesBuilt.
+//
+// The header tables and realip configurations made for one call are not
+// kept for the next: a fleet whose servers write their own header lists or
+// realip ranges has one of each per server, and each holds its server's
+// tree (a table its proxy, a configuration's key its scopes). What many
+// servers share is made again once per call.
 func (c *Config) BuildProxies(servers []*Server) (proxies []*Proxy) {
+	c.headersMu.Lock()
+	c.headers, c.directiveIDs = map[headersKey]*sharedHeaders{}, map[*Directive]uint32{}
+	c.headersMu.Unlock()
+	c.realIPMu.Lock()
+	c.realIPs = map[realipKey]*RealIP{}
+	c.realIPMu.Unlock()
 	b := &builder{cfg: c, setNames: c.setNames, deferPlaces: true}
 	defer func() {
 		if r := recover(); r != nil {
@@ -1332,6 +1344,12 @@ func (b *builder) realIP(sc *scope) *RealIP {
 	if len(recs) > 0 {
 		r.Recursive = strings.EqualFold(recs[0].Arg(0), "on")
 		r.RecursivePos = recs[0].Pos
+	}
+	// Copied out of the file's text, which the rules' realip sites would
+	// otherwise hold after the server is released.
+	r.Header = strings.Clone(r.Header)
+	for i := range r.From {
+		r.From[i].Text = strings.Clone(r.From[i].Text)
 	}
 	b.cfg.realIPs[key] = r
 	return r

@@ -316,13 +316,13 @@ func keptDirective(name string) bool {
 }
 
 // keepBlocks appends to kept the kept directives of each block of servers
-// (serverBlocks' order), a list per block that has any.
-func keepBlocks(kept [][]*nginxconf.Directive, servers []*nginxconf.Server) [][]*nginxconf.Directive {
+// (serverBlocks' order), a list per block that has any, detached.
+func keepBlocks(kept [][]*nginxconf.Directive, servers []*nginxconf.Server, dt *detacher) [][]*nginxconf.Directive {
 	for block := range serverBlocks(servers) {
 		var ds []*nginxconf.Directive
 		for _, d := range block {
 			if keptDirective(d.Name) {
-				ds = append(ds, d)
+				ds = append(ds, dt.one(d))
 			}
 		}
 		if len(ds) > 0 {
@@ -467,15 +467,89 @@ func (r *realipReader) addProxies(proxies []*nginxconf.Proxy) {
 	}
 }
 
-// addPlaces notes the realip directives in effect at each place of servers.
-func (r *realipReader) addPlaces(servers []*nginxconf.Server) {
+// addPlaces notes the realip directives in effect at each place of servers,
+// detached.
+func (r *realipReader) addPlaces(servers []*nginxconf.Server, dt *detacher) {
 	for pl := range serverPlaces(servers) {
 		d := pl.realipDirectives()
-		if n := len(r.places); n > 0 && r.places[n-1].server == pl.Server && r.places[n-1].d.equal(d) {
+		if n := len(r.places); n > 0 && r.places[n-1].server == pl.Server && dt.keptPlace(r.places[n-1].d, d) {
 			continue
 		}
-		r.places = append(r.places, realipPlace{d, pl.Server})
+		r.places = append(r.places, realipPlace{realipDirectives{dt.list(d.from), dt.list(d.header), dt.list(d.recursive)}, pl.Server})
 	}
+}
+
+// detacher copies the directives a pass keeps past their part out of their
+// files: a pointer into a file's directive array holds the whole file (its
+// directives, argument lists and text), which lint drops with the part
+// otherwise. It is made for one part, in which a directive is always the
+// same copy, so identity still tells directives apart there; across parts
+// only positions do.
+type detacher struct {
+	dirs  map[*nginxconf.Directive]*nginxconf.Directive
+	lists map[detachedList][]*nginxconf.Directive
+}
+
+// detachedList names a list by its first directive and length: the places
+// that inherit a level's directives are handed that level's one list.
+type detachedList struct {
+	first *nginxconf.Directive
+	n     int
+}
+
+func newDetacher() *detacher {
+	return &detacher{dirs: map[*nginxconf.Directive]*nginxconf.Directive{}, lists: map[detachedList][]*nginxconf.Directive{}}
+}
+
+// one is d's copy: name, arguments and position, no block.
+func (dt *detacher) one(d *nginxconf.Directive) *nginxconf.Directive {
+	c, ok := dt.dirs[d]
+	if !ok {
+		c = &nginxconf.Directive{Name: strings.Clone(d.Name), Pos: d.Pos, HasBlock: d.HasBlock}
+		if len(d.Args) > 0 {
+			c.Args = make([]string, len(d.Args))
+			for i, a := range d.Args {
+				c.Args[i] = strings.Clone(a)
+			}
+		}
+		dt.dirs[d] = c
+	}
+	return c
+}
+
+// list is ds's copy, one per list: a fleet's places mostly inherit theirs.
+func (dt *detacher) list(ds []*nginxconf.Directive) []*nginxconf.Directive {
+	if len(ds) == 0 {
+		return nil
+	}
+	k := detachedList{ds[0], len(ds)}
+	if out, ok := dt.lists[k]; ok && dt.kept(out, ds) {
+		return out
+	}
+	out := make([]*nginxconf.Directive, len(ds))
+	for i, d := range ds {
+		out[i] = dt.one(d)
+	}
+	dt.lists[k] = out
+	return out
+}
+
+// kept reports whether kept holds the copies of ds.
+func (dt *detacher) kept(kept, ds []*nginxconf.Directive) bool {
+	if len(kept) != len(ds) {
+		return false
+	}
+	for i, x := range ds {
+		if c, ok := dt.dirs[x]; !ok || c != kept[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// keptPlace reports whether kept holds the copies of d's directives.
+func (dt *detacher) keptPlace(kept, d realipDirectives) bool {
+	return dt.kept(kept.from, d.from) && dt.kept(kept.header, d.header) && dt.kept(kept.recursive, d.recursive)
 }
 
 // finish reads the configurations of every place and http context, after
