@@ -3,6 +3,7 @@ package jvm
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -314,7 +315,7 @@ func (t *javaTranslator) escape(inClass bool) (string, error) {
 		return regexp.QuoteMeta(lit), nil
 	case 'x':
 		if t.i < len(t.src) && t.src[t.i] == '{' {
-			end := strings.IndexRune(string(t.src[t.i:]), '}')
+			end := slices.Index(t.src[t.i:], '}') // in runes: t.src is decoded
 			if end < 0 {
 				return "", &javaSyntaxError{"Unclosed hexadecimal escape sequence", t.i}
 			}
@@ -338,7 +339,7 @@ func (t *javaTranslator) escape(inClass bool) (string, error) {
 	case 'p', 'P':
 		var name string
 		if t.i < len(t.src) && t.src[t.i] == '{' {
-			end := strings.IndexRune(string(t.src[t.i:]), '}')
+			end := slices.Index(t.src[t.i:], '}') // in runes: t.src is decoded
 			if end < 0 {
 				return "", &javaSyntaxError{"Unclosed character family", len(t.src)}
 			}
