@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -86,7 +87,9 @@ func (t *targets) add(apps []*appRun, proxies []*nginxconf.Proxy) (others []*ngi
 		if px.Module != "proxy" {
 			continue
 		}
-		target := proxyTarget(px.URL)
+		// A copy: px.URL points into its file's text, which a checked part
+		// releases; a fleet's targets must not keep every file alive.
+		target := strings.Clone(proxyTarget(px.URL))
 		t.all[target] = true
 		claimed := false
 		for _, a := range apps {
@@ -110,13 +113,7 @@ func (t *targets) add(apps []*appRun, proxies []*nginxconf.Proxy) (others []*ngi
 func (t *targets) notes(apps []*appRun) []string {
 	var out []string
 	if len(t.unclaimed) > 0 {
-		names := slices.Sorted(func(yield func(string) bool) {
-			for k := range t.unclaimed {
-				if !yield(k) {
-					return
-				}
-			}
-		})
+		names := slices.Sorted(maps.Keys(t.unclaimed))
 		listed := make([]string, 0, min(len(names), 5))
 		for _, n := range names[:min(len(names), 5)] {
 			p := t.unclaimed[n]
@@ -130,13 +127,7 @@ func (t *targets) notes(apps []*appRun) []string {
 			strings.Join(listed, ", "), more))
 	}
 	if len(apps) == 1 && len(apps[0].pass.App.Spec.Upstreams) == 0 && len(t.all) > 1 {
-		names := slices.Sorted(func(yield func(string) bool) {
-			for k := range t.all {
-				if !yield(k) {
-					return
-				}
-			}
-		})
+		names := slices.Sorted(maps.Keys(t.all))
 		more := ""
 		if len(names) > 5 {
 			more = fmt.Sprintf(" and %d more", len(names)-5)
