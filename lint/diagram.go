@@ -132,19 +132,16 @@ func newPathView(number int, app rules.AppInfo, p *rules.Path, prefer []string, 
 	appPart.anchors = appPart.owns
 	v.Participants = append(v.Participants, appPart)
 
-	prefix := "req."
-	if app.Evaluator != nil {
-		prefix = propPrefix(app.Evaluator.Name())
-	}
+	names := accessorNamesOf(app.Evaluator)
 	honest := p.Honest()
 	hv := replayView{Label: "honest client", Steps: steps(p, honest, nil)}
 	if app.Evaluator != nil {
-		hv.Result = results(prefix, honest.Result, nil, "")
+		hv.Result = results(names, honest.Result, nil, "")
 	}
 	hostileView := func(r rules.Replay) replayView {
 		rv := replayView{Hostile: true, inject: r.Inject, Label: "hostile client sends " + r.Inject + ": " + r.Value, Steps: steps(p, r, hv.Steps)}
 		if app.Evaluator != nil {
-			rv.Result = results(prefix, r.Result, &honest.Result, r.Value)
+			rv.Result = results(names, r.Result, &honest.Result, r.Value)
 		}
 		return rv
 	}
@@ -200,7 +197,7 @@ func chooseHostile(app rules.AppInfo, p *rules.Path, honest rules.Replay, prefer
 	if app.Evaluator != nil {
 		for _, inj := range p.Clients.Injections(p) {
 			r, ok := p.HostileFor(inj.Header)
-			if ok && slices.ContainsFunc(results("", r.Result, &honest.Result, r.Value), func(f resultView) bool { return f.Injected }) {
+			if ok && slices.ContainsFunc(results(accessorNamesOf(app.Evaluator), r.Result, &honest.Result, r.Value), func(f resultView) bool { return f.Injected }) {
 				return r, true
 			}
 		}
@@ -243,7 +240,7 @@ func steps(p *rules.Path, r rules.Replay, honest []stepView) []stepView {
 
 // results are the diagram's properties of r; with honest given, each is
 // compared with the honest client's.
-func results(prefix string, r trustmodel.Result, honest *trustmodel.Result, injected string) []resultView {
+func results(names accessorNames, r trustmodel.Result, honest *trustmodel.Result, injected string) []resultView {
 	value := func(r trustmodel.Result, prop string) string {
 		if exc, ok := r.Raised[prop]; ok {
 			return "raises " + exc
@@ -258,13 +255,16 @@ func results(prefix string, r trustmodel.Result, honest *trustmodel.Result, inje
 			s = r.Hostname
 		}
 		if s == nil {
-			return "undefined"
+			return names.null()
 		}
 		return *s
 	}
 	out := make([]resultView, 0, len(diagramProps))
 	for _, prop := range diagramProps {
-		f := resultView{Name: prefix + prop, Value: value(r, prop)}
+		if !names.has(prop) {
+			continue
+		}
+		f := resultView{Name: names.label(prop), Value: value(r, prop)}
 		if honest != nil && f.Value != value(*honest, prop) {
 			f.Changed = true
 			f.Injected = injected != "" && carriesInjected(prop, f.Value, injected)

@@ -494,9 +494,9 @@ func simOutput(r trustmodel.Result) SimOutput {
 // text
 
 func writePathsText(w io.Writer, pr *prepared, doc *PathsDoc) {
-	prefixes := make([]string, len(pr.apps))
+	names := make([]accessorNames, len(pr.apps))
 	for i, app := range pr.apps {
-		prefixes[i] = "req."
+		names[i] = accessorNames{framework: "express"}
 		label := "app"
 		if len(pr.apps) > 1 {
 			label = app.Spec.AppLabel()
@@ -504,7 +504,7 @@ func writePathsText(w io.Writer, pr *prepared, doc *PathsDoc) {
 		framework := pathsApp(app).Framework
 		switch {
 		case app.Evaluator != nil:
-			prefixes[i] = propPrefix(app.Evaluator.Name())
+			names[i] = accessorNamesOf(app.Evaluator)
 			fmt.Fprintf(w, "%s: %s, trust proxy %s", label, app.Evaluator.Name(), trustText(app.Spec))
 		case app.TrustError != "":
 			fmt.Fprintf(w, "%s: %s rejects its trust setting %s: %s", label, framework, trustText(app.Spec), app.TrustError)
@@ -518,7 +518,7 @@ func writePathsText(w io.Writer, pr *prepared, doc *PathsDoc) {
 	}
 	fmt.Fprintf(w, "%s\n", plural(len(doc.Paths), "path"))
 	for i, p := range doc.Paths {
-		prefix := prefixes[pr.pathApp[i]]
+		names := names[pr.pathApp[i]]
 		fmt.Fprintf(w, "\npath %d: %s\n", i+1, p.Entry)
 		fmt.Fprintf(w, "  entry: %s, url %s", p.Kind, p.URL)
 		if len(p.Listen) > 0 {
@@ -535,9 +535,9 @@ func writePathsText(w io.Writer, pr *prepared, doc *PathsDoc) {
 			}
 			writeHopText(w, j+1, h, next)
 		}
-		writeReplayText(w, prefix, p.Honest, nil)
+		writeReplayText(w, names, p.Honest, nil)
 		for _, r := range p.Hostile {
-			writeReplayText(w, prefix, r, &p.Honest)
+			writeReplayText(w, names, r, &p.Honest)
 		}
 	}
 }
@@ -626,7 +626,7 @@ func requestText(r RequestJSON) string {
 	return fmt.Sprintf("from %s over %s", peer, scheme(r.TLS))
 }
 
-func writeReplayText(w io.Writer, prefix string, r ReplayJSON, honest *ReplayJSON) {
+func writeReplayText(w io.Writer, names accessorNames, r ReplayJSON, honest *ReplayJSON) {
 	if honest == nil {
 		fmt.Fprintf(w, "\n  honest client\n")
 		writeLines(w, "sends", requestText(r.Request), r.Request.Headers)
@@ -638,7 +638,7 @@ func writeReplayText(w io.Writer, prefix string, r ReplayJSON, honest *ReplayJSO
 			fmt.Fprintf(w, "    %-10s unknown\n", "result")
 			return
 		}
-		fmt.Fprintf(w, "    %-10s %s\n", "result", strings.Join(resultFields(prefix, *r.Result, nil, ""), "  "))
+		fmt.Fprintf(w, "    %-10s %s\n", "result", strings.Join(resultFields(names, *r.Result, nil, ""), "  "))
 		return
 	}
 	fmt.Fprintf(w, "\n  hostile %s: %s\n", r.Inject, r.Value)
@@ -658,7 +658,7 @@ func writeReplayText(w io.Writer, prefix string, r ReplayJSON, honest *ReplayJSO
 	case r.Result == nil:
 		fmt.Fprintf(w, "    %-10s unknown\n", "result")
 	default:
-		if f := resultFields(prefix, *r.Result, honest.Result, r.Value); len(f) > 0 {
+		if f := resultFields(names, *r.Result, honest.Result, r.Value); len(f) > 0 {
 			fmt.Fprintf(w, "    %-10s %s\n", "result", strings.Join(f, "  "))
 		} else {
 			fmt.Fprintf(w, "    %-10s the same as for the honest client\n", "result")
@@ -725,35 +725,13 @@ func headerDiff(a, b [][2]string) [][2]string {
 
 // resultFields renders a result's fields; with honest set, only those that
 // differ from it, marked "(injected)" when they carry the injected value.
-func resultFields(prefix string, r SimOutput, honest *SimOutput, injected string) []string {
-	str := func(s *string) string {
-		if s == nil {
-			return "undefined"
-		}
-		return *s
-	}
-	ips := "undefined"
-	if r.IPs != nil {
-		parts := make([]string, len(r.IPs))
-		for i, ip := range r.IPs {
-			parts[i] = str(ip)
-		}
-		ips = "[" + strings.Join(parts, ", ") + "]"
-	}
-	secure := "undefined"
-	if r.Secure != nil {
-		secure = fmt.Sprint(*r.Secure)
-	}
-	fields := [][2]string{
-		{"ip", str(r.IP)}, {"ips", ips}, {"protocol", str(r.Protocol)},
-		{"secure", secure}, {"host", str(r.Host)}, {"hostname", str(r.Hostname)},
-	}
+func resultFields(names accessorNames, r SimOutput, honest *SimOutput, injected string) []string {
+	fields := outputFields(names, r)
 	var base map[string]string
 	if honest != nil {
 		base = map[string]string{}
-		for _, f := range resultFields(prefix, *honest, nil, "") {
-			k, v, _ := strings.Cut(f, " = ")
-			base[strings.TrimPrefix(k, prefix)] = v
+		for _, f := range outputFields(names, *honest) {
+			base[f[0]] = f[1]
 		}
 	}
 	var out []string
@@ -761,11 +739,49 @@ func resultFields(prefix string, r SimOutput, honest *SimOutput, injected string
 		if base != nil && base[f[0]] == f[1] {
 			continue
 		}
-		s := prefix + f[0] + " = " + f[1]
+		s := names.label(f[0]) + " = " + f[1]
 		if base != nil && injected != "" && carriesInjected(f[0], f[1], injected) {
 			s += " (injected)"
 		}
 		out = append(out, s)
+	}
+	return out
+}
+
+// outputFields are the fields an app of the framework can read, by field
+// name, with their values as its language writes them.
+func outputFields(names accessorNames, r SimOutput) [][2]string {
+	str := func(field string, s *string) string {
+		if exc := r.Raised[field]; exc != "" {
+			return "raises " + exc
+		}
+		if s == nil {
+			return names.null()
+		}
+		return *s
+	}
+	ips := names.null()
+	if r.IPs != nil {
+		parts := make([]string, len(r.IPs))
+		for i, ip := range r.IPs {
+			parts[i] = str("", ip)
+		}
+		ips = "[" + strings.Join(parts, ", ") + "]"
+	}
+	secure := names.null()
+	if exc := r.Raised["secure"]; exc != "" {
+		secure = "raises " + exc
+	} else if r.Secure != nil {
+		secure = fmt.Sprint(*r.Secure)
+	}
+	var out [][2]string
+	for _, f := range [][2]string{
+		{"ip", str("ip", r.IP)}, {"ips", ips}, {"protocol", str("protocol", r.Protocol)},
+		{"secure", secure}, {"host", str("host", r.Host)}, {"hostname", str("hostname", r.Hostname)},
+	} {
+		if names.has(f[0]) {
+			out = append(out, f)
+		}
 	}
 	return out
 }

@@ -133,12 +133,10 @@ func SimulateBatch(name string, in io.Reader, out io.Writer) (int, error) {
 }
 
 // WriteSimulation renders one simulated request for a person: the request,
-// every address the evaluator walked, and the resulting values.
+// every address the evaluator walked, and the resulting values, named the
+// way the app reads them (SPEC §3.1).
 func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Request, r trustmodel.Result) {
-	if writeGowebSimulation(w, ev, req, r) {
-		return
-	}
-	prefix := propPrefix(ev.Name())
+	names := accessorNamesOf(ev)
 	fmt.Fprintf(w, "%s, trust: %s\n", ev.Name(), ev.Trust())
 	scheme := "http"
 	if req.TLS {
@@ -146,7 +144,7 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 	}
 	peer := req.Peer
 	if peer == "" {
-		peer = "(unknown)"
+		peer = "a UNIX socket (no peer address)"
 	}
 	fmt.Fprintf(w, "request from %s over %s\n", peer, scheme)
 	for _, h := range req.Headers {
@@ -154,7 +152,7 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 	}
 	fmt.Fprintln(w)
 	if len(r.Steps) > 0 {
-		fmt.Fprintln(w, "addresses, from the socket outwards (hop 0 is the peer that connected):")
+		fmt.Fprintln(w, "addresses the framework looked at (hop 0 is the peer that connected; hop N the Nth entry from the right):")
 		width := 0
 		for _, s := range r.Steps {
 			width = max(width, len(s.Addr))
@@ -163,66 +161,64 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 			verdict := "untrusted"
 			switch {
 			case !s.Tested:
-				verdict = "last"
+				verdict = "used"
 			case s.Trusted:
 				verdict = "trusted"
 			}
-			fmt.Fprintf(w, "  hop %d  %-*s  %-9s  %s\n", s.Hop, width, s.Addr, verdict, s.Why)
+			addr := s.Addr
+			if s.Hop == 0 && addr == "" {
+				addr = "(unix)"
+			}
+			fmt.Fprintf(w, "  hop %d  %-*s  %-9s  %s\n", s.Hop, width, addr, verdict, s.Why)
 		}
 		fmt.Fprintln(w)
 	}
-	// Python's evaluators explain their pick in the steps themselves:
-	// ProxyFix counts from the right and never walks to the leftmost entry.
-	if why := ipReason(ev.Name(), r); why != "" && !isPython(ev.Name()) {
+	if why := ipReason(names.framework, r); why != "" {
 		fmt.Fprintf(w, "%s\n\n", why)
 	}
-	names, _ := ev.(accessorNamer)
-	label := func(field string) string {
-		if names != nil {
-			if n, ok := names.AccessorNames()[field]; ok {
-				return fmt.Sprintf("%-24s", n)
-			}
-		}
-		return fmt.Sprintf("%s%-9s", prefix, field)
-	}
-	undefined := "undefined"
-	switch {
-	case names != nil:
-		undefined = names.AccessorNames()["null"]
-	case isPython(ev.Name()):
-		undefined = "None"
-	}
-	show := func(name string, v *string) {
+	var lines [][2]string
+	show := func(field string, v *string) {
 		switch {
-		case r.Raised[name] != "":
-			fmt.Fprintf(w, "%s = raises %s\n", label(name), r.Raised[name])
+		case !names.has(field):
+		case r.Raised[field] != "":
+			lines = append(lines, [2]string{names.label(field), "raises " + r.Raised[field]})
 		case v == nil:
-			fmt.Fprintf(w, "%s = %s\n", label(name), undefined)
+			lines = append(lines, [2]string{names.label(field), names.null()})
 		default:
-			fmt.Fprintf(w, "%s = %s\n", label(name), *v)
+			lines = append(lines, [2]string{names.label(field), *v})
 		}
 	}
 	show("ip", r.IP)
 	if r.IPs != nil {
 		parts := make([]string, len(r.IPs))
 		for i, ip := range r.IPs {
-			if ip == nil {
-				parts[i] = "undefined"
-			} else {
+			parts[i] = names.null()
+			if ip != nil {
 				parts[i] = *ip
 			}
 		}
-		fmt.Fprintf(w, "%s%-9s = [%s]\n", prefix, "ips", strings.Join(parts, ", "))
+		lines = append(lines, [2]string{names.label("ips"), "[" + strings.Join(parts, ", ") + "]"})
 	}
 	show("protocol", r.Protocol)
 	switch {
+	case !names.has("secure"):
 	case r.Raised["secure"] != "":
-		fmt.Fprintf(w, "%s = raises %s\n", label("secure"), r.Raised["secure"])
+		lines = append(lines, [2]string{names.label("secure"), "raises " + r.Raised["secure"]})
 	case r.Secure != nil:
-		fmt.Fprintf(w, "%s = %t\n", label("secure"), *r.Secure)
+		lines = append(lines, [2]string{names.label("secure"), fmt.Sprint(*r.Secure)})
 	}
 	show("host", r.Host)
 	show("hostname", r.Hostname)
+	width := 0
+	for _, l := range lines {
+		width = max(width, len(l[0]))
+	}
+	for _, l := range lines {
+		fmt.Fprintf(w, "%-*s = %s\n", width, l[0], l[1])
+	}
+	if !names.has("protocol") {
+		fmt.Fprintf(w, "(%s has no scheme accessor: protocol and secure are null)\n", names.framework)
+	}
 	if r.SessionCookie != "" {
 		fmt.Fprintf(w, "session cookie: %s\n", r.SessionCookie)
 	}
@@ -231,54 +227,33 @@ func WriteSimulation(w io.Writer, ev trustmodel.Evaluator, req trustmodel.Reques
 	}
 }
 
-// isPython reports an evaluator of trustmodel/python, whose absent values are None.
-func isPython(evaluator string) bool {
-	for _, p := range []string{"flask", "django", "fastapi"} {
-		if strings.HasPrefix(evaluator, p) {
-			return true
-		}
+// accessorNames names result fields the way an app of one framework reads
+// them (SPEC §3.1's accessors), for simulate's and paths' text and diagrams.
+type accessorNames struct{ framework, clientIPFrom string }
+
+// accessorNamesOf names the fields of the evaluator's framework.
+func accessorNamesOf(ev trustmodel.Evaluator) accessorNames {
+	if ev == nil {
+		return accessorNames{framework: "express"}
 	}
-	return false
+	fw, _, _ := strings.Cut(ev.Name(), " ")
+	return accessorNames{framework: strings.TrimSuffix(fw, ","), clientIPFrom: trustmodel.ClientIPFrom(ev)}
 }
 
-// accessorNamer is an evaluator that names the accessors of SPEC §3.1 in its
-// framework's own terms ("request.remote_ip", "$request->getClientIp()"),
-// keyed by field, and its language's null under "null".
-type accessorNamer interface {
-	AccessorNames() map[string]string
+func (a accessorNames) label(field string) string {
+	return trustmodel.FieldName(a.framework, a.clientIPFrom, field)
 }
+func (a accessorNames) has(field string) bool     { return trustmodel.HasAccessor(a.framework, field) }
+func (a accessorNames) null() string              { return trustmodel.NullWord(a.framework) }
 
-func propPrefix(evaluator string) string {
-	switch {
-	case strings.HasPrefix(evaluator, "fastify"):
-		return "request."
-	case strings.HasPrefix(evaluator, "koa"):
-		return "ctx."
-	case strings.HasPrefix(evaluator, "proxy-addr"):
-		return ""
-	case strings.HasPrefix(evaluator, "spring-boot"):
-		return "request." // HttpServletRequest
-	case strings.HasPrefix(evaluator, "aspnetcore"):
-		return "context." // HttpContext
-	case isPython(evaluator):
-		return "request."
-	}
-	return "req."
-}
-
-// ipReason says in one sentence why the walk ended where it did.
-func ipReason(evaluator string, r trustmodel.Result) string {
-	if len(r.Steps) == 0 || r.IP == nil {
+// ipReason says in one sentence why a proxy-addr-style walk ended where it
+// did; the other ecosystems' walks end for their own reasons, which their
+// steps give.
+func ipReason(framework string, r trustmodel.Result) string {
+	if len(r.Steps) == 0 || r.IP == nil || !trustmodel.NodeFramework(framework) && framework != "proxy-addr" && framework != "request-ip" {
 		return ""
 	}
 	last := r.Steps[len(r.Steps)-1]
-	if strings.HasPrefix(evaluator, "spring-boot") || strings.HasPrefix(evaluator, "aspnetcore") {
-		// These walks end for their own reasons, which the last step gives.
-		if last.Trusted {
-			return ""
-		}
-		return fmt.Sprintf("The client address is %s: %s.", *r.IP, last.Why)
-	}
 	switch {
 	case len(r.Steps) == 1 && !last.Tested:
 		return fmt.Sprintf("The client address is %s: no forwarded address follows the socket.", last.Addr)

@@ -29,17 +29,11 @@ func (p *Pass) ownClientIP() bool {
 // request.ip (Fastify), ctx.ip (Koa); the client address as the app reads
 // it when that is not the framework's accessor.
 func (p *Pass) Prop(name string) string {
-	if name == "ip" && p.ownClientIP() {
-		switch from := trustmodel.ClientIPFrom(p.App.Evaluator); {
-		case from == "request-ip":
-			return "requestIp.getClientIp(req)"
-		case from == "leftmost-xff":
-			return "the leftmost X-Forwarded-For entry"
-		default:
-			return "the " + strings.TrimPrefix(from, "header:") + " header"
-		}
+	from := "framework"
+	if p.App.Evaluator != nil {
+		from = trustmodel.ClientIPFrom(p.App.Evaluator)
 	}
-	return trustmodel.Accessor(p.App.Spec.Framework, name)
+	return trustmodel.FieldName(p.App.Spec.Framework, from, name)
 }
 
 // Attack describes a replay as the request a client sends and the value the
@@ -50,7 +44,7 @@ func (p *Pass) Prop(name string) string {
 // `every client requesting https://app.example/ gets req.ip = 10.0.0.1`
 // (the finding is then Honest).
 func (p *Pass) Attack(path *Path, r Replay, prop string, got *string) string {
-	val := "undefined"
+	val := trustmodel.NullWord(p.App.Spec.Framework)
 	if got != nil {
 		val = *got
 	}

@@ -10,7 +10,7 @@ var accessors = map[string]map[string]string{
 	"koa":         {"ip": "ctx.ip", "ips": "ctx.ips", "protocol": "ctx.protocol", "secure": "ctx.secure", "host": "ctx.host", "hostname": "ctx.hostname"},
 	"flask":       {"ip": "request.remote_addr", "protocol": "request.scheme", "secure": "request.is_secure", "host": "request.host", "hostname": "request.host (without port)"},
 	"django":      {"ip": "request.META['REMOTE_ADDR']", "protocol": "request.scheme", "secure": "request.is_secure()", "host": "request.get_host()", "hostname": "request.get_host() (without port)"},
-	"fastapi":     {"ip": "request.client.host", "protocol": "request.url.scheme", "secure": "request.url.scheme", "host": "request.url.netloc", "hostname": "request.url.hostname"},
+	"fastapi":     {"ip": "request.client.host", "protocol": "request.url.scheme", "secure": "request.url.scheme == 'https'", "host": "request.url.netloc", "hostname": "request.url.hostname"},
 	"rails":       {"ip": "request.remote_ip", "protocol": "request.scheme", "secure": "request.ssl?", "host": "request.host_with_port", "hostname": "request.host"},
 	"laravel":     {"ip": "$request->ip()", "protocol": "$request->getScheme()", "secure": "$request->isSecure()", "host": "$request->getHttpHost()", "hostname": "$request->getHost()"},
 	"symfony":     {"ip": "$request->getClientIp()", "protocol": "$request->getScheme()", "secure": "$request->isSecure()", "host": "$request->getHttpHost()", "hostname": "$request->getHost()"},
@@ -19,6 +19,53 @@ var accessors = map[string]map[string]string{
 	"gin":         {"ip": "c.ClientIP()", "host": "c.Request.Host", "hostname": "c.Request.Host (without port)"},
 	"echo":        {"ip": "c.RealIP()", "protocol": "c.Scheme()", "secure": "c.IsTLS()", "host": "c.Request().Host", "hostname": "c.Request().Host (without port)"},
 	"chi":         {"ip": "r.RemoteAddr", "host": "r.Host", "hostname": "r.Host (without port)"},
+	// The packages simulate runs on their own.
+	"proxy-addr": {"ip": "proxyaddr(req, trust)", "ips": "proxyaddr.all(req, trust)"},
+	"request-ip": {"ip": "requestIp.getClientIp(req)"},
+}
+
+// FieldName names a result field the way the app's code reads it: the
+// framework's accessor, or for the client address the app's own reading
+// when client_ip_from is not "framework".
+func FieldName(framework, clientIPFrom, field string) string {
+	if field == "ip" {
+		switch {
+		case clientIPFrom == "request-ip":
+			return "requestIp.getClientIp(req)"
+		case clientIPFrom == "leftmost-xff":
+			return "the leftmost X-Forwarded-For entry"
+		case strings.HasPrefix(clientIPFrom, "header:"):
+			return "the " + strings.TrimPrefix(clientIPFrom, "header:") + " header"
+		}
+	}
+	return Accessor(framework, field)
+}
+
+// HasAccessor reports whether an app of the framework can read the field at
+// all: gin and chi have no scheme accessor, only Node frameworks have ips.
+func HasAccessor(framework, field string) bool {
+	row, ok := accessors[strings.ToLower(framework)]
+	if !ok {
+		row = accessors["express"]
+	}
+	_, ok = row[field]
+	return ok
+}
+
+// NullWord is how the framework's language writes an accessor's absent
+// value: JavaScript's undefined, Python's None, Ruby's nil.
+func NullWord(framework string) string {
+	switch strings.ToLower(framework) {
+	case "flask", "django", "fastapi":
+		return "None"
+	case "rails":
+		return "nil"
+	case "laravel", "symfony", "spring-boot", "aspnetcore":
+		return "null"
+	case "gin", "echo", "chi":
+		return `""` // Go's accessors return strings
+	}
+	return "undefined"
 }
 
 // Accessor names how an app of the framework reads a result field

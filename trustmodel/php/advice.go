@@ -122,11 +122,3 @@ func (e *evaluator) Advise(a trustmodel.Advice) (trustmodel.Setting, bool) {
 	}
 	return trustmodel.Setting{Code: code, App: app}, true
 }
-
-var phpAccessors = map[string]string{
-	"ip": "$request->getClientIp()", "protocol": "$request->getScheme()", "secure": "$request->isSecure()",
-	"host": "$request->getHttpHost()", "hostname": "$request->getHost()", "null": "null",
-}
-
-// AccessorNames names SPEC §3.1's fields as Symfony's Request methods (simulate's text).
-func (e *evaluator) AccessorNames() map[string]string { return phpAccessors }

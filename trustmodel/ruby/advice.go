@@ -54,11 +54,3 @@ func (r *rails) Advise(a trustmodel.Advice) (trustmodel.Setting, bool) {
 	app := trustmodel.App{Framework: "rails", Version: r.v.name, TrustProxy: list, TrustProxySet: true, Options: r.options}
 	return trustmodel.Setting{Code: "config.action_dispatch.trusted_proxies = [" + strings.Join(code, ", ") + "]", App: app}, true
 }
-
-var railsAccessors = map[string]string{
-	"ip": "request.remote_ip", "protocol": "request.scheme", "secure": "request.ssl?",
-	"host": "request.host_with_port", "hostname": "request.host", "null": "nil",
-}
-
-// AccessorNames names SPEC §3.1's fields as Rails' accessors (simulate's text).
-func (r *rails) AccessorNames() map[string]string { return railsAccessors }

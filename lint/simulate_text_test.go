@@ -7,7 +7,7 @@ import (
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
-func TestGowebSimulationText(t *testing.T) {
+func TestSimulationTextNamesGoAccessors(t *testing.T) {
 	app := trustmodel.App{Framework: "gin", TrustProxy: []any{"127.0.0.1"}, TrustProxySet: true}
 	req := trustmodel.Request{Peer: "127.0.0.1", Headers: trustmodel.Header{
 		{Name: "X-Forwarded-For", Value: "6.6.6.6, 9.9.9.9"}, {Name: "Host", Value: "a.example:8080"},
@@ -16,17 +16,17 @@ func TestGowebSimulationText(t *testing.T) {
 	var b bytes.Buffer
 	WriteSimulation(&b, ev, req, r)
 	want := `gin 1.12, trust: SetTrustedProxies: 127.0.0.1/32
-request from r.RemoteAddr 127.0.0.1:PORT over http
+request from 127.0.0.1 over http
   X-Forwarded-For: 6.6.6.6, 9.9.9.9
   Host: a.example:8080
 
-what the framework looked at (hop 0 is the peer; hop N the Nth header entry from the right):
+addresses the framework looked at (hop 0 is the peer that connected; hop N the Nth entry from the right):
   hop 0  127.0.0.1  trusted    in trusted proxy 127.0.0.1/32
   hop 1  9.9.9.9    untrusted  in no trusted proxy range
 
-c.ClientIP()   = "9.9.9.9"
-c.Request.Host = "a.example:8080"
-hostname       = "a.example"
+c.ClientIP()                  = 9.9.9.9
+c.Request.Host                = a.example:8080
+c.Request.Host (without port) = a.example
 (gin has no scheme accessor: protocol and secure are null)
 `
 	if b.String() != want {
