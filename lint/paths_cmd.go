@@ -505,7 +505,13 @@ func writePathsText(w io.Writer, pr *prepared, doc *PathsDoc) {
 		switch {
 		case app.Evaluator != nil:
 			names[i] = accessorNamesOf(app.Evaluator)
-			fmt.Fprintf(w, "%s: %s, trust proxy %s", label, app.Evaluator.Name(), trustText(app.Spec))
+			if app.Spec.TrustProxySet {
+				fmt.Fprintf(w, "%s: %s, trust proxy %s", label, app.Evaluator.Name(), trustText(app.Spec))
+			} else {
+				// Python apps, and gin without SetTrustedProxies, have their
+				// trust elsewhere (middleware, server, options) or by default.
+				fmt.Fprintf(w, "%s: %s, trust: %s", label, app.Evaluator.Name(), app.Evaluator.Trust())
+			}
 		case app.TrustError != "":
 			fmt.Fprintf(w, "%s: %s rejects its trust setting %s: %s", label, framework, trustText(app.Spec), app.TrustError)
 		default:
