@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trustcheck/trustcheck/rules"
+	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
 // Shell completion: each shell's script asks `trustcheck __complete WORD...`
@@ -19,12 +20,6 @@ import (
 
 // completeCommand is the hidden command the scripts call.
 const completeCommand = "__complete"
-
-// completionFrameworks are the framework names of SPEC §3.1, for --framework.
-var completionFrameworks = []string{
-	"express", "fastify", "koa", "flask", "django", "fastapi", "rails", "laravel", "symfony",
-	"spring-boot", "aspnetcore", "gin", "echo", "chi",
-}
 
 func completionCommands() []*cli.Command {
 	return []*cli.Command{
@@ -158,9 +153,9 @@ func flagValues(cmd *cli.Command, flag string) ([]string, string) {
 		return []string{"error", "warning", "info", "none"}, ""
 	case "framework":
 		if cmd.Name == "simulate" {
-			return append(slices.Clone(completionFrameworks), "proxy-addr"), ""
+			return append(slices.Clone(trustmodel.Frameworks), "proxy-addr", "request-ip"), ""
 		}
-		return completionFrameworks, ""
+		return trustmodel.Frameworks, ""
 	case "enable", "disable":
 		return ruleWords(), ""
 	case "app":

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/trustcheck/trustcheck/lint"
+	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
 // version is the release version, set at link time by the release build
@@ -240,7 +241,7 @@ func usageError(c *cli.Context, err error, _ bool) error {
 func inputFlags(format string) []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "app", Usage: "trustcheck.yaml (default: trustcheck.yaml or .trustcheck.yaml here, then beside the first nginx file); none: read no YAML"},
-		&cli.StringFlag{Name: "framework", Usage: "quick mode without a YAML: express, fastify or koa"},
+		&cli.StringFlag{Name: "framework", Usage: "quick mode without a YAML: " + strings.Join(trustmodel.Frameworks, ", ")},
 		&cli.StringFlag{Name: "framework-version", Usage: "quick mode: the framework's major version"},
 		&cli.StringFlag{Name: "trust-proxy", Usage: "quick mode: the app's trust setting as YAML (true, 1, loopback, '[loopback, 10.0.0.0/8]')"},
 		&cli.StringFlag{Name: "format", Value: "text", Usage: format},
@@ -382,7 +383,7 @@ func simulateCommand(stdin io.Reader) *cli.Command {
 		Usage:     "one request through one framework's evaluator, step by step",
 		UsageText: "trustcheck simulate --trust-proxy VALUE --peer ADDR [-H 'Name: value']... [--tls] [--format text|json]\ntrustcheck simulate --batch FILE|-",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "framework", Value: "express", Usage: "express, fastify, koa or proxy-addr"},
+			&cli.StringFlag{Name: "framework", Value: "express", Usage: strings.Join(trustmodel.Frameworks, ", ") + ", or the packages proxy-addr and request-ip"},
 			&cli.StringFlag{Name: "framework-version", Usage: "express 4|5 (default 5), fastify 4|5|5.x.y, koa 2|3, proxy-addr 2.0.7|2.0.8"},
 			&cli.StringFlag{Name: "trust-proxy", Usage: "the app's trust setting as YAML: true, 1, '\"1\"', loopback, '[loopback, 10.0.0.0/8]'"},
 			&cli.StringSliceFlag{Name: "option", Usage: "framework option NAME=VALUE (koa: proxyIpHeader, maxIpsCount)"},

@@ -243,8 +243,8 @@ func accessorNamesOf(ev trustmodel.Evaluator) accessorNames {
 func (a accessorNames) label(field string) string {
 	return trustmodel.FieldName(a.framework, a.clientIPFrom, field)
 }
-func (a accessorNames) has(field string) bool     { return trustmodel.HasAccessor(a.framework, field) }
-func (a accessorNames) null() string              { return trustmodel.NullWord(a.framework) }
+func (a accessorNames) has(field string) bool { return trustmodel.HasAccessor(a.framework, field) }
+func (a accessorNames) null() string          { return trustmodel.NullWord(a.framework) }
 
 // ipReason says in one sentence why a proxy-addr-style walk ended where it
 // did; the other ecosystems' walks end for their own reasons, which their
