@@ -1,11 +1,12 @@
 package jvm
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"testing"
+
+	"github.com/trustcheck/trustcheck/internal/vectortest"
 )
 
 // parserVector is one line of testdata/vectors/jvm/parsers.jsonl, recorded
@@ -29,45 +30,25 @@ func TestRecordedParsers(t *testing.T) {
 	if path == "" {
 		path = "../../testdata/vectors/jvm/parsers.jsonl"
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n, bad, refused := 0, 0, 0
-	for line := 1; sc.Scan(); line++ {
-		var v parserVector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s:%d: %v", path, line, err)
-		}
-		n++
-		fail := func(format string, args ...any) {
-			bad++
-			if bad <= 20 {
-				t.Errorf("%s:%d: "+format, append([]any{path, line}, args...)...)
-			}
-		}
+	refused := 0
+	n := vectortest.Lines(t, path, func(_ int, v parserVector) string {
 		switch {
 		case v.Pattern != nil:
 			p, err := compileJava(*v.Pattern)
 			var unsupported *unsupportedRegexError
-			if errors.As(err, &unsupported) {
+			switch {
+			case errors.As(err, &unsupported):
 				refused++
-				continue
-			}
-			if v.Error != "" {
+			case v.Error != "":
 				if err == nil || err.Error() != v.Error {
-					fail("Pattern.compile(%q): Java says %q, got %v", *v.Pattern, v.Error, err)
+					return fmt.Sprintf("Pattern.compile(%q): Java says %q, got %v", *v.Pattern, v.Error, err)
 				}
-				continue
-			}
-			if err != nil {
-				fail("Pattern.compile(%q): Java compiles it, got %v", *v.Pattern, err)
-				continue
-			}
-			if got := p.matches(v.Subject); got != v.Matches {
-				fail("Pattern.matches(%q, %q) = %v, Java says %v", *v.Pattern, v.Subject, got, v.Matches)
+			case err != nil:
+				return fmt.Sprintf("Pattern.compile(%q): Java compiles it, got %v", *v.Pattern, err)
+			default:
+				if got := p.matches(v.Subject); got != v.Matches {
+					return fmt.Sprintf("Pattern.matches(%q, %q) = %v, Java says %v", *v.Pattern, v.Subject, got, v.Matches)
+				}
 			}
 		case v.Host != nil:
 			colon, ok := parseHost(*v.Host)
@@ -75,19 +56,14 @@ func TestRecordedParsers(t *testing.T) {
 				colon = -2
 			}
 			if colon != v.Colon {
-				fail("Host.parse(%q) = %d, Tomcat says %d", *v.Host, colon, v.Colon)
+				return fmt.Sprintf("Host.parse(%q) = %d, Tomcat says %d", *v.Host, colon, v.Colon)
 			}
 		case v.URIHost != nil:
 			if got := javaURIHost(*v.URIHost); got != v.ServerBased {
-				fail("java.net.URI host %q: %v, Java says %v", *v.URIHost, got, v.ServerBased)
+				return fmt.Sprintf("java.net.URI host %q: %v, Java says %v", *v.URIHost, got, v.ServerBased)
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if bad > 0 {
-		t.Errorf("%d of %d parser vectors disagree with Java/Tomcat", bad, n)
-	}
+		return ""
+	})
 	t.Logf("replayed %d parser vectors (%d patterns refused as not modelled)", n, refused)
 }

@@ -1,13 +1,13 @@
 package python
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"net/netip"
-	"os"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/trustcheck/trustcheck/internal/vectortest"
 )
 
 // pyString is str(ip) in CPython 3.11: IPv6 compressed with lowercase
@@ -39,55 +39,43 @@ func (n pyNetwork) pyString() string {
 // ip_network (strict and not) return for 4000 texts
 // (testdata/vectors/python/ipaddress.jsonl, gen.py --addresses).
 func TestIPAddressVectors(t *testing.T) {
-	f, err := os.Open("../../testdata/vectors/python/ipaddress.jsonl")
-	if err != nil {
-		t.Fatal(err)
+	type vector struct {
+		Text          string  `json:"text"`
+		Address       *string `json:"address"`
+		NetworkStrict *string `json:"network_strict"`
+		Network       *string `json:"network"`
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n, bad := 0, 0
-	for sc.Scan() {
-		var v struct {
-			Text          string  `json:"text"`
-			Address       *string `json:"address"`
-			NetworkStrict *string `json:"network_strict"`
-			Network       *string `json:"network"`
+	got := func(s string, err error) string {
+		if err == errHostBits {
+			return "host bits"
 		}
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
+		if err != nil {
+			return "<nil>"
 		}
-		n++
-		got := func(s string, err error) string {
-			if err == errHostBits {
-				return "host bits"
-			}
-			if err != nil {
-				return "<nil>"
-			}
-			return s
+		return s
+	}
+	want := func(p *string) string {
+		if p == nil {
+			return "<nil>"
 		}
-		want := func(p *string) string {
-			if p == nil {
-				return "<nil>"
-			}
-			return *p
-		}
+		return *p
+	}
+	n := vectortest.Lines(t, "../../testdata/vectors/python/ipaddress.jsonl", func(_ int, v vector) string {
 		a, aerr := parseIPAddress(v.Text)
 		ns, nserr := parseIPNetwork(v.Text, true)
 		nl, nlerr := parseIPNetwork(v.Text, false)
-		checks := [][3]string{
+		var diffs []string
+		for _, c := range [][3]string{
 			{"ip_address", got(a.pyString(), aerr), want(v.Address)},
 			{"ip_network strict", got(ns.pyString(), nserr), want(v.NetworkStrict)},
 			{"ip_network", got(nl.pyString(), nlerr), want(v.Network)},
-		}
-		for _, c := range checks {
+		} {
 			if c[1] != c[2] {
-				if bad++; bad <= 20 {
-					t.Errorf("%s(%q) = %s, Python says %s", c[0], v.Text, c[1], c[2])
-				}
+				diffs = append(diffs, fmt.Sprintf("%s(%q) = %s, Python says %s", c[0], v.Text, c[1], c[2]))
 			}
 		}
-	}
+		return strings.Join(diffs, "; ")
+	})
 	if n < 3000 {
 		t.Errorf("only %d address vectors", n)
 	}
