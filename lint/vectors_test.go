@@ -107,27 +107,3 @@ func TestRequestIPVectors(t *testing.T) {
 	t.Logf("replayed %d request-ip vectors", n)
 }
 
-// TestPythonRecordedVectors replays what Debian's Werkzeug/Flask, Django,
-// gunicorn, uvicorn and Starlette computed (testdata/vectors/python/gen.py).
-func TestPythonRecordedVectors(t *testing.T) {
-	n, per := replayCounted(t, "../testdata/vectors/python/recorded.jsonl")
-	for _, fw := range []string{"flask", "django", "fastapi"} {
-		if per[fw] < 1500 {
-			t.Errorf("python/recorded.jsonl has %d %s vectors; want at least 1500", per[fw], fw)
-		}
-	}
-	t.Logf("replayed %d recorded Python vectors: %v", n, per)
-}
-
-// TestPythonModelledVectors replays the hand-checked vectors of versions
-// newer than Debian's, each citing the source line that decides it.
-func TestPythonModelledVectors(t *testing.T) {
-	if _, err := os.Stat("../testdata/vectors/python/modelled.jsonl"); err != nil {
-		t.Skip("no modelled vectors yet")
-	}
-	n, per := replayCounted(t, "../testdata/vectors/python/modelled.jsonl")
-	if n == 0 {
-		t.Fatal("no modelled vectors")
-	}
-	t.Logf("replayed %d modelled Python vectors: %v", n, per)
-}

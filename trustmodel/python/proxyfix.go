@@ -94,29 +94,30 @@ func (p *proxyFix) parseList(value string) []string {
 	return parseListHeader2(value)
 }
 
-// apply is ProxyFix.__call__ on the environ.
+// apply is ProxyFix.__call__ on the environ. Werkzeug reads and applies
+// one header at a time; reading all five first is the same, since an
+// IndexError on any of them fails the request.
 func (p *proxyFix) apply(env environ) rejected {
-	get := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	v, ok := get("HTTP_X_FORWARDED_FOR")
-	xFor, rej := p.realValue(p.xFor, v, ok)
-	if rej != "" {
-		return rej
+	var real [5]string
+	for i, h := range []struct {
+		trusted int
+		key     string
+	}{
+		{p.xFor, "HTTP_X_FORWARDED_FOR"}, {p.xProto, "HTTP_X_FORWARDED_PROTO"}, {p.xHost, "HTTP_X_FORWARDED_HOST"},
+		{p.xPort, "HTTP_X_FORWARDED_PORT"}, {p.xPrefix, "HTTP_X_FORWARDED_PREFIX"},
+	} {
+		v, ok := env[h.key]
+		var rej rejected
+		if real[i], rej = p.realValue(h.trusted, v, ok); rej != "" {
+			return rej
+		}
 	}
+	xFor, xProto, xHost, xPort, xPrefix := real[0], real[1], real[2], real[3], real[4]
 	if xFor != "" {
 		env["REMOTE_ADDR"] = xFor
 	}
-	v, ok = get("HTTP_X_FORWARDED_PROTO")
-	xProto, rej := p.realValue(p.xProto, v, ok)
-	if rej != "" {
-		return rej
-	}
 	if xProto != "" {
 		env["wsgi.url_scheme"] = xProto
-	}
-	v, ok = get("HTTP_X_FORWARDED_HOST")
-	xHost, rej := p.realValue(p.xHost, v, ok)
-	if rej != "" {
-		return rej
 	}
 	if xHost != "" {
 		env["HTTP_HOST"], env["SERVER_NAME"] = xHost, xHost
@@ -124,11 +125,6 @@ func (p *proxyFix) apply(env environ) rejected {
 		if strings.Contains(xHost, ":") && !strings.HasSuffix(xHost, "]") {
 			env["SERVER_NAME"], env["SERVER_PORT"], _ = rsplitColon(xHost)
 		}
-	}
-	v, ok = get("HTTP_X_FORWARDED_PORT")
-	xPort, rej := p.realValue(p.xPort, v, ok)
-	if rej != "" {
-		return rej
 	}
 	if xPort != "" {
 		if host := env["HTTP_HOST"]; host != "" {
@@ -138,11 +134,6 @@ func (p *proxyFix) apply(env environ) rejected {
 			env["HTTP_HOST"] = host + ":" + xPort
 		}
 		env["SERVER_PORT"] = xPort
-	}
-	v, ok = get("HTTP_X_FORWARDED_PREFIX")
-	xPrefix, rej := p.realValue(p.xPrefix, v, ok)
-	if rej != "" {
-		return rej
 	}
 	if xPrefix != "" {
 		env["SCRIPT_NAME"] = xPrefix
