@@ -340,11 +340,14 @@ func initCommand(stdin io.Reader) *cli.Command {
 			&cli.BoolFlag{Name: "force", Usage: "overwrite an existing trustcheck.yaml"},
 			&cli.StringFlag{Name: "prefix", Aliases: []string{"p"}, Usage: "nginx's -p: the base for relative include paths"},
 			&cli.BoolFlag{Name: "allow-missing-includes", Usage: "note instead of failing when an include names no file"},
+			&cli.StringFlag{Name: "framework", Value: "express", Usage: "the app's framework: " + strings.Join(trustmodel.Frameworks, ", ")},
+			&cli.StringFlag{Name: "framework-version", Usage: "its version (default: Node's newest major; otherwise left out: the newest modelled)"},
 		},
 		Action: func(c *cli.Context) error {
 			return lint.RunInit(lint.InitOptions{
 				Inputs: c.Args().Slice(), Force: c.Bool("force"), Prefix: c.String("prefix"),
 				AllowMissingIncludes: c.Bool("allow-missing-includes"), Stdin: stdin,
+				Framework: c.String("framework"), FrameworkVersion: c.String("framework-version"),
 			}, c.App.Writer)
 		},
 	}

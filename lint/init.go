@@ -12,8 +12,11 @@ import (
 	"strconv"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/frameworks"
 )
 
 // InitOptions is the `trustcheck init` command line.
@@ -27,6 +30,9 @@ type InitOptions struct {
 	Stdin                io.Reader
 	// WorkDir is where the file goes without an nginx file ("" = the process's).
 	WorkDir string
+	// Framework and FrameworkVersion are the app's (default: Express 5):
+	// the file then speaks of that framework's own knobs.
+	Framework, FrameworkVersion string
 }
 
 // ErrInitExists is returned (exit 2) when trustcheck.yaml exists and --force is not given.
@@ -55,7 +61,18 @@ func RunInit(o InitOptions, stdout io.Writer) error {
 	if dir == "" {
 		name = "trustcheck.yaml"
 	}
-	content := initYAML(ng, configName)
+	fw := strings.ToLower(o.Framework)
+	if fw == "" {
+		fw = "express"
+	}
+	if !slices.Contains(trustmodel.Frameworks, fw) {
+		return fmt.Errorf("--framework: unknown framework %q (want %s)", o.Framework, strings.Join(trustmodel.Frameworks, ", "))
+	}
+	// A bare app refuses only its version.
+	if _, err := frameworks.New(trustmodel.App{Framework: fw, Version: o.FrameworkVersion}); err != nil {
+		return fmt.Errorf("--framework-version: %v", err)
+	}
+	content := initYAML(ng, configName, fw, o.FrameworkVersion)
 	// Check that what we write is what lint reads.
 	if _, err := trustmodel.ParseConfig(name, []byte(content)); err != nil {
 		return fmt.Errorf("internal error: the generated file does not parse: %v", err)
@@ -82,7 +99,11 @@ func RunInit(o InitOptions, stdout io.Writer) error {
 	if len(o.Inputs) > 0 {
 		run = "trustcheck " + strings.Join(o.Inputs, " ")
 	}
-	fmt.Fprintf(stdout, "wrote %s\nset app.trust_proxy to exactly what your app passes, check the other values, then run: %s\n", name, run)
+	what := "app.trust_proxy to exactly what your app passes"
+	if !trustmodel.NodeFramework(fw) {
+		what = "the app's trust settings to exactly what your app does"
+	}
+	fmt.Fprintf(stdout, "wrote %s\nset %s, check the other values, then run: %s\n", name, what, run)
 	return nil
 }
 
@@ -96,9 +117,12 @@ type initFacts struct {
 	// them, each with its first place.
 	targets  []string
 	targetAt []string
-	// trust is the suggested trust_proxy as YAML, trustWhy the reasoning.
+	// trust is the suggested trust_proxy as YAML, trustWhy the reasoning;
+	// advice the same for any framework (ok false: none to give).
 	trust    string
 	trustWhy []string
+	advice   trustmodel.Advice
+	adviceOK bool
 	// remote lists proxy_pass targets nginx reaches over the network.
 	remote []string
 	// edges are presets whose ranges set_real_ip_from trusts.
@@ -194,6 +218,14 @@ func inferInit(ng *nginxconf.Config) initFacts {
 		f.trust = "[" + strings.Join(entries, ", ") + "]"
 		f.trustWhy = append(f.trustWhy, "nginx connects from several kinds of address; trust each of them.")
 	}
+	if f.trust != "" && f.trust != "NGINX_ADDRESS" {
+		f.advice, f.adviceOK = trustmodel.Advice{Hops: 1}, true
+		for _, e := range entries {
+			if e != "1" {
+				f.advice.Proxies = append(f.advice.Proxies, trustmodel.AdviceFor(e, 1).Proxies...)
+			}
+		}
+	}
 	if len(f.edges) > 0 && f.trust != "" {
 		f.trustWhy = append(f.trustWhy, "With edge hops in front of nginx, add their ranges too (trustcheck suggest prints the value).")
 	}
@@ -241,9 +273,10 @@ func listenFor(t nginxconf.Target, at string) (listen, why string) {
 	return addr, why
 }
 
-// initYAML renders trustcheck.yaml. configName is the nginx file beside it
-// ("" when there is none).
-func initYAML(ng *nginxconf.Config, configName string) string {
+// initYAML renders trustcheck.yaml for an app of framework fw (version
+// "" = the newest modelled). configName is the nginx file beside it ("" when
+// there is none).
+func initYAML(ng *nginxconf.Config, configName, fw, version string) string {
 	f := inferInit(ng)
 	var b strings.Builder
 	w := func(lines ...string) {
@@ -285,34 +318,41 @@ func initYAML(ng *nginxconf.Config, configName string) string {
 			"a list of these mappings, each with a name and its upstreams.",
 			"upstreams: ["+strings.Join(quoteAll(f.targets), ", ")+"]")
 	}
-	comment("  ",
-		"framework: the app's web framework: express, fastify or koa; flask, django,",
-		"fastapi; gin, echo, chi; rails; laravel, symfony; spring-boot; aspnetcore",
-		"(README: each one's knobs).",
-		"  framework: express   # app.set('trust proxy', ...)",
-		"  framework: fastify   # fastify({ trustProxy: ... })",
-		"  framework: koa       # app.proxy = ...")
-	w("  framework: express")
-	comment("  ",
-		"framework_version: the framework's major version. express: 4 or 5;",
-		"fastify: 4 or 5 (or an exact 5.x.y); koa: 2 or 3.")
-	w(`  framework_version: "5"`)
-	comment("  ",
-		"trust_proxy: set this to EXACTLY what your app passes, copied from its code",
-		"(express: app.set('trust proxy', VALUE); fastify: { trustProxy: VALUE };",
-		"koa: app.proxy = VALUE), written as YAML: true, false, 1, loopback,",
-		"\"loopback, 10.0.0.0/8\", [loopback, 10.0.0.0/8]. Keep strings quoted as the",
-		"app has them: \"1\" is the IP address 0.0.0.1 to Express, not one hop.",
-		"trustcheck checks the value you have, not the one it would like: until",
-		"this is set it cannot compute what the app believes and skips those rules.")
-	if len(f.trustWhy) > 0 {
-		comment("  ", "")
-		comment("  ", f.trustWhy...)
-	}
-	if f.trust != "" {
-		comment("  ", "Suggested (only if your app passes it):", "trust_proxy: "+f.trust)
+	if trustmodel.NodeFramework(fw) {
+		comment("  ",
+			"framework: the app's web framework: express, fastify or koa; flask, django,",
+			"fastapi; gin, echo, chi; rails; laravel, symfony; spring-boot; aspnetcore",
+			"(README: each one's knobs).",
+			"  framework: express   # app.set('trust proxy', ...)",
+			"  framework: fastify   # fastify({ trustProxy: ... })",
+			"  framework: koa       # app.proxy = ...")
+		w("  framework: " + fw)
+		comment("  ",
+			"framework_version: the framework's major version. express: 4 or 5;",
+			"fastify: 4 or 5 (or an exact 5.x.y); koa: 2 or 3.")
+		if version == "" {
+			version = map[string]string{"express": "5", "fastify": "5", "koa": "3"}[fw]
+		}
+		w("  framework_version: " + strconv.Quote(version))
+		comment("  ",
+			"trust_proxy: set this to EXACTLY what your app passes, copied from its code",
+			"(express: app.set('trust proxy', VALUE); fastify: { trustProxy: VALUE };",
+			"koa: app.proxy = VALUE), written as YAML: true, false, 1, loopback,",
+			"\"loopback, 10.0.0.0/8\", [loopback, 10.0.0.0/8]. Keep strings quoted as the",
+			"app has them: \"1\" is the IP address 0.0.0.1 to Express, not one hop.",
+			"trustcheck checks the value you have, not the one it would like: until",
+			"this is set it cannot compute what the app believes and skips those rules.")
+		if len(f.trustWhy) > 0 {
+			comment("  ", "")
+			comment("  ", f.trustWhy...)
+		}
+		if f.trust != "" {
+			comment("  ", "Suggested (only if your app passes it):", "trust_proxy: "+f.trust)
+		} else {
+			comment("  ", "trust_proxy: loopback")
+		}
 	} else {
-		comment("  ", "trust_proxy: loopback")
+		frameworkTrust(w, comment, f, fw, version)
 	}
 	comment("  ",
 		"listen: where the app binds: ADDRESS:PORT, [IPv6]:PORT, :PORT (every",
@@ -398,4 +438,111 @@ func initYAML(ng *nginxconf.Config, configName string) string {
 		"Default: true when edge is empty, false otherwise.",
 		"reachable_directly: false")
 	return b.String()
+}
+
+// frameworkTrustDocs says where each non-Node framework keeps its trust, in
+// trustcheck.yaml's keys (README: each one's knobs).
+var frameworkTrustDocs = map[string][]string{
+	"flask": {"Flask trusts what Werkzeug's ProxyFix counts (middleware:",
+		"[{name: proxy_fix, x_for: 1, x_proto: 1}]) and, under gunicorn, its",
+		"forwarded_allow_ips (server: {name: gunicorn, forwarded_allow_ips: ...})."},
+	"django": {"Django's trust is its settings under options (SECURE_PROXY_SSL_HEADER,",
+		"USE_X_FORWARDED_HOST, USE_X_FORWARDED_PORT, ALLOWED_HOSTS) and its app",
+		"server's (server: {name: gunicorn | uvicorn, forwarded_allow_ips: ...}).",
+		"Under a WSGI server REMOTE_ADDR is always nginx: an app that reads the",
+		"client from a header itself says so with client_ip_from (header:X-Real-IP,",
+		"leftmost-xff)."},
+	"fastapi": {"FastAPI (Starlette) believes what uvicorn's proxy headers middleware",
+		"rewrote: server: {name: uvicorn, forwarded_allow_ips: ...}."},
+	"gin": {"trust_proxy: the list passed to r.SetTrustedProxies (absent: never",
+		"called, gin trusts every peer; null: SetTrustedProxies(nil), none);",
+		"options: TrustedPlatform, RemoteIPHeaders, ForwardedByClientIP."},
+	"echo": {"options: extractor (direct, x-forwarded-for, x-real-ip) with",
+		"TrustLoopback, TrustLinkLocal, TrustPrivateNet, TrustIPRange; SchemeExtractor."},
+	"chi": {"middleware: real_ip (middleware.RealIP, believed from every peer),",
+		"client_ip_from_xff {prefixes}, client_ip_from_header {header, prefixes},",
+		"client_ip_from_xff_trusted_proxies {count}, client_ip_from_remote_addr."},
+	"rails": {"trust_proxy: config.action_dispatch.trusted_proxies as Ruby, e.g.",
+		"['IPAddr.new(\"10.0.0.0/8\")'] (absent: Rails' private and loopback ranges)."},
+	"laravel": {"trust_proxy: TrustProxies' $proxies / trustProxies(at: ...): '*', '**',",
+		"an address list or a comma-separated string; options: trusted_headers."},
+	"symfony": {"trust_proxy: setTrustedProxies' list or framework.trusted_proxies'",
+		"comma-separated string (REMOTE_ADDR, PRIVATE_SUBNETS); options: trusted_headers."},
+	"spring-boot": {"trust_proxy: server.tomcat.remoteip.internal-proxies (a Java regex;",
+		"absent: Tomcat's private ranges); options: server.forward-headers-strategy",
+		"(native, framework, none) and server.tomcat.remoteip.*."},
+	"aspnetcore": {"trust_proxy: the list replacing KnownProxies and KnownNetworks ([]",
+		"trusts everyone; absent: loopback only); options: ForwardedHeaders,",
+		"ForwardLimit, RequireHeaderSymmetry, AllowedHosts."},
+}
+
+// frameworkTrust writes a non-Node framework's keys: where its trust lives,
+// and the setting its own Advise gives for the proxies nginx connects from,
+// commented out, since trustcheck checks the app's real setting.
+func frameworkTrust(w func(...string), comment func(string, ...string), f initFacts, fw, version string) {
+	comment("  ", "framework: the app's web framework (README: each one's knobs).")
+	w("  framework: " + fw)
+	if version != "" {
+		w("  framework_version: " + strconv.Quote(version))
+	} else {
+		comment("  ", "framework_version: absent means the newest version trustcheck models.")
+	}
+	comment("  ", "Set these to EXACTLY what your app does, copied from its code and")
+	comment("  ", "configuration; trustcheck checks the setting you have, not the one it")
+	comment("  ", "would like.")
+	comment("  ", frameworkTrustDocs[fw]...)
+	if len(f.trustWhy) > 0 {
+		comment("  ", "")
+		comment("  ", f.trustWhy...)
+	}
+	if !f.adviceOK {
+		return
+	}
+	app := trustmodel.App{Framework: fw, Version: version}
+	if fw == "fastapi" {
+		app.Server = map[string]any{"name": "uvicorn"} // its proxy headers are the only trust
+	}
+	ev, err := frameworks.New(app)
+	if err != nil {
+		return
+	}
+	s, ok := ev.Advise(f.advice)
+	if !ok {
+		return
+	}
+	comment("  ", "Suggested (only if your app does it):")
+	comment("  ", strings.Split(s.Code, "\n")...)
+	if s.App.TrustProxySet {
+		comment("  ", "trust_proxy: "+yamlFlow(s.App.TrustProxy))
+	}
+	if len(s.App.Options) > 0 {
+		comment("  ", "options: "+yamlFlow(s.App.Options))
+	}
+	if len(s.App.Server) > 0 {
+		comment("  ", "server: "+yamlFlow(s.App.Server))
+	}
+	if len(s.App.Middleware) > 0 {
+		comment("  ", "middleware: "+yamlFlow(s.App.Middleware))
+	}
+}
+
+// yamlFlow writes v as one line of YAML flow style.
+func yamlFlow(v any) string {
+	var n yaml.Node
+	if err := n.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	var flow func(*yaml.Node)
+	flow = func(n *yaml.Node) {
+		n.Style |= yaml.FlowStyle
+		for _, c := range n.Content {
+			flow(c)
+		}
+	}
+	flow(&n)
+	out, err := yaml.Marshal(&n)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSpace(string(out))
 }

@@ -257,3 +257,62 @@ func TestInitListsTargets(t *testing.T) {
 		t.Errorf("uncommented: %v, %+v", err, c2)
 	}
 }
+
+// TestInitSuggestsEachFrameworksOwnTrust writes trustcheck.yaml for every
+// framework outside Node and then takes its suggestion: the setting is in
+// the framework's own keys and leaves no finding about what the app
+// believes (TC1xx, TC2xx) on a config whose only proxy is loopback nginx.
+func TestInitSuggestsEachFrameworksOwnTrust(t *testing.T) {
+	for _, fw := range trustmodel.Frameworks {
+		if trustmodel.NodeFramework(fw) {
+			continue
+		}
+		t.Run(fw, func(t *testing.T) {
+			conf := initDir(t, "TC101/trust-true-append", "")
+			dir := filepath.Dir(conf)
+			if _, err := runInit(t, InitOptions{Inputs: []string{conf}, Framework: fw}); err != nil {
+				t.Fatal(err)
+			}
+			cfg, text := readInit(t, dir)
+			if cfg.Apps[0].Framework != fw {
+				t.Fatalf("framework %q, want %s", cfg.Apps[0].Framework, fw)
+			}
+			// Uncomment the suggested keys.
+			var taken []string
+			lines := strings.Split(text, "\n")
+			suggested := false
+			for i, l := range lines {
+				switch {
+				case strings.HasPrefix(l, "  # Suggested"):
+					suggested = true
+				case suggested && regexp.MustCompile(`^  # (trust_proxy|options|server|middleware): `).MatchString(l):
+					lines[i] = "  " + strings.TrimPrefix(l, "  # ")
+					taken = append(taken, lines[i])
+				case suggested && !strings.HasPrefix(l, "  # "):
+					suggested = false
+				}
+			}
+			if len(taken) == 0 {
+				t.Fatalf("no suggested keys in\n%s", text)
+			}
+			name := filepath.Join(dir, "trustcheck.yaml")
+			if err := os.WriteFile(name, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := Lint(Options{Inputs: []string{conf}, AppFile: name})
+			if err != nil {
+				t.Fatalf("%v with %q", err, taken)
+			}
+			for _, f := range rep.Findings {
+				if fw == "django" && f.Rule == "TC104" {
+					// No Django setting gives the client address under a WSGI
+					// server: REMOTE_ADDR stays nginx's (the file says so).
+					continue
+				}
+				if strings.HasPrefix(f.Rule, "TC1") || strings.HasPrefix(f.Rule, "TC2") {
+					t.Errorf("with %q: %s %s", taken, f.Rule, f.Message)
+				}
+			}
+		})
+	}
+}

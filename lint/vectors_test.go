@@ -106,4 +106,3 @@ func TestRequestIPVectors(t *testing.T) {
 	}
 	t.Logf("replayed %d request-ip vectors", n)
 }
-
