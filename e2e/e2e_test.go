@@ -333,7 +333,7 @@ type suite struct {
 	cert, key          []byte
 	appDir             string // testdata/e2e: app.js, app.py
 	appJS              string
-	checks             map[string]int // requests compared per framework
+	checks, failures   map[string]int // requests compared, and mismatches, per framework
 	addrs              map[string]bool
 	passed, failed     int
 	topologies         int
@@ -348,7 +348,7 @@ func runInside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &suite{t: t, appDir: appDir, appJS: filepath.Join(appDir, "app.js"), checks: map[string]int{}, addrs: map[string]bool{}}
+	s := &suite{t: t, appDir: appDir, appJS: filepath.Join(appDir, "app.js"), checks: map[string]int{}, failures: map[string]int{}, addrs: map[string]bool{}}
 	s.cert, s.key, _, err = nginxtest.SelfSignedCert("app.example", "*.example")
 	if err != nil {
 		t.Fatal(err)
@@ -372,11 +372,15 @@ func runInside(t *testing.T) {
 	}
 }
 
-// checksPerFramework is "express 120, flask 36, ...".
+// checksPerFramework is "express 120, flask 36 (2 failed), ...".
 func (s *suite) checksPerFramework() string {
 	var out []string
 	for _, f := range slices.Sorted(maps.Keys(s.checks)) {
-		out = append(out, fmt.Sprintf("%s %d", f, s.checks[f]))
+		c := fmt.Sprintf("%s %d", f, s.checks[f])
+		if n := s.failures[f]; n > 0 {
+			c += fmt.Sprintf(" (%d failed)", n)
+		}
+		out = append(out, c)
 	}
 	return strings.Join(out, ", ")
 }
@@ -485,12 +489,14 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 				if ok {
 					msg = s.check(app, p.Kind, p.URL, p.Listen, rp, cdn)
 				}
-				s.checks[cmp.Or(app.Framework, "?")]++
+				framework := cmp.Or(app.Framework, "?")
+				s.checks[framework]++
 				if msg == "" {
 					s.passed++
 					continue
 				}
 				s.failed++
+				s.failures[framework]++
 				if shown++; shown <= 8 {
 					t.Errorf("%s, path %s, %s:\n%s", r.major, p.Entry, what, msg)
 				}
