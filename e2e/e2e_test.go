@@ -517,11 +517,13 @@ func (s *suite) expectRejected(t *testing.T, app appDoc) {
 	timer := time.AfterFunc(15*time.Second, func() { _ = cmd.Process.Kill() })
 	out, err := cmd.CombinedOutput()
 	timer.Stop()
+	s.checks[app.Framework]++
 	if err != nil && strings.Contains(string(out), app.TrustError) {
 		s.passed++
 		return
 	}
 	s.failed++
+	s.failures[app.Framework]++
 	t.Errorf("%s %s with trust proxy %s: trustcheck predicts the framework rejects it (%q); the app: err %v, output %.300s",
 		app.Framework, app.Version, app.TrustProxy, app.TrustError, err, out)
 }
