@@ -513,19 +513,27 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 func (s *suite) expectRejected(t *testing.T, app appDoc) {
 	s.rejections++
 	cmd := s.appCommand(app, "127.0.0.1:0")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	timer := time.AfterFunc(15*time.Second, func() { _ = cmd.Process.Kill() })
-	out, err := cmd.CombinedOutput()
-	timer.Stop()
+	// Its own process group, so that an app server that starts after all
+	// (workers included) is stopped after 15s.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	cmd.WaitDelay = time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Start()
+	if err == nil {
+		timer := time.AfterFunc(15*time.Second, func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+		err = cmd.Wait()
+		timer.Stop()
+	}
 	s.checks[app.Framework]++
-	if err != nil && strings.Contains(string(out), app.TrustError) {
+	if err != nil && strings.Contains(out.String(), app.TrustError) {
 		s.passed++
 		return
 	}
 	s.failed++
 	s.failures[app.Framework]++
 	t.Errorf("%s %s with trust proxy %s: trustcheck predicts the framework rejects it (%q); the app: err %v, output %.300s",
-		app.Framework, app.Version, app.TrustProxy, app.TrustError, err, out)
+		app.Framework, app.Version, app.TrustProxy, app.TrustError, err, out.String())
 }
 
 // cdnInfo is a running stand-in CDN: whether it connects to nginx over TLS.
