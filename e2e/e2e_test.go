@@ -172,7 +172,7 @@ type appDoc struct {
 	Version      string          `json:"version"`
 	TrustProxy   json.RawMessage `json:"trust_proxy"`
 	Options      json.RawMessage `json:"options"`
-	Server       json.RawMessage `json:"server"`
+	Server       map[string]any  `json:"server"`
 	Middleware   json.RawMessage `json:"middleware"`
 	TrustError   string          `json:"trust_error"`
 	Listen       string          `json:"listen"`

@@ -43,7 +43,7 @@ type PathsApp struct {
 	// every result is null).
 	TrustProxy json.RawMessage `json:"trust_proxy,omitempty"`
 	Options    map[string]any  `json:"options,omitempty"`
-	// Server and Middleware are trustcheck.yaml's, as a case's (SimCase).
+	// Server and Middleware are trustcheck.yaml's, as a batch case takes them.
 	Server     map[string]any   `json:"server,omitempty"`
 	Middleware []map[string]any `json:"middleware,omitempty"`
 	Session    *SimSession      `json:"session,omitempty"`
