@@ -370,6 +370,13 @@ func runInside(t *testing.T) {
 	if only == "" && s.topologies < 25 {
 		t.Errorf("only %d topologies reached an app, want at least 25", s.topologies)
 	}
+	for _, m := range []map[string][]string{pythonVersions, goVersions} {
+		for _, fw := range slices.Sorted(maps.Keys(m)) {
+			if only == "" && s.checks[fw] == 0 {
+				t.Errorf("no %s app was checked (see the skipped lines)", fw)
+			}
+		}
+	}
 }
 
 // checksPerFramework is "express 120, flask 36 (2 failed), ...".
