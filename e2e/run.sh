@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The end-to-end truth suite (SPEC §7.2): real nginx in front of real Express
-# 4/5, Fastify and Koa apps in a private network namespace, compared with
-# `trustcheck paths --format json`. Needs root, `ip netns`, nginx, node and
-# `npm ci` in testdata/vectors/gen; skips (exit 0, with a message) otherwise.
+# 4/5, Fastify, Koa, Flask, Django, FastAPI, gin, echo and chi apps in a
+# private network namespace, compared with `trustcheck paths --format json`.
+# Needs root, `ip netns`, nginx, node and `npm ci` in testdata/vectors/gen;
+# skips (exit 0, with a message) otherwise. Then it needs Debian's Python
+# packages and builds the Go servers (testdata/vectors/goweb/gen), failing
+# when it cannot.
 # Ends with the line "N passed, M failed" (or the skip message).
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -116,17 +116,7 @@ def flask_app(case):
 
     @app.route("/")
     def view():
-        r = flask.request
-        seen["ip"] = r.remote_addr
-        seen["protocol"] = r.scheme
-        seen["secure"] = r.is_secure
-        try:
-            host = r.host
-        except Exception as e:
-            seen["raised"] = {"host": type(e).__name__, "hostname": type(e).__name__}
-            host = None
-        seen["host"] = host
-        seen["hostname"] = host_without_port(host)
+        seen.update(flask_result(flask.request))
         return ""
 
     def http_error(e):
@@ -136,13 +126,30 @@ def flask_app(case):
         return "", e.code
 
     app.register_error_handler(HTTPException, http_error)
+    apply_middleware(app, case.get("middleware"))
+    return app, seen
 
-    for mw in case.get("middleware") or []:
+
+def flask_result(r):
+    """The accessor fields of a Flask request (flask.request)."""
+    out = {"ip": r.remote_addr, "protocol": r.scheme, "secure": r.is_secure}
+    try:
+        host = r.host
+    except Exception as e:
+        out["raised"] = {"host": type(e).__name__, "hostname": type(e).__name__}
+        host = None
+    out["host"] = host
+    out["hostname"] = host_without_port(host)
+    return out
+
+
+def apply_middleware(app, middleware):
+    """Wraps app.wsgi_app in the case's middleware (Werkzeug's ProxyFix)."""
+    for mw in middleware or []:
         opts = {k: v for k, v in mw.items() if k != "name"}
         if mw["name"] != "proxy_fix":
             raise ValueError("unknown middleware %r" % mw["name"])
         app.wsgi_app = ProxyFix(app.wsgi_app, **opts)
-    return app, seen
 
 
 def host_without_port(host):
@@ -182,13 +189,18 @@ DJANGO_DEFAULTS = {
 }
 
 
-def django_request(case):
+def django_settings(options):
+    """Django's settings for the case: the defaults, then its options."""
     for k, v in DJANGO_DEFAULTS.items():
         setattr(settings, k, v)
-    for k, v in (case.get("options") or {}).items():
+    for k, v in (options or {}).items():
         if k not in DJANGO_DEFAULTS:
             raise ValueError("unknown option %r" % k)
         setattr(settings, k, v)
+
+
+def django_request(case):
+    django_settings(case.get("options"))
     server = case.get("server")
     if server is not None and (server["name"] == "uvicorn" or server.get("worker_class") == UVICORN_WORKER):
         scope = asgi_scope(case)
@@ -199,7 +211,11 @@ def django_request(case):
 
 
 def eval_django(case):
-    req = django_request(case)
+    return django_result(django_request(case))
+
+
+def django_result(req):
+    """The accessor fields of a Django HttpRequest."""
     out = {"ip": req.META.get("REMOTE_ADDR")}
     raised = {}
     try:
@@ -287,7 +303,11 @@ def eval_fastapi(case, scope=None):
         scope = asgi_scope(case)
     if scope is None:
         raise Rejected("no request")
-    req = StarletteRequest(scope)
+    return starlette_result(StarletteRequest(scope))
+
+
+def starlette_result(req):
+    """The accessor fields of a Starlette (FastAPI) Request."""
     client = req.client
     out = {"ip": client.host if client is not None else None}
     try:

@@ -13,9 +13,9 @@ import (
 // Main is an e2e server's whole main: one app of framework, configured
 // from flags, on a real socket. It prints "ready" once listening.
 //
-//	ginserver [-version V] -listen ADDR [-trust JSON] [-options JSON] [-middleware JSON]
+//	ginserver [-version V] -listen ADDR[,ADDR...] [-trust JSON] [-options JSON] [-middleware JSON]
 //
-// -listen is host:port, [v6]:port, :port or unix:PATH. -trust, -options
+// Each ADDR is host:port, [v6]:port, :port or unix:PATH. -trust, -options
 // and -middleware are the simulate --batch fields as JSON (-trust empty or
 // "<absent>": not set, as testdata/e2e/app.js takes it). -version refuses
 // to start unless the built framework is that version ("1.12" matches
@@ -23,7 +23,7 @@ import (
 func Main(framework string) {
 	fs := flag.NewFlagSet(framework+"server", flag.ExitOnError)
 	version := fs.String("version", "", "the framework version the caller expects (empty: any)")
-	listen := fs.String("listen", "127.0.0.1:0", "host:port, [v6]:port, :port or unix:PATH")
+	listen := fs.String("listen", "127.0.0.1:0", "host:port, [v6]:port, :port or unix:PATH, comma-separated")
 	trust := fs.String("trust", "", "trust_proxy as JSON (empty: not set)")
 	options := fs.String("options", "", "options as JSON")
 	middleware := fs.String("middleware", "", "middleware as JSON")
@@ -49,17 +49,25 @@ func Main(framework string) {
 	if err != nil {
 		fail("%v", err)
 	}
-	network, address := "tcp", *listen
-	if p, ok := strings.CutPrefix(address, "unix:"); ok {
-		network, address = "unix", p
-		_ = os.Remove(p)
-	}
-	l, err := net.Listen(network, address)
-	if err != nil {
-		fail("%v", err)
+	var listeners []net.Listener
+	for _, address := range strings.Split(*listen, ",") {
+		network := "tcp"
+		if p, ok := strings.CutPrefix(address, "unix:"); ok {
+			network, address = "unix", p
+			_ = os.Remove(p)
+		}
+		l, err := net.Listen(network, address)
+		if err != nil {
+			fail("%v", err)
+		}
+		listeners = append(listeners, l)
 	}
 	fmt.Println("ready")
-	fail("%v", (&http.Server{Handler: h}).Serve(l))
+	srv := &http.Server{Handler: h}
+	for _, l := range listeners[1:] {
+		go func() { fail("%v", srv.Serve(l)) }()
+	}
+	fail("%v", srv.Serve(listeners[0]))
 }
 
 func fail(format string, args ...any) {
