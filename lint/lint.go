@@ -194,6 +194,7 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	findings = mergeSharedRoots(findings)
 	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
 	findings = foldConsequences(findings)
+	rules.ResolveEdits(findings, fileLines(ng))
 	sortFindings(findings)
 	rep.Findings = findings
 	return rep, nil

@@ -92,7 +92,8 @@ func finishTC102(p *Pass) {
 				countText(n), countNoun(int(math.Ceil(n)), "address", "addresses"), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip")),
 			Path:    g.shown.entry,
 			Attack:  g.shown.attack,
-			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+			Fix: Fix(fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+				p.trustEdits(want)...),
 			Related: g.related.list,
 		})
 	}

@@ -92,7 +92,8 @@ func finishTC103(p *Pass) {
 			Path:    g.shown.entry,
 			Attack:  g.shown.attack,
 			Honest:  true,
-			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+			Fix: Fix(fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+				p.trustEdits(want)...),
 			Related: g.related.list,
 		})
 	}

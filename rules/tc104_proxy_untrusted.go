@@ -50,6 +50,8 @@ type tc104Group struct {
 	addrs         []string // distinct, "" left out
 	unix          bool     // some path connects over a UNIX socket
 	forwards      bool     // every path forwards the client address
+	// xffEdits make nginx forward the client where a path does not.
+	xffEdits []Edit
 }
 
 // checkTC104 gathers the paths whose nginx address the app does not
@@ -87,7 +89,14 @@ func checkTC104(p *Pass) {
 		} else if !slices.Contains(g.addrs, addr) {
 			g.addrs = append(g.addrs, addr)
 		}
-		g.forwards = g.forwards && p.hopsToClient(path) >= 0
+		if p.hopsToClient(path) < 0 {
+			g.forwards = false
+			for _, e := range setHeaderFix(path, nginxSite(path, "X-Forwarded-For"), "X-Forwarded-For", tc104XFF(p)).Edits {
+				if !slices.Contains(g.xffEdits, e) {
+					g.xffEdits = append(g.xffEdits, e)
+				}
+			}
+		}
 	}
 }
 
@@ -120,11 +129,10 @@ func finishTC104(p *Pass) {
 		}
 		fix := p.trustFix()
 		if !g.forwards {
-			xff := "$remote_addr"
-			if p.Config != nil && len(p.Config.Edge) > 0 {
-				xff = "$proxy_add_x_forwarded_for"
+			fix.Message += fmt.Sprintf(", and make nginx forward the client address: `proxy_set_header X-Forwarded-For %s;` next to the proxy_pass", tc104XFF(p))
+			if len(fix.Edits) > 0 {
+				fix.Edits = append(fix.Edits, g.xffEdits...)
 			}
-			fix += fmt.Sprintf(", and make nginx forward the client address: `proxy_set_header X-Forwarded-For %s;` next to the proxy_pass", xff)
 		}
 		p.Report(Finding{
 			Pos:       gr.pos,
@@ -137,4 +145,13 @@ func finishTC104(p *Pass) {
 			Related:   gr.related.list,
 		})
 	}
+}
+
+// tc104XFF is the X-Forwarded-For nginx must send: its own peer, appended
+// to the edge's header when an edge is declared.
+func tc104XFF(p *Pass) string {
+	if p.Config != nil && len(p.Config.Edge) > 0 {
+		return "$proxy_add_x_forwarded_for"
+	}
+	return "$remote_addr"
 }

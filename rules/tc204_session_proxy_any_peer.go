@@ -126,6 +126,7 @@ func finishTC204(p *Pass) {
 		return
 	}
 	var how, fix []string
+	var edits []Edit
 	if direct != nil {
 		reach := "the app is reachable directly"
 		if p.App.Spec.Listen != "" {
@@ -136,16 +137,24 @@ func finishTC204(p *Pass) {
 	if viaNginx != nil {
 		how = append(how, "nginx passes the client's X-Forwarded-Proto on")
 		site := nginxSite(viaNginx.path, "X-Forwarded-Proto")
-		fix = append(fix, "in nginx, "+setHeaderFix(viaNginx.path, site, "X-Forwarded-Proto", "$scheme")+
-			fmt.Sprintf(" (%s:%d)", site.Pos.File, site.Pos.Line))
+		hf := setHeaderFix(viaNginx.path, site, "X-Forwarded-Proto", "$scheme")
+		fix = append(fix, "in nginx, "+hf.Message+fmt.Sprintf(" (%s:%d)", site.Pos.File, site.Pos.Line))
+		edits = append(edits, hf.Edits...)
 	}
 	fix = append(fix, "remove `proxy: true` from the express-session options, so it follows Express's trust proxy setting, which checks the peer")
+	// The edit when the session is written in flow style after another key.
+	edits = append(edits, ReplaceText(p.App.Spec.SessionPos, ", proxy: true", ""))
 	if direct != nil {
 		bind := "127.0.0.1:PORT"
 		if l, err := trustmodel.ParseListen(p.App.Spec.Listen); err == nil && l.Port != 0 {
 			bind = fmt.Sprintf("127.0.0.1:%d", l.Port)
 		}
 		fix = append(fix, fmt.Sprintf("bind the app to loopback (listen: %s) so that only nginx reaches it", bind))
+		if s := &p.App.Spec; s.ListenPos.File != "" && bind != "127.0.0.1:PORT" {
+			edits = append(edits, SetYAML(s.ListenPos, s.Pos, "listen", bind))
+		} else {
+			edits = nil
+		}
 	}
 	p.Report(Finding{
 		Pos:       p.App.Spec.SessionPos,
@@ -155,7 +164,7 @@ func finishTC204(p *Pass) {
 		Path: shown.path.Entry,
 		Attack: fmt.Sprintf("a client sending %q to %s gets %s over plain HTTP (without the header: %s)",
 			shown.r.Inject+": "+shown.r.Value, shown.url, cookiePhrase(shown.r.Result.SessionCookie), cookiePhrase(shown.honest.Result.SessionCookie)),
-		Fix:     strings.Join(fix, "; "),
+		Fix:     Fix(strings.Join(fix, "; "), edits...),
 		Related: related,
 	})
 }

@@ -1,0 +1,290 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/trustcheck/trustcheck/nginxconf"
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// SuggestedFix is a finding's fix as data, like go/analysis' SuggestedFix:
+// the message for people and the edits that carry it out. The text `fix:`
+// line, JSON, SARIF and `suggest` render it; a fix that no edit can express
+// (bind the app elsewhere, put a load balancer in front) has no edits.
+type SuggestedFix struct {
+	Message string
+	Edits   []Edit
+}
+
+// Fix is a fix with its message and edits.
+func Fix(msg string, edits ...Edit) SuggestedFix {
+	return SuggestedFix{Message: msg, Edits: edits}
+}
+
+// prefixFix is fix with its message after prefix.
+func prefixFix(prefix string, fix SuggestedFix) SuggestedFix {
+	fix.Message = prefix + fix.Message
+	return fix
+}
+
+// Edit is one machine-applicable change to a file the finding is about: the
+// nginx configuration or trustcheck.yaml. At line Line of File, the text Old
+// (starting at byte Column, 1-based) becomes New. With Old empty, New is
+// inserted as whole lines after line Line (0: before the first line);
+// several insertions at one line go in their order.
+//
+// Rules make edits with InsertAfter, InsertInside, ReplaceText and SetYAML,
+// which know the directive but not the file's text; ResolveEdits then reads
+// the lines and fixes the exact old text, its column and the indentation.
+type Edit struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column,omitempty"`
+	Old    string `json:"old"`
+	New    string `json:"new"`
+
+	// inside: an insertion at a block's opening line, one level deeper.
+	inside bool
+	// yamlKey: set this key of the YAML mapping at Line; with Line 0, of
+	// the mapping that starts at line at.
+	yamlKey string
+	at      int
+	// unresolved: made by a rule, its text not yet matched to the file.
+	unresolved bool
+}
+
+// InsertAfter inserts the line text after the line at pos, indented as that line.
+func InsertAfter(pos trustmodel.Pos, text string) Edit {
+	return Edit{File: pos.File, Line: pos.Line, New: text, unresolved: true}
+}
+
+// InsertInside inserts the line text as the first line of the block whose
+// opening line is at pos, indented as the block's lines.
+func InsertInside(pos trustmodel.Pos, text string) Edit {
+	return Edit{File: pos.File, Line: pos.Line, New: text, inside: true, unresolved: true}
+}
+
+// ReplaceText makes the text old at the line at pos new; old may differ
+// from the file's in white space. new "" deletes it.
+func ReplaceText(pos trustmodel.Pos, old, new string) Edit {
+	return Edit{File: pos.File, Line: pos.Line, Old: old, New: new, unresolved: true}
+}
+
+// SetYAML sets key to value (YAML flow style) in the mapping of an app in a
+// trustcheck.yaml: at the line at, where the key is, or when it is not
+// written (at.Line 0) as a new key of the mapping that starts at mapping.
+func SetYAML(at, mapping trustmodel.Pos, key, value string) Edit {
+	e := Edit{File: at.File, Line: at.Line, New: key + ": " + value, yamlKey: key, unresolved: true}
+	if at.Line == 0 {
+		e.File, e.at = mapping.File, mapping.Line
+	}
+	return e
+}
+
+// Lines gives a file's lines (without line ends), false when the file's
+// text is unknown (standard input).
+type Lines func(file string) ([]string, bool)
+
+// ResolveEdits matches every unresolved edit of the findings (and their
+// consequences) to the file's text. A fix whose edits do not all match
+// keeps its message and drops its edits: an edit is applied only as made.
+func ResolveEdits(fs []Finding, lines Lines) {
+	for i := range fs {
+		fs[i].Fix = resolveFix(fs[i].Fix, lines)
+		ResolveEdits(fs[i].Consequences, lines)
+	}
+}
+
+func resolveFix(fix SuggestedFix, lines Lines) SuggestedFix {
+	if !slices.ContainsFunc(fix.Edits, func(e Edit) bool { return e.unresolved }) {
+		return fix
+	}
+	out := make([]Edit, len(fix.Edits))
+	for i, e := range fix.Edits {
+		r, ok := resolveEdit(e, lines)
+		if !ok {
+			return SuggestedFix{Message: fix.Message}
+		}
+		out[i] = r
+	}
+	return SuggestedFix{Message: fix.Message, Edits: out}
+}
+
+func resolveEdit(e Edit, lines Lines) (Edit, bool) {
+	if !e.unresolved {
+		return e, true
+	}
+	ls, ok := lines(e.File)
+	if !ok {
+		return e, false
+	}
+	line := func(n int) (string, bool) {
+		if n < 1 || n > len(ls) {
+			return "", false
+		}
+		return ls[n-1], true
+	}
+	r := Edit{File: e.File, Line: e.Line}
+	switch {
+	case e.yamlKey != "" && e.Line > 0:
+		l, ok := line(e.Line)
+		k := strings.Index(l, e.yamlKey+":")
+		if !ok || k < 0 || strings.TrimSpace(l[:k]) != "" && strings.TrimSpace(l[:k]) != "-" {
+			return e, false // the value is not on the key's line (a block list)
+		}
+		end := len(l)
+		if c := strings.Index(l[k:], " #"); c >= 0 {
+			end = k + c
+		}
+		r.Column, r.Old, r.New = k+1, strings.TrimRight(l[k:end], " \t"), e.New
+	case e.yamlKey != "":
+		// A new key: before the mapping's first, at its column; after it when
+		// the mapping starts a list item ("- name: web").
+		l, ok := line(e.at)
+		if !ok {
+			return e, false
+		}
+		ind := indentOf(l)
+		rest := l[len(ind):]
+		r.Line = e.at - 1
+		if strings.HasPrefix(rest, "- ") {
+			if strings.HasSuffix(strings.TrimSpace(rest), ":") {
+				return e, false // the item's first key opens a block
+			}
+			ind = strings.Repeat(" ", len(l)-len(strings.TrimLeft(rest[1:], " ")))
+			r.Line = e.at
+		}
+		r.New = ind + e.New
+	case e.Old == "":
+		l, ok := line(e.Line)
+		if !ok {
+			return e, false
+		}
+		ind := indentOf(l)
+		if e.inside {
+			ind = innerIndent(ls, e.Line)
+		}
+		parts := strings.Split(e.New, "\n")
+		for i, p := range parts {
+			if p != "" {
+				parts[i] = ind + p
+			}
+		}
+		r.New = strings.Join(parts, "\n")
+	default:
+		l, ok := line(e.Line)
+		if !ok {
+			return e, false
+		}
+		loc := oldPattern(e.Old).FindStringIndex(l)
+		if loc == nil {
+			return e, false
+		}
+		r.Column, r.Old, r.New = loc[0]+1, l[loc[0]:loc[1]], e.New
+	}
+	return r, true
+}
+
+// oldPattern matches text with any white space where it has some.
+func oldPattern(old string) *regexp.Regexp {
+	fields := strings.Fields(old)
+	for i, f := range fields {
+		fields[i] = regexp.QuoteMeta(f)
+	}
+	return regexp.MustCompile(strings.Join(fields, `[ \t]+`))
+}
+
+func indentOf(l string) string { return l[:len(l)-len(strings.TrimLeft(l, " \t"))] }
+
+// innerIndent is the indentation of the lines inside the block opened at
+// line n (1-based): the next statement's, or four spaces deeper.
+func innerIndent(ls []string, n int) string {
+	outer := indentOf(ls[n-1])
+	for i := n; i < len(ls); i++ {
+		t := strings.TrimSpace(ls[i])
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if in := indentOf(ls[i]); len(in) > len(outer) && t != "}" {
+			return in
+		}
+		break
+	}
+	return outer + "    "
+}
+
+// ApplyEdits applies resolved edits to one file's lines (line numbers as
+// before any edit). It fails when an edit's old text is not where it says.
+func ApplyEdits(lines []string, edits []Edit) ([]string, error) {
+	lines = slices.Clone(lines)
+	// Replacements in one line from the right, so columns stay right.
+	byCol := slices.Clone(edits)
+	slices.SortStableFunc(byCol, func(a, b Edit) int { return b.Column - a.Column })
+	for _, e := range byCol {
+		if e.Old == "" {
+			continue
+		}
+		if e.Line < 1 || e.Line > len(lines) {
+			return nil, fmt.Errorf("%s:%d: no such line", e.File, e.Line)
+		}
+		l := lines[e.Line-1]
+		c := e.Column - 1
+		if c < 0 || c+len(e.Old) > len(l) || l[c:c+len(e.Old)] != e.Old {
+			return nil, fmt.Errorf("%s:%d: %q is not at column %d", e.File, e.Line, e.Old, e.Column)
+		}
+		lines[e.Line-1] = l[:c] + e.New + l[c+len(e.Old):]
+	}
+	// Insertions keep the order they were listed in.
+	after := map[int][]string{}
+	for _, e := range edits {
+		if e.Old == "" {
+			after[e.Line] = append(after[e.Line], strings.Split(e.New, "\n")...)
+		}
+	}
+	out := append([]string(nil), after[0]...)
+	for i, l := range lines {
+		out = append(out, strings.Split(l, "\n")...)
+		out = append(out, after[i+1]...)
+	}
+	return out, nil
+}
+
+var plainYAML = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./-]*$`)
+
+// YAMLFlow renders a value as one line of YAML: 'loopback' as loopback,
+// a list as [loopback, 10.0.0.0/8].
+func YAMLFlow(v any) string {
+	switch x := v.(type) {
+	case string:
+		var back any
+		if plainYAML.MatchString(x) && yaml.Unmarshal([]byte(x), &back) == nil && back == x {
+			return x
+		}
+		b, _ := json.Marshal(x)
+		return string(b)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = YAMLFlow(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprint(v)
+}
+
+// proxyInsert puts a new directive for px where addHeaderFix says: after
+// the proxy_pass, or into the outer proxy_set_header list it inherits.
+func proxyInsert(px *nginxconf.Proxy, directive string) Edit {
+	if px.HeadersLevel == "" || px.HeadersLevel == "location" || len(px.Headers) == 0 {
+		return InsertAfter(px.Pos, directive)
+	}
+	return InsertAfter(px.Headers[0].Pos, directive)
+}
