@@ -70,7 +70,9 @@ func checkTC108(p *Pass) {
 			// frameworks are judged by what they themselves refuse.
 			if p.App.TrustError != "" {
 				st.msg = fmt.Sprintf("%s refuses this trust setting at start-up (%s), so the app does not start", p.App.Spec.Framework, p.App.TrustError)
-				st.fix = func(*Pass) SuggestedFix { return Fix("write the setting in the form the framework documents (see the error)") }
+				st.fix = func(*Pass) SuggestedFix {
+					return Fix("write the setting in the form the framework documents (see the error)")
+				}
 			}
 		case strings.EqualFold(p.App.Spec.Framework, "koa"):
 			st.msg, st.fix = p.koaPitfall()
@@ -111,6 +113,10 @@ func (p *Pass) koaPitfall() (msg string, fix func(*Pass) SuggestedFix) {
 		case "false", "0", "no", "off":
 			return fmt.Sprintf("%s is a non-empty string, which JavaScript treats as true: Koa believes X-Forwarded-For, -Proto and -Host from every peer", p.trustDirective()),
 				func(p *Pass) SuggestedFix {
+					if p.suggestedTrust() != nil {
+						// Behind nginx, false is no fix: the app then sees only nginx (TC104).
+						return prefixFix("a boolean, the one the app needs behind nginx: ", p.trustFix())
+					}
 					return Fix(p.SetTrust("false")+" (a boolean; from an environment variable: process.env.TRUST_PROXY === 'true')", p.trustEdits(false)...)
 				}
 		}

@@ -93,7 +93,7 @@ func checkTC203(p *Pass) {
 				// The edit when the session is written in flow style after another key.
 				Fix: Fix("remove `proxy: false` from the express-session options, so it follows Express's trust proxy setting",
 					ReplaceText(p.App.Spec.SessionPos, ", proxy: false", "")),
-				Related:   []trustmodel.Pos{path.Proxy.Pos},
+				Related: []trustmodel.Pos{path.Proxy.Pos},
 			}})
 		}
 		if ok, _ := p.App.Evaluator.Trust().Trusts(hop.Addr, 0); ok {

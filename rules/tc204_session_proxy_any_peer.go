@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
@@ -73,6 +74,13 @@ type tc204Evidence struct {
 type tc204Seen struct {
 	direct, viaNginx *tc204Evidence
 	related          []trustmodel.Pos
+	// untrusted: the app does not trust nginx on some path, so without
+	// proxy: true no https request is secure until it does.
+	untrusted bool
+	// headerEdits make the headers the app then believes nginx's own
+	// (trustedHeaderEdits; headersOK: every path's could be edited).
+	headerEdits []Edit
+	headersOK   bool
 }
 
 // checkTC204 gathers the evidence; one finding reports all of it
@@ -84,6 +92,20 @@ func checkTC204(p *Pass) {
 	}
 	seen := stateOf[tc204Seen](p)
 	for _, path := range p.Paths {
+		if hop := path.NginxHop(); hop != nil && p.App.Evaluator != nil {
+			if ok, _ := p.App.Evaluator.Trust().Trusts(hop.Addr, 0); !ok {
+				if !seen.untrusted {
+					seen.untrusted, seen.headersOK = true, true
+				}
+				edits, ok := trustedHeaderEdits(p, path)
+				seen.headersOK = seen.headersOK && ok
+				for _, e := range edits {
+					if !slices.Contains(seen.headerEdits, e) {
+						seen.headerEdits = append(seen.headerEdits, e)
+					}
+				}
+			}
+		}
 		var cands []tc204Evidence
 		if h, r, u, ok := plainReplays(path, ev, "X-Forwarded-Proto", "https"); ok {
 			cands = append(cands, tc204Evidence{path, u, h, r})
@@ -127,6 +149,7 @@ func finishTC204(p *Pass) {
 	}
 	var how, fix []string
 	var edits []Edit
+	noEdits := false // a step that is no edit
 	if direct != nil {
 		reach := "the app is reachable directly"
 		if p.App.Spec.Listen != "" {
@@ -144,6 +167,20 @@ func finishTC204(p *Pass) {
 	fix = append(fix, "remove `proxy: true` from the express-session options, so it follows Express's trust proxy setting, which checks the peer")
 	// The edit when the session is written in flow style after another key.
 	edits = append(edits, ReplaceText(p.App.Spec.SessionPos, ", proxy: true", ""))
+	if seen.untrusted && p.suggestedTrust() != nil {
+		tf := p.trustFix()
+		fix = append(fix, "and trust nginx: "+tf.Message)
+		if len(seen.headerEdits) > 0 || !seen.headersOK {
+			fix = append(fix, "with the X-Forwarded-Proto and X-Forwarded-Host nginx sends its own (TC202, TC301)")
+		}
+		noEdits = len(tf.Edits) == 0 || !seen.headersOK
+		edits = append(edits, tf.Edits...)
+		for _, e := range seen.headerEdits {
+			if !slices.Contains(edits, e) {
+				edits = append(edits, e)
+			}
+		}
+	}
 	if direct != nil {
 		bind := "127.0.0.1:PORT"
 		if l, err := trustmodel.ParseListen(p.App.Spec.Listen); err == nil && l.Port != 0 {
@@ -153,8 +190,11 @@ func finishTC204(p *Pass) {
 		if s := &p.App.Spec; s.ListenPos.File != "" && bind != "127.0.0.1:PORT" {
 			edits = append(edits, SetYAML(s.ListenPos, s.Pos, "listen", bind))
 		} else {
-			edits = nil
+			noEdits = true
 		}
+	}
+	if noEdits {
+		edits = nil
 	}
 	p.Report(Finding{
 		Pos:       p.App.Spec.SessionPos,

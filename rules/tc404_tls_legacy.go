@@ -139,7 +139,7 @@ func tc404Protocols(p *Pass, d *nginxconf.Directive, servers []*nginxconf.Server
 		Attack:    fmt.Sprintf("a client offering only %s (`openssl s_client -%s -connect %s`) completes the handshake", legacy[0], flags[0], tlsAddress(servers)),
 		Fix: Fix(fmt.Sprintf("`ssl_protocols %s;`", strings.Join(modern, " ")),
 			ReplaceText(d.Pos, d.String(), "ssl_protocols "+strings.Join(modern, " ")+";")),
-		Related:   related,
+		Related: related,
 	})
 }
 
