@@ -49,8 +49,9 @@ type Edit struct {
 	Old    string `json:"old"`
 	New    string `json:"new"`
 
-	// inside: an insertion at a block's opening line, one level deeper.
-	inside bool
+	// inside: an insertion at a block's opening line, one level deeper;
+	// before: an insertion before line Line+1, indented as that line.
+	inside, before bool
 	// yamlKey: set this key of the YAML mapping at Line; with Line 0, of
 	// the mapping that starts at line at.
 	yamlKey string
@@ -68,6 +69,12 @@ func InsertAfter(pos trustmodel.Pos, text string) Edit {
 // opening line is at pos, indented as the block's lines.
 func InsertInside(pos trustmodel.Pos, text string) Edit {
 	return Edit{File: pos.File, Line: pos.Line, New: text, inside: true, unresolved: true}
+}
+
+// InsertBefore inserts the line text before the line at pos, indented as
+// that line.
+func InsertBefore(pos trustmodel.Pos, text string) Edit {
+	return Edit{File: pos.File, Line: pos.Line - 1, New: text, before: true, unresolved: true}
 }
 
 // ReplaceText makes the text old at the line at pos new; old may differ
@@ -105,20 +112,31 @@ func resolveFix(fix SuggestedFix, lines Lines) SuggestedFix {
 	if !slices.ContainsFunc(fix.Edits, func(e Edit) bool { return e.unresolved }) {
 		return fix
 	}
-	out := make([]Edit, len(fix.Edits))
-	for i, e := range fix.Edits {
+	edits, _ := Resolve(fix.Edits, lines)
+	return SuggestedFix{Message: fix.Message, Edits: edits}
+}
+
+// Resolve matches edits to the files' text; nil and false when one does
+// not match.
+func Resolve(edits []Edit, lines Lines) ([]Edit, bool) {
+	out := make([]Edit, len(edits))
+	for i, e := range edits {
 		r, ok := resolveEdit(e, lines)
 		if !ok {
-			return SuggestedFix{Message: fix.Message}
+			return nil, false
 		}
 		out[i] = r
 	}
-	return SuggestedFix{Message: fix.Message, Edits: out}
+	return out, true
 }
 
 func resolveEdit(e Edit, lines Lines) (Edit, bool) {
 	if !e.unresolved {
 		return e, true
+	}
+	if e.Old == "" && e.yamlKey == "" && e.Line == 0 && !e.before && !e.inside {
+		// The top of a file, which need not exist yet.
+		return Edit{File: e.File, New: e.New}, true
 	}
 	ls, ok := lines(e.File)
 	if !ok {
@@ -162,13 +180,25 @@ func resolveEdit(e Edit, lines Lines) (Edit, bool) {
 		}
 		r.New = ind + e.New
 	case e.Old == "":
-		l, ok := line(e.Line)
-		if !ok {
-			return e, false
-		}
-		ind := indentOf(l)
-		if e.inside {
+		var ind string
+		switch {
+		case e.before:
+			next, ok := line(e.Line + 1)
+			if !ok {
+				return e, false
+			}
+			ind = indentOf(next)
+		case e.inside:
+			if _, ok := line(e.Line); !ok {
+				return e, false
+			}
 			ind = innerIndent(ls, e.Line)
+		default:
+			l, ok := line(e.Line)
+			if !ok {
+				return e, false
+			}
+			ind = indentOf(l)
 		}
 		parts := strings.Split(e.New, "\n")
 		for i, p := range parts {
@@ -277,7 +307,11 @@ func YAMLFlow(v any) string {
 	case nil:
 		return "null"
 	}
-	return fmt.Sprint(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 // proxyInsert puts a new directive for px where addHeaderFix says: after
