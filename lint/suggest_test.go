@@ -37,7 +37,7 @@ type suggestJSON struct {
 	TrustProxy any `json:"trust_proxy"`
 	Code       string
 	Edits      []rules.Edit
-	Remaining []string
+	Remaining  []string
 }
 
 // TestSuggestFixesFiringFixtures is the acceptance test: for every firing
