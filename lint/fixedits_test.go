@@ -73,6 +73,11 @@ func TestFixEditsRemoveTheirFinding(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
+		for _, n := range rep.Notes {
+			if strings.Contains(n, "only its message") || strings.Contains(n, "only their message") {
+				t.Errorf("%s: %s", c.name, n) // a rule's edit that does not match the text it is about
+			}
+		}
 		before := fixKeys(t, c.dir, flatFindings(rep.Findings))
 		for _, f := range flatFindings(rep.Findings) {
 			if len(f.Fix.Edits) == 0 {

@@ -54,8 +54,9 @@ type Edit struct {
 	inside, before bool
 	// yamlKey: set this key of the YAML mapping at Line; with Line 0, of
 	// the mapping that starts at line at.
-	yamlKey string
-	at      int
+	yamlKey    string
+	at         int
+	yamlDelete bool
 	// unresolved: made by a rule, its text not yet matched to the file.
 	unresolved bool
 }
@@ -94,26 +95,33 @@ func SetYAML(at, mapping trustmodel.Pos, key, value string) Edit {
 	return e
 }
 
+// RemoveYAML removes key from the YAML mapping that starts at mapping
+// (block or flow style).
+func RemoveYAML(mapping trustmodel.Pos, key string) Edit {
+	return Edit{File: mapping.File, Line: mapping.Line, yamlKey: key, yamlDelete: true, unresolved: true}
+}
+
 // Lines gives a file's lines (without line ends), false when the file's
 // text is unknown (standard input).
 type Lines func(file string) ([]string, bool)
 
 // ResolveEdits matches every unresolved edit of the findings (and their
 // consequences) to the file's text. A fix whose edits do not all match
-// keeps its message and drops its edits: an edit is applied only as made.
-func ResolveEdits(fs []Finding, lines Lines) {
+// keeps its message and drops its edits (an edit is applied only as made);
+// it returns how many did.
+func ResolveEdits(fs []Finding, lines Lines) (dropped int) {
 	for i := range fs {
-		fs[i].Fix = resolveFix(fs[i].Fix, lines)
-		ResolveEdits(fs[i].Consequences, lines)
+		fix := fs[i].Fix
+		if slices.ContainsFunc(fix.Edits, func(e Edit) bool { return e.unresolved }) {
+			edits, ok := Resolve(fix.Edits, lines)
+			if !ok {
+				dropped++
+			}
+			fs[i].Fix = SuggestedFix{Message: fix.Message, Edits: edits}
+		}
+		dropped += ResolveEdits(fs[i].Consequences, lines)
 	}
-}
-
-func resolveFix(fix SuggestedFix, lines Lines) SuggestedFix {
-	if !slices.ContainsFunc(fix.Edits, func(e Edit) bool { return e.unresolved }) {
-		return fix
-	}
-	edits, _ := Resolve(fix.Edits, lines)
-	return SuggestedFix{Message: fix.Message, Edits: edits}
+	return dropped
 }
 
 // Resolve matches edits to the files' text; nil and false when one does
@@ -150,6 +158,8 @@ func resolveEdit(e Edit, lines Lines) (Edit, bool) {
 	}
 	r := Edit{File: e.File, Line: e.Line}
 	switch {
+	case e.yamlDelete:
+		return resolveYAMLDelete(e, ls)
 	case e.yamlKey != "" && e.Line > 0:
 		l, ok := line(e.Line)
 		k := strings.Index(l, e.yamlKey+":")
@@ -219,6 +229,40 @@ func resolveEdit(e Edit, lines Lines) (Edit, bool) {
 		r.Column, r.Old, r.New = loc[0]+1, l[loc[0]:loc[1]], e.New
 	}
 	return r, true
+}
+
+// resolveYAMLDelete finds the key of the mapping at line e.Line: in its
+// braces, or on a line of the block at the mapping's indentation.
+func resolveYAMLDelete(e Edit, ls []string) (Edit, bool) {
+	if e.Line < 1 || e.Line > len(ls) {
+		return e, false
+	}
+	key := regexp.QuoteMeta(e.yamlKey)
+	if l := ls[e.Line-1]; strings.Contains(l, "{") {
+		for _, re := range []string{`,\s*` + key + `:\s*[^,}]*[^,}\s]`, `\b` + key + `:\s*[^,}]*,\s*`} {
+			if loc := regexp.MustCompile(re).FindStringIndex(l); loc != nil {
+				return Edit{File: e.File, Line: e.Line, Column: loc[0] + 1, Old: l[loc[0]:loc[1]]}, true
+			}
+		}
+		return e, false
+	}
+	first := ls[e.Line-1]
+	col := len(first) - len(strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(first, " "), "- "), " "))
+	at := regexp.MustCompile(`^` + key + `:(\s[^#]*[^#\s]|)`)
+	for n := e.Line; n <= len(ls); n++ {
+		l := ls[n-1]
+		t := strings.TrimSpace(l)
+		if n > e.Line && t != "" && !strings.HasPrefix(t, "#") && len(indentOf(l)) < col {
+			break // the mapping ended
+		}
+		if len(l) < col || n > e.Line && len(indentOf(l)) != col {
+			continue
+		}
+		if m := at.FindStringIndex(l[col:]); m != nil {
+			return Edit{File: e.File, Line: n, Column: col + 1, Old: l[col : col+m[1]]}, true
+		}
+	}
+	return e, false
 }
 
 // oldPattern matches text with any white space where it has some.

@@ -90,9 +90,8 @@ func checkTC203(p *Pass) {
 				Message:   "express-session `proxy: false` ignores X-Forwarded-Proto, so behind TLS-terminating nginx the cookie.secure session cookie is never set",
 				Path:      path.Entry,
 				Attack:    fmt.Sprintf("a client sending a request to %s gets no session cookie: every request starts a new session", path.URL),
-				// The edit when the session is written in flow style after another key.
 				Fix: Fix("remove `proxy: false` from the express-session options, so it follows Express's trust proxy setting",
-					ReplaceText(p.App.Spec.SessionPos, ", proxy: false", "")),
+					RemoveYAML(p.App.Spec.SessionPos, "proxy")),
 				Related: []trustmodel.Pos{path.Proxy.Pos},
 			}})
 		}

@@ -160,20 +160,22 @@ func finishTC204(p *Pass) {
 	if viaNginx != nil {
 		how = append(how, "nginx passes the client's X-Forwarded-Proto on")
 		site := nginxSite(viaNginx.path, "X-Forwarded-Proto")
-		hf := setHeaderFix(viaNginx.path, site, "X-Forwarded-Proto", "$scheme")
+		// $scheme where nginx accepts the client's TLS; behind a TLS edge
+		// the way around it must close, which is no edit.
+		hf := protoSpoofFix(p, viaNginx.path, site)
 		fix = append(fix, "in nginx, "+hf.Message+fmt.Sprintf(" (%s:%d)", site.Pos.File, site.Pos.Line))
 		edits = append(edits, hf.Edits...)
+		noEdits = len(hf.Edits) == 0
 	}
 	fix = append(fix, "remove `proxy: true` from the express-session options, so it follows Express's trust proxy setting, which checks the peer")
-	// The edit when the session is written in flow style after another key.
-	edits = append(edits, ReplaceText(p.App.Spec.SessionPos, ", proxy: true", ""))
+	edits = append(edits, RemoveYAML(p.App.Spec.SessionPos, "proxy"))
 	if seen.untrusted && p.suggestedTrust() != nil {
 		tf := p.trustFix()
 		fix = append(fix, "and trust nginx: "+tf.Message)
 		if len(seen.headerEdits) > 0 || !seen.headersOK {
 			fix = append(fix, "with the X-Forwarded-Proto and X-Forwarded-Host nginx sends its own (TC202, TC301)")
 		}
-		noEdits = len(tf.Edits) == 0 || !seen.headersOK
+		noEdits = noEdits || len(tf.Edits) == 0 || !seen.headersOK
 		edits = append(edits, tf.Edits...)
 		for _, e := range seen.headerEdits {
 			if !slices.Contains(edits, e) {
