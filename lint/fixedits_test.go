@@ -1,6 +1,8 @@
 package lint
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -280,4 +282,85 @@ func copyTree(from, to string) error {
 		}
 		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
 	})
+}
+
+// TestFixEditsRendered: JSON carries a finding's edits beside its fix, and
+// SARIF as a fix whose replacements, applied, are the same change; the
+// log stays valid against the official schema.
+func TestFixEditsRendered(t *testing.T) {
+	dir := "../testdata/rules/TC105/http-xff"
+	_, rep := lintFixture(t, dir)
+	if len(rep.Findings) != 1 {
+		t.Fatalf("findings: %+v", rep.Findings)
+	}
+	conf := filepath.Join(dir, "nginx.conf")
+	want := rules.Edit{File: conf, Line: 16, Column: 13,
+		Old: "proxy_set_header X-Forwarded-For $http_x_forwarded_for;", New: "proxy_set_header X-Forwarded-For $remote_addr;"}
+	if f := rep.Findings[0]; len(f.Fix.Edits) != 1 || f.Fix.Edits[0] != want {
+		t.Fatalf("edits %+v, want %+v", f.Fix.Edits, want)
+	}
+
+	var js bytes.Buffer
+	if err := renderJSON(&js, rep, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Findings []struct {
+			Fix   string
+			Edits []map[string]any
+		}
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	wantJSON := map[string]any{"file": conf, "line": 16.0, "column": 13.0, "old": want.Old, "new": want.New}
+	if f := doc.Findings[0]; !strings.HasPrefix(f.Fix, "set it from the address nginx saw") || len(f.Edits) != 1 || !maps.Equal(f.Edits[0], wantJSON) {
+		t.Errorf("JSON fix %q edits %v, want %v", f.Fix, f.Edits, wantJSON)
+	}
+
+	out := renderSARIFBytes(t, rep)
+	if err := validateSARIF(t, sarifSchema(t), out); err != nil {
+		t.Fatalf("SARIF with fixes is invalid: %v", err)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Fixes []struct {
+					Description     struct{ Text string }
+					ArtifactChanges []struct {
+						ArtifactLocation struct{ URI string }
+						Replacements     []struct {
+							DeletedRegion   struct{ StartLine, StartColumn, EndColumn int }
+							InsertedContent struct{ Text string }
+						}
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(out, &log); err != nil {
+		t.Fatal(err)
+	}
+	fixes := log.Runs[0].Results[0].Fixes
+	if len(fixes) != 1 || len(fixes[0].ArtifactChanges) != 1 || len(fixes[0].ArtifactChanges[0].Replacements) != 1 {
+		t.Fatalf("SARIF fixes: %+v", fixes)
+	}
+	ch := fixes[0].ArtifactChanges[0]
+	r := ch.Replacements[0]
+	if ch.ArtifactLocation.URI != "../testdata/rules/TC105/http-xff/nginx.conf" || r.DeletedRegion.StartLine != 16 ||
+		r.DeletedRegion.StartColumn != 13 || r.DeletedRegion.EndColumn != 13+len(want.Old) || r.InsertedContent.Text != want.New {
+		t.Errorf("SARIF replacement %+v in %s", r, ch.ArtifactLocation.URI)
+	}
+
+	// An insertion: new lines at the start of the line after.
+	_, rep = lintFixture(t, "../testdata/rules/TC105/no-xff")
+	out = renderSARIFBytes(t, rep)
+	if err := json.Unmarshal(out, &log); err != nil {
+		t.Fatal(err)
+	}
+	r = log.Runs[0].Results[0].Fixes[0].ArtifactChanges[0].Replacements[0]
+	if r.DeletedRegion.StartLine != 15 || r.DeletedRegion.StartColumn != 1 || r.DeletedRegion.EndColumn != 1 ||
+		r.InsertedContent.Text != "            proxy_set_header X-Forwarded-For $remote_addr;\n" {
+		t.Errorf("SARIF insertion %+v", r)
+	}
 }
