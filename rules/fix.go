@@ -27,6 +27,26 @@ func Fix(msg string, edits ...Edit) SuggestedFix {
 	return SuggestedFix{Message: msg, Edits: edits}
 }
 
+// editSet gathers edits, each once, in the order first added: the edits
+// of one fix over every path (a fleet's thousands).
+type editSet struct {
+	list []Edit
+	seen map[Edit]bool
+}
+
+func (s *editSet) add(es ...Edit) {
+	for _, e := range es {
+		if s.seen[e] {
+			continue
+		}
+		if s.seen == nil {
+			s.seen = map[Edit]bool{}
+		}
+		s.seen[e] = true
+		s.list = append(s.list, e)
+	}
+}
+
 // prefixFix is fix with its message after prefix.
 func prefixFix(prefix string, fix SuggestedFix) SuggestedFix {
 	fix.Message = prefix + fix.Message

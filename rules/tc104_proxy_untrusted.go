@@ -42,8 +42,7 @@ var tc104 = &Rule{
 	Finish: finishTC104,
 }
 
-// tc104Group is what a TC104 finding shows: its first path's, and the
-// addresses nginx connects from on all of its paths.
+// tc104State is what TC104 gathers part by part.
 type tc104State struct {
 	groups trustGroups[*tc104Group]
 	// direct are the hostile X-Forwarded-For requests of clients that
@@ -51,6 +50,8 @@ type tc104State struct {
 	direct []trustmodel.Request
 }
 
+// tc104Group is what a TC104 finding shows: its first path's, and the
+// addresses nginx connects from on all of its paths.
 type tc104Group struct {
 	got           *string // req.ip on the first path
 	entry, attack string
@@ -60,7 +61,7 @@ type tc104Group struct {
 	// xffEdits make nginx forward the client where a path does not;
 	// headerEdits make the X-Forwarded-Proto and -Host the app then
 	// believes nginx's own (headersOK: every path's could be edited).
-	xffEdits, headerEdits []Edit
+	xffEdits, headerEdits editSet
 	headersOK             bool
 }
 
@@ -109,18 +110,10 @@ func checkTC104(p *Pass) {
 		}
 		edits, ok := trustedHeaderEdits(p, path)
 		g.headersOK = g.headersOK && ok
-		for _, e := range edits {
-			if !slices.Contains(g.headerEdits, e) {
-				g.headerEdits = append(g.headerEdits, e)
-			}
-		}
+		g.headerEdits.add(edits...)
 		if p.hopsToClient(path) < 0 {
 			g.forwards = false
-			for _, e := range setHeaderFix(path, nginxSite(path, "X-Forwarded-For"), "X-Forwarded-For", tc104XFF(p)).Edits {
-				if !slices.Contains(g.xffEdits, e) {
-					g.xffEdits = append(g.xffEdits, e)
-				}
-			}
+			g.xffEdits.add(setHeaderFix(path, nginxSite(path, "X-Forwarded-For"), "X-Forwarded-For", tc104XFF(p)).Edits...)
 		}
 	}
 }
@@ -179,11 +172,11 @@ func finishTC104(p *Pass) {
 				p.trustDirective(), trusts, andList(g.addrs), what, p.Prop("ip"))
 		}
 		fix := p.trustFix()
-		if len(fix.Edits) > 0 && (len(g.headerEdits) > 0 || !g.headersOK) {
+		if len(fix.Edits) > 0 && (len(g.headerEdits.list) > 0 || !g.headersOK) {
 			// Trusting nginx makes the app believe its X-Forwarded-Proto
 			// and -Host too: they must be nginx's own first.
 			fix.Message += "; and make the X-Forwarded-Proto and X-Forwarded-Host nginx sends its own (TC202, TC301)"
-			fix.Edits = append(fix.Edits, g.headerEdits...)
+			fix.Edits = append(fix.Edits, g.headerEdits.list...)
 			if !g.headersOK {
 				fix.Edits = nil
 			}
@@ -194,7 +187,7 @@ func finishTC104(p *Pass) {
 		if !g.forwards {
 			fix.Message += fmt.Sprintf(", and make nginx forward the client address: `proxy_set_header X-Forwarded-For %s;` next to the proxy_pass", tc104XFF(p))
 			if len(fix.Edits) > 0 {
-				fix.Edits = append(fix.Edits, g.xffEdits...)
+				fix.Edits = append(fix.Edits, g.xffEdits.list...)
 			}
 		}
 		p.Report(Finding{

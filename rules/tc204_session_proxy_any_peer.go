@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
@@ -79,7 +78,7 @@ type tc204Seen struct {
 	untrusted bool
 	// headerEdits make the headers the app then believes nginx's own
 	// (trustedHeaderEdits; headersOK: every path's could be edited).
-	headerEdits []Edit
+	headerEdits editSet
 	headersOK   bool
 }
 
@@ -99,11 +98,7 @@ func checkTC204(p *Pass) {
 				}
 				edits, ok := trustedHeaderEdits(p, path)
 				seen.headersOK = seen.headersOK && ok
-				for _, e := range edits {
-					if !slices.Contains(seen.headerEdits, e) {
-						seen.headerEdits = append(seen.headerEdits, e)
-					}
-				}
+				seen.headerEdits.add(edits...)
 			}
 		}
 		var cands []tc204Evidence
@@ -172,16 +167,15 @@ func finishTC204(p *Pass) {
 	if seen.untrusted && p.suggestedTrust() != nil {
 		tf := p.trustFix()
 		fix = append(fix, "and trust nginx: "+tf.Message)
-		if len(seen.headerEdits) > 0 || !seen.headersOK {
+		if len(seen.headerEdits.list) > 0 || !seen.headersOK {
 			fix = append(fix, "with the X-Forwarded-Proto and X-Forwarded-Host nginx sends its own (TC202, TC301)")
 		}
 		noEdits = noEdits || len(tf.Edits) == 0 || !seen.headersOK
 		edits = append(edits, tf.Edits...)
-		for _, e := range seen.headerEdits {
-			if !slices.Contains(edits, e) {
-				edits = append(edits, e)
-			}
-		}
+		all := editSet{}
+		all.add(edits...)
+		all.add(seen.headerEdits.list...)
+		edits = all.list
 	}
 	if direct != nil {
 		bind := "127.0.0.1:PORT"
