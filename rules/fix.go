@@ -27,41 +27,16 @@ func Fix(msg string, edits ...Edit) SuggestedFix {
 	return SuggestedFix{Message: msg, Edits: edits}
 }
 
-// editSet gathers edits, each once, in the order first added: the edits
-// of one fix over every path (a fleet's thousands).
-type editSet struct {
-	list []Edit
-	seen map[Edit]bool
-}
-
-func (s *editSet) add(es ...Edit) {
-	for _, e := range es {
-		if s.seen[e] {
-			continue
-		}
-		if s.seen == nil {
-			s.seen = map[Edit]bool{}
-		}
-		s.seen[e] = true
-		s.list = append(s.list, e)
-	}
-}
-
-// prefixFix is fix with its message after prefix.
-func prefixFix(prefix string, fix SuggestedFix) SuggestedFix {
-	fix.Message = prefix + fix.Message
-	return fix
-}
-
 // Edit is one machine-applicable change to a file the finding is about: the
 // nginx configuration or trustcheck.yaml. At line Line of File, the text Old
 // (starting at byte Column, 1-based) becomes New. With Old empty, New is
 // inserted as whole lines after line Line (0: before the first line);
 // several insertions at one line go in their order.
 //
-// Rules make edits with InsertAfter, InsertInside, ReplaceText and SetYAML,
-// which know the directive but not the file's text; ResolveEdits then reads
-// the lines and fixes the exact old text, its column and the indentation.
+// Rules make edits with InsertAfter, InsertInside, InsertBefore,
+// ReplaceText, SetYAML and RemoveYAML, which know the directive but not the
+// file's text; ResolveEdits then matches them to the lines: the exact old
+// text, its column, the indentation of inserted lines.
 type Edit struct {
 	File   string `json:"file"`
 	Line   int    `json:"line"`
@@ -283,6 +258,32 @@ func resolveYAMLDelete(e Edit, ls []string) (Edit, bool) {
 		}
 	}
 	return e, false
+}
+
+// editSet gathers edits, each once, in the order first added: the edits
+// of one fix over every path (a fleet's thousands).
+type editSet struct {
+	list []Edit
+	seen map[Edit]bool
+}
+
+func (s *editSet) add(es ...Edit) {
+	for _, e := range es {
+		if s.seen[e] {
+			continue
+		}
+		if s.seen == nil {
+			s.seen = map[Edit]bool{}
+		}
+		s.seen[e] = true
+		s.list = append(s.list, e)
+	}
+}
+
+// prefixFix is fix with its message after prefix.
+func prefixFix(prefix string, fix SuggestedFix) SuggestedFix {
+	fix.Message = prefix + fix.Message
+	return fix
 }
 
 // oldPattern matches text with any white space where it has some.
