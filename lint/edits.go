@@ -9,7 +9,7 @@ import (
 )
 
 // fileLines gives rules.ResolveEdits the lines of the files findings' edits
-// name, each read once: from disk, or for a file split from an nginx -T
+// name: from disk, or for a file split from an nginx -T
 // dump, the dump from that file's first line on. Standard input is not
 // kept, so its edits are dropped.
 func fileLines(ng *nginxconf.Config) rules.Lines {
@@ -23,16 +23,28 @@ func fileLines(ng *nginxconf.Config) rules.Lines {
 			dumped[f.Path] = part{f.DumpPath, f.DumpLine}
 		}
 	}
-	read := map[string][]string{}
+	// The last few files read: findings come sorted by file, and their
+	// edits name their own file or a few others (trustcheck.yaml, an
+	// included list), so a fleet's files are not all held at once.
+	type read struct {
+		name  string
+		lines []string
+	}
+	var recent []read
 	readFile := func(name string) ([]string, bool) {
-		ls, ok := read[name]
-		if !ok {
-			data, err := os.ReadFile(name)
-			if err == nil {
-				ls = strings.Split(strings.TrimSuffix(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"), "\n")
+		for _, r := range recent {
+			if r.name == name {
+				return r.lines, r.lines != nil
 			}
-			read[name] = ls
 		}
+		var ls []string
+		if data, err := os.ReadFile(name); err == nil {
+			ls = strings.Split(strings.TrimSuffix(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"), "\n")
+		}
+		if len(recent) == 8 {
+			recent = recent[1:]
+		}
+		recent = append(recent, read{name, ls})
 		return ls, ls != nil
 	}
 	return func(file string) ([]string, bool) {

@@ -105,17 +105,32 @@ type Lines func(file string) ([]string, bool)
 // keeps its message and drops its edits (an edit is applied only as made);
 // it returns how many did.
 func ResolveEdits(fs []Finding, lines Lines) (dropped int) {
-	for i := range fs {
-		fix := fs[i].Fix
-		if slices.ContainsFunc(fix.Edits, func(e Edit) bool { return e.unresolved }) {
-			edits, ok := Resolve(fix.Edits, lines)
-			if !ok {
-				dropped++
+	texts := map[string]string{} // a fleet's thousands of edits share their lines
+	var resolve func(fs []Finding)
+	resolve = func(fs []Finding) {
+		for i := range fs {
+			fix := fs[i].Fix
+			if slices.ContainsFunc(fix.Edits, func(e Edit) bool { return e.unresolved }) {
+				edits, ok := Resolve(fix.Edits, lines)
+				if !ok {
+					dropped++
+				}
+				for j := range edits {
+					e := &edits[j]
+					for _, s := range []*string{&e.Old, &e.New} {
+						if t, ok := texts[*s]; ok {
+							*s = t
+						} else {
+							texts[*s] = *s
+						}
+					}
+				}
+				fs[i].Fix = SuggestedFix{Message: fix.Message, Edits: edits}
 			}
-			fs[i].Fix = SuggestedFix{Message: fix.Message, Edits: edits}
+			resolve(fs[i].Consequences)
 		}
-		dropped += ResolveEdits(fs[i].Consequences, lines)
 	}
+	resolve(fs)
 	return dropped
 }
 
@@ -165,7 +180,7 @@ func resolveEdit(e Edit, lines Lines) (Edit, bool) {
 		if c := strings.Index(l[k:], " #"); c >= 0 {
 			end = k + c
 		}
-		r.Column, r.Old, r.New = k+1, strings.TrimRight(l[k:end], " \t"), e.New
+		r.Column, r.Old, r.New = k+1, strings.Clone(strings.TrimRight(l[k:end], " \t")), e.New
 	case e.yamlKey != "":
 		// A new key: before the mapping's first, at its column; after it when
 		// the mapping starts a list item ("- name: web").
@@ -221,7 +236,7 @@ func resolveEdit(e Edit, lines Lines) (Edit, bool) {
 		if loc == nil {
 			return e, false
 		}
-		r.Column, r.Old, r.New = loc[0]+1, l[loc[0]:loc[1]], e.New
+		r.Column, r.Old, r.New = loc[0]+1, strings.Clone(l[loc[0]:loc[1]]), e.New
 	}
 	return r, true
 }
@@ -236,7 +251,7 @@ func resolveYAMLDelete(e Edit, ls []string) (Edit, bool) {
 	if l := ls[e.Line-1]; strings.Contains(l, "{") {
 		for _, re := range []string{`,\s*` + key + `:\s*[^,}]*[^,}\s]`, `\b` + key + `:\s*[^,}]*,\s*`} {
 			if loc := regexp.MustCompile(re).FindStringIndex(l); loc != nil {
-				return Edit{File: e.File, Line: e.Line, Column: loc[0] + 1, Old: l[loc[0]:loc[1]]}, true
+				return Edit{File: e.File, Line: e.Line, Column: loc[0] + 1, Old: strings.Clone(l[loc[0]:loc[1]])}, true
 			}
 		}
 		return e, false
@@ -254,7 +269,7 @@ func resolveYAMLDelete(e Edit, ls []string) (Edit, bool) {
 			continue
 		}
 		if m := at.FindStringIndex(l[col:]); m != nil {
-			return Edit{File: e.File, Line: n, Column: col + 1, Old: l[col : col+m[1]]}, true
+			return Edit{File: e.File, Line: n, Column: col + 1, Old: strings.Clone(l[col : col+m[1]])}, true
 		}
 	}
 	return e, false
