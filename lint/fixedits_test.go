@@ -68,7 +68,7 @@ func TestFixEditsRemoveTheirFinding(t *testing.T) {
 		t.Skip("lints every fixture once per finding")
 	}
 	var clean, withEdits int
-	messageOnly := map[string]int{}
+	messageOnly, edited := map[string]int{}, map[string]int{}
 	failed := map[string]bool{}
 	for _, c := range fixCases(t) {
 		rep, err := Lint(c.opts(c.dir))
@@ -87,6 +87,7 @@ func TestFixEditsRemoveTheirFinding(t *testing.T) {
 				continue
 			}
 			withEdits++
+			edited[f.Rule]++
 			key := fmt.Sprintf("%s: %s %s:%d", c.name, f.Rule, relTo(c.dir, f.Pos.File), f.Pos.Line)
 			problem := fixProblem(t, c, f, before)
 			reason, known := knownFixFailures[key]
@@ -107,12 +108,15 @@ func TestFixEditsRemoveTheirFinding(t *testing.T) {
 			t.Errorf("knownFixFailures names %s, which no fixture reports with edits", key)
 		}
 	}
-	var only []string
-	for _, id := range slices.Sorted(maps.Keys(messageOnly)) {
-		only = append(only, fmt.Sprintf("%s %d", id, messageOnly[id]))
+	perRule := func(n map[string]int) string {
+		var out []string
+		for _, id := range slices.Sorted(maps.Keys(n)) {
+			out = append(out, fmt.Sprintf("%s %d", id, n[id]))
+		}
+		return strings.Join(out, ", ")
 	}
-	t.Logf("%d findings with edits: %d removed cleanly, %d known failures; message-only: %s",
-		withEdits, clean, len(knownFixFailures), strings.Join(only, ", "))
+	t.Logf("%d findings with edits (%s): %d removed cleanly, %d known failures; message-only: %s",
+		withEdits, perRule(edited), clean, len(knownFixFailures), perRule(messageOnly))
 	if withEdits == 0 {
 		t.Error("no finding has edits")
 	}
