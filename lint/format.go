@@ -98,7 +98,7 @@ func renderText(w io.Writer, rep *Report, o Options) error {
 		}
 		field("path", f.Path)
 		field(f.AttackLabel(), f.Attack)
-		field("fix", f.Fix)
+		field("fix", f.Fix.Message)
 		if len(f.Related) > 0 {
 			rel := make([]string, len(f.Related))
 			for i, p := range f.Related {
@@ -149,17 +149,19 @@ func plural(n int, word string) string {
 }
 
 type jsonFinding struct {
-	Rule      string    `json:"rule"`
-	Severity  string    `json:"severity"`
-	File      string    `json:"file"`
-	Line      int       `json:"line"`
-	Directive string    `json:"directive,omitempty"`
-	Message   string    `json:"message"`
-	Path      string    `json:"path,omitempty"`
-	Attack    string    `json:"attack,omitempty"`
-	Honest    bool      `json:"honest,omitempty"`
-	Fix       string    `json:"fix,omitempty"`
-	Related   []jsonPos `json:"related"`
+	Rule      string `json:"rule"`
+	Severity  string `json:"severity"`
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Directive string `json:"directive,omitempty"`
+	Message   string `json:"message"`
+	Path      string `json:"path,omitempty"`
+	Attack    string `json:"attack,omitempty"`
+	Honest    bool   `json:"honest,omitempty"`
+	Fix       string `json:"fix,omitempty"`
+	// Edits carry out the fix, machine-applicable (rules.Edit).
+	Edits   []rules.Edit `json:"edits,omitempty"`
+	Related []jsonPos    `json:"related"`
 	// Consequences are findings this one causes (SPEC: one finding per
 	// root cause), each with what it breaks.
 	Consequences []jsonFinding `json:"consequences,omitempty"`
@@ -171,7 +173,7 @@ type jsonFinding struct {
 func toJSONFinding(f rules.Finding) jsonFinding {
 	jf := jsonFinding{
 		Rule: f.Rule, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line,
-		Directive: f.Directive, Message: f.Message, Path: f.Path, Attack: f.Attack, Honest: f.Honest, Fix: f.Fix,
+		Directive: f.Directive, Message: f.Message, Path: f.Path, Attack: f.Attack, Honest: f.Honest, Fix: f.Fix.Message, Edits: f.Fix.Edits,
 		Related: make([]jsonPos, 0, len(f.Related)), App: f.App,
 	}
 	for _, p := range f.Related {

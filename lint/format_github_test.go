@@ -26,7 +26,7 @@ func TestGitHubEscaping(t *testing.T) {
 	rep := &Report{
 		Findings: []rules.Finding{{
 			Rule: "TC105", Severity: rules.Warning, Pos: trustmodel.Pos{File: "conf/a,b:c%d.conf", Line: 3},
-			Message: "100% spoofable\r\nsecond line", Attack: "a::b ::error::injected", Fix: "x, y: z",
+			Message: "100% spoofable\r\nsecond line", Attack: "a::b ::error::injected", Fix: rules.Fix("x, y: z"),
 			Directive: "not rendered", Path: "not rendered",
 		}, {
 			Rule: "TC404", Severity: rules.Info, Pos: trustmodel.Pos{File: "n.conf", Line: 7}, Message: "m",
@@ -62,7 +62,7 @@ func TestGitHubOutput(t *testing.T) {
 	_, rep := lintFixture(t, filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append"))
 	f := rep.Findings[0]
 	want := "::error file=../testdata/rules/TC101/trust-true-append/nginx.conf,line=16,title=TC101 trust-all-unstripped::" +
-		escapeGitHubData(f.Message) + "%0Aattack: " + escapeGitHubData(f.Attack) + "%0Afix: " + escapeGitHubData(f.Fix) + "\n"
+		escapeGitHubData(f.Message) + "%0Aattack: " + escapeGitHubData(f.Attack) + "%0Afix: " + escapeGitHubData(f.Fix.Message) + "\n"
 	if out != want {
 		t.Errorf("github output:\n%s\nwant:\n%s", out, want)
 	}

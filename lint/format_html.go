@@ -126,7 +126,7 @@ func newHTMLView(rep *Report) htmlView {
 			diagram = i
 		}
 		row := htmlRow{slices.Index(htmlSeverities, f.Severity), ri, file(f.Pos), f.Pos.Line,
-			str(f.Message), str(f.Directive), str(f.Path), str(f.Attack), str(f.Fix), findingApp(f), diagram}
+			str(f.Message), str(f.Directive), str(f.Path), str(f.Attack), str(f.Fix.Message), findingApp(f), diagram}
 		for _, r := range f.Related {
 			row = append(row, file(r), r.Line)
 		}

@@ -114,6 +114,9 @@ func sarifResult(f rules.Finding, ruleIndex map[string]int, uri func(string) str
 			res.AddRelatedLocation(loc.WithId(len(res.RelatedLocations) + 1))
 		}
 	}
+	if fix := sarifFix(f.Fix, uri); fix != nil {
+		res.AddFix(fix)
+	}
 	props := sarif.NewPropertyBag()
 	if f.Directive != "" {
 		props.AddString("directive", f.Directive)
@@ -125,6 +128,48 @@ func sarifResult(f rules.Finding, ruleIndex map[string]int, uri func(string) str
 		res.AttachPropertyBag(props)
 	}
 	return res
+}
+
+// sarifFix is a fix's edits as one SARIF fix: an artifactChange per file,
+// in the order the edits name them. A replacement deletes the old text's
+// region (columns are the edit's, bytes: the same as SARIF's characters in
+// the ASCII of configuration files); an insertion after line n is content
+// inserted at the start of line n+1, one replacement for the lines that
+// go there. nil when the fix has no edits.
+func sarifFix(fix rules.SuggestedFix, uri func(string) string) *sarif.Fix {
+	if len(fix.Edits) == 0 {
+		return nil
+	}
+	out := sarif.NewFix().WithDescriptionText(fix.Message)
+	changes := map[string]*sarif.ArtifactChange{}
+	var insertion *sarif.Replacement // the open insertion, while edits add lines to it
+	var text string
+	var last rules.Edit
+	for _, e := range fix.Edits {
+		ch := changes[e.File]
+		if ch == nil {
+			ch = sarif.NewArtifactChange(sarif.NewSimpleArtifactLocation(uri(e.File)))
+			changes[e.File] = ch
+			out.AddArtifactChanges(ch)
+		}
+		switch {
+		case e.Old == "" && insertion != nil && last.File == e.File && last.Line == e.Line:
+			text += e.New + "\n"
+		case e.Old == "":
+			text = e.New + "\n"
+			insertion = sarif.NewReplacement(sarif.NewRegion().WithStartLine(e.Line + 1).WithStartColumn(1).WithEndColumn(1))
+			ch.WithReplacement(insertion)
+		default:
+			insertion = nil
+			ch.WithReplacement(sarif.NewReplacement(sarif.NewRegion().WithStartLine(e.Line).WithStartColumn(e.Column).
+				WithEndColumn(e.Column + len(e.Old))).WithInsertedContent(sarif.NewArtifactContent().WithText(e.New)))
+		}
+		if insertion != nil {
+			insertion.WithInsertedContent(sarif.NewArtifactContent().WithText(text))
+		}
+		last = e
+	}
+	return out
 }
 
 // renderSARIFFailure writes the log of a run that could not complete: no
@@ -185,8 +230,8 @@ func findingText(f rules.Finding) string {
 	if f.Attack != "" {
 		parts = append(parts, f.AttackLabel()+": "+f.Attack)
 	}
-	if f.Fix != "" {
-		parts = append(parts, "fix: "+f.Fix)
+	if f.Fix.Message != "" {
+		parts = append(parts, "fix: "+f.Fix.Message)
 	}
 	for _, c := range f.Consequences {
 		parts = append(parts, fmt.Sprintf("then %s (%s:%d): %s", c.Rule, c.Pos.File, c.Pos.Line, c.Message))

@@ -278,8 +278,8 @@ func TestSARIFOutput(t *testing.T) {
 	// The wording is the rule's; the rendering is message, attack and fix.
 	_, rep := lintFixture(t, filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append"))
 	f := rep.Findings[0]
-	wantText := f.Message + "\nattack: " + f.Attack + "\nfix: " + f.Fix
-	if f.Attack == "" || f.Fix == "" || !strings.Contains(wantText, `attack: a client sending "X-Forwarded-For: 6.6.6.6"`) {
+	wantText := f.Message + "\nattack: " + f.Attack + "\nfix: " + f.Fix.Message
+	if f.Attack == "" || f.Fix.Message == "" || !strings.Contains(wantText, `attack: a client sending "X-Forwarded-For: 6.6.6.6"`) {
 		t.Fatalf("fixture finding lacks an attack or a fix: %+v", f)
 	}
 	if res.Message.Text != wantText {

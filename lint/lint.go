@@ -195,6 +195,13 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
 	findings = foldConsequences(findings)
 	sortFindings(findings)
+	if n := rules.ResolveEdits(findings, fileLines(ng)); n > 0 {
+		what := fmt.Sprintf("%d fixes keep only their message: their edits do not", n)
+		if n == 1 {
+			what = "1 fix keeps only its message: its edits do not"
+		}
+		rep.Notes = append(rep.Notes, what+" match the files' text (standard input, or a file changed while it was read)")
+	}
 	rep.Findings = findings
 	return rep, nil
 }

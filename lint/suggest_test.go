@@ -8,11 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"github.com/trustcheck/trustcheck/rules"
 )
 
 // suggestUncovered are the rules whose firing fixtures the acceptance test
@@ -37,11 +36,8 @@ var suggestUncovered = map[string]string{
 type suggestJSON struct {
 	TrustProxy any `json:"trust_proxy"`
 	Code       string
-	Edits      []struct {
-		File, Op, Text string
-		Line           int
-	}
-	Remaining []string
+	Edits      []rules.Edit
+	Remaining  []string
 }
 
 // TestSuggestFixesFiringFixtures is the acceptance test: for every firing
@@ -107,8 +103,8 @@ func TestSuggestKeepsCleanSetup(t *testing.T) {
 			s := suggestJSONFor(t, tmp)
 			var nginx []string
 			for _, e := range s.Edits {
-				if e.Op != "yaml_set" {
-					nginx = append(nginx, e.Text)
+				if filepath.Base(e.File) != "trustcheck.yaml" {
+					nginx = append(nginx, e.New)
 				}
 			}
 			if len(nginx) > 0 {
@@ -187,112 +183,33 @@ func suggestJSONFor(t *testing.T, dir string) suggestJSON {
 	return s
 }
 
-// applySuggestEdits applies the edits as a tool would: insert_after and
-// replace by line number in the file as it was (several inserts at one line
-// in order), yaml_set by setting the key in the YAML document.
+// applySuggestEdits applies the edits as a tool would: each file's edits
+// by the line numbers of the file as it was, a missing file as empty.
 func applySuggestEdits(t *testing.T, dir string, s suggestJSON) {
 	t.Helper()
-	type lineEdit struct {
-		line     int
-		op, text string
-		seq      int
-	}
-	byFile := map[string][]lineEdit{}
-	for i, e := range s.Edits {
+	byFile := map[string][]rules.Edit{}
+	for _, e := range s.Edits {
 		if !strings.HasPrefix(filepath.Clean(e.File), dir) {
 			t.Fatalf("edit outside the fixture: %s", e.File)
 		}
-		switch e.Op {
-		case "insert_after", "replace":
-			byFile[e.File] = append(byFile[e.File], lineEdit{e.Line, e.Op, e.Text, i})
-		case "yaml_set":
-			setYAML(t, e.File, e.Text)
-		default:
-			t.Fatalf("unknown op %q", e.Op)
-		}
+		byFile[e.File] = append(byFile[e.File], e)
 	}
 	for file, es := range byFile {
+		var lines []string
 		data, err := os.ReadFile(file)
+		switch {
+		case err == nil:
+			lines = strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+		case !errors.Is(err, fs.ErrNotExist):
+			t.Fatal(err)
+		}
+		out, err := rules.ApplyEdits(lines, es)
 		if err != nil {
 			t.Fatal(err)
 		}
-		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-		// Back to front, so earlier line numbers stay valid; inserts at one
-		// line keep their order.
-		sort.SliceStable(es, func(i, j int) bool { return es[i].line > es[j].line })
-		for i := 0; i < len(es); {
-			j := i
-			var block []string
-			for j < len(es) && es[j].line == es[i].line {
-				if es[j].op == "replace" {
-					lines[es[j].line-1] = es[j].text
-				} else {
-					block = append(block, strings.Split(es[j].text, "\n")...)
-				}
-				j++
-			}
-			at := es[i].line
-			lines = append(lines[:at], append(block, lines[at:]...)...)
-			i = j
-		}
-		if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(file, []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// setYAML sets a dotted key ("app.trust_proxy: VALUE") in a YAML file,
-// creating the file (version: 1) when there is none.
-func setYAML(t *testing.T, file, text string) {
-	t.Helper()
-	key, val, ok := strings.Cut(text, ": ")
-	if !ok {
-		t.Fatalf("yaml_set text %q is not KEY: VALUE", text)
-	}
-	var doc yaml.Node
-	data, err := os.ReadFile(file)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		data = []byte("version: 1\n")
-	case err != nil:
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var value yaml.Node
-	if err := yaml.Unmarshal([]byte(val), &value); err != nil {
-		t.Fatalf("yaml_set value %q: %v", val, err)
-	}
-	node := doc.Content[0]
-	parts := strings.Split(key, ".")
-	for i, k := range parts {
-		var next *yaml.Node
-		for j := 0; j+1 < len(node.Content); j += 2 {
-			if node.Content[j].Value == k {
-				next = node.Content[j+1]
-			}
-		}
-		if i == len(parts)-1 {
-			if next != nil {
-				*next = *value.Content[0]
-			} else {
-				node.Content = append(node.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, value.Content[0])
-			}
-			break
-		}
-		if next == nil {
-			next = &yaml.Node{Kind: yaml.MappingNode}
-			node.Content = append(node.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, next)
-		}
-		node = next
-	}
-	out, err := yaml.Marshal(&doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, out, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -350,7 +267,7 @@ func TestSuggestRejectsUnknownHosts(t *testing.T) {
 	s := suggestJSONFor(t, tmp)
 	var texts []string
 	for _, e := range s.Edits {
-		texts = append(texts, strings.TrimSpace(e.Text))
+		texts = append(texts, strings.TrimSpace(e.New))
 	}
 	want := []string{"server {", "listen 443 ssl default_server;", "ssl_reject_handshake on;", "}"}
 	if !slices.Equal(texts, want) {

@@ -21,17 +21,19 @@ type suppression struct {
 	ids    []string
 	reason string
 	used   bool
+	// comment is the comment as written, from its "#".
+	comment string
 }
 
-func parseSuppression(pos trustmodel.Pos, text string) (*suppression, bool) {
-	text = strings.TrimSpace(text)
+func parseSuppression(pos trustmodel.Pos, raw string) (*suppression, bool) {
+	text := strings.TrimSpace(raw)
 	rest, ok := strings.CutPrefix(text, ignoreMarker)
 	rest, _, _ = strings.Cut(rest, "#") // a further comment is not part of the reason
 	if !ok {
 		return nil, false
 	}
 	fields := strings.Fields(rest)
-	s := &suppression{pos: pos}
+	s := &suppression{pos: pos, comment: "#" + raw}
 	if len(fields) > 0 {
 		for _, id := range strings.Split(fields[0], ",") {
 			if id != "" {
@@ -140,7 +142,8 @@ func applySuppressions(fs []rules.Finding, ng *nginxconf.Config, cfg *trustmodel
 		}
 		kept = append(kept, rules.Finding{
 			Rule: tc001.ID, Severity: tc001.Severity, Pos: s.pos, Message: msg,
-			Fix: "remove the comment, or move it onto the line of the finding it is meant for",
+			Fix: rules.Fix("remove the comment, or move it onto the line of the finding it is meant for",
+				rules.ReplaceText(s.pos, s.comment, "")),
 		})
 	}
 	return kept

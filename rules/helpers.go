@@ -113,12 +113,14 @@ func (p *Pass) SetTrust(value string) string {
 
 // NginxTrustValue is the narrowest trust value that covers the address nginx
 // connects from: 'loopback' for loopback, else the address itself.
-func NginxTrustValue(addr string) string {
-	a, err := netip.ParseAddr(addr)
-	if err == nil && a.Unmap().IsLoopback() {
-		return "'loopback'"
+func NginxTrustValue(addr string) string { return jsLiteral(nginxTrust(addr)) }
+
+// nginxTrust is NginxTrustValue as the value itself: "loopback" or the address.
+func nginxTrust(addr string) string {
+	if a, err := netip.ParseAddr(addr); err == nil && a.Unmap().IsLoopback() {
+		return "loopback"
 	}
-	return fmt.Sprintf("'%s'", addr)
+	return addr
 }
 
 func jsLiteral(v any) string {

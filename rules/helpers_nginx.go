@@ -772,6 +772,11 @@ func joinAnd(items []string) string {
 
 // setRealIPLines renders one set_real_ip_from per range.
 func setRealIPLines(ranges []netip.Prefix) string {
+	return "`" + strings.Join(realIPFromLines(ranges), " ") + "`"
+}
+
+// realIPFromLines are the set_real_ip_from directives for ranges, each once.
+func realIPFromLines(ranges []netip.Prefix) []string {
 	var lines []string
 	for _, r := range ranges {
 		text := r.String()
@@ -783,5 +788,5 @@ func setRealIPLines(ranges []netip.Prefix) string {
 			lines = append(lines, line)
 		}
 	}
-	return "`" + strings.Join(lines, " ") + "`"
+	return lines
 }

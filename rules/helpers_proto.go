@@ -141,20 +141,20 @@ func edgeName(p *Pass) string {
 // addHeaderFix says where a new proxy_set_header for px goes: next to the
 // proxy_pass, or into the outer list the location inherits, because a
 // location that sets any header of its own drops that list (TC401).
-func addHeaderFix(px *nginxconf.Proxy, directive string) string {
+func addHeaderFix(px *nginxconf.Proxy, directive string) SuggestedFix {
 	if px.HeadersLevel == "" || px.HeadersLevel == "location" || len(px.Headers) == 0 {
-		return fmt.Sprintf("add `%s` next to this %s", directive, px.Directive.Name)
+		return Fix(fmt.Sprintf("add `%s` next to this %s", directive, px.Directive.Name), proxyInsert(px, directive))
 	}
 	at := px.Headers[0].Pos
-	return fmt.Sprintf("add `%s` to the %s-level proxy_set_header list (%s:%d), which every location without a list of its own inherits",
-		directive, px.HeadersLevel, at.File, at.Line)
+	return Fix(fmt.Sprintf("add `%s` to the %s-level proxy_set_header list (%s:%d), which every location without a list of its own inherits",
+		directive, px.HeadersLevel, at.File, at.Line), proxyInsert(px, directive))
 }
 
 // setHeaderFix is the fix that makes header name carry value at site.
-func setHeaderFix(path *Path, site headerSite, name, value string) string {
+func setHeaderFix(path *Path, site headerSite, name, value string) SuggestedFix {
 	d := fmt.Sprintf("proxy_set_header %s %s;", name, value)
 	if site.Rule != nil {
-		return fmt.Sprintf("replace it with `%s`", d)
+		return Fix(fmt.Sprintf("replace it with `%s`", d), ReplaceText(site.Pos, site.Directive, d))
 	}
 	return addHeaderFix(path.Proxy, d)
 }

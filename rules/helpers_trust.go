@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -200,20 +201,43 @@ func (p *Pass) countFits() (int, bool) {
 	return sh.count, sh.countOK
 }
 
-// suggestTrust is suggestedTrust as JavaScript, "" when there is none.
 // trustFix is the code that sets the suggested trust in the app's
-// framework. Koa's app.proxy trusts every peer or none, so it counts the
-// proxies' entries instead (app.maxIpsCount).
-func (p *Pass) trustFix() string {
+// framework, with the trustcheck.yaml edit that says so. Koa's app.proxy
+// trusts every peer or none, so it counts the proxies' entries instead
+// (app.maxIpsCount).
+func (p *Pass) trustFix() SuggestedFix {
 	fw := p.App.Spec.Framework
 	if p.App.Evaluator != nil && (strings.EqualFold(fw, "koa") || !trustmodel.NodeFramework(fw)) {
 		hops := max(1, p.trustViews().most)
 		if s, ok := p.App.Evaluator.Advise(trustmodel.AdviceFor(p.suggestedTrust(), hops)); ok {
-			return s.Code
+			return Fix(s.Code, p.settingEdits(s)...)
 		}
-		return "trust the proxies in front of the app (" + p.App.Evaluator.Name() + " cannot be told so: see its documentation)"
+		return Fix("trust the proxies in front of the app (" + p.App.Evaluator.Name() + " cannot be told so: see its documentation)")
 	}
-	return p.SetTrust(p.suggestTrust())
+	return Fix(p.SetTrust(p.suggestTrust()), p.trustEdits(p.suggestedTrust())...)
+}
+
+// trustEdits set the app's trust_proxy to v in trustcheck.yaml; none when
+// the value does not come from a trustcheck.yaml (--trust-proxy) or v is nil.
+func (p *Pass) trustEdits(v any) []Edit {
+	s := &p.App.Spec
+	if v == nil || s.Pos.File == "" || s.TrustProxySet && s.TrustProxyPos.File == "" {
+		return nil
+	}
+	return []Edit{SetYAML(s.TrustProxyPos, s.Pos, "trust_proxy", YAMLFlow(v))}
+}
+
+// settingEdits are the trustcheck.yaml edits for a framework's advice:
+// its trust_proxy, when that is all the advice changes.
+func (p *Pass) settingEdits(st trustmodel.Setting) []Edit {
+	s := &p.App.Spec
+	a := st.App
+	if !a.TrustProxySet || !reflect.DeepEqual(a.Options, s.Options) && len(a.Options)+len(s.Options) > 0 ||
+		!reflect.DeepEqual(a.Server, s.Server) && len(a.Server)+len(s.Server) > 0 ||
+		!reflect.DeepEqual(a.Middleware, s.Middleware) && len(a.Middleware)+len(s.Middleware) > 0 {
+		return nil
+	}
+	return p.trustEdits(a.TrustProxy)
 }
 
 func (p *Pass) suggestTrust() string {

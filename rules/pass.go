@@ -221,7 +221,11 @@ func (p *Pass) Report(f Finding) {
 	if f.Severity == 0 {
 		f.Severity = p.rule.Severity
 	}
-	f.Directive, f.Message, f.Fix = p.intern(f.Directive), p.intern(f.Message), p.intern(f.Fix)
+	f.Directive, f.Message, f.Fix.Message = p.intern(f.Directive), p.intern(f.Message), p.intern(f.Fix.Message)
+	for i := range f.Fix.Edits {
+		e := &f.Fix.Edits[i]
+		e.Old, e.New = p.intern(e.Old), p.intern(e.New)
+	}
 	r := p.run
 	if n := len(r.findings); n == 0 || len(r.findings[n-1]) == cap(r.findings[n-1]) {
 		r.findings = append(r.findings, make([]Finding, 0, min(max(r.nFindings, 8), 1024)))

@@ -59,7 +59,8 @@ type Finding struct {
 	// Honest, it is what every honest client gets, no attack needed.
 	Attack string
 	Honest bool
-	Fix    string
+	// Fix is the fix as data: its message and the edits that carry it out.
+	Fix SuggestedFix
 	// Related are other places involved: the locations a shared snippet
 	// affects, the directive that was dropped, the trust setting.
 	Related []trustmodel.Pos

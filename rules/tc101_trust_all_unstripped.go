@@ -76,19 +76,21 @@ func checkTC101(p *Pass) {
 // tc101Fix narrows the trust to nginx's own entry. Koa's app.proxy is a
 // boolean, so there the nginx change comes first and the app's own fix
 // counts entries instead of naming nginx.
-func tc101Fix(p *Pass, path *Path, hop *trustmodel.Hop) string {
+func tc101Fix(p *Pass, path *Path, hop *trustmodel.Hop) SuggestedFix {
+	xff := setHeaderFix(path, nginxSite(path, "X-Forwarded-For"), "X-Forwarded-For", "$remote_addr").Edits
 	if strings.EqualFold(p.App.Spec.Framework, "koa") {
 		fix := "`proxy_set_header X-Forwarded-For $remote_addr;`, so that Koa, which believes every peer, gets only the address nginx saw"
 		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Hops: max(1, p.hopsToClient(path))}); ok {
 			fix += "; or read only the proxies' entries in the app: " + s.Code
 		}
-		return fix
+		return Fix(fix, xff...)
 	}
 	if fw := p.App.Spec.Framework; !trustmodel.NodeFramework(fw) {
 		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Proxies: []string{hop.Addr}, Hops: max(1, p.hopsToClient(path))}); ok {
-			return fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", s.Code)
+			return Fix(fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", s.Code), p.settingEdits(s)...)
 		}
-		return "`proxy_set_header X-Forwarded-For $remote_addr;`, so that only the address nginx saw reaches the app"
+		return Fix("`proxy_set_header X-Forwarded-For $remote_addr;`, so that only the address nginx saw reaches the app", xff...)
 	}
-	return fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", p.SetTrust(NginxTrustValue(hop.Addr)))
+	return Fix(fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", p.SetTrust(NginxTrustValue(hop.Addr))),
+		p.trustEdits(nginxTrust(hop.Addr))...)
 }

@@ -90,9 +90,10 @@ func finishTC102(p *Pass) {
 			Message: fmt.Sprintf("the hop count %s trusts %s, but the app sees only %s before the client's on this path: "+
 				"the X-Forwarded-For entries the client writes are trusted too, so %s is client-chosen",
 				countText(n), countNoun(int(math.Ceil(n)), "address", "addresses"), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip")),
-			Path:    g.shown.entry,
-			Attack:  g.shown.attack,
-			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+			Path:   g.shown.entry,
+			Attack: g.shown.attack,
+			Fix: Fix(fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+				p.trustEdits(want)...),
 			Related: g.related.list,
 		})
 	}

@@ -89,10 +89,11 @@ func finishTC103(p *Pass) {
 			Directive: p.trustDirective(),
 			Message: fmt.Sprintf("the hop count %s stops short: the app sees %s before the client's on this path, so %s is the proxy address %s for every client",
 				countText(n), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip"), undefOr(g.shown.got)),
-			Path:    g.shown.entry,
-			Attack:  g.shown.attack,
-			Honest:  true,
-			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+			Path:   g.shown.entry,
+			Attack: g.shown.attack,
+			Honest: true,
+			Fix: Fix(fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+				p.trustEdits(want)...),
 			Related: g.related.list,
 		})
 	}

@@ -42,6 +42,14 @@ var tc104 = &Rule{
 	Finish: finishTC104,
 }
 
+// tc104State is what TC104 gathers part by part.
+type tc104State struct {
+	groups trustGroups[*tc104Group]
+	// direct are the hostile X-Forwarded-For requests of clients that
+	// reach the app without nginx, as the app receives them.
+	direct []trustmodel.Request
+}
+
 // tc104Group is what a TC104 finding shows: its first path's, and the
 // addresses nginx connects from on all of its paths.
 type tc104Group struct {
@@ -50,6 +58,11 @@ type tc104Group struct {
 	addrs         []string // distinct, "" left out
 	unix          bool     // some path connects over a UNIX socket
 	forwards      bool     // every path forwards the client address
+	// xffEdits make nginx forward the client where a path does not;
+	// headerEdits make the X-Forwarded-Proto and -Host the app then
+	// believes nginx's own (headersOK: every path's could be edited).
+	xffEdits, headerEdits editSet
+	headersOK             bool
 }
 
 // checkTC104 gathers the paths whose nginx address the app does not
@@ -59,7 +72,15 @@ func checkTC104(p *Pass) {
 		return // the app does not take the client address from its trust setting: TC114
 	}
 	trust := p.App.Evaluator.Trust()
-	groups := stateOf[trustGroups[*tc104Group]](p)
+	st := stateOf[tc104State](p)
+	groups := &st.groups
+	for _, path := range p.Paths {
+		if path.Kind == EntryApp {
+			if r, ok := path.HostileFor("X-Forwarded-For"); ok {
+				st.direct = append(st.direct, r.AtApp)
+			}
+		}
+	}
 	for _, path := range p.nginxPaths() {
 		var cands []string // as the app's socket reports them
 		for _, c := range p.connectCandidates(path) {
@@ -80,14 +101,20 @@ func checkTC104(p *Pass) {
 			continue
 		}
 		g := groups.add(p, path, func() *tc104Group {
-			return &tc104Group{got: r.Result.IP, entry: path.Entry, attack: p.Attack(path, r, "ip", r.Result.IP), forwards: true}
+			return &tc104Group{got: r.Result.IP, entry: path.Entry, attack: p.Attack(path, r, "ip", r.Result.IP), forwards: true, headersOK: true}
 		}).shown
 		if addr := cands[0]; addr == "" {
 			g.unix = true
 		} else if !slices.Contains(g.addrs, addr) {
 			g.addrs = append(g.addrs, addr)
 		}
-		g.forwards = g.forwards && p.hopsToClient(path) >= 0
+		edits, ok := trustedHeaderEdits(p, path)
+		g.headersOK = g.headersOK && ok
+		g.headerEdits.add(edits...)
+		if p.hopsToClient(path) < 0 {
+			g.forwards = false
+			g.xffEdits.add(setHeaderFix(path, nginxSite(path, "X-Forwarded-For"), "X-Forwarded-For", tc104XFF(p)).Edits...)
+		}
 	}
 }
 
@@ -96,7 +123,33 @@ func finishTC104(p *Pass) {
 		return // the app does not take the client address from its trust setting: TC114
 	}
 	trust := p.App.Evaluator.Trust()
-	for _, gr := range stateOf[trustGroups[*tc104Group]](p).groups {
+	st := stateOf[tc104State](p)
+	// Trusting nginx must not trust a client that reaches the app directly
+	// (TC106): closing that way is the bind or a firewall, no edit.
+	opensDirect := false
+	if v := p.suggestedTrust(); v != nil && len(st.direct) > 0 {
+		// From anywhere, and from inside what the value trusts: lint
+		// replays such a neighbour once the app trusts its range.
+		peers := []string{""}
+		for _, e := range trustmodel.AdviceFor(v, 1).Proxies {
+			if pfx, err := trustmodel.ParsePrefix(e); err == nil && !pfx.Addr().Unmap().IsLoopback() {
+				peers = append(peers, hostIn(pfx).String())
+			}
+		}
+		if ev := p.evaluatorWith(v); ev != nil {
+			for _, req := range st.direct {
+				for _, peer := range peers {
+					if peer != "" {
+						req.Peer = peer
+					}
+					if ip := ev.Evaluate(req).IP; ip != nil && *ip == SpoofedAddr {
+						opensDirect = true
+					}
+				}
+			}
+		}
+	}
+	for _, gr := range st.groups.groups {
 		g := gr.shown
 		trusts := trust.String()
 		if !strings.HasPrefix(trusts, "nothing") {
@@ -119,12 +172,23 @@ func finishTC104(p *Pass) {
 				p.trustDirective(), trusts, andList(g.addrs), what, p.Prop("ip"))
 		}
 		fix := p.trustFix()
-		if !g.forwards {
-			xff := "$remote_addr"
-			if p.Config != nil && len(p.Config.Edge) > 0 {
-				xff = "$proxy_add_x_forwarded_for"
+		if len(fix.Edits) > 0 && (len(g.headerEdits.list) > 0 || !g.headersOK) {
+			// Trusting nginx makes the app believe its X-Forwarded-Proto
+			// and -Host too: they must be nginx's own first.
+			fix.Message += "; and make the X-Forwarded-Proto and X-Forwarded-Host nginx sends its own (TC202, TC301)"
+			fix.Edits = append(fix.Edits, g.headerEdits.list...)
+			if !g.headersOK {
+				fix.Edits = nil
 			}
-			fix += fmt.Sprintf(", and make nginx forward the client address: `proxy_set_header X-Forwarded-For %s;` next to the proxy_pass", xff)
+		}
+		if opensDirect {
+			fix = Fix(fix.Message + "; and let only nginx reach the app (bind it where only nginx connects, or firewall its port), or a direct client's X-Forwarded-For is trusted too (TC106)")
+		}
+		if !g.forwards {
+			fix.Message += fmt.Sprintf(", and make nginx forward the client address: `proxy_set_header X-Forwarded-For %s;` next to the proxy_pass", tc104XFF(p))
+			if len(fix.Edits) > 0 {
+				fix.Edits = append(fix.Edits, g.xffEdits.list...)
+			}
 		}
 		p.Report(Finding{
 			Pos:       gr.pos,
@@ -137,4 +201,38 @@ func finishTC104(p *Pass) {
 			Related:   gr.related.list,
 		})
 	}
+}
+
+// tc104XFF is the X-Forwarded-For nginx must send: its own peer, appended
+// to the edge's header when an edge is declared.
+func tc104XFF(p *Pass) string {
+	if p.Config != nil && len(p.Config.Edge) > 0 {
+		return "$proxy_add_x_forwarded_for"
+	}
+	return "$remote_addr"
+}
+
+// trustedHeaderEdits make the X-Forwarded-Proto and X-Forwarded-Host nginx
+// sends on path its own, as an app that trusts nginx needs them: none when
+// they are already; false when that takes more than an edit.
+func trustedHeaderEdits(p *Pass, path *Path) ([]Edit, bool) {
+	var edits []Edit
+	clients := func(site headerSite, name string) bool {
+		return site.Rule == nil && !path.NginxHop().DropClientHeaders || site.Rule != nil && readsHeader(*site.Rule, name)
+	}
+	if site := nginxSite(path, "X-Forwarded-Proto"); clients(site, "X-Forwarded-Proto") || site.Rule == nil && honestHTTPS(p, path) {
+		fix := protoSpoofFix(p, path, site)
+		if len(fix.Edits) == 0 {
+			return nil, false
+		}
+		edits = append(edits, fix.Edits...)
+	}
+	if site := nginxSite(path, "X-Forwarded-Host"); clients(site, "X-Forwarded-Host") {
+		fix := forwardedHostFix(path, site)
+		if len(fix.Edits) == 0 {
+			return nil, false
+		}
+		edits = append(edits, fix.Edits...)
+	}
+	return edits, true
 }

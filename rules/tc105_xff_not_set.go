@@ -71,7 +71,8 @@ func checkTC105(p *Pass) {
 			f.Pos, f.Directive = rule.Pos, DirectiveText(rule)
 			f.Message = fmt.Sprintf("the app trusts nginx (%s), but nginx sets X-Forwarded-For to the client's own header: %s is whatever the client writes",
 				hop.Addr, p.Prop("ip"))
-			f.Fix = "set it from the address nginx saw: `proxy_set_header X-Forwarded-For $remote_addr;` (or `$proxy_add_x_forwarded_for` behind a trusted proxy)"
+			f.Fix = Fix("set it from the address nginx saw: `proxy_set_header X-Forwarded-For $remote_addr;` (or `$proxy_add_x_forwarded_for` behind a trusted proxy)",
+				ReplaceText(rule.Pos, f.Directive, "proxy_set_header X-Forwarded-For $remote_addr;"))
 		}
 		p.Report(f)
 	}

@@ -153,14 +153,18 @@ func (p *Pass) directSpoofs(path *Path) (props []string, first spoof) {
 
 // directFix closes the direct path: bind where only nginx connects, and
 // trust nginx by address when that also ignores a direct client.
-func (p *Pass) directFix(direct *Path) string {
+func (p *Pass) directFix(direct *Path) SuggestedFix {
 	var fixes []string
+	var edits []Edit // with the bind to loopback only: the others are not edits
 	l, err := trustmodel.ParseListen(p.App.Spec.Listen)
 	tv := p.trustViews()
 	loopbackNginx := tv.paths > 0 && tv.loopback
 	switch {
 	case err == nil && l.Public() && loopbackNginx:
 		fixes = append(fixes, fmt.Sprintf("bind the app to loopback, where nginx connects from: app.listen(%d, '127.0.0.1') (listen: 127.0.0.1:%d)", l.Port, l.Port))
+		if s := &p.App.Spec; s.ListenPos.File != "" {
+			edits = append(edits, SetYAML(s.ListenPos, s.Pos, "listen", fmt.Sprintf("127.0.0.1:%d", l.Port)))
+		}
 	case err == nil && l.Public():
 		fixes = append(fixes, "bind the app to an interface only nginx can reach, or firewall its port")
 	default:
@@ -168,10 +172,14 @@ func (p *Pass) directFix(direct *Path) string {
 	}
 	if v := p.suggestedTrust(); v != nil && v != true {
 		if ev := p.evaluatorWith(v); ev != nil && !spoofedWith(ev, direct) {
-			fixes = append(fixes, "also trust nginx by address, so a direct client's headers are ignored: "+p.trustFix())
+			tf := p.trustFix()
+			fixes = append(fixes, "also trust nginx by address, so a direct client's headers are ignored: "+tf.Message)
+			if len(edits) > 0 {
+				edits = append(edits, tf.Edits...)
+			}
 		}
 	}
-	return strings.Join(fixes, "; ")
+	return Fix(strings.Join(fixes, "; "), edits...)
 }
 
 // spoofedWith reports whether a hostile X-Forwarded-For on path becomes

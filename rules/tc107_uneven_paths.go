@@ -138,7 +138,7 @@ func finishTC107(p *Pass) {
 			countText(n), andList(routes), strings.Join(effects, ", and ")),
 		Path:    st.harmedEntry,
 		Attack:  attack,
-		Fix:     fmt.Sprintf("trust the proxies by address instead of counting them: %s", p.trustFix()),
+		Fix:     prefixFix("trust the proxies by address instead of counting them: ", p.trustFix()),
 		Related: st.related.list,
 	})
 }

@@ -51,7 +51,7 @@ var tc108 = &Rule{
 type tc108State struct {
 	decided bool
 	msg     string
-	fix     func(*Pass) string // reads every path: only Finish may call it
+	fix     func(*Pass) SuggestedFix // reads every path: only Finish may call it
 	related positionSet
 }
 
@@ -70,7 +70,9 @@ func checkTC108(p *Pass) {
 			// frameworks are judged by what they themselves refuse.
 			if p.App.TrustError != "" {
 				st.msg = fmt.Sprintf("%s refuses this trust setting at start-up (%s), so the app does not start", p.App.Spec.Framework, p.App.TrustError)
-				st.fix = func(*Pass) string { return "write the setting in the form the framework documents (see the error)" }
+				st.fix = func(*Pass) SuggestedFix {
+					return Fix("write the setting in the form the framework documents (see the error)")
+				}
 			}
 		case strings.EqualFold(p.App.Spec.Framework, "koa"):
 			st.msg, st.fix = p.koaPitfall()
@@ -102,7 +104,7 @@ func finishTC108(p *Pass) {
 }
 
 // koaPitfall: app.proxy is a boolean, and JavaScript truthiness decides.
-func (p *Pass) koaPitfall() (msg string, fix func(*Pass) string) {
+func (p *Pass) koaPitfall() (msg string, fix func(*Pass) SuggestedFix) {
 	switch v := p.App.Spec.TrustProxy.(type) {
 	case string:
 		switch strings.ToLower(strings.TrimSpace(v)) {
@@ -110,8 +112,12 @@ func (p *Pass) koaPitfall() (msg string, fix func(*Pass) string) {
 			return "", nil
 		case "false", "0", "no", "off":
 			return fmt.Sprintf("%s is a non-empty string, which JavaScript treats as true: Koa believes X-Forwarded-For, -Proto and -Host from every peer", p.trustDirective()),
-				func(p *Pass) string {
-					return p.SetTrust("false") + " (a boolean; from an environment variable: process.env.TRUST_PROXY === 'true')"
+				func(p *Pass) SuggestedFix {
+					if p.suggestedTrust() != nil {
+						// Behind nginx, false is no fix: the app then sees only nginx (TC104).
+						return prefixFix("a boolean, the one the app needs behind nginx: ", p.trustFix())
+					}
+					return Fix(p.SetTrust("false")+" (a boolean; from an environment variable: process.env.TRUST_PROXY === 'true')", p.trustEdits(false)...)
 				}
 		}
 	case []any:
@@ -119,8 +125,8 @@ func (p *Pass) koaPitfall() (msg string, fix func(*Pass) string) {
 		return "", nil
 	}
 	return fmt.Sprintf("Koa's app.proxy is all or nothing, not a list of proxies: %s switches on trust of every peer", p.trustDirective()),
-		func(p *Pass) string {
-			return p.SetTrust("true") + " — Koa cannot limit trust to addresses, so make sure only nginx reaches the app and nginx overwrites X-Forwarded-For"
+		func(p *Pass) SuggestedFix {
+			return Fix(p.SetTrust("true")+" — Koa cannot limit trust to addresses, so make sure only nginx reaches the app and nginx overwrites X-Forwarded-For", p.trustEdits(true)...)
 		}
 }
 
@@ -141,7 +147,7 @@ type trustElem struct {
 }
 
 // listPitfall checks an Express or Fastify value entry by entry.
-func (p *Pass) listPitfall() (msg string, fix func(*Pass) string) {
+func (p *Pass) listPitfall() (msg string, fix func(*Pass) SuggestedFix) {
 	var texts []string
 	switch v := p.App.Spec.TrustProxy.(type) {
 	case string:
@@ -157,7 +163,7 @@ func (p *Pass) listPitfall() (msg string, fix func(*Pass) string) {
 			if !ok {
 				if p.App.TrustError != "" {
 					return fmt.Sprintf("%s throws at start-up (%q), so the app does not start: a list takes strings only (a hop count is a plain number, not a list entry)",
-						p.trustDirective(), p.App.TrustError), func(p *Pass) string { return p.fixFor(nil, false) }
+						p.trustDirective(), p.App.TrustError), func(p *Pass) SuggestedFix { return p.fixFor(nil, false) }
 				}
 				return "", nil
 			}
@@ -203,7 +209,7 @@ func (p *Pass) listPitfall() (msg string, fix func(*Pass) string) {
 	default:
 		return "", nil
 	}
-	return msg, func(p *Pass) string { return p.fixFor(corrected, upgrade) }
+	return msg, func(p *Pass) SuggestedFix { return p.fixFor(corrected, upgrade) }
 }
 
 // classify says what one entry means if it is not what it looks like.
@@ -345,7 +351,7 @@ func (p *Pass) frameworkName() string {
 // fixFor picks the corrected value when it works on every path through
 // nginx, else the value computed from the topology; upgrade adds the
 // lockfile step a corrected value needs to mean the same everywhere.
-func (p *Pass) fixFor(corrected any, upgrade bool) string {
+func (p *Pass) fixFor(corrected any, upgrade bool) SuggestedFix {
 	suggested := p.suggestedTrust()
 	switch {
 	case corrected != nil && (p.trustFits(corrected) || suggested == nil):
@@ -356,9 +362,9 @@ func (p *Pass) fixFor(corrected any, upgrade bool) string {
 		if upgrade {
 			fix += ", and run `npm update proxy-addr` so the lockfile resolves 2.0.8"
 		}
-		return fix
+		return Fix(fix, p.trustEdits(corrected)...)
 	case suggested != nil:
-		return p.SetTrust(jsLiteral(suggested))
+		return Fix(p.SetTrust(jsLiteral(suggested)), p.trustEdits(suggested)...)
 	}
-	return "pass a number of hops, true, or addresses, CIDR ranges (/1 or longer) and the names loopback, linklocal, uniquelocal"
+	return Fix("pass a number of hops, true, or addresses, CIDR ranges (/1 or longer) and the names loopback, linklocal, uniquelocal")
 }

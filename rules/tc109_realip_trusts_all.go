@@ -118,10 +118,12 @@ func tc109Attack(site *realipSite, kept []nginxconf.RealIPFrom, addr netip.Addr,
 // tc109Fix names the ranges that belong in set_real_ip_from: the edge hops
 // that connect to nginx (all of them when realip walks the chain), or none
 // when clients connect directly.
-func tc109Fix(p *Pass, site *realipSite, f nginxconf.RealIPFrom, kept []nginxconf.RealIPFrom) string {
-	remove := fmt.Sprintf("remove `set_real_ip_from %s;`", f.Text)
+func tc109Fix(p *Pass, site *realipSite, f nginxconf.RealIPFrom, kept []nginxconf.RealIPFrom) SuggestedFix {
+	old := "set_real_ip_from " + f.Text + ";"
+	remove := fmt.Sprintf("remove `%s`", old)
 	if p.Config == nil || len(p.Config.Edge) == 0 {
-		return remove + ": only the addresses of proxies in front of nginx belong in set_real_ip_from (describe them under edge: in trustcheck.yaml to get the exact lines)"
+		return Fix(remove+": only the addresses of proxies in front of nginx belong in set_real_ip_from (describe them under edge: in trustcheck.yaml to get the exact lines)",
+			ReplaceText(f.Pos, old, ""))
 	}
 	hops := p.Config.Edge[len(p.Config.Edge)-1:]
 	if site.Recursive && site.Mode == nginxconf.RealIPXForwardedFor {
@@ -144,9 +146,14 @@ func tc109Fix(p *Pass, site *realipSite, f nginxconf.RealIPFrom, kept []nginxcon
 		}
 	}
 	if len(need) == 0 {
-		return remove + fmt.Sprintf("; the other set_real_ip_from lines already cover %s", joinAnd(names))
+		return Fix(remove+fmt.Sprintf("; the other set_real_ip_from lines already cover %s", joinAnd(names)), ReplaceText(f.Pos, old, ""))
 	}
-	return remove + fmt.Sprintf(" and trust only %s: %s", joinAnd(names), setRealIPLines(need))
+	lines := realIPFromLines(need)
+	edits := []Edit{ReplaceText(f.Pos, old, lines[0])}
+	for _, l := range lines[1:] {
+		edits = append(edits, InsertAfter(f.Pos, l))
+	}
+	return Fix(remove+fmt.Sprintf(" and trust only %s: %s", joinAnd(names), setRealIPLines(need)), edits...)
 }
 
 func proxyProtocolListen(servers []*nginxconf.Server) bool {

@@ -193,10 +193,12 @@ func tc110Resolve(site *realipSite, in trustmodel.Request) string {
 
 // tc110Fix turns recursion on and names the set_real_ip_from lines the
 // chain's proxies still lack.
-func tc110Fix(site *realipSite, layers []proxyLayer) string {
+func tc110Fix(site *realipSite, layers []proxyLayer) SuggestedFix {
 	fix := "add `real_ip_recursive on;` next to `real_ip_header X-Forwarded-For;`"
+	edits := []Edit{InsertAfter(site.HeaderPos, "real_ip_recursive on;")}
 	if site.RecursivePos.File != "" {
 		fix = "change it to `real_ip_recursive on;`"
+		edits = []Edit{ReplaceText(site.RecursivePos, "real_ip_recursive off;", "real_ip_recursive on;")}
 	}
 	var have, need []netip.Prefix
 	for _, f := range site.From {
@@ -213,6 +215,12 @@ func tc110Fix(site *realipSite, layers []proxyLayer) string {
 	}
 	if len(need) > 0 {
 		fix += " and trust every proxy of the chain: " + setRealIPLines(need)
+		for _, l := range realIPFromLines(need) {
+			edits = append(edits, InsertAfter(site.HeaderPos, l))
+		}
 	}
-	return fix
+	if site.HeaderPos.File == "" {
+		return Fix(fix)
+	}
+	return Fix(fix, edits...)
 }

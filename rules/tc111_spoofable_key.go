@@ -212,6 +212,15 @@ func realipFix(p *Pass) string {
 		joinAnd(names), setRealIPLines(ranges))
 }
 
+// withRealIP is the fix fix with realipFix's step; behind a declared edge
+// the edits alone do not do, so there it has none.
+func withRealIP(p *Pass, fix string, edits ...Edit) SuggestedFix {
+	if r := realipFix(p); r != "" {
+		return Fix(fix + r)
+	}
+	return Fix(fix, edits...)
+}
+
 // ---------------------------------------------------------------------------
 // limit_req_zone / limit_conn_zone keys
 
@@ -302,8 +311,9 @@ func (zs *tc111Zones) report(p *Pass, t clientTaint) {
 				Directive: cmp.Or(texts[posName{z.Pos, z.Kind}], z.Kind),
 				Message: fmt.Sprintf("%s keys clients on %s, built from %s, which the client writes: the limit counts values the client sends, not clients",
 					z.Kind, z.KeyText, describeSource(src)),
-				Attack:  tc111ZoneAttack(z, src),
-				Fix:     fmt.Sprintf("key the zone on `$binary_remote_addr`: `%s $binary_remote_addr zone=%s ...;`%s", z.Kind, z.Zone, realipFix(p)),
+				Attack: tc111ZoneAttack(z, src),
+				Fix: withRealIP(p, fmt.Sprintf("key the zone on `$binary_remote_addr`: `%s $binary_remote_addr zone=%s ...;`", z.Kind, z.Zone),
+					ReplaceText(z.Pos, z.KeyText, "$binary_remote_addr")),
 				Related: positions(u.related...),
 			})
 		}
@@ -414,6 +424,7 @@ func tc111Decision(p *Pass, t clientTaint, s *nginxconf.Server, ib *nginxconf.Lo
 	pos, directive := ib.Pos, "if ("+ib.Match+") { "+ret.String()+" }"
 	what := "the if condition"
 	fix := "decide on the connection's address: `allow`/`deny`, or a `geo` block without a source, which reads $remote_addr"
+	var edits []Edit // for a geo only: the others are rewritten by hand
 	var keys []string
 	tested := left
 	if v, isVar := left.(nginxconf.Var); isVar {
@@ -423,6 +434,7 @@ func tc111Decision(p *Pass, t clientTaint, s *nginxconf.Server, ib *nginxconf.Lo
 	case *nginxconf.GeoExpr:
 		pos, directive, what = x.Geo.Pos, fmt.Sprintf("geo %s$%s { ... }", geoSource(x.Geo), x.Geo.Variable), "geo $"+x.Geo.Variable
 		fix = fmt.Sprintf("drop the source so the block reads the connection's address: `geo $%s { ... }`", x.Geo.Variable)
+		edits = []Edit{ReplaceText(x.Geo.Pos, "geo "+geoSource(x.Geo)+"$"+x.Geo.Variable, "geo $"+x.Geo.Variable)}
 		for _, e := range x.Geo.Entries {
 			if pfx, err := trustmodel.ParsePrefix(e.Key); err == nil {
 				keys = append(keys, hostIn(pfx).String())
@@ -443,7 +455,7 @@ func tc111Decision(p *Pass, t clientTaint, s *nginxconf.Server, ib *nginxconf.Lo
 		Message: fmt.Sprintf("%s, which decides whether %q refuses the request, is computed from %s, which the client writes: any client picks the answer",
 			what, ret.String(), describeSource(src)),
 		Attack:  tc111DecisionAttack(p, t, s, ib, src.Name, keys, ret.String()),
-		Fix:     fix + realipFix(p),
+		Fix:     withRealIP(p, fix, edits...),
 		Related: positions(ib.Pos),
 	}, true
 }
@@ -513,8 +525,9 @@ func tc111Headers(p *Pass, t clientTaint, out []Finding) []Finding {
 				Directive: fmt.Sprintf("proxy_set_header %s %s;", hs.Name, hs.Value),
 				Message: fmt.Sprintf("%s is set from %s, which the client writes: the app reads a client-chosen address as the client's",
 					hs.Name, describeSource(src)),
-				Attack:  tc111HeaderAttack(p, t, px, hs.Name, src),
-				Fix:     fmt.Sprintf("`proxy_set_header %s $remote_addr;`%s", hs.Name, realipFix(p)),
+				Attack: tc111HeaderAttack(p, t, px, hs.Name, src),
+				Fix: withRealIP(p, fmt.Sprintf("`proxy_set_header %s $remote_addr;`", hs.Name),
+					ReplaceText(hs.Pos, fmt.Sprintf("proxy_set_header %s %s;", hs.Name, hs.Value), fmt.Sprintf("proxy_set_header %s $remote_addr;", hs.Name))),
 				Related: positions(px.Pos),
 			})
 		}

@@ -80,10 +80,11 @@ func checkTC112(p *Pass) {
 			Message: fmt.Sprintf("%s resolves to %s and nginx connects from either, but %s trusts only %s: requests that arrive from %s get %s = %s",
 				targetName(path.Proxy), andList(ips), p.trustDirective(), andList(covered),
 				andList(missed), p.Prop("ip"), undefOr(r.Result.IP)),
-			Path:    path.Entry,
-			Attack:  p.Attack(path, r, "ip", r.Result.IP) + " whenever nginx connects from " + missed[0],
-			Honest:  true,
-			Fix:     fmt.Sprintf("%s, or pin the family nginx uses: %s", p.SetTrust(p.withEntries(missed)), pinFamily(path.Proxy, covered[0])),
+			Path:   path.Entry,
+			Attack: p.Attack(path, r, "ip", r.Result.IP) + " whenever nginx connects from " + missed[0],
+			Honest: true,
+			Fix: Fix(fmt.Sprintf("%s, or pin the family nginx uses: %s", p.SetTrust(jsLiteral(p.withEntries(missed))), pinFamily(path.Proxy, covered[0])),
+				p.trustEdits(p.withEntries(missed))...),
 			Related: []trustmodel.Pos{p.TrustPos()},
 		})
 	}
@@ -91,7 +92,7 @@ func checkTC112(p *Pass) {
 
 // withEntries is the app's trust value with addrs added: 'loopback' when
 // that is what the value then covers, else the value extended.
-func (p *Pass) withEntries(addrs []string) string {
+func (p *Pass) withEntries(addrs []string) any {
 	var list []any
 	switch v := p.App.Spec.TrustProxy.(type) {
 	case string:
@@ -101,7 +102,7 @@ func (p *Pass) withEntries(addrs []string) string {
 	case []any:
 		list = slices.Clone(v)
 	default:
-		return NginxTrustValue(addrs[0])
+		return nginxTrust(addrs[0])
 	}
 	loopbackOnly := true
 	for _, e := range list {
@@ -110,12 +111,12 @@ func (p *Pass) withEntries(addrs []string) string {
 		}
 	}
 	if loopbackOnly {
-		return "'loopback'"
+		return "loopback"
 	}
 	for _, a := range addrs {
 		list = append(list, a)
 	}
-	return jsLiteral(list)
+	return list
 }
 
 // targetName names what a proxy_pass connects to: its host or upstream.

@@ -78,7 +78,8 @@ func checkTC114(p *Pass) {
 		site := nginxSite(path, header)
 		fix := setHeaderFix(path, site, header, "$remote_addr")
 		if path.Kind == EntryEdge {
-			fix += ", with realip resolving $remote_addr to the client the edge reports (set_real_ip_from its addresses)"
+			// realip for the edge is more than the header: suggest plans it.
+			fix = Fix(fix.Message + ", with realip resolving $remote_addr to the client the edge reports (set_real_ip_from its addresses)")
 		}
 		related := []trustmodel.Pos{}
 		if pos := p.App.Spec.ClientIPFromPos; pos.File != "" {
@@ -91,7 +92,7 @@ func checkTC114(p *Pass) {
 			Path:      path.Entry,
 			Attack:    p.Attack(path, shown, "ip", shown.Result.IP),
 			Honest:    honest,
-			Fix:       fix + " (" + tc114Why(header) + ")",
+			Fix:       Fix(fix.Message+" ("+tc114Why(header)+")", fix.Edits...),
 			Related:   related,
 		})
 	}

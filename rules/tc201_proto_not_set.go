@@ -124,23 +124,33 @@ func checkTC201(p *Pass) {
 
 // tlsEdgeFix is the fix when TLS ends at edge hop end, before nginx: the
 // edge must set X-Forwarded-Proto and nginx must pass its value on.
-func tlsEdgeFix(p *Pass, path *Path, end int, site headerSite) string {
+// Its edits are nginx's part, given only when that part is all it takes.
+func tlsEdgeFix(p *Pass, path *Path, end int, site headerSite) SuggestedFix {
 	where := hopLabel(path, end)
 	var steps []string
+	var edits []Edit
+	elsewhere := false // a step that is no edit of the files
 	if r, ok := path.Hops[end].Rule("X-Forwarded-Proto"); !ok || r.Remove {
 		steps = append(steps, "configure "+where+" to set X-Forwarded-Proto")
+		elsewhere = true
 	}
 	if site.Rule != nil || path.NginxHop().DropClientHeaders {
-		step := setHeaderFix(path, site, "X-Forwarded-Proto", "$http_x_forwarded_proto") + " to pass on the value " + where + " sets"
+		fix := setHeaderFix(path, site, "X-Forwarded-Proto", "$http_x_forwarded_proto")
+		step := fix.Message + " to pass on the value " + where + " sets"
+		edits = fix.Edits
 		if nginxReachable(p) {
 			step += ", and let clients reach nginx only through " + where + " (they could set it themselves otherwise)"
+			elsewhere = true
 		}
 		steps = append(steps, step)
 	}
 	if len(steps) == 0 {
-		return "make every hop after " + where + " pass its X-Forwarded-Proto on"
+		return Fix("make every hop after " + where + " pass its X-Forwarded-Proto on")
 	}
-	return strings.Join(steps, "; ")
+	if elsewhere {
+		edits = nil
+	}
+	return Fix(strings.Join(steps, "; "), edits...)
 }
 
 // insecureEffect says what an https request taken for http breaks, as the

@@ -109,14 +109,14 @@ func spoofedProto(p *Pass, path *Path) (*Path, Replay, bool) {
 
 // protoSpoofFix makes X-Forwarded-Proto nginx's own again, or, when nginx
 // must pass on the value of a TLS-terminating edge, closes the way around it.
-func protoSpoofFix(p *Pass, path *Path, site headerSite) string {
+func protoSpoofFix(p *Pass, path *Path, site headerSite) SuggestedFix {
 	if path.Proxy.Server.SSL() || p.Config == nil || len(p.Config.Edge) == 0 {
 		return setHeaderFix(path, site, "X-Forwarded-Proto", "$scheme")
 	}
 	edge := edgeName(p)
 	if path.Kind == EntryEdge {
-		return fmt.Sprintf("configure %s to set X-Forwarded-Proto instead of passing the client's on", path.Hops[0].Name)
+		return Fix(fmt.Sprintf("configure %s to set X-Forwarded-Proto instead of passing the client's on", path.Hops[0].Name))
 	}
-	return fmt.Sprintf("nginx needs the X-Forwarded-Proto %s sets, so let clients reach nginx only through %s "+
-		"(firewall it to %s's addresses, then set nginx.reachable_directly: false)", edge, edge, edge)
+	return Fix(fmt.Sprintf("nginx needs the X-Forwarded-Proto %s sets, so let clients reach nginx only through %s "+
+		"(firewall it to %s's addresses, then set nginx.reachable_directly: false)", edge, edge, edge))
 }

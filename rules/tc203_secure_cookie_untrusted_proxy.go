@@ -59,7 +59,7 @@ type tc203Finding struct {
 	finding   Finding
 	untrusted bool
 	atApp     trustmodel.Request
-	headerFix string // adds X-Forwarded-Proto at the proxy, when trusting alone would not do
+	headerFix SuggestedFix // adds X-Forwarded-Proto at the proxy, when trusting alone would not do
 }
 
 func checkTC203(p *Pass) {
@@ -90,8 +90,9 @@ func checkTC203(p *Pass) {
 				Message:   "express-session `proxy: false` ignores X-Forwarded-Proto, so behind TLS-terminating nginx the cookie.secure session cookie is never set",
 				Path:      path.Entry,
 				Attack:    fmt.Sprintf("a client sending a request to %s gets no session cookie: every request starts a new session", path.URL),
-				Fix:       "remove `proxy: false` from the express-session options, so it follows Express's trust proxy setting",
-				Related:   []trustmodel.Pos{path.Proxy.Pos},
+				Fix: Fix("remove `proxy: false` from the express-session options, so it follows Express's trust proxy setting",
+					RemoveYAML(p.App.Spec.SessionPos, "proxy")),
+				Related: []trustmodel.Pos{path.Proxy.Pos},
 			}})
 		}
 		if ok, _ := p.App.Evaluator.Trust().Trusts(hop.Addr, 0); ok {
@@ -118,9 +119,10 @@ func finishTC203(p *Pass) {
 		if f.untrusted {
 			// The value TC104 suggests too: every proxy on the way, narrowly.
 			trust := p.suggestedTrust()
-			f.finding.Fix = p.SetTrust(jsLiteral(trust))
+			f.finding.Fix = Fix(p.SetTrust(jsLiteral(trust)), p.trustEdits(trust)...)
 			if !cookieSentWith(p, trust, f.atApp) {
-				f.finding.Fix += "; " + f.headerFix
+				f.finding.Fix.Message += "; " + f.headerFix.Message
+				f.finding.Fix.Edits = append(f.finding.Fix.Edits, f.headerFix.Edits...)
 			}
 		}
 		p.Report(f.finding)

@@ -73,6 +73,13 @@ type tc204Evidence struct {
 type tc204Seen struct {
 	direct, viaNginx *tc204Evidence
 	related          []trustmodel.Pos
+	// untrusted: the app does not trust nginx on some path, so without
+	// proxy: true no https request is secure until it does.
+	untrusted bool
+	// headerEdits make the headers the app then believes nginx's own
+	// (trustedHeaderEdits; headersOK: every path's could be edited).
+	headerEdits editSet
+	headersOK   bool
 }
 
 // checkTC204 gathers the evidence; one finding reports all of it
@@ -84,6 +91,16 @@ func checkTC204(p *Pass) {
 	}
 	seen := stateOf[tc204Seen](p)
 	for _, path := range p.Paths {
+		if hop := path.NginxHop(); hop != nil && p.App.Evaluator != nil {
+			if ok, _ := p.App.Evaluator.Trust().Trusts(hop.Addr, 0); !ok {
+				if !seen.untrusted {
+					seen.untrusted, seen.headersOK = true, true
+				}
+				edits, ok := trustedHeaderEdits(p, path)
+				seen.headersOK = seen.headersOK && ok
+				seen.headerEdits.add(edits...)
+			}
+		}
 		var cands []tc204Evidence
 		if h, r, u, ok := plainReplays(path, ev, "X-Forwarded-Proto", "https"); ok {
 			cands = append(cands, tc204Evidence{path, u, h, r})
@@ -126,6 +143,8 @@ func finishTC204(p *Pass) {
 		return
 	}
 	var how, fix []string
+	var edits []Edit
+	noEdits := false // a step that is no edit
 	if direct != nil {
 		reach := "the app is reachable directly"
 		if p.App.Spec.Listen != "" {
@@ -136,16 +155,42 @@ func finishTC204(p *Pass) {
 	if viaNginx != nil {
 		how = append(how, "nginx passes the client's X-Forwarded-Proto on")
 		site := nginxSite(viaNginx.path, "X-Forwarded-Proto")
-		fix = append(fix, "in nginx, "+setHeaderFix(viaNginx.path, site, "X-Forwarded-Proto", "$scheme")+
-			fmt.Sprintf(" (%s:%d)", site.Pos.File, site.Pos.Line))
+		// $scheme where nginx accepts the client's TLS; behind a TLS edge
+		// the way around it must close, which is no edit.
+		hf := protoSpoofFix(p, viaNginx.path, site)
+		fix = append(fix, "in nginx, "+hf.Message+fmt.Sprintf(" (%s:%d)", site.Pos.File, site.Pos.Line))
+		edits = append(edits, hf.Edits...)
+		noEdits = len(hf.Edits) == 0
 	}
 	fix = append(fix, "remove `proxy: true` from the express-session options, so it follows Express's trust proxy setting, which checks the peer")
+	edits = append(edits, RemoveYAML(p.App.Spec.SessionPos, "proxy"))
+	if seen.untrusted && p.suggestedTrust() != nil {
+		tf := p.trustFix()
+		fix = append(fix, "and trust nginx: "+tf.Message)
+		if len(seen.headerEdits.list) > 0 || !seen.headersOK {
+			fix = append(fix, "with the X-Forwarded-Proto and X-Forwarded-Host nginx sends its own (TC202, TC301)")
+		}
+		noEdits = noEdits || len(tf.Edits) == 0 || !seen.headersOK
+		edits = append(edits, tf.Edits...)
+		all := editSet{}
+		all.add(edits...)
+		all.add(seen.headerEdits.list...)
+		edits = all.list
+	}
 	if direct != nil {
 		bind := "127.0.0.1:PORT"
 		if l, err := trustmodel.ParseListen(p.App.Spec.Listen); err == nil && l.Port != 0 {
 			bind = fmt.Sprintf("127.0.0.1:%d", l.Port)
 		}
 		fix = append(fix, fmt.Sprintf("bind the app to loopback (listen: %s) so that only nginx reaches it", bind))
+		if s := &p.App.Spec; s.ListenPos.File != "" && bind != "127.0.0.1:PORT" {
+			edits = append(edits, SetYAML(s.ListenPos, s.Pos, "listen", bind))
+		} else {
+			noEdits = true
+		}
+	}
+	if noEdits {
+		edits = nil
 	}
 	p.Report(Finding{
 		Pos:       p.App.Spec.SessionPos,
@@ -155,7 +200,7 @@ func finishTC204(p *Pass) {
 		Path: shown.path.Entry,
 		Attack: fmt.Sprintf("a client sending %q to %s gets %s over plain HTTP (without the header: %s)",
 			shown.r.Inject+": "+shown.r.Value, shown.url, cookiePhrase(shown.r.Result.SessionCookie), cookiePhrase(shown.honest.Result.SessionCookie)),
-		Fix:     strings.Join(fix, "; "),
+		Fix:     Fix(strings.Join(fix, "; "), edits...),
 		Related: related,
 	})
 }

@@ -101,10 +101,11 @@ func checkTC205(p *Pass) {
 		if result != nil && result.Protocol != nil {
 			attack += fmt.Sprintf(" and gets %s = %s", p.Prop("protocol"), *result.Protocol)
 		}
-		fix := "use `proxy_set_header X-Forwarded-Proto $scheme;`, or redirect plain HTTP before it is proxied (`return 301 https://$host$request_uri;` in a separate server for the plain listen)"
+		fix := Fix("use `proxy_set_header X-Forwarded-Proto $scheme;`, or redirect plain HTTP before it is proxied (`return 301 https://$host$request_uri;` in a separate server for the plain listen)",
+			ReplaceText(rule.Pos, DirectiveText(rule), "proxy_set_header X-Forwarded-Proto $scheme;"))
 		if p.Config != nil && len(p.Config.Edge) > 0 {
-			fix = fmt.Sprintf("let clients reach nginx only through %s (firewall it to %s's addresses, then set nginx.reachable_directly: false), or %s",
-				edgeName(p), edgeName(p), fix)
+			fix = Fix(fmt.Sprintf("let clients reach nginx only through %s (firewall it to %s's addresses, then set nginx.reachable_directly: false), or %s",
+				edgeName(p), edgeName(p), fix.Message))
 		}
 		p.Report(Finding{
 			Pos:       rule.Pos,

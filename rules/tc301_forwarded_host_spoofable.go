@@ -76,9 +76,20 @@ func checkTC301(p *Pass) {
 			Message:   fmt.Sprintf("the app trusts nginx and %s: %s is whatever the client sends", what, p.Prop("hostname")),
 			Path:      path.Entry,
 			Attack:    p.Attack(path, r, "hostname", r.Result.Hostname),
-			Fix:       setHeaderFix(path, site, "X-Forwarded-Host", "$host"),
+			Fix:       forwardedHostFix(path, site),
 			Related:   related,
 			CausedBy:  droppedBy(path.Proxy, "X-Forwarded-Host"),
 		})
 	}
+}
+
+// forwardedHostFix sets X-Forwarded-Host to $host. In a server that takes
+// every Host, $host is the client's too (TC302): naming the app's hosts is
+// then part of the fix, and that is no edit.
+func forwardedHostFix(path *Path, site headerSite) SuggestedFix {
+	fix := setHeaderFix(path, site, "X-Forwarded-Host", "$host")
+	if c, ok := catchAll(path.Proxy.Server); ok {
+		return Fix(joinFix(fix.Message, c.fix, rejectingDefault(path.Proxy.Server)))
+	}
+	return fix
 }

@@ -122,7 +122,7 @@ func checkTC302(p *Pass) {
 			Message: fmt.Sprintf("$host is the client's Host here, because %s: the %s the app receives %s whatever the client sends",
 				c.why, strings.Join(g.names, " and "), map[bool]string{true: "are", false: "is"}[len(g.names) > 1]),
 			Attack:  fmt.Sprintf("a client sending %q reaches the app with %s: %s", "Host: "+SpoofedHost, g.names[0], got),
-			Fix:     joinFix(c.fix, rejectingDefault(s)),
+			Fix:     Fix(joinFix(c.fix, rejectingDefault(s))), // the app's host names are no edit
 			Related: g.related.list,
 		})
 	}
@@ -134,9 +134,10 @@ func (p *Pass) reportHostHeader(px *nginxconf.Proxy, rule trustmodel.HeaderRule)
 	if v := rule.Value.String(); v != "$http_host" {
 		why = v + " is built from " + why
 	}
-	fix := fmt.Sprintf("use `proxy_set_header %s $host;`", rule.Name)
+	d := fmt.Sprintf("proxy_set_header %s $host;", rule.Name)
+	fix := Fix("use `"+d+"`", ReplaceText(rule.Pos, DirectiveText(rule), d))
 	if c, ok := catchAll(px.Server); ok {
-		fix = joinFix(fix, c.fix, rejectingDefault(px.Server))
+		fix = Fix(joinFix(fix.Message, c.fix, rejectingDefault(px.Server))) // the app's host names are no edit
 	}
 	client := trustmodel.Request{Peer: HonestClient, Headers: trustmodel.Header{{Name: "Host", Value: SpoofedHost}}}
 	got, _ := px.Hop.Forward(client).Headers.NodeValue(rule.Name)

@@ -131,9 +131,10 @@ func checkForwarded(p *Pass, path, attackPath *Path, honest, r Replay) {
 		if !ok {
 			continue
 		}
-		fix := "derive it from what nginx saw, not from the client's Forwarded header"
+		fix := Fix("derive it from what nginx saw, not from the client's Forwarded header")
 		if v, ok := safeForwardValue[strings.ToLower(rule.Name)]; ok {
-			fix = fmt.Sprintf("replace it with `proxy_set_header %s %s;`", rule.Name, v)
+			d := fmt.Sprintf("proxy_set_header %s %s;", rule.Name, v)
+			fix = Fix(fmt.Sprintf("replace it with `%s`", d), ReplaceText(rule.Pos, DirectiveText(rule), d))
 		}
 		p.Report(Finding{
 			Pos:       rule.Pos,

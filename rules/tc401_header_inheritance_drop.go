@@ -76,9 +76,11 @@ func checkTC401(p *Pass) {
 		}
 		root := px.Headers[0]
 		var lines []string
+		var edits []Edit
 		var related []trustmodel.Pos
 		for _, d := range dropped {
 			lines = append(lines, fmt.Sprintf("proxy_set_header %s %s;", d.Name, quoteArg(d.Value)))
+			edits = append(edits, InsertAfter(root.Pos, lines[len(lines)-1]))
 			related = append(related, d.Pos)
 		}
 		p.Report(Finding{
@@ -87,7 +89,7 @@ func checkTC401(p *Pass) {
 			Message: fmt.Sprintf("this %s's proxy_set_header replaces every proxy_set_header of the outer levels: %s no longer sent",
 				root.Level, droppedText(dropped)),
 			Attack:  tc401Attack(p, px, dropped, entries),
-			Fix:     fmt.Sprintf("repeat the dropped headers in this %s (or include one snippet at both levels): `%s`", root.Level, strings.Join(lines, " ")),
+			Fix:     Fix(fmt.Sprintf("repeat the dropped headers in this %s (or include one snippet at both levels): `%s`", root.Level, strings.Join(lines, " ")), edits...),
 			Related: positions(append(related, px.Pos)...),
 		})
 	}

@@ -99,15 +99,22 @@ func tc402Idle(p *Pass, idle []*nginxconf.Directive, header string) {
 		related = append(related, o.Pos)
 	}
 	peer := "the proxy's address"
-	fix := "add `set_real_ip_from` with the address of each proxy that connects to nginx next to it (for a load balancer in 10.0.0.0/16: `set_real_ip_from 10.0.0.0/16;`), or remove the realip directives"
+	// Without a declared edge nobody knows the proxies' addresses: no edits.
+	fix := Fix("add `set_real_ip_from` with the address of each proxy that connects to nginx next to it (for a load balancer in 10.0.0.0/16: `set_real_ip_from 10.0.0.0/16;`), or remove the realip directives")
 	if p.Config != nil && len(p.Config.Edge) > 0 {
 		last := p.Config.Edge[len(p.Config.Edge)-1]
 		peer = last.ConnectAddr() + " (" + last.Name + ")"
-		fix = fmt.Sprintf("add %s next to it", setRealIPLines(last.Addresses))
+		fix = Fix(fmt.Sprintf("add %s next to it", setRealIPLines(last.Addresses)))
+		for _, l := range realIPFromLines(last.Addresses) {
+			fix.Edits = append(fix.Edits, InsertAfter(d.Pos, l))
+		}
 	}
 	for _, o := range idle {
 		if k, ok := miscased(o.Arg(0)); ok && o.Name == "real_ip_header" {
-			fix = fmt.Sprintf("write the keyword exactly, `real_ip_header %s;`, and %s", k, fix)
+			fix.Message = fmt.Sprintf("write the keyword exactly, `real_ip_header %s;`, and %s", k, fix.Message)
+			if len(fix.Edits) > 0 {
+				fix.Edits = append(fix.Edits, ReplaceText(o.Pos, o.String(), "real_ip_header "+k+";"))
+			}
 		}
 	}
 	p.Report(Finding{
@@ -125,7 +132,7 @@ func tc402Idle(p *Pass, idle []*nginxconf.Directive, header string) {
 // which selects a custom header read from its first line; sites are the
 // modelled, active realip configurations whose header d sets.
 func tc402Miscased(p *Pass, d *nginxconf.Directive, keyword string, sites []*realipSite) {
-	fix := fmt.Sprintf("`real_ip_header %s;`", keyword)
+	fix := Fix(fmt.Sprintf("`real_ip_header %s;`", keyword), ReplaceText(d.Pos, d.String(), "real_ip_header "+keyword+";"))
 	if keyword == "proxy_protocol" {
 		p.Report(Finding{
 			Pos:       d.Pos,

@@ -69,7 +69,7 @@ func checkTC403(p *Pass) {
 			Directive: px.Directive.String(),
 			Message:   "Passenger adds its X-Forwarded-For line after the client's own: the app sees the client-written entries first and Passenger's address last",
 			Attack:    attack,
-			Fix:       fix,
+			Fix:       Fix(fix), // a change in the app, which the finding is not about
 		}
 		if px.Location != nil {
 			f.Related = positions(px.Location.Pos)

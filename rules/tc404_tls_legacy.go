@@ -137,16 +137,17 @@ func tc404Protocols(p *Pass, d *nginxconf.Directive, servers []*nginxconf.Server
 		Directive: d.String(),
 		Message:   fmt.Sprintf("ssl_protocols allows %s: clients and downgrading middlemen can negotiate protocols that are broken or deprecated (RFC 8996)", joinAnd(legacy)),
 		Attack:    fmt.Sprintf("a client offering only %s (`openssl s_client -%s -connect %s`) completes the handshake", legacy[0], flags[0], tlsAddress(servers)),
-		Fix:       fmt.Sprintf("`ssl_protocols %s;`", strings.Join(modern, " ")),
-		Related:   related,
+		Fix: Fix(fmt.Sprintf("`ssl_protocols %s;`", strings.Join(modern, " ")),
+			ReplaceText(d.Pos, d.String(), "ssl_protocols "+strings.Join(modern, " ")+";")),
+		Related: related,
 	})
 }
 
 func tc404SSL(p *Pass, d *nginxconf.Directive) {
 	msg := "the \"ssl\" directive was deprecated in nginx 1.15.0 and removed in 1.25.1: nginx 1.25.1 and later refuse to start with it"
-	fix := "remove `ssl on;` and add `ssl` to the TLS listen: `listen 443 ssl;`"
+	fix := Fix("remove `ssl on;` and add `ssl` to the TLS listen: `listen 443 ssl;`") // which listen is the user's call
 	if !strings.EqualFold(d.Arg(0), "on") {
-		fix = "remove the `ssl` directive"
+		fix = Fix("remove the `ssl` directive", ReplaceText(d.Pos, d.String(), ""))
 	}
 	p.Report(Finding{Pos: d.Pos, Directive: d.String(), Message: msg, Fix: fix})
 }
