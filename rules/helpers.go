@@ -25,6 +25,17 @@ func (p *Pass) ownClientIP() bool {
 	return p.App.Evaluator != nil && trustmodel.ClientIPFrom(p.App.Evaluator) != "framework"
 }
 
+// ownSyntax reports whether the app's framework is one outside Node (and
+// not proxy-addr itself), whose trust lives in its own options, middleware
+// and servers and is written through its evaluator's Advise.
+func (p *Pass) ownSyntax() bool {
+	switch fw := strings.ToLower(p.App.Spec.Framework); {
+	case p.App.Evaluator == nil, trustmodel.NodeFramework(fw), fw == "proxy-addr", fw == "request-ip":
+		return false
+	}
+	return true
+}
+
 // Prop names a result property the way the app's code spells it: req.ip,
 // request.ip (Fastify), ctx.ip (Koa); the client address as the app reads
 // it when that is not the framework's accessor.

@@ -38,6 +38,9 @@ func (p *Pass) hopsToClient(path *Path) int {
 // honours as a hop count (trust(addr, i) = i < n). Koa (all or nothing) and
 // Fastify ≥ 5.12.1 (numbers trust nothing) do not.
 func (p *Pass) hopCount() (float64, bool) {
+	if p.ownSyntax() {
+		return p.frameworkHopCount()
+	}
 	var n float64
 	switch v := p.App.Spec.TrustProxy.(type) {
 	case int:
@@ -63,6 +66,32 @@ func (p *Pass) hopCount() (float64, bool) {
 	return n, true
 }
 
+// frameworkHopCount is the count a framework outside Node trusts whatever
+// the addresses (ProxyFix x_for, chi's ClientIPFromXFFTrustedProxies,
+// ASP.NET Core's ForwardLimit with both known lists cleared): n when
+// trust(addr, i) = i < n for a spoofed address and a loopback one alike.
+func (p *Pass) frameworkHopCount() (float64, bool) {
+	t := p.App.Evaluator.Trust()
+	n := -1
+	for i := 0; i <= 64; i++ {
+		spoofed, _ := t.Trusts(SpoofedAddr, i)
+		local, _ := t.Trusts("127.0.0.1", i)
+		if spoofed != local {
+			return 0, false // it matches addresses
+		}
+		switch {
+		case spoofed && n >= 0:
+			return 0, false
+		case !spoofed && n < 0:
+			n = i
+		}
+	}
+	if n < 1 {
+		return 0, false // nothing, or everything, is trusted
+	}
+	return float64(n), true
+}
+
 // countText renders a hop count as JavaScript writes it.
 func countText(n float64) string { return strconv.FormatFloat(n, 'f', -1, 64) }
 
@@ -70,6 +99,9 @@ func countText(n float64) string { return strconv.FormatFloat(n, 'f', -1, 64) }
 // nil when the framework rejects the value.
 func (p *Pass) evaluatorWith(v any) trustmodel.Evaluator {
 	s := p.App.Spec
+	if p.ownSyntax() {
+		return p.advisedEvaluator(v)
+	}
 	ev, err := frameworks.New(trustmodel.App{
 		Framework: s.Framework, Version: s.FrameworkVersion,
 		TrustProxy: v, TrustProxySet: true, Options: s.Options, Session: s.Session,
@@ -78,6 +110,45 @@ func (p *Pass) evaluatorWith(v any) trustmodel.Evaluator {
 		return nil
 	}
 	return ev
+}
+
+// advisedEvaluator is, outside Node, the app's framework configured the way
+// its Advise writes trust value v (a proxy-addr value, or a hop count with
+// the proxies the paths cross): the framework's trust lives in options,
+// middleware and servers, which only Advise knows how to rewrite.
+func (p *Pass) advisedEvaluator(v any) trustmodel.Evaluator {
+	var adv trustmodel.Advice
+	switch n := v.(type) {
+	case int:
+		adv = trustmodel.Advice{Proxies: p.proxiesBeforeClient(), Hops: n}
+	default:
+		adv = trustmodel.AdviceFor(v, max(1, p.trustViews().most))
+	}
+	s, ok := p.App.Evaluator.Advise(adv)
+	if !ok {
+		return nil
+	}
+	ev, err := frameworks.New(s.App)
+	if err != nil {
+		return nil
+	}
+	return ev
+}
+
+// proxiesBeforeClient are the addresses the honest requests cross before
+// the client's, as the app sees them (UNIX sockets left out).
+func (p *Pass) proxiesBeforeClient() []string {
+	var out []string
+	for _, honest := range p.trustViews().honest {
+		ch := trustChain(honest)
+		k := slices.Index(ch, HonestClient)
+		for _, a := range ch[:min(max(k, 1), len(ch))] {
+			if a != "" && !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 // trustViews is what the paths through nginx bring the app, reduced to
@@ -211,9 +282,26 @@ func (p *Pass) trustFix() string {
 		if s, ok := p.App.Evaluator.Advise(trustmodel.AdviceFor(p.suggestedTrust(), hops)); ok {
 			return s.Code
 		}
-		return "trust the proxies in front of the app (" + p.App.Evaluator.Name() + " cannot be told so: see its documentation)"
+		return p.ownHeaderFix()
 	}
 	return p.SetTrust(p.suggestTrust())
+}
+
+// countFix sets the hop count every path agrees on, or trusts the proxies
+// by address; outside Node it is the framework's advice for that count.
+func (p *Pass) countFix(want int) string {
+	if p.ownSyntax() {
+		return p.trustFix()
+	}
+	return fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust()))
+}
+
+// ownHeaderFix is the fix for a framework that cannot be told to trust a
+// proxy: nginx hands over the address it saw in a header of its own, which
+// the app reads (and trustcheck.yaml says so, for TC114 to check).
+func (p *Pass) ownHeaderFix() string {
+	return p.App.Evaluator.Name() + " cannot be told to take the client from X-Forwarded-For: have nginx send the address it saw " +
+		"(`proxy_set_header X-Real-IP $remote_addr;`) and read that header in the app (trustcheck.yaml: `client_ip_from: header:X-Real-IP`)"
 }
 
 func (p *Pass) suggestTrust() string {
@@ -290,7 +378,7 @@ func (p *Pass) trustEntries(addr string) []string {
 	if err != nil {
 		return []string{addr}
 	}
-	if a.Unmap().IsLoopback() {
+	if a.Unmap().IsLoopback() && !p.ownSyntax() {
 		return []string{"loopback"}
 	}
 	if p.Config != nil {

@@ -245,7 +245,9 @@ func (p *Pass) Run(rs []*Rule) []Finding {
 // kept (realip settings, kept directives). Rules only read the part, so
 // GOMAXPROCS of them run at a time.
 func (p *Pass) Check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxconf.Proxy, paths []*Path) {
-	p.check(rs, servers, proxies, paths, p.App.Spec.TrustProxySet)
+	// Outside Node the trust is in the framework's description (options,
+	// middleware, server, defaults), so any app with an evaluator has one.
+	p.check(rs, servers, proxies, paths, p.App.Spec.TrustProxySet || p.App.Evaluator != nil)
 }
 
 // check is Check, folding the paths into the trust views when fold: only

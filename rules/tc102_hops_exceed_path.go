@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"math"
-	"strconv"
 )
 
 var tc102 = &Rule{
@@ -92,7 +91,7 @@ func finishTC102(p *Pass) {
 				countText(n), countNoun(int(math.Ceil(n)), "address", "addresses"), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip")),
 			Path:    g.shown.entry,
 			Attack:  g.shown.attack,
-			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+			Fix:     p.countFix(want),
 			Related: g.related.list,
 		})
 	}

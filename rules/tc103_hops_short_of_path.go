@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"strconv"
 )
 
 var tc103 = &Rule{
@@ -92,7 +91,7 @@ func finishTC103(p *Pass) {
 			Path:    g.shown.entry,
 			Attack:  g.shown.attack,
 			Honest:  true,
-			Fix:     fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+			Fix:     p.countFix(want),
 			Related: g.related.list,
 		})
 	}

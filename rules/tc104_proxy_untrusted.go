@@ -46,6 +46,7 @@ var tc104 = &Rule{
 // addresses nginx connects from on all of its paths.
 type tc104Group struct {
 	got           *string // req.ip on the first path
+	honest        trustmodel.Request // what the first path's honest client brings the app
 	entry, attack string
 	addrs         []string // distinct, "" left out
 	unix          bool     // some path connects over a UNIX socket
@@ -75,12 +76,15 @@ func checkTC104(p *Pass) {
 		if !node && p.hopsToClient(path) < 0 {
 			continue // nginx does not forward the client: TC105's, not the trust's
 		}
+		if n, count := p.hopCount(); !node && count && float64(p.hopsToClient(path)) < n {
+			continue // a count past the proxies lets the client's entries in: TC102's
+		}
 		r := p.replayFrom(path, path.Honest(), cands[0])
 		if r.Result.IP != nil && *r.Result.IP == HonestClient {
 			continue
 		}
 		g := groups.add(p, path, func() *tc104Group {
-			return &tc104Group{got: r.Result.IP, entry: path.Entry, attack: p.Attack(path, r, "ip", r.Result.IP), forwards: true}
+			return &tc104Group{got: r.Result.IP, honest: r.AtApp, entry: path.Entry, attack: p.Attack(path, r, "ip", r.Result.IP), forwards: true}
 		}).shown
 		if addr := cands[0]; addr == "" {
 			g.unix = true
@@ -108,7 +112,7 @@ func finishTC104(p *Pass) {
 			msg = fmt.Sprintf("nginx connects over a UNIX socket, where the app sees no address, and %s trusts %s: %s is %s for every client",
 				p.trustDirective(), trusts, p.Prop("ip"), undefOr(g.got))
 		case !trustmodel.NodeFramework(p.App.Spec.Framework):
-			msg = fmt.Sprintf("%s does not take the client from what nginx (%s) forwards (it trusts %s): %s is the proxy's address for every client",
+			msg = fmt.Sprintf("%s does not take the client from what nginx (%s) forwards (its trust: %s): %s is the proxy's address for every client",
 				p.trustDirective(), andList(g.addrs), trust, p.Prop("ip"))
 		default:
 			what := "the address nginx connects from"
@@ -119,6 +123,13 @@ func finishTC104(p *Pass) {
 				p.trustDirective(), trusts, andList(g.addrs), what, p.Prop("ip"))
 		}
 		fix := p.trustFix()
+		if p.ownSyntax() && g.honest.Peer != "" {
+			// Advice that still leaves the proxy's address (Django under a
+			// WSGI server reads no forwarded address at all) is no fix.
+			if ev := p.evaluatorWith(p.suggestedTrust()); ev == nil || undefOr(ev.Evaluate(g.honest).IP) != HonestClient {
+				fix = p.ownHeaderFix()
+			}
+		}
 		if !g.forwards {
 			xff := "$remote_addr"
 			if p.Config != nil && len(p.Config.Edge) > 0 {

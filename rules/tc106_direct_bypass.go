@@ -160,7 +160,7 @@ func (p *Pass) directFix(direct *Path) string {
 	loopbackNginx := tv.paths > 0 && tv.loopback
 	switch {
 	case err == nil && l.Public() && loopbackNginx:
-		fixes = append(fixes, fmt.Sprintf("bind the app to loopback, where nginx connects from: app.listen(%d, '127.0.0.1') (listen: 127.0.0.1:%d)", l.Port, l.Port))
+		fixes = append(fixes, fmt.Sprintf("bind the app to loopback, where nginx connects from: %s (listen: 127.0.0.1:%d)", p.bindCode("127.0.0.1", int(l.Port)), l.Port))
 	case err == nil && l.Public():
 		fixes = append(fixes, "bind the app to an interface only nginx can reach, or firewall its port")
 	default:
@@ -169,6 +169,11 @@ func (p *Pass) directFix(direct *Path) string {
 	if v := p.suggestedTrust(); v != nil && v != true {
 		if ev := p.evaluatorWith(v); ev != nil && !spoofedWith(ev, direct) {
 			fixes = append(fixes, "also trust nginx by address, so a direct client's headers are ignored: "+p.trustFix())
+		} else if _, ok := p.hopCount(); ok && p.ownSyntax() {
+			// A count outside Node is all the framework offers: say why
+			// binding is the only fix.
+			fixes = append(fixes, fmt.Sprintf("%s counts X-Forwarded-For entries and never checks who connects (%s), so it cannot be told to believe only nginx",
+				p.trustDirective(), p.App.Evaluator.Trust()))
 		}
 	}
 	return strings.Join(fixes, "; ")
