@@ -45,7 +45,7 @@ var tc104 = &Rule{
 // tc104Group is what a TC104 finding shows: its first path's, and the
 // addresses nginx connects from on all of its paths.
 type tc104Group struct {
-	got           *string // req.ip on the first path
+	got           *string            // req.ip on the first path
 	honest        trustmodel.Request // what the first path's honest client brings the app
 	entry, attack string
 	addrs         []string // distinct, "" left out
