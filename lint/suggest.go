@@ -143,6 +143,18 @@ func Suggest(o Options) (*Suggestion, error) {
 	if trust == nil {
 		s.Notes = append(s.Notes, "no location proxies to the app over a known address, so there is no proxy to trust (set nginx.connects_from in trustcheck.yaml for a remote app)")
 	}
+	// Outside Node the trust is the app's own code or server flags (ProxyFix,
+	// SetTrustedProxies, --forwarded-allow-ips, ...), which suggest shows
+	// but does not edit: only nginx's side is edited, and the findings the
+	// app's change would remove are listed as remaining.
+	own := app.Evaluator != nil && !trustmodel.NodeFramework(app.Spec.Framework)
+	if own && trust != nil {
+		if !s.Keep {
+			code := sg.pass(sg.checked(fixed), app).TrustFix()
+			s.Notes = append(s.Notes, fmt.Sprintf("%s's trust is the app's own code, which suggest does not edit: %s", app.Evaluator.Name(), code))
+		}
+		trust = nil
+	}
 	s.TrustProxy = trust
 	if trust != nil {
 		s.Code = sg.pass(sg.ng, app).SetTrust(rules.JSValue(trust))
@@ -171,6 +183,11 @@ func Suggest(o Options) (*Suggestion, error) {
 	s.Edits = append(s.Edits, sg.edits...)
 
 	// What is left after the edits, with the suggested value.
+	if own && fixed != nil {
+		for _, f := range sg.findings(fixed, app, SuggestRules) {
+			s.Remaining = append(s.Remaining, fmt.Sprintf("%s:%d: %s %s", f.Pos.File, f.Pos.Line, f.Rule, f.Message))
+		}
+	}
 	if trust != nil && fixed != nil {
 		after, err := sg.withTrust(trust)
 		if err == nil {

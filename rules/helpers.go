@@ -36,6 +36,16 @@ func (p *Pass) ownSyntax() bool {
 	return true
 }
 
+// codeThen continues a fix after code: on the same line after "; ", or on
+// the next when the code spans lines (ASP.NET Core's options, Spring's
+// properties).
+func codeThen(code, then string) string {
+	if strings.Contains(code, "\n") {
+		return code + "\n" + then
+	}
+	return code + "; " + then
+}
+
 // Prop names a result property the way the app's code spells it: req.ip,
 // request.ip (Fastify), ctx.ip (Koa); the client address as the app reads
 // it when that is not the framework's accessor.

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/netip"
 	"slices"
@@ -89,7 +90,48 @@ func (p *Pass) frameworkHopCount() (float64, bool) {
 	if n < 1 {
 		return 0, false // nothing, or everything, is trusted
 	}
+	// The trust may be a count while the framework reads no header at all
+	// (ASP.NET Core's ForwardedHeaders None): a count is believed only when
+	// a request with one entry more than it resolves to the n-th from the
+	// right, whoever sent it.
+	entries := make([]string, n+1)
+	for i := range entries {
+		entries[i] = fmt.Sprintf("198.51.100.%d", i+1)
+	}
+	req := trustmodel.Request{Peer: "203.0.113.9", Headers: trustmodel.Header{{Name: "X-Forwarded-For", Value: strings.Join(entries, ", ")}}}
+	if got := p.App.Evaluator.Evaluate(req).IP; got == nil || *got != entries[1] {
+		return 0, false
+	}
 	return float64(n), true
+}
+
+// countName names a hop count as the app sets it: Node's number, or the
+// framework's own knob ("flask 3 (ProxyFix x_for=2: ...)").
+func (p *Pass) countName(n float64) string {
+	if p.ownSyntax() {
+		return fmt.Sprintf("the count of %s in %s (%s)", countText(n), p.trustDirective(), p.App.Evaluator.Trust())
+	}
+	return "the hop count " + countText(n)
+}
+
+// countsOnly reports whether the framework, even as its Advise writes it,
+// believes entries by count whoever sent them (Werkzeug's ProxyFix).
+func (p *Pass) countsOnly() bool {
+	ev := p.evaluatorWith(p.suggestedTrust())
+	if ev == nil {
+		return true
+	}
+	ok, _ := ev.Trust().Trusts(SpoofedAddr, 0)
+	return ok
+}
+
+// advisedCode is the framework's advice for the proxies the paths cross,
+// counting hops of them.
+func (p *Pass) advisedCode(hops int) string {
+	if s, ok := p.App.Evaluator.Advise(trustmodel.AdviceFor(p.suggestedTrust(), hops)); ok {
+		return s.Code
+	}
+	return p.ownHeaderFix()
 }
 
 // countText renders a hop count as JavaScript writes it.
@@ -120,6 +162,9 @@ func (p *Pass) advisedEvaluator(v any) trustmodel.Evaluator {
 	var adv trustmodel.Advice
 	switch n := v.(type) {
 	case int:
+		if ev := p.countEvaluator(n); ev != nil {
+			return ev
+		}
 		adv = trustmodel.Advice{Proxies: p.proxiesBeforeClient(), Hops: n}
 	default:
 		adv = trustmodel.AdviceFor(v, max(1, p.trustViews().most))
@@ -129,6 +174,44 @@ func (p *Pass) advisedEvaluator(v any) trustmodel.Evaluator {
 		return nil
 	}
 	ev, err := frameworks.New(s.App)
+	if err != nil {
+		return nil
+	}
+	return ev
+}
+
+// countEvaluator is the app with its own count set to n, when its trust is
+// a count (frameworkHopCount): ProxyFix's x_for, chi's
+// ClientIPFromXFFTrustedProxies count, ASP.NET Core's ForwardLimit. Their
+// Advise trusts addresses instead, which says nothing about a count.
+func (p *Pass) countEvaluator(n int) trustmodel.Evaluator {
+	if _, ok := p.frameworkHopCount(); !ok {
+		return nil
+	}
+	app := p.App.Spec.EvaluatorApp()
+	app.Options = maps.Clone(app.Options)
+	app.Middleware = slices.Clone(app.Middleware)
+	set := false
+	for i, m := range app.Middleware {
+		switch m["name"] {
+		case "proxy_fix":
+			app.Middleware[i] = maps.Clone(m)
+			app.Middleware[i]["x_for"], set = n, true
+		case "client_ip_from_xff_trusted_proxies":
+			app.Middleware[i] = maps.Clone(m)
+			app.Middleware[i]["count"], set = n, true
+		}
+	}
+	if strings.EqualFold(app.Framework, "aspnetcore") {
+		if app.Options == nil {
+			app.Options = map[string]any{}
+		}
+		app.Options["ForwardLimit"], set = n, true
+	}
+	if !set {
+		return nil
+	}
+	ev, err := frameworks.New(app)
 	if err != nil {
 		return nil
 	}

@@ -86,7 +86,7 @@ func tc101Fix(p *Pass, path *Path, hop *trustmodel.Hop) string {
 	}
 	if fw := p.App.Spec.Framework; !trustmodel.NodeFramework(fw) {
 		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Proxies: []string{hop.Addr}, Hops: max(1, p.hopsToClient(path))}); ok {
-			return fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", s.Code)
+			return "believe only nginx's own entry: " + codeThen(s.Code, "or `proxy_set_header X-Forwarded-For $remote_addr;`")
 		}
 		return "`proxy_set_header X-Forwarded-For $remote_addr;`, so that only the address nginx saw reaches the app"
 	}

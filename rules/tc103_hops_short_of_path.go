@@ -86,8 +86,8 @@ func finishTC103(p *Pass) {
 		p.Report(Finding{
 			Pos:       g.pos,
 			Directive: p.trustDirective(),
-			Message: fmt.Sprintf("the hop count %s stops short: the app sees %s before the client's on this path, so %s is the proxy address %s for every client",
-				countText(n), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip"), undefOr(g.shown.got)),
+			Message: fmt.Sprintf("%s stops short: the app sees %s before the client's on this path, so %s is the proxy address %s for every client",
+				p.countName(n), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip"), undefOr(g.shown.got)),
 			Path:    g.shown.entry,
 			Attack:  g.shown.attack,
 			Honest:  true,

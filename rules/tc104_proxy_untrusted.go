@@ -76,12 +76,15 @@ func checkTC104(p *Pass) {
 		if !node && p.hopsToClient(path) < 0 {
 			continue // nginx does not forward the client: TC105's, not the trust's
 		}
-		if n, count := p.hopCount(); !node && count && float64(p.hopsToClient(path)) < n {
-			continue // a count past the proxies lets the client's entries in: TC102's
+		if _, count := p.hopCount(); !node && count {
+			continue // a count trusts nginx whatever its address: TC102, TC103, TC107 judge it
 		}
 		r := p.replayFrom(path, path.Honest(), cands[0])
 		if r.Result.IP != nil && *r.Result.IP == HonestClient {
 			continue
+		}
+		if !node && (r.Result.IP == nil && cands[0] != "" || r.Result.IP != nil && !slices.Contains(cands, *r.Result.IP)) {
+			continue // past nginx, stopped at an edge hop: TC113's
 		}
 		g := groups.add(p, path, func() *tc104Group {
 			return &tc104Group{got: r.Result.IP, honest: r.AtApp, entry: path.Entry, attack: p.Attack(path, r, "ip", r.Result.IP), forwards: true}
