@@ -32,7 +32,7 @@ import (
 // (and its trust value) none of them reports anything it could fix.
 var SuggestRules = []string{
 	"TC101", "TC102", "TC103", "TC104", "TC105", "TC107", "TC108", "TC110", "TC112", "TC113",
-	"TC114", "TC201", "TC202", "TC205", "TC301", "TC401",
+	"TC114", "TC201", "TC202", "TC205", "TC301", "TC304", "TC401",
 }
 
 // trustRules are the rules about the trust value alone.

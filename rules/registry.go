@@ -25,6 +25,7 @@ var registry = []*Rule{
 	tc301,
 	tc302,
 	tc303,
+	tc304,
 	tc401,
 	tc402,
 	tc403,
