@@ -25,6 +25,7 @@ var suggestUncovered = map[string]string{
 	"TC106": "the app's own listen address (a direct bypass) is a deployment change",
 	"TC109": "removing over-broad set_real_ip_from entries is a judgement about the network",
 	"TC111": "limit_req/geo/map keys on client-controlled values",
+	"TC115": "address headers besides X-Forwarded-For that only some frameworks read (True-Client-IP, ...)",
 	"TC203": "express-session settings",
 	"TC204": "express-session settings",
 	"TC302": "which server is the catch-all / default server",

@@ -17,6 +17,7 @@ var registry = []*Rule{
 	tc112,
 	tc113,
 	tc114,
+	tc115,
 	tc201,
 	tc202,
 	tc203,

@@ -85,10 +85,18 @@ func tc101Fix(p *Pass, path *Path, hop *trustmodel.Hop) string {
 		return fix
 	}
 	if fw := p.App.Spec.Framework; !trustmodel.NodeFramework(fw) {
-		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Proxies: []string{hop.Addr}, Hops: max(1, p.hopsToClient(path))}); ok {
-			return "believe only nginx's own entry: " + codeThen(s.Code, "or `proxy_set_header X-Forwarded-For $remote_addr;`")
+		overwrite := "`proxy_set_header X-Forwarded-For $remote_addr;`"
+		if p.ownSyntax() {
+			// A framework that reads other address headers first (chi's
+			// RealIP) needs them closed too, or TC115 follows the fix.
+			if more, _ := p.spoofableAddressHeaders(path); len(more) > 0 {
+				overwrite += " with " + addressHeaderSets(more)
+			}
 		}
-		return "`proxy_set_header X-Forwarded-For $remote_addr;`, so that only the address nginx saw reaches the app"
+		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Proxies: []string{hop.Addr}, Hops: max(1, p.hopsToClient(path))}); ok {
+			return "believe only nginx's own entry: " + codeThen(s.Code, "or "+overwrite)
+		}
+		return overwrite + ", so that only the address nginx saw reaches the app"
 	}
 	return fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", p.SetTrust(NginxTrustValue(hop.Addr)))
 }
