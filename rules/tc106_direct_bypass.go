@@ -169,10 +169,12 @@ func (p *Pass) directFix(direct *Path) string {
 	if v := p.suggestedTrust(); v != nil && v != true {
 		if ev := p.evaluatorWith(v); ev != nil && !spoofedWith(ev, direct) {
 			fixes = append(fixes, "also trust nginx by address, so a direct client's headers are ignored: "+p.trustFix())
-		} else if _, ok := p.hopCount(); ok && p.ownSyntax() {
-			// A count outside Node is all the framework offers: say why
+		} else if ev != nil && p.ownSyntax() {
+			// No trust setting of the framework ignores a direct client
+			// (ProxyFix counts; Rails' remote_ip reads X-Forwarded-For from
+			// any peer, trusted_proxies only skips known entries): say why
 			// binding is the only fix.
-			fixes = append(fixes, fmt.Sprintf("%s counts X-Forwarded-For entries and never checks who connects (%s), so it cannot be told to believe only nginx",
+			fixes = append(fixes, fmt.Sprintf("%s believes X-Forwarded-For whoever connects, so no trust setting makes it ignore a direct client's (its trust: %s)",
 				p.trustDirective(), p.App.Evaluator.Trust()))
 		}
 	}
