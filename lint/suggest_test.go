@@ -26,6 +26,7 @@ var suggestUncovered = map[string]string{
 	"TC109": "removing over-broad set_real_ip_from entries is a judgement about the network",
 	"TC111": "limit_req/geo/map keys on client-controlled values",
 	"TC115": "address headers besides X-Forwarded-For that only some frameworks read (True-Client-IP, ...)",
+	"TC116": "headers only some frameworks check against X-Forwarded-For (Rails' Client-IP)",
 	"TC203": "express-session settings",
 	"TC204": "express-session settings",
 	"TC302": "which server is the catch-all / default server",

@@ -18,6 +18,7 @@ var registry = []*Rule{
 	tc113,
 	tc114,
 	tc115,
+	tc116,
 	tc201,
 	tc202,
 	tc203,
