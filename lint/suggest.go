@@ -147,9 +147,12 @@ func Suggest(o Options) (*Suggestion, error) {
 	// SetTrustedProxies, --forwarded-allow-ips, ...), which suggest shows
 	// but does not edit: only nginx's side is edited, and the findings the
 	// app's change would remove are listed as remaining.
-	own := app.Evaluator != nil && !trustmodel.NodeFramework(app.Spec.Framework)
+	own := !trustmodel.NodeFramework(app.Spec.Framework) && (app.Evaluator != nil || app.TrustError != "")
 	if own && trust != nil {
-		if !s.Keep {
+		switch {
+		case app.Evaluator == nil:
+			s.Notes = append(s.Notes, fmt.Sprintf("%s refuses the app's trust setting (TC108 says how to write it); suggest does not edit the app's own code", app.Spec.Framework))
+		case !s.Keep:
 			code := sg.pass(sg.checked(fixed), app).TrustFix()
 			s.Notes = append(s.Notes, fmt.Sprintf("%s's trust is the app's own code, which suggest does not edit: %s", app.Evaluator.Name(), code))
 		}

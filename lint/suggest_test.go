@@ -39,7 +39,7 @@ var suggestUncovered = map[string]string{
 // appTrustRules are the rules whose fix outside Node is the app's own code
 // (ProxyFix, SetTrustedProxies, --forwarded-allow-ips, ...), which suggest
 // shows in a note but does not edit: their non-Node fixtures are left out.
-var appTrustRules = map[string]bool{"TC101": true, "TC102": true, "TC103": true, "TC104": true, "TC107": true, "TC112": true, "TC113": true}
+var appTrustRules = map[string]bool{"TC101": true, "TC102": true, "TC103": true, "TC104": true, "TC107": true, "TC108": true, "TC112": true, "TC113": true}
 
 // nodeFixture reports whether the fixture's app is a Node app.
 func nodeFixture(t *testing.T, dir string) bool {

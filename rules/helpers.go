@@ -29,8 +29,14 @@ func (p *Pass) ownClientIP() bool {
 // not proxy-addr itself), whose trust lives in its own options, middleware
 // and servers and is written through its evaluator's Advise.
 func (p *Pass) ownSyntax() bool {
+	return p.App.Evaluator != nil && p.ownSyntaxFramework()
+}
+
+// ownSyntaxFramework is ownSyntax for the framework named, whether or not
+// it accepted the app's settings.
+func (p *Pass) ownSyntaxFramework() bool {
 	switch fw := strings.ToLower(p.App.Spec.Framework); {
-	case p.App.Evaluator == nil, trustmodel.NodeFramework(fw), fw == "proxy-addr", fw == "request-ip":
+	case trustmodel.NodeFramework(fw), fw == "proxy-addr", fw == "request-ip":
 		return false
 	}
 	return true

@@ -461,7 +461,7 @@ func (p *Pass) trustEntries(addr string) []string {
 	if err != nil {
 		return []string{addr}
 	}
-	if a.Unmap().IsLoopback() && !p.ownSyntax() {
+	if a.Unmap().IsLoopback() && !p.ownSyntaxFramework() {
 		return []string{"loopback"}
 	}
 	if p.Config != nil {
@@ -482,6 +482,12 @@ func (p *Pass) trustEntries(addr string) []string {
 func (p *Pass) trustDirective() string {
 	if fw := p.App.Spec.Framework; !trustmodel.NodeFramework(fw) && p.App.Evaluator != nil {
 		return p.App.Evaluator.Name() // the messages go on with what it trusts
+	}
+	if p.ownSyntaxFramework() { // the framework refused the setting (TC108)
+		if p.App.Spec.TrustProxySet {
+			return "trust_proxy: " + jsLiteral(p.App.Spec.TrustProxy)
+		}
+		return p.App.Spec.Framework
 	}
 	return p.SetTrust(p.TrustValue())
 }

@@ -246,8 +246,9 @@ func (p *Pass) Run(rs []*Rule) []Finding {
 // GOMAXPROCS of them run at a time.
 func (p *Pass) Check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxconf.Proxy, paths []*Path) {
 	// Outside Node the trust is in the framework's description (options,
-	// middleware, server, defaults), so any app with an evaluator has one.
-	p.check(rs, servers, proxies, paths, p.App.Spec.TrustProxySet || p.App.Evaluator != nil)
+	// middleware, server, defaults), so any app with an evaluator has one,
+	// and one the framework refuses is judged too (TC108).
+	p.check(rs, servers, proxies, paths, p.App.Spec.TrustProxySet || p.App.Evaluator != nil || p.App.TrustError != "")
 }
 
 // check is Check, folding the paths into the trust views when fold: only
