@@ -32,10 +32,13 @@ func (p *Pass) bindCode(addr string, port int) string {
 	case fw == "rails":
 		return fmt.Sprintf("bind \"tcp://%s\" in config/puma.rb", hostPort)
 	case fw == "symfony" || fw == "laravel":
-		if server == "php-cli-server" {
+		switch server {
+		case "php-cli-server":
 			return "php -S " + hostPort
+		case "php-fpm":
+			return "listen = " + hostPort + " in the PHP-FPM pool"
 		}
-		return "listen = " + hostPort + " in the PHP-FPM pool"
+		return "the PHP server's listen address " + hostPort
 	case fw == "spring-boot":
 		return fmt.Sprintf("server.address=%s", addr)
 	case fw == "aspnetcore":

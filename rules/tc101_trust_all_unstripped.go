@@ -18,7 +18,10 @@ var tc101 = &Rule{
 		Rationale: "With `trust proxy` set to `true`, Express (and Fastify, and Koa with `proxy`) take the leftmost " +
 			"X-Forwarded-For entry as the client address. `$proxy_add_x_forwarded_for` appends nginx's view of the client " +
 			"to whatever the client already sent, so the leftmost entry is the client's own text: rate limits, audit logs " +
-			"and IP allow-lists see any address the attacker writes.",
+			"and IP allow-lists see any address the attacker writes. Outside Node the same holds for every setting that " +
+			"believes any peer: gin without `SetTrustedProxies`, chi's `middleware.RealIP` (which also takes the leftmost " +
+			"entry), uvicorn's `--forwarded-allow-ips='*'`, Spring's `forward-headers-strategy: framework`, Laravel 13's " +
+			"`'*'`, ASP.NET Core with both known lists cleared and no `ForwardLimit`.",
 		Bad: "# app: app.set('trust proxy', true)\n" +
 			"location / {\n" +
 			"    proxy_pass http://127.0.0.1:3000;\n" +

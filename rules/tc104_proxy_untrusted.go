@@ -19,7 +19,10 @@ var tc104 = &Rule{
 			"trusted. If the trust setting is `false` (Express's default), names the other address family (`127.0.0.1` " +
 			"while nginx connects from `::1`), or lists addresses while nginx connects over a UNIX socket, the peer — " +
 			"nginx — is not trusted: req.ip is nginx's address for every visitor, req.protocol is `http` behind TLS, and " +
-			"per-client rate limits and logs collapse into one address.",
+			"per-client rate limits and logs collapse into one address. Other frameworks have their own defaults that trust " +
+			"nothing: Flask without ProxyFix, Symfony and Laravel without trusted proxies, echo without an IPExtractor, " +
+			"Spring Boot's `forward-headers-strategy: none`, ASP.NET Core without `ForwardedHeaders`; Django under a WSGI " +
+			"server reads no forwarded address at all (the fix there is a header nginx sets, read by the app).",
 		Bad: "# app: app.set('trust proxy', '127.0.0.1')\n" +
 			"location / {\n" +
 			"    proxy_pass http://[::1]:3000;\n" +

@@ -31,7 +31,11 @@ var tc106 = &Rule{
 			"  listen: 127.0.0.1:3000",
 		Fix: "Bind the app to loopback (`app.listen(3000, '127.0.0.1')`) or a private interface only nginx can reach, or " +
 			"firewall the port; and trust nginx by address (`'loopback'`) rather than `true` or a hop count, so a " +
-			"direct client's headers are ignored even if the port is exposed.",
+			"direct client's headers are ignored even if the port is exposed. Outside Node bind with the server's own " +
+			"option (`gunicorn --bind 127.0.0.1:8000`, `uvicorn --host 127.0.0.1`, `r.Run(\"127.0.0.1:8080\")`, Puma's " +
+			"`bind`, `server.address=127.0.0.1`, `ASPNETCORE_URLS`); where the framework only counts entries (Werkzeug's " +
+			"ProxyFix) or reads X-Forwarded-For from any peer (Rails' remote_ip, whose trusted_proxies only skips known " +
+			"entries), binding is the only fix.",
 		References: []string{
 			"https://expressjs.com/en/guide/behind-proxies.html",
 			"https://nodejs.org/api/net.html#serverlistenport-host-backlog-callback",
