@@ -205,6 +205,10 @@ type passShared struct {
 
 	listenOnce sync.Once
 	listen     trustmodel.Listen // the app's listen socket (zero when unknown)
+
+	// headerProbes caches, by header, value and peer, whether the app's
+	// framework reacts to a client's header at all (headerMatters).
+	headerProbes sync.Map
 }
 
 // NewPass prepares a pass over the paths through ng (nil when lint hands

@@ -106,7 +106,17 @@ func finishTC104(p *Pass) {
 		return // the app does not take the client address from its trust setting: TC114
 	}
 	trust := p.App.Evaluator.Trust()
-	for _, gr := range stateOf[trustGroups[*tc104Group]](p).groups {
+	groups := stateOf[trustGroups[*tc104Group]](p).groups
+	if len(groups) == 0 {
+		return
+	}
+	// One fix serves every group: a fleet has thousands.
+	trustFix := p.trustFix()
+	var advised trustmodel.Evaluator
+	if p.ownSyntax() {
+		advised = p.evaluatorWith(p.suggestedTrust())
+	}
+	for _, gr := range groups {
 		g := gr.shown
 		trusts := trust.String()
 		if !strings.HasPrefix(trusts, "nothing") {
@@ -128,11 +138,11 @@ func finishTC104(p *Pass) {
 			msg = fmt.Sprintf("%s trusts %s, not %s, %s: %s is the proxy's address for every client",
 				p.trustDirective(), trusts, andList(g.addrs), what, p.Prop("ip"))
 		}
-		fix := p.trustFix()
+		fix := trustFix
 		if p.ownSyntax() && g.honest.Peer != "" {
 			// Advice that still leaves the proxy's address (Django under a
 			// WSGI server reads no forwarded address at all) is no fix.
-			if ev := p.evaluatorWith(p.suggestedTrust()); ev == nil || undefOr(ev.Evaluate(g.honest).IP) != HonestClient {
+			if advised == nil || undefOr(advised.Evaluate(g.honest).IP) != HonestClient {
 				fix = p.ownHeaderFix()
 			}
 		}

@@ -88,6 +88,9 @@ func checkTC115(p *Pass) {
 // replay of the first.
 func (p *Pass) spoofableAddressHeaders(path *Path) (spoofable []string, first Replay) {
 	for _, h := range frameworkAddressHeaders {
+		if !p.headerMatters(path, h, SpoofedAddr) {
+			continue
+		}
 		client := path.Client()
 		client.Headers = append(trustmodel.Header{{Name: h, Value: SpoofedAddr}}, client.Headers...)
 		r := Replay{Inject: h, Value: SpoofedAddr, Client: client, AtApp: path.Replay(client)}
@@ -115,4 +118,25 @@ func addressHeaderSets(headers []string) string {
 		}
 	}
 	return andList(sets)
+}
+
+// headerMatters reports whether the framework's address or host accessors
+// react at all to a client sending header: a request from the path's peer
+// with only that header (and an X-Forwarded-For) is evaluated once per
+// header, value and peer, so that paths whose replay could not show
+// anything are not replayed (a fleet has thousands).
+func (p *Pass) headerMatters(path *Path, header, value string) bool {
+	peer := path.Honest().AtApp.Peer
+	key := header + "\x00" + value + "\x00" + peer
+	if v, ok := p.shared.headerProbes.Load(key); ok {
+		return v.(bool)
+	}
+	base := trustmodel.Request{Peer: peer, Headers: trustmodel.Header{{Name: "Host", Value: path.Host}, {Name: "X-Forwarded-For", Value: "203.0.113.7"}}}
+	with := base
+	with.Headers = append(trustmodel.Header{{Name: header, Value: value}}, base.Headers...)
+	a, b := p.App.Evaluator.Evaluate(base), p.App.Evaluator.Evaluate(with)
+	matters := undefOr(a.IP) != undefOr(b.IP) || undefOr(a.Hostname) != undefOr(b.Hostname) ||
+		a.Raised["ip"] != b.Raised["ip"] || a.Raised["host"] != b.Raised["host"]
+	p.shared.headerProbes.Store(key, matters)
+	return matters
 }

@@ -72,6 +72,9 @@ func checkTC116(p *Pass) {
 			continue
 		}
 		for _, hdr := range raisingHeaders {
+			if !p.headerMatters(path, hdr, SpoofedAddr) {
+				continue
+			}
 			client := path.Client()
 			client.Headers = append(trustmodel.Header{{Name: hdr, Value: SpoofedAddr}}, client.Headers...)
 			r := Replay{Inject: hdr, Value: SpoofedAddr, Client: client, AtApp: path.Replay(client)}

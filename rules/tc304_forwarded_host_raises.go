@@ -49,6 +49,9 @@ var tc304 = &Rule{
 }
 
 func checkTC304(p *Pass) {
+	if !p.ownSyntax() {
+		return // Node's host accessors never raise: spare a fleet the replays
+	}
 	for _, path := range p.Paths {
 		if path.NginxHop() == nil {
 			continue // a client reaching the app directly: TC106
@@ -70,6 +73,9 @@ func checkTC304(p *Pass) {
 				Related:  related,
 				CausedBy: droppedBy(path.Proxy, "X-Forwarded-Host"),
 			})
+			continue
+		}
+		if !p.headerMatters(path, "X-Forwarded-Host", SpoofedHost) {
 			continue
 		}
 		r, ok := path.HostileFor("X-Forwarded-Host")
