@@ -72,6 +72,12 @@ func (p *Pass) hopCount() (float64, bool) {
 // ASP.NET Core's ForwardLimit with both known lists cleared): n when
 // trust(addr, i) = i < n for a spoofed address and a loopback one alike.
 func (p *Pass) frameworkHopCount() (float64, bool) {
+	sh := p.shared
+	sh.hopCountOnce.Do(func() { sh.hopCountN, sh.hopCountOK = p.computeFrameworkHopCount() })
+	return sh.hopCountN, sh.hopCountOK
+}
+
+func (p *Pass) computeFrameworkHopCount() (float64, bool) {
 	t := p.App.Evaluator.Trust()
 	n := -1
 	for i := 0; i <= 64; i++ {

@@ -206,6 +206,10 @@ type passShared struct {
 	listenOnce sync.Once
 	listen     trustmodel.Listen // the app's listen socket (zero when unknown)
 
+	hopCountOnce sync.Once
+	hopCountN    float64 // frameworkHopCount's answer, once a rule asks
+	hopCountOK   bool
+
 	// headerProbes caches, by header, value and peer, whether the app's
 	// framework reacts to a client's header at all (headerMatters).
 	headerProbes sync.Map
