@@ -173,7 +173,7 @@ func (p *Pass) directFix(direct *Path) string {
 	if v := p.suggestedTrust(); v != nil && v != true {
 		if ev := p.evaluatorWith(v); ev != nil && !spoofedWith(ev, direct) {
 			fixes = append(fixes, "also trust nginx by address, so a direct client's headers are ignored: "+p.trustFix())
-		} else if ev != nil && p.ownSyntax() {
+		} else if ev != nil && p.ownSyntax() && spoofedWith(p.App.Evaluator, direct) {
 			// No trust setting of the framework ignores a direct client
 			// (ProxyFix counts; Rails' remote_ip reads X-Forwarded-For from
 			// any peer, trusted_proxies only skips known entries): say why
