@@ -309,6 +309,9 @@ func TestInitSuggestsEachFrameworksOwnTrust(t *testing.T) {
 					// server: REMOTE_ADDR stays nginx's (the file says so).
 					continue
 				}
+				if f.Rule == "TC115" || f.Rule == "TC116" {
+					continue // headers nginx passes: no trust setting clears them
+				}
 				if strings.HasPrefix(f.Rule, "TC1") || strings.HasPrefix(f.Rule, "TC2") {
 					t.Errorf("with %q: %s %s", taken, f.Rule, f.Message)
 				}

@@ -20,7 +20,7 @@ func TestSimulatePythonFlags(t *testing.T) {
 			`{"ip":"127.0.0.1","ips":null,"protocol":"http","secure":false,"host":null,"hostname":null,"raised":{"host":"DisallowedHost","hostname":"DisallowedHost"}}`},
 		{SimulateOptions{Framework: "fastapi", Version: "0.26", Server: `{name: uvicorn, version: "0.17", forwarded_allow_ips: "*"}`,
 			Peer: "10.0.0.2", Format: "text", Headers: []string{"X-Forwarded-For: 6.6.6.6, 10.0.0.2", "X-Forwarded-Proto: gopher"}},
-			"request.client.host           = 6.6.6.6\nrequest.url.scheme            = raises KeyError\nrequest.url.scheme == 'https' = raises KeyError\n"},
+			"request.client.host                    = 6.6.6.6\nrequest.url.scheme                     = raises KeyError\nrequest.url.scheme in ('https', 'wss') = raises KeyError\n"},
 	} {
 		var out bytes.Buffer
 		if err := RunSimulate(c.o, nil, &out); err != nil {

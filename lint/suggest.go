@@ -32,7 +32,7 @@ import (
 // (and its trust value) none of them reports anything it could fix.
 var SuggestRules = []string{
 	"TC101", "TC102", "TC103", "TC104", "TC105", "TC107", "TC108", "TC110", "TC112", "TC113",
-	"TC114", "TC201", "TC202", "TC205", "TC301", "TC401",
+	"TC114", "TC201", "TC202", "TC205", "TC301", "TC304", "TC401",
 }
 
 // trustRules are the rules about the trust value alone.
@@ -141,6 +141,21 @@ func Suggest(o Options) (*Suggestion, error) {
 	if trust == nil {
 		s.Notes = append(s.Notes, "no location proxies to the app over a known address, so there is no proxy to trust (set nginx.connects_from in trustcheck.yaml for a remote app)")
 	}
+	// Outside Node the trust is the app's own code or server flags (ProxyFix,
+	// SetTrustedProxies, --forwarded-allow-ips, ...), which suggest shows
+	// but does not edit: only nginx's side is edited, and the findings the
+	// app's change would remove are listed as remaining.
+	own := !trustmodel.NodeFramework(app.Spec.Framework) && (app.Evaluator != nil || app.TrustError != "")
+	if own && trust != nil {
+		switch {
+		case app.Evaluator == nil:
+			s.Notes = append(s.Notes, fmt.Sprintf("%s refuses the app's trust setting (TC108 says how to write it); suggest does not edit the app's own code", app.Spec.Framework))
+		case !s.Keep:
+			code := sg.pass(sg.checked(fixed), app).TrustFix()
+			s.Notes = append(s.Notes, fmt.Sprintf("%s's trust is the app's own code, which suggest does not edit: %s", app.Evaluator.Name(), code))
+		}
+		trust = nil
+	}
 	s.TrustProxy = trust
 	if trust != nil {
 		s.Code = sg.pass(sg.ng, app).SetTrust(rules.JSValue(trust))
@@ -172,6 +187,11 @@ func Suggest(o Options) (*Suggestion, error) {
 	}
 
 	// What is left after the edits, with the suggested value.
+	if own && fixed != nil {
+		for _, f := range sg.findings(fixed, app, SuggestRules) {
+			s.Remaining = append(s.Remaining, fmt.Sprintf("%s:%d: %s %s", f.Pos.File, f.Pos.Line, f.Rule, f.Message))
+		}
+	}
 	if trust != nil && fixed != nil {
 		after, err := sg.withTrust(trust)
 		if err == nil {

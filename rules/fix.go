@@ -301,6 +301,12 @@ func prefixFix(prefix string, fix SuggestedFix) SuggestedFix {
 	return fix
 }
 
+// suffixFix continues a fix's message.
+func suffixFix(fix SuggestedFix, suffix string) SuggestedFix {
+	fix.Message += suffix
+	return fix
+}
+
 // oldPattern matches text with any white space where it has some.
 func oldPattern(old string) *regexp.Regexp {
 	fields := strings.Fields(old)

@@ -25,6 +25,33 @@ func (p *Pass) ownClientIP() bool {
 	return p.App.Evaluator != nil && trustmodel.ClientIPFrom(p.App.Evaluator) != "framework"
 }
 
+// ownSyntax reports whether the app's framework is one outside Node (and
+// not proxy-addr itself), whose trust lives in its own options, middleware
+// and servers and is written through its evaluator's Advise.
+func (p *Pass) ownSyntax() bool {
+	return p.App.Evaluator != nil && p.ownSyntaxFramework()
+}
+
+// ownSyntaxFramework is ownSyntax for the framework named, whether or not
+// it accepted the app's settings.
+func (p *Pass) ownSyntaxFramework() bool {
+	switch fw := strings.ToLower(p.App.Spec.Framework); {
+	case trustmodel.NodeFramework(fw), fw == "proxy-addr", fw == "request-ip":
+		return false
+	}
+	return true
+}
+
+// codeThen continues a fix after code: on the same line after "; ", or on
+// the next when the code spans lines (ASP.NET Core's options, Spring's
+// properties).
+func codeThen(code, then string) string {
+	if strings.Contains(code, "\n") {
+		return code + "\n" + then
+	}
+	return code + "; " + then
+}
+
 // Prop names a result property the way the app's code spells it: req.ip,
 // request.ip (Fastify), ctx.ip (Koa); the client address as the app reads
 // it when that is not the framework's accessor.

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/netip"
 	"reflect"
@@ -39,6 +40,9 @@ func (p *Pass) hopsToClient(path *Path) int {
 // honours as a hop count (trust(addr, i) = i < n). Koa (all or nothing) and
 // Fastify ≥ 5.12.1 (numbers trust nothing) do not.
 func (p *Pass) hopCount() (float64, bool) {
+	if p.ownSyntax() {
+		return p.frameworkHopCount()
+	}
 	var n float64
 	switch v := p.App.Spec.TrustProxy.(type) {
 	case int:
@@ -64,6 +68,79 @@ func (p *Pass) hopCount() (float64, bool) {
 	return n, true
 }
 
+// frameworkHopCount is the count a framework outside Node trusts whatever
+// the addresses (ProxyFix x_for, chi's ClientIPFromXFFTrustedProxies,
+// ASP.NET Core's ForwardLimit with both known lists cleared): n when
+// trust(addr, i) = i < n for a spoofed address and a loopback one alike.
+func (p *Pass) frameworkHopCount() (float64, bool) {
+	sh := p.shared
+	sh.hopCountOnce.Do(func() { sh.hopCountN, sh.hopCountOK = p.computeFrameworkHopCount() })
+	return sh.hopCountN, sh.hopCountOK
+}
+
+func (p *Pass) computeFrameworkHopCount() (float64, bool) {
+	t := p.App.Evaluator.Trust()
+	n := -1
+	for i := 0; i <= 64; i++ {
+		spoofed, _ := t.Trusts(SpoofedAddr, i)
+		local, _ := t.Trusts("127.0.0.1", i)
+		if spoofed != local {
+			return 0, false // it matches addresses
+		}
+		switch {
+		case spoofed && n >= 0:
+			return 0, false
+		case !spoofed && n < 0:
+			n = i
+		}
+	}
+	if n < 1 {
+		return 0, false // nothing, or everything, is trusted
+	}
+	// The trust may be a count while the framework reads no header at all
+	// (ASP.NET Core's ForwardedHeaders None): a count is believed only when
+	// a request with one entry more than it resolves to the n-th from the
+	// right, whoever sent it.
+	entries := make([]string, n+1)
+	for i := range entries {
+		entries[i] = fmt.Sprintf("198.51.100.%d", i+1)
+	}
+	req := trustmodel.Request{Peer: "203.0.113.9", Headers: trustmodel.Header{{Name: "X-Forwarded-For", Value: strings.Join(entries, ", ")}}}
+	if got := p.App.Evaluator.Evaluate(req).IP; got == nil || *got != entries[1] {
+		return 0, false
+	}
+	return float64(n), true
+}
+
+// countName names a hop count as the app sets it: Node's number, or the
+// framework's own knob ("flask 3 (ProxyFix x_for=2: ...)").
+func (p *Pass) countName(n float64) string {
+	if p.ownSyntax() {
+		return fmt.Sprintf("the count of %s in %s (%s)", countText(n), p.trustDirective(), p.App.Evaluator.Trust())
+	}
+	return "the hop count " + countText(n)
+}
+
+// countsOnly reports whether the framework, even as its Advise writes it,
+// believes entries by count whoever sent them (Werkzeug's ProxyFix).
+func (p *Pass) countsOnly() bool {
+	ev := p.evaluatorWith(p.suggestedTrust())
+	if ev == nil {
+		return true
+	}
+	ok, _ := ev.Trust().Trusts(SpoofedAddr, 0)
+	return ok
+}
+
+// advisedCode is the framework's advice for the proxies the paths cross,
+// counting hops of them.
+func (p *Pass) advisedCode(hops int) string {
+	if s, ok := p.App.Evaluator.Advise(trustmodel.AdviceFor(p.suggestedTrust(), hops)); ok {
+		return s.Code
+	}
+	return p.ownHeaderFix()
+}
+
 // countText renders a hop count as JavaScript writes it.
 func countText(n float64) string { return strconv.FormatFloat(n, 'f', -1, 64) }
 
@@ -71,6 +148,9 @@ func countText(n float64) string { return strconv.FormatFloat(n, 'f', -1, 64) }
 // nil when the framework rejects the value.
 func (p *Pass) evaluatorWith(v any) trustmodel.Evaluator {
 	s := p.App.Spec
+	if p.ownSyntax() {
+		return p.advisedEvaluator(v)
+	}
 	ev, err := frameworks.New(trustmodel.App{
 		Framework: s.Framework, Version: s.FrameworkVersion,
 		TrustProxy: v, TrustProxySet: true, Options: s.Options, Session: s.Session,
@@ -79,6 +159,86 @@ func (p *Pass) evaluatorWith(v any) trustmodel.Evaluator {
 		return nil
 	}
 	return ev
+}
+
+// advisedEvaluator is, outside Node, the app's framework configured the way
+// its Advise writes trust value v (a proxy-addr value, or a hop count with
+// the proxies the paths cross): the framework's trust lives in options,
+// middleware and servers, which only Advise knows how to rewrite.
+func (p *Pass) advisedEvaluator(v any) trustmodel.Evaluator {
+	var adv trustmodel.Advice
+	switch n := v.(type) {
+	case int:
+		if ev := p.countEvaluator(n); ev != nil {
+			return ev
+		}
+		adv = trustmodel.Advice{Proxies: p.proxiesBeforeClient(), Hops: n}
+	default:
+		adv = trustmodel.AdviceFor(v, max(1, p.trustViews().most))
+	}
+	s, ok := p.App.Evaluator.Advise(adv)
+	if !ok {
+		return nil
+	}
+	ev, err := frameworks.New(s.App)
+	if err != nil {
+		return nil
+	}
+	return ev
+}
+
+// countEvaluator is the app with its own count set to n, when its trust is
+// a count (frameworkHopCount): ProxyFix's x_for, chi's
+// ClientIPFromXFFTrustedProxies count, ASP.NET Core's ForwardLimit. Their
+// Advise trusts addresses instead, which says nothing about a count.
+func (p *Pass) countEvaluator(n int) trustmodel.Evaluator {
+	if _, ok := p.frameworkHopCount(); !ok {
+		return nil
+	}
+	app := p.App.Spec.EvaluatorApp()
+	app.Options = maps.Clone(app.Options)
+	app.Middleware = slices.Clone(app.Middleware)
+	set := false
+	for i, m := range app.Middleware {
+		switch m["name"] {
+		case "proxy_fix":
+			app.Middleware[i] = maps.Clone(m)
+			app.Middleware[i]["x_for"], set = n, true
+		case "client_ip_from_xff_trusted_proxies":
+			app.Middleware[i] = maps.Clone(m)
+			app.Middleware[i]["count"], set = n, true
+		}
+	}
+	if strings.EqualFold(app.Framework, "aspnetcore") {
+		if app.Options == nil {
+			app.Options = map[string]any{}
+		}
+		app.Options["ForwardLimit"], set = n, true
+	}
+	if !set {
+		return nil
+	}
+	ev, err := frameworks.New(app)
+	if err != nil {
+		return nil
+	}
+	return ev
+}
+
+// proxiesBeforeClient are the addresses the honest requests cross before
+// the client's, as the app sees them (UNIX sockets left out).
+func (p *Pass) proxiesBeforeClient() []string {
+	var out []string
+	for _, honest := range p.trustViews().honest {
+		ch := trustChain(honest)
+		k := slices.Index(ch, HonestClient)
+		for _, a := range ch[:min(max(k, 1), len(ch))] {
+			if a != "" && !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 // trustViews is what the paths through nginx bring the app, reduced to
@@ -212,7 +372,7 @@ func (p *Pass) trustFix() SuggestedFix {
 		if s, ok := p.App.Evaluator.Advise(trustmodel.AdviceFor(p.suggestedTrust(), hops)); ok {
 			return Fix(s.Code, p.settingEdits(s)...)
 		}
-		return Fix("trust the proxies in front of the app (" + p.App.Evaluator.Name() + " cannot be told so: see its documentation)")
+		return Fix(p.ownHeaderFix())
 	}
 	return Fix(p.SetTrust(p.suggestTrust()), p.trustEdits(p.suggestedTrust())...)
 }
@@ -238,6 +398,24 @@ func (p *Pass) settingEdits(st trustmodel.Setting) []Edit {
 		return nil
 	}
 	return p.trustEdits(a.TrustProxy)
+}
+
+// countFix sets the hop count every path agrees on, or trusts the proxies
+// by address; outside Node it is the framework's advice for that count.
+func (p *Pass) countFix(want int) SuggestedFix {
+	if p.ownSyntax() {
+		return p.trustFix()
+	}
+	return Fix(fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
+		p.trustEdits(want)...)
+}
+
+// ownHeaderFix is the fix for a framework that cannot be told to trust a
+// proxy: nginx hands over the address it saw in a header of its own, which
+// the app reads (and trustcheck.yaml says so, for TC114 to check).
+func (p *Pass) ownHeaderFix() string {
+	return p.App.Evaluator.Name() + " cannot be told to take the client from X-Forwarded-For: have nginx send the address it saw " +
+		"(`proxy_set_header X-Real-IP $remote_addr;`) and read that header in the app (trustcheck.yaml: `client_ip_from: header:X-Real-IP`)"
 }
 
 func (p *Pass) suggestTrust() string {
@@ -314,7 +492,7 @@ func (p *Pass) trustEntries(addr string) []string {
 	if err != nil {
 		return []string{addr}
 	}
-	if a.Unmap().IsLoopback() {
+	if a.Unmap().IsLoopback() && !p.ownSyntaxFramework() {
 		return []string{"loopback"}
 	}
 	if p.Config != nil {
@@ -335,6 +513,12 @@ func (p *Pass) trustEntries(addr string) []string {
 func (p *Pass) trustDirective() string {
 	if fw := p.App.Spec.Framework; !trustmodel.NodeFramework(fw) && p.App.Evaluator != nil {
 		return p.App.Evaluator.Name() // the messages go on with what it trusts
+	}
+	if p.ownSyntaxFramework() { // the framework refused the setting (TC108)
+		if p.App.Spec.TrustProxySet {
+			return "trust_proxy: " + jsLiteral(p.App.Spec.TrustProxy)
+		}
+		return p.App.Spec.Framework
 	}
 	return p.SetTrust(p.TrustValue())
 }

@@ -205,6 +205,14 @@ type passShared struct {
 
 	listenOnce sync.Once
 	listen     trustmodel.Listen // the app's listen socket (zero when unknown)
+
+	hopCountOnce sync.Once
+	hopCountN    float64 // frameworkHopCount's answer, once a rule asks
+	hopCountOK   bool
+
+	// headerProbes caches, by header, value and peer, whether the app's
+	// framework reacts to a client's header at all (headerMatters).
+	headerProbes sync.Map
 }
 
 // NewPass prepares a pass over the paths through ng (nil when lint hands
@@ -249,7 +257,10 @@ func (p *Pass) Run(rs []*Rule) []Finding {
 // kept (realip settings, kept directives). Rules only read the part, so
 // GOMAXPROCS of them run at a time.
 func (p *Pass) Check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxconf.Proxy, paths []*Path) {
-	p.check(rs, servers, proxies, paths, p.App.Spec.TrustProxySet)
+	// Outside Node the trust is in the framework's description (options,
+	// middleware, server, defaults), so any app with an evaluator has one,
+	// and one the framework refuses is judged too (TC108).
+	p.check(rs, servers, proxies, paths, p.App.Spec.TrustProxySet || p.App.Evaluator != nil || p.App.TrustError != "")
 }
 
 // check is Check, folding the paths into the trust views when fold: only

@@ -30,3 +30,10 @@ func (p *Pass) foldPaths() {
 // JSValue renders a trust value as JavaScript writes it: 'loopback',
 // ['loopback', '10.0.0.0/8'], true, 2.
 func JSValue(v any) string { return jsLiteral(v) }
+
+// TrustFix is the code that sets the suggested trust in the app's own
+// framework (see trustFix).
+func (p *Pass) TrustFix() string {
+	p.foldPaths()
+	return p.trustFix().Message
+}

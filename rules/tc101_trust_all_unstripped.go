@@ -18,7 +18,10 @@ var tc101 = &Rule{
 		Rationale: "With `trust proxy` set to `true`, Express (and Fastify, and Koa with `proxy`) take the leftmost " +
 			"X-Forwarded-For entry as the client address. `$proxy_add_x_forwarded_for` appends nginx's view of the client " +
 			"to whatever the client already sent, so the leftmost entry is the client's own text: rate limits, audit logs " +
-			"and IP allow-lists see any address the attacker writes.",
+			"and IP allow-lists see any address the attacker writes. Outside Node the same holds for every setting that " +
+			"believes any peer: gin without `SetTrustedProxies`, chi's `middleware.RealIP` (which also takes the leftmost " +
+			"entry), uvicorn's `--forwarded-allow-ips='*'`, Spring's `forward-headers-strategy: framework`, Laravel 13's " +
+			"`'*'`, ASP.NET Core with both known lists cleared and no `ForwardLimit`.",
 		Bad: "# app: app.set('trust proxy', true)\n" +
 			"location / {\n" +
 			"    proxy_pass http://127.0.0.1:3000;\n" +
@@ -86,10 +89,19 @@ func tc101Fix(p *Pass, path *Path, hop *trustmodel.Hop) SuggestedFix {
 		return Fix(fix, xff...)
 	}
 	if fw := p.App.Spec.Framework; !trustmodel.NodeFramework(fw) {
-		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Proxies: []string{hop.Addr}, Hops: max(1, p.hopsToClient(path))}); ok {
-			return Fix(fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", s.Code), p.settingEdits(s)...)
+		overwrite := "`proxy_set_header X-Forwarded-For $remote_addr;`"
+		if p.ownSyntax() {
+			// A framework that reads other address headers first (chi's
+			// RealIP) needs them closed too, or TC115 follows the fix.
+			if more, _ := p.spoofableAddressHeaders(path); len(more) > 0 {
+				overwrite += " with " + addressHeaderSets(more)
+				xff = nil // one edit would not close them all
+			}
 		}
-		return Fix("`proxy_set_header X-Forwarded-For $remote_addr;`, so that only the address nginx saw reaches the app", xff...)
+		if s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Proxies: []string{hop.Addr}, Hops: max(1, p.hopsToClient(path))}); ok {
+			return Fix("believe only nginx's own entry: "+codeThen(s.Code, "or "+overwrite), p.settingEdits(s)...)
+		}
+		return Fix(overwrite+", so that only the address nginx saw reaches the app", xff...)
 	}
 	return Fix(fmt.Sprintf("%s, so only nginx's own entry is believed; or `proxy_set_header X-Forwarded-For $remote_addr;`", p.SetTrust(NginxTrustValue(hop.Addr))),
 		p.trustEdits(nginxTrust(hop.Addr))...)

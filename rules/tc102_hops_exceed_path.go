@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"math"
-	"strconv"
 )
 
 var tc102 = &Rule{
@@ -87,13 +86,12 @@ func finishTC102(p *Pass) {
 		p.Report(Finding{
 			Pos:       g.pos,
 			Directive: p.trustDirective(),
-			Message: fmt.Sprintf("the hop count %s trusts %s, but the app sees only %s before the client's on this path: "+
+			Message: fmt.Sprintf("%s trusts %s, but the app sees only %s before the client's on this path: "+
 				"the X-Forwarded-For entries the client writes are trusted too, so %s is client-chosen",
-				countText(n), countNoun(int(math.Ceil(n)), "address", "addresses"), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip")),
-			Path:   g.shown.entry,
-			Attack: g.shown.attack,
-			Fix: Fix(fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
-				p.trustEdits(want)...),
+				p.countName(n), countNoun(int(math.Ceil(n)), "address", "addresses"), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip")),
+			Path:    g.shown.entry,
+			Attack:  g.shown.attack,
+			Fix:     p.countFix(want),
 			Related: g.related.list,
 		})
 	}

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"strconv"
 )
 
 var tc103 = &Rule{
@@ -87,13 +86,12 @@ func finishTC103(p *Pass) {
 		p.Report(Finding{
 			Pos:       g.pos,
 			Directive: p.trustDirective(),
-			Message: fmt.Sprintf("the hop count %s stops short: the app sees %s before the client's on this path, so %s is the proxy address %s for every client",
-				countText(n), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip"), undefOr(g.shown.got)),
-			Path:   g.shown.entry,
-			Attack: g.shown.attack,
-			Honest: true,
-			Fix: Fix(fmt.Sprintf("%s (or trust the proxies by address: %s)", p.SetTrust(strconv.Itoa(want)), p.SetTrust(p.suggestTrust())),
-				p.trustEdits(want)...),
+			Message: fmt.Sprintf("%s stops short: the app sees %s before the client's on this path, so %s is the proxy address %s for every client",
+				p.countName(n), countNoun(g.shown.hops, "proxy address", "proxy addresses"), p.Prop("ip"), undefOr(g.shown.got)),
+			Path:    g.shown.entry,
+			Attack:  g.shown.attack,
+			Honest:  true,
+			Fix:     p.countFix(want),
 			Related: g.related.list,
 		})
 	}

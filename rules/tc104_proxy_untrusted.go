@@ -2,9 +2,10 @@ package rules
 
 import (
 	"fmt"
-	"github.com/trustcheck/trustcheck/trustmodel"
 	"slices"
 	"strings"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
 var tc104 = &Rule{
@@ -19,7 +20,10 @@ var tc104 = &Rule{
 			"trusted. If the trust setting is `false` (Express's default), names the other address family (`127.0.0.1` " +
 			"while nginx connects from `::1`), or lists addresses while nginx connects over a UNIX socket, the peer — " +
 			"nginx — is not trusted: req.ip is nginx's address for every visitor, req.protocol is `http` behind TLS, and " +
-			"per-client rate limits and logs collapse into one address.",
+			"per-client rate limits and logs collapse into one address. Other frameworks have their own defaults that trust " +
+			"nothing: Flask without ProxyFix, Symfony and Laravel without trusted proxies, echo without an IPExtractor, " +
+			"Spring Boot's `forward-headers-strategy: none`, ASP.NET Core without `ForwardedHeaders`; Django under a WSGI " +
+			"server reads no forwarded address at all (the fix there is a header nginx sets, read by the app).",
 		Bad: "# app: app.set('trust proxy', '127.0.0.1')\n" +
 			"location / {\n" +
 			"    proxy_pass http://[::1]:3000;\n" +
@@ -53,7 +57,8 @@ type tc104State struct {
 // tc104Group is what a TC104 finding shows: its first path's, and the
 // addresses nginx connects from on all of its paths.
 type tc104Group struct {
-	got           *string // req.ip on the first path
+	got           *string            // req.ip on the first path
+	honest        trustmodel.Request // what the first path's honest client brings the app
 	entry, attack string
 	addrs         []string // distinct, "" left out
 	unix          bool     // some path connects over a UNIX socket
@@ -96,12 +101,18 @@ func checkTC104(p *Pass) {
 		if !node && p.hopsToClient(path) < 0 {
 			continue // nginx does not forward the client: TC105's, not the trust's
 		}
+		if _, count := p.hopCount(); !node && count {
+			continue // a count trusts nginx whatever its address: TC102, TC103, TC107 judge it
+		}
 		r := p.replayFrom(path, path.Honest(), cands[0])
 		if r.Result.IP != nil && *r.Result.IP == HonestClient {
 			continue
 		}
+		if !node && (r.Result.IP == nil && cands[0] != "" || r.Result.IP != nil && !slices.Contains(cands, *r.Result.IP)) {
+			continue // past nginx, stopped at an edge hop: TC113's
+		}
 		g := groups.add(p, path, func() *tc104Group {
-			return &tc104Group{got: r.Result.IP, entry: path.Entry, attack: p.Attack(path, r, "ip", r.Result.IP), forwards: true, headersOK: true}
+			return &tc104Group{got: r.Result.IP, honest: r.AtApp, entry: path.Entry, attack: p.Attack(path, r, "ip", r.Result.IP), forwards: true, headersOK: true}
 		}).shown
 		if addr := cands[0]; addr == "" {
 			g.unix = true
@@ -149,6 +160,15 @@ func finishTC104(p *Pass) {
 			}
 		}
 	}
+	if len(st.groups.groups) == 0 {
+		return
+	}
+	// One fix serves every group: a fleet has thousands.
+	trustFix := p.trustFix()
+	var advised trustmodel.Evaluator
+	if p.ownSyntax() {
+		advised = p.evaluatorWith(p.suggestedTrust())
+	}
 	for _, gr := range st.groups.groups {
 		g := gr.shown
 		trusts := trust.String()
@@ -161,7 +181,7 @@ func finishTC104(p *Pass) {
 			msg = fmt.Sprintf("nginx connects over a UNIX socket, where the app sees no address, and %s trusts %s: %s is %s for every client",
 				p.trustDirective(), trusts, p.Prop("ip"), undefOr(g.got))
 		case !trustmodel.NodeFramework(p.App.Spec.Framework):
-			msg = fmt.Sprintf("%s does not take the client from what nginx (%s) forwards (it trusts %s): %s is the proxy's address for every client",
+			msg = fmt.Sprintf("%s does not take the client from what nginx (%s) forwards (its trust: %s): %s is the proxy's address for every client",
 				p.trustDirective(), andList(g.addrs), trust, p.Prop("ip"))
 		default:
 			what := "the address nginx connects from"
@@ -171,7 +191,15 @@ func finishTC104(p *Pass) {
 			msg = fmt.Sprintf("%s trusts %s, not %s, %s: %s is the proxy's address for every client",
 				p.trustDirective(), trusts, andList(g.addrs), what, p.Prop("ip"))
 		}
-		fix := p.trustFix()
+		fix := trustFix
+		fix.Edits = slices.Clone(fix.Edits) // each group appends its own
+		if p.ownSyntax() && g.honest.Peer != "" {
+			// Advice that still leaves the proxy's address (Django under a
+			// WSGI server reads no forwarded address at all) is no fix.
+			if advised == nil || undefOr(advised.Evaluate(g.honest).IP) != HonestClient {
+				fix = Fix(p.ownHeaderFix())
+			}
+		}
 		if len(fix.Edits) > 0 && (len(g.headerEdits.list) > 0 || !g.headersOK) {
 			// Trusting nginx makes the app believe its X-Forwarded-Proto
 			// and -Host too: they must be nginx's own first.

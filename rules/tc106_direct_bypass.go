@@ -31,7 +31,11 @@ var tc106 = &Rule{
 			"  listen: 127.0.0.1:3000",
 		Fix: "Bind the app to loopback (`app.listen(3000, '127.0.0.1')`) or a private interface only nginx can reach, or " +
 			"firewall the port; and trust nginx by address (`'loopback'`) rather than `true` or a hop count, so a " +
-			"direct client's headers are ignored even if the port is exposed.",
+			"direct client's headers are ignored even if the port is exposed. Outside Node bind with the server's own " +
+			"option (`gunicorn --bind 127.0.0.1:8000`, `uvicorn --host 127.0.0.1`, `r.Run(\"127.0.0.1:8080\")`, Puma's " +
+			"`bind`, `server.address=127.0.0.1`, `ASPNETCORE_URLS`); where the framework only counts entries (Werkzeug's " +
+			"ProxyFix) or reads X-Forwarded-For from any peer (Rails' remote_ip, whose trusted_proxies only skips known " +
+			"entries), binding is the only fix.",
 		References: []string{
 			"https://expressjs.com/en/guide/behind-proxies.html",
 			"https://nodejs.org/api/net.html#serverlistenport-host-backlog-callback",
@@ -161,7 +165,7 @@ func (p *Pass) directFix(direct *Path) SuggestedFix {
 	loopbackNginx := tv.paths > 0 && tv.loopback
 	switch {
 	case err == nil && l.Public() && loopbackNginx:
-		fixes = append(fixes, fmt.Sprintf("bind the app to loopback, where nginx connects from: app.listen(%d, '127.0.0.1') (listen: 127.0.0.1:%d)", l.Port, l.Port))
+		fixes = append(fixes, fmt.Sprintf("bind the app to loopback, where nginx connects from: %s (listen: 127.0.0.1:%d)", p.bindCode("127.0.0.1", int(l.Port)), l.Port))
 		if s := &p.App.Spec; s.ListenPos.File != "" {
 			edits = append(edits, SetYAML(s.ListenPos, s.Pos, "listen", fmt.Sprintf("127.0.0.1:%d", l.Port)))
 		}
@@ -177,6 +181,13 @@ func (p *Pass) directFix(direct *Path) SuggestedFix {
 			if len(edits) > 0 {
 				edits = append(edits, tf.Edits...)
 			}
+		} else if ev != nil && p.ownSyntax() && spoofedWith(p.App.Evaluator, direct) {
+			// No trust setting of the framework ignores a direct client
+			// (ProxyFix counts; Rails' remote_ip reads X-Forwarded-For from
+			// any peer, trusted_proxies only skips known entries): say why
+			// binding is the only fix.
+			fixes = append(fixes, fmt.Sprintf("%s believes X-Forwarded-For whoever connects, so no trust setting makes it ignore a direct client's (its trust: %s)",
+				p.trustDirective(), p.App.Evaluator.Trust()))
 		}
 	}
 	return Fix(strings.Join(fixes, "; "), edits...)

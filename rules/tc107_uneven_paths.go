@@ -134,11 +134,31 @@ func finishTC107(p *Pass) {
 	p.Report(Finding{
 		Pos:       p.TrustPosOr(st.harmedPos),
 		Directive: p.trustDirective(),
-		Message: fmt.Sprintf("the hop count %s cannot fit every route: before the client's address the app sees %s; %s",
-			countText(n), andList(routes), strings.Join(effects, ", and ")),
+		Message: fmt.Sprintf("%s cannot fit every route: before the client's address the app sees %s; %s",
+			p.countName(n), andList(routes), strings.Join(effects, ", and ")),
 		Path:    st.harmedEntry,
 		Attack:  attack,
-		Fix:     prefixFix("trust the proxies by address instead of counting them: ", p.trustFix()),
+		Fix:     p.tc107Fix(),
 		Related: st.related.list,
 	})
+}
+
+// tc107Fix trusts the proxies by address; where the framework only counts
+// (ProxyFix), every route is made to bring the app one entry instead: nginx
+// resolves the client itself and overwrites X-Forwarded-For.
+func (p *Pass) tc107Fix() SuggestedFix {
+	if !p.ownSyntax() || !p.countsOnly() {
+		return prefixFix("trust the proxies by address instead of counting them: ", p.trustFix())
+	}
+	var from []string
+	for _, r := range edgeRanges(p) {
+		from = append(from, "set_real_ip_from "+r.String()+";")
+	}
+	realip := "real_ip_header X-Forwarded-For;"
+	if len(from) > 0 {
+		realip = strings.Join(from, " ") + " " + realip
+	}
+	return Fix(fmt.Sprintf("%s cannot trust proxies by address, only count them: make every route bring one entry — let nginx resolve the client (%s) "+
+		"and overwrite the header (`proxy_set_header X-Forwarded-For $remote_addr;`), then count one: %s",
+		p.trustDirective(), realip, p.advisedCode(1)))
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/frameworks"
 )
 
 var tc108 = &Rule{
@@ -61,18 +62,17 @@ func checkTC108(p *Pass) {
 	st := stateOf[tc108State](p)
 	if !st.decided {
 		st.decided = true
-		if !p.App.Spec.TrustProxySet {
-			return
+		node := trustmodel.NodeFramework(p.App.Spec.Framework)
+		if !p.App.Spec.TrustProxySet && (node || p.App.TrustError == "") {
+			return // outside Node a refused middleware or option counts too
 		}
 		switch {
-		case !trustmodel.NodeFramework(p.App.Spec.Framework):
+		case !node:
 			// The pitfalls below are JavaScript's and proxy-addr's; other
 			// frameworks are judged by what they themselves refuse.
 			if p.App.TrustError != "" {
 				st.msg = fmt.Sprintf("%s refuses this trust setting at start-up (%s), so the app does not start", p.App.Spec.Framework, p.App.TrustError)
-				st.fix = func(*Pass) SuggestedFix {
-					return Fix("write the setting in the form the framework documents (see the error)")
-				}
+				st.fix = (*Pass).refusedTrustFix
 			}
 		case strings.EqualFold(p.App.Spec.Framework, "koa"):
 			st.msg, st.fix = p.koaPitfall()
@@ -94,8 +94,12 @@ func finishTC108(p *Pass) {
 	if st.msg == "" {
 		return
 	}
+	pos := p.anyConfigPos()
+	if p.App.Spec.Pos.File != "" {
+		pos = p.App.Spec.Pos
+	}
 	p.Report(Finding{
-		Pos:       p.TrustPosOr(p.anyConfigPos()),
+		Pos:       p.TrustPosOr(pos),
 		Directive: p.trustDirective(),
 		Message:   st.msg,
 		Fix:       st.fix(p),
@@ -367,4 +371,28 @@ func (p *Pass) fixFor(corrected any, upgrade bool) SuggestedFix {
 		return Fix(p.SetTrust(jsLiteral(suggested)), p.trustEdits(suggested)...)
 	}
 	return Fix("pass a number of hops, true, or addresses, CIDR ranges (/1 or longer) and the names loopback, linklocal, uniquelocal")
+}
+
+// refusedTrustFix is, outside Node, the framework's own advice for the
+// proxies the paths cross, written from the app as described without the
+// refused trust setting (or middleware).
+func (p *Pass) refusedTrustFix() SuggestedFix {
+	generic := "write the setting in the form the framework documents (see the error)"
+	app := p.App.Spec.EvaluatorApp()
+	app.TrustProxy, app.TrustProxySet = nil, false
+	ev, err := frameworks.New(app)
+	if err != nil {
+		app.Middleware = nil
+		if ev, err = frameworks.New(app); err != nil {
+			return Fix(generic)
+		}
+	}
+	v := p.suggestedTrust()
+	if v == nil {
+		return Fix(generic)
+	}
+	if s, ok := ev.Advise(trustmodel.AdviceFor(v, max(1, p.trustViews().most))); ok {
+		return Fix("for the proxies in front of the app: " + s.Code)
+	}
+	return Fix(generic)
 }

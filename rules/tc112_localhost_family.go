@@ -8,6 +8,7 @@ import (
 
 	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/trustmodel"
+	"github.com/trustcheck/trustcheck/trustmodel/frameworks"
 )
 
 var tc112 = &Rule{
@@ -80,14 +81,50 @@ func checkTC112(p *Pass) {
 			Message: fmt.Sprintf("%s resolves to %s and nginx connects from either, but %s trusts only %s: requests that arrive from %s get %s = %s",
 				targetName(path.Proxy), andList(ips), p.trustDirective(), andList(covered),
 				andList(missed), p.Prop("ip"), undefOr(r.Result.IP)),
-			Path:   path.Entry,
-			Attack: p.Attack(path, r, "ip", r.Result.IP) + " whenever nginx connects from " + missed[0],
-			Honest: true,
-			Fix: Fix(fmt.Sprintf("%s, or pin the family nginx uses: %s", p.SetTrust(jsLiteral(p.withEntries(missed))), pinFamily(path.Proxy, covered[0])),
-				p.trustEdits(p.withEntries(missed))...),
+			Path:    path.Entry,
+			Attack:  p.Attack(path, r, "ip", r.Result.IP) + " whenever nginx connects from " + missed[0],
+			Honest:  true,
+			Fix:     p.tc112Fix(path, r, missed, covered[0]),
 			Related: []trustmodel.Pos{p.TrustPos()},
 		})
 	}
+}
+
+// tc112Fix trusts the missed family too, or pins the one trusted. Outside
+// Node the trust is the framework's advice for every address nginx uses,
+// offered only when replaying r through it gives the client.
+func (p *Pass) tc112Fix(path *Path, r Replay, missed []string, covered string) SuggestedFix {
+	pin := pinFamily(path.Proxy, covered)
+	if !p.ownSyntax() {
+		return Fix(fmt.Sprintf("%s, or pin the family nginx uses: %s", p.SetTrust(jsLiteral(p.withEntries(missed))), pin),
+			p.trustEdits(p.withEntries(missed))...)
+	}
+	// The addresses as nginx connects from them, else as the app's socket
+	// reports them (IPv4-mapped on a dual-stack socket).
+	ch := trustChain(path.Honest().AtApp)
+	seen := ch[:max(0, slices.Index(ch, HonestClient))]
+	for _, mapped := range []bool{false, true} {
+		var proxies []string
+		for _, a := range append(slices.Clone(seen), missed...) {
+			if ad, err := netip.ParseAddr(a); err == nil {
+				a = ad.Unmap().String()
+			}
+			if mapped {
+				a = p.appSees(a)
+			}
+			if !slices.Contains(proxies, a) {
+				proxies = append(proxies, a)
+			}
+		}
+		s, ok := p.App.Evaluator.Advise(trustmodel.Advice{Proxies: proxies, Hops: max(1, p.hopsToClient(path))})
+		if !ok {
+			continue
+		}
+		if ev, err := frameworks.New(s.App); err == nil && undefOr(ev.Evaluate(r.AtApp).IP) == HonestClient {
+			return Fix(codeThen(s.Code, "or pin the family nginx uses: "+pin), p.settingEdits(s)...)
+		}
+	}
+	return Fix("pin the family nginx uses: " + pin)
 }
 
 // withEntries is the app's trust value with addrs added: 'loopback' when

@@ -10,7 +10,7 @@ var accessors = map[string]map[string]string{
 	"koa":         {"ip": "ctx.ip", "ips": "ctx.ips", "protocol": "ctx.protocol", "secure": "ctx.secure", "host": "ctx.host", "hostname": "ctx.hostname"},
 	"flask":       {"ip": "request.remote_addr", "protocol": "request.scheme", "secure": "request.is_secure", "host": "request.host", "hostname": "request.host (without port)"},
 	"django":      {"ip": "request.META['REMOTE_ADDR']", "protocol": "request.scheme", "secure": "request.is_secure()", "host": "request.get_host()", "hostname": "request.get_host() (without port)"},
-	"fastapi":     {"ip": "request.client.host", "protocol": "request.url.scheme", "secure": "request.url.scheme == 'https'", "host": "request.url.netloc", "hostname": "request.url.hostname"},
+	"fastapi":     {"ip": "request.client.host", "protocol": "request.url.scheme", "secure": "request.url.scheme in ('https', 'wss')", "host": "request.url.netloc", "hostname": "request.url.hostname"},
 	"rails":       {"ip": "request.remote_ip", "protocol": "request.scheme", "secure": "request.ssl?", "host": "request.host_with_port", "hostname": "request.host"},
 	"laravel":     {"ip": "$request->ip()", "protocol": "$request->getScheme()", "secure": "$request->isSecure()", "host": "$request->getHttpHost()", "hostname": "$request->getHost()"},
 	"symfony":     {"ip": "$request->getClientIp()", "protocol": "$request->getScheme()", "secure": "$request->isSecure()", "host": "$request->getHttpHost()", "hostname": "$request->getHost()"},
