@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
@@ -53,11 +54,28 @@ const (
 var fixtureRoots = []string{"../testdata/rules", "../testdata/e2e/topologies"}
 
 // majors is which app servers run for a fixture's framework: run i of a
-// fixture runs each of its apps at the i'th major of its framework.
-var majors = map[string][]string{"express": {"4", "5"}, "fastify": {"4", "5"}, "koa": {"2", "3"}}
+// fixture runs each of its apps at the i'th major of its framework (its
+// last when it has fewer). The frameworks beyond Node run the version Debian
+// packages, whatever the YAML names.
+var majors = map[string][]string{
+	"express": {"4", "5"}, "fastify": {"4", "5"}, "koa": {"2", "3"},
+	"rails": {"6.1"}, "symfony": {"5.4"}, "laravel": {"10", "11"}, "spring-boot": {"3"},
+}
 
-// runsPerFixture is how many majors each framework has.
-const runsPerFixture = 2
+// runsFor is how many runs a fixture's apps take: the most majors of any.
+func runsFor(apps []appDoc) int {
+	n := 0
+	for _, a := range apps {
+		n = max(n, len(majors[a.Framework]))
+	}
+	return n
+}
+
+// majorOf is the major run i runs framework at.
+func majorOf(framework string, run int) string {
+	vers := majors[framework]
+	return vers[min(run, len(vers)-1)]
+}
 
 // ownClientIP are the client_ip_from readings app.js runs a real package
 // for ("" is the framework's).
@@ -152,6 +170,7 @@ type appDoc struct {
 	Version      string          `json:"version"`
 	TrustProxy   json.RawMessage `json:"trust_proxy"`
 	Options      json.RawMessage `json:"options"`
+	Server       map[string]any  `json:"server"`
 	TrustError   string          `json:"trust_error"`
 	Listen       string          `json:"listen"`
 	ClientIPFrom string          `json:"client_ip_from"`
@@ -251,11 +270,10 @@ func setAppVersion(app *yaml.Node, run int) {
 			framework = app.Content[j+1].Value
 		}
 	}
-	vers := majors[framework]
-	if run >= len(vers) {
+	if _, ok := majors[framework]; !ok {
 		return
 	}
-	major := vers[run]
+	major := majorOf(framework, run)
 	for j := 0; j+1 < len(app.Content); j += 2 {
 		if app.Content[j].Value == "framework_version" {
 			app.Content[j+1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: major}
@@ -311,6 +329,51 @@ type suite struct {
 	rejections         int
 	skipped            []string
 	nginxRuns, appRuns int
+	// servers run the apps of the frameworks beyond Node (apps_*.go).
+	servers map[string]appServer
+	// checks counts the comparisons per framework.
+	checks map[string]int
+}
+
+// appServer runs the real apps of one ecosystem (apps_ruby.go, apps_php.go,
+// apps_jvm.go).
+type appServer interface {
+	// cannotRun says why app cannot run here ("" when it can).
+	cannotRun(app appDoc) string
+	// start runs app on listen (comma-separated) until stop; the error of
+	// an app that does not start carries the framework's own message.
+	start(t *testing.T, app appDoc, listen string) (stop func(), err error)
+	close()
+}
+
+// newAppServers are the app servers of the frameworks beyond Node.
+func newAppServers(t *testing.T) map[string]appServer {
+	php := &phpServer{}
+	return map[string]appServer{"rails": &rubyServer{}, "symfony": php, "laravel": php, "spring-boot": &jvmServer{t: t}}
+}
+
+// notRun says why a framework's apps are not run at all.
+func notRun(framework string) string {
+	if framework == "aspnetcore" {
+		return "ASP.NET Core cannot run here (Debian 12 packages no .NET runtime)"
+	}
+	return "no app server for it in the e2e suite"
+}
+
+// batchCase is app as a simulate --batch case without its request: what the
+// app servers beyond Node are configured from.
+func (a appDoc) batchCase() map[string]any {
+	c := map[string]any{"framework": a.Framework, "version": a.Version}
+	if len(a.TrustProxy) > 0 {
+		c["trust_proxy"] = a.TrustProxy
+	}
+	if len(a.Options) > 0 && string(a.Options) != "null" {
+		c["options"] = a.Options
+	}
+	if a.Server != nil {
+		c["server"] = a.Server
+	}
+	return c
 }
 
 func runInside(t *testing.T) {
@@ -319,7 +382,13 @@ func runInside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &suite{t: t, appJS: appJS, addrs: map[string]bool{}}
+	s := &suite{t: t, appJS: appJS, addrs: map[string]bool{}, checks: map[string]int{}}
+	s.servers = newAppServers(t)
+	defer func() {
+		for _, srv := range s.servers {
+			srv.close()
+		}
+	}()
 	s.cert, s.key, _, err = nginxtest.SelfSignedCert("app.example", "*.example")
 	if err != nil {
 		t.Fatal(err)
@@ -336,9 +405,19 @@ func runInside(t *testing.T) {
 	}
 	fmt.Printf("e2e: %d topologies reaching an app, %d nginx runs, %d app servers, %d rejected trust settings checked, %v\n",
 		s.topologies, s.nginxRuns, s.appRuns, s.rejections, time.Since(start).Round(time.Millisecond))
+	var perFramework []string
+	for _, fw := range slices.Sorted(maps.Keys(s.checks)) {
+		perFramework = append(perFramework, fmt.Sprintf("%s %d", fw, s.checks[fw]))
+	}
+	fmt.Printf("e2e: checks per framework: %s\n", strings.Join(perFramework, ", "))
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
 	if only == "" && s.topologies < 25 {
 		t.Errorf("only %d topologies reached an app, want at least 25", s.topologies)
+	}
+	for fw := range s.servers {
+		if only == "" && s.checks[fw] == 0 {
+			t.Errorf("no %s app was checked (see the skipped lines)", fw)
+		}
 	}
 }
 
@@ -350,8 +429,14 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 	}
 	for _, a := range probe.apps() {
 		if _, ok := majors[a.Framework]; !ok {
-			s.skipped = append(s.skipped, fx.name+": framework "+a.Framework)
+			s.skipped = append(s.skipped, fx.name+": framework "+a.Framework+": "+notRun(a.Framework))
 			return
+		}
+		if srv := s.servers[a.Framework]; srv != nil {
+			if why := srv.cannotRun(a); why != "" {
+				s.skipped = append(s.skipped, fx.name+": "+a.Framework+": "+why)
+				return
+			}
 		}
 		if !slices.Contains(ownClientIP, a.ClientIPFrom) {
 			s.skipped = append(s.skipped, fx.name+": client_ip_from "+a.ClientIPFrom+" is the app's own code, not a package to run")
@@ -363,7 +448,7 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 		doc   *pathsDoc
 	}
 	var runs []run
-	for i := range runsPerFixture {
+	for i := range runsFor(probe.apps()) {
 		doc, err := pathsFor(fx, i, tmp)
 		if err != nil {
 			t.Fatal(err)
@@ -372,7 +457,7 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 		for _, a := range doc.apps() {
 			v := a.Version
 			if v == "" { // an app section without framework_version to set
-				v = majors[a.Framework][i]
+				v = majorOf(a.Framework, i)
 			}
 			names = append(names, a.Framework+" "+v)
 			if a.TrustError != "" && a.Listen != "" {
@@ -443,6 +528,7 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 				msg := fmt.Sprintf("  the path names app %q, which trustcheck paths does not list", p.App)
 				if ok {
 					msg = s.check(app, p.Kind, p.URL, p.Listen, rp, cdn)
+					s.checks[app.Framework]++
 				}
 				if msg == "" {
 					s.passed++
@@ -464,6 +550,21 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 // the framework rejects, and wants it to fail with trustcheck's message.
 func (s *suite) expectRejected(t *testing.T, app appDoc) {
 	s.rejections++
+	s.checks[app.Framework]++
+	if srv := s.servers[app.Framework]; srv != nil {
+		stop, err := srv.start(t, app, "127.0.0.1:0")
+		if err != nil && strings.Contains(err.Error(), app.TrustError) {
+			s.passed++
+			return
+		}
+		if err == nil {
+			stop()
+		}
+		s.failed++
+		t.Errorf("%s %s with trust proxy %s: trustcheck predicts the framework rejects it (%q); the app: %v",
+			app.Framework, app.Version, app.TrustProxy, app.TrustError, err)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", s.appJS, app.Framework, app.Version, string(app.TrustProxy), "null", "127.0.0.1:0")
@@ -613,9 +714,17 @@ func (s *suite) startNginx(t *testing.T, dir, conf string, addrs []string) {
 	}
 }
 
-// startApp runs testdata/e2e/app.js for app and waits for "ready".
+// startApp runs app: testdata/e2e/app.js, or the app server of its
+// ecosystem, and waits until it is ready.
 func (s *suite) startApp(t *testing.T, app appDoc, listen string) (stop func()) {
 	s.appRuns++
+	if srv := s.servers[app.Framework]; srv != nil {
+		stop, err := srv.start(t, app, listen)
+		if err != nil {
+			t.Fatalf("app %s %s did not start: %v", app.Framework, app.Version, err)
+		}
+		return stop
+	}
 	trust := "<absent>"
 	if len(app.TrustProxy) > 0 {
 		trust = string(app.TrustProxy)
@@ -756,7 +865,7 @@ func (s *suite) check(app appDoc, kind, rawURL string, listens []string, rp repl
 		return fmt.Sprintf("  sent %s\n  not the app's JSON: %.200s", sent, body)
 	}
 	var diff strings.Builder
-	for _, k := range []string{"ip", "ips", "protocol", "secure", "host", "hostname"} {
+	for _, k := range []string{"ip", "ips", "protocol", "secure", "host", "hostname", "raised"} {
 		want, have := norm(rp.Result[k]), norm(got[k])
 		if !reflect.DeepEqual(want, have) {
 			fmt.Fprintf(&diff, "\n  %s: predicted %s, observed %s", k, orNull(rp.Result[k]), orNull(got[k]))

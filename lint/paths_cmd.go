@@ -43,7 +43,10 @@ type PathsApp struct {
 	// every result is null).
 	TrustProxy json.RawMessage `json:"trust_proxy,omitempty"`
 	Options    map[string]any  `json:"options,omitempty"`
-	Session    *SimSession     `json:"session,omitempty"`
+	// Server and Middleware are trustcheck.yaml's, as a batch case takes them.
+	Server     map[string]any   `json:"server,omitempty"`
+	Middleware []map[string]any `json:"middleware,omitempty"`
+	Session    *SimSession      `json:"session,omitempty"`
 	// Evaluator is the framework and version the results follow ("express 5").
 	Evaluator string `json:"evaluator,omitempty"`
 	// TrustError is the framework's own message when it rejects trust_proxy.
@@ -209,7 +212,8 @@ func pathsApp(app rules.AppInfo) PathsApp {
 	spec := app.Spec
 	out := PathsApp{
 		Name: spec.Name, Framework: spec.Framework, Version: spec.FrameworkVersion,
-		Options: spec.Options, TrustError: app.TrustError, Listen: spec.Listen,
+		Options: spec.Options, Server: spec.Server, Middleware: spec.Middleware,
+		TrustError: app.TrustError, Listen: spec.Listen,
 	}
 	if spec.ClientIPFrom != "framework" {
 		out.ClientIPFrom = spec.ClientIPFrom
