@@ -34,6 +34,11 @@ func (*phpServer) cannotRun(app appDoc) string {
 	if strings.HasPrefix(app.Listen, "unix:") {
 		return "the app listens on a UNIX socket, which php -S cannot"
 	}
+	if app.TrustError != "" {
+		// Symfony 5.4's setTrustedProxies accepts anything; what trustcheck
+		// predicts is rejected is Laravel's own code, not installed here.
+		return "trustcheck predicts the app refuses its trust setting (" + app.TrustError + "), which only Laravel itself would do"
+	}
 	return ""
 }
 

@@ -1,5 +1,6 @@
 // Package e2e is trustcheck's end-to-end truth suite (SPEC §7.2): real nginx
-// in front of real Express (4 and 5), Fastify and Koa apps, inside a private
+// in front of real Express (4 and 5), Fastify and Koa apps, Rails (Puma),
+// Symfony/Laravel (php -S) and Spring Boot (Tomcat) apps, inside a private
 // network namespace, asserting that what each app resolves for every honest
 // and hostile request of `trustcheck paths --format json` equals trustcheck's
 // prediction. The test needs root and `ip netns` and is built only with the

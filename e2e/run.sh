@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The end-to-end truth suite (SPEC §7.2): real nginx in front of real Express
-# 4/5, Fastify and Koa apps in a private network namespace, compared with
+# 4/5, Fastify and Koa apps, Rails/Puma, Symfony/Laravel (php -S) and Spring
+# Boot (Tomcat) apps in a private network namespace, compared with
 # `trustcheck paths --format json`. Needs root, `ip netns`, nginx, node and
 # `npm ci` in testdata/vectors/gen; skips (exit 0, with a message) otherwise.
+# Ruby, PHP and the JDK with Tomcat are .ci/run's Debian packages; without
+# them their topologies are skipped and the suite fails (each framework must
+# be checked at least once).
 # Ends with the line "N passed, M failed" (or the skip message).
 set -uo pipefail
 cd "$(dirname "$0")/.."
