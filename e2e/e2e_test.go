@@ -58,11 +58,16 @@ var fixtureRoots = []string{"../testdata/rules", "../testdata/e2e/topologies"}
 // a fixture runs each of its apps at the i'th major of its framework.
 var majors = map[string][]string{"express": {"4", "5"}, "fastify": {"4", "5"}, "koa": {"2", "3"}}
 
+// serverVersions are what the app servers of Ruby, PHP and the JVM run
+// (appServer): the versions Debian packages, whatever the YAML names;
+// Laravel's TrustProxies as 10 and then 11.
+var serverVersions = map[string][]string{"rails": {"6.1"}, "symfony": {"5.4"}, "laravel": {"10", "11"}, "spring-boot": {"3"}}
+
 // versions are the versions the suite runs framework at ("" when it runs
 // no app of that framework). Run i of a fixture runs each app at the i'th,
 // or its framework's last.
 func versions(framework string) []string {
-	for _, m := range []map[string][]string{majors, pythonVersions, goVersions} {
+	for _, m := range []map[string][]string{majors, pythonVersions, goVersions, serverVersions} {
 		if v, ok := m[framework]; ok {
 			return v
 		}
@@ -340,6 +345,51 @@ type suite struct {
 	rejections         int
 	skipped            []string
 	nginxRuns, appRuns int
+	// servers run the apps of Ruby, PHP and the JVM (apps_ruby.go,
+	// apps_php.go, apps_jvm.go); Node, Python and Go apps are commands
+	// (appCommand).
+	servers map[string]appServer
+}
+
+// appServer runs the real apps of one ecosystem (apps_ruby.go, apps_php.go,
+// apps_jvm.go).
+type appServer interface {
+	// cannotRun says why app cannot run here ("" when it can).
+	cannotRun(app appDoc) string
+	// start runs app on listen (comma-separated) until stop; the error of
+	// an app that does not start carries the framework's own message.
+	start(t *testing.T, app appDoc, listen string) (stop func(), err error)
+	close()
+}
+
+// newAppServers are the app servers of the frameworks beyond Node.
+func newAppServers(t *testing.T) map[string]appServer {
+	php := &phpServer{}
+	return map[string]appServer{"rails": &rubyServer{}, "symfony": php, "laravel": php, "spring-boot": &jvmServer{t: t}}
+}
+
+// notRun says why a framework's apps are not run at all.
+func notRun(framework string) string {
+	if framework == "aspnetcore" {
+		return "ASP.NET Core cannot run here (Debian 12 packages no .NET runtime)"
+	}
+	return "no app server for it in the e2e suite"
+}
+
+// batchCase is app as a simulate --batch case without its request: what the
+// app servers beyond Node are configured from.
+func (a appDoc) batchCase() map[string]any {
+	c := map[string]any{"framework": a.Framework, "version": a.Version}
+	if len(a.TrustProxy) > 0 {
+		c["trust_proxy"] = a.TrustProxy
+	}
+	if len(a.Options) > 0 && string(a.Options) != "null" {
+		c["options"] = a.Options
+	}
+	if a.Server != nil {
+		c["server"] = a.Server
+	}
+	return c
 }
 
 func runInside(t *testing.T) {
@@ -349,6 +399,12 @@ func runInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &suite{t: t, appDir: appDir, appJS: filepath.Join(appDir, "app.js"), checks: map[string]int{}, failures: map[string]int{}, addrs: map[string]bool{}}
+	s.servers = newAppServers(t)
+	defer func() {
+		for _, srv := range s.servers {
+			srv.close()
+		}
+	}()
 	s.cert, s.key, _, err = nginxtest.SelfSignedCert("app.example", "*.example")
 	if err != nil {
 		t.Fatal(err)
@@ -370,7 +426,7 @@ func runInside(t *testing.T) {
 	if only == "" && s.topologies < 25 {
 		t.Errorf("only %d topologies reached an app, want at least 25", s.topologies)
 	}
-	for _, m := range []map[string][]string{pythonVersions, goVersions} {
+	for _, m := range []map[string][]string{pythonVersions, goVersions, serverVersions} {
 		for _, fw := range slices.Sorted(maps.Keys(m)) {
 			if only == "" && s.checks[fw] == 0 {
 				t.Errorf("no %s app was checked (see the skipped lines)", fw)
@@ -401,8 +457,14 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 	runCount := 1
 	for _, a := range probe.apps() {
 		if versions(a.Framework) == nil {
-			s.skipped = append(s.skipped, fx.name+": framework "+a.Framework)
+			s.skipped = append(s.skipped, fx.name+": framework "+a.Framework+": "+notRun(a.Framework))
 			return
+		}
+		if srv := s.servers[a.Framework]; srv != nil {
+			if why := srv.cannotRun(a); why != "" {
+				s.skipped = append(s.skipped, fx.name+": "+a.Framework+": "+why)
+				return
+			}
 		}
 		if !slices.Contains(ownClientIP, a.ClientIPFrom) {
 			s.skipped = append(s.skipped, fx.name+": client_ip_from "+a.ClientIPFrom+" is the app's own code, not a package to run")
@@ -519,6 +581,22 @@ func (s *suite) fixture(t *testing.T, fx fixture) {
 // the framework rejects, and wants it to fail with trustcheck's message.
 func (s *suite) expectRejected(t *testing.T, app appDoc) {
 	s.rejections++
+	if srv := s.servers[app.Framework]; srv != nil {
+		s.checks[app.Framework]++
+		stop, err := srv.start(t, app, "127.0.0.1:0")
+		if err != nil && strings.Contains(err.Error(), app.TrustError) {
+			s.passed++
+			return
+		}
+		if err == nil {
+			stop()
+		}
+		s.failed++
+		s.failures[app.Framework]++
+		t.Errorf("%s %s with trust proxy %s: trustcheck predicts the framework rejects it (%q); the app: %v",
+			app.Framework, app.Version, app.TrustProxy, app.TrustError, err)
+		return
+	}
 	cmd := s.appCommand(app, "127.0.0.1:0")
 	// Its own process group, so that an app server that starts after all
 	// (workers included) is stopped after 15s.
@@ -678,9 +756,18 @@ func (s *suite) startNginx(t *testing.T, dir, conf string, addrs []string) {
 	}
 }
 
-// startApp runs app's server on listen (a comma list) and waits for "ready".
+// startApp runs app's server on listen (a comma list) — testdata/e2e/app.js,
+// app.py, a Go server, or the app server of its ecosystem — and waits
+// until it is ready.
 func (s *suite) startApp(t *testing.T, app appDoc, listen string) (stop func()) {
 	s.appRuns++
+	if srv := s.servers[app.Framework]; srv != nil {
+		stop, err := srv.start(t, app, listen)
+		if err != nil {
+			t.Fatalf("app %s %s did not start: %v", app.Framework, app.Version, err)
+		}
+		return stop
+	}
 	cmd := s.appCommand(app, listen)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

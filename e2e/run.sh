@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The end-to-end truth suite (SPEC §7.2): real nginx in front of real Express
-# 4/5, Fastify, Koa, Flask, Django, FastAPI, gin, echo and chi apps in a
-# private network namespace, compared with `trustcheck paths --format json`.
-# Needs root, `ip netns`, nginx, node and `npm ci` in testdata/vectors/gen;
-# skips (exit 0, with a message) otherwise. Then it needs Debian's Python
-# packages and builds the Go servers (testdata/vectors/goweb/gen), failing
-# when it cannot.
+# 4/5, Fastify, Koa, Flask, Django, FastAPI, gin, echo and chi apps, Rails/Puma,
+# Symfony/Laravel (php -S) and Spring Boot (Tomcat) apps in a private network
+# namespace, compared with `trustcheck paths --format json`. Needs root,
+# `ip netns`, nginx, node and `npm ci` in testdata/vectors/gen; skips (exit 0,
+# with a message) otherwise. Then it needs .ci/run's Debian packages (Python,
+# Ruby, PHP, the JDK with Tomcat) and builds the Go servers
+# (testdata/vectors/goweb/gen); without them their topologies are skipped and
+# the suite fails (each framework must be checked at least once).
 # Ends with the line "N passed, M failed" (or the skip message).
 set -uo pipefail
 cd "$(dirname "$0")/.."

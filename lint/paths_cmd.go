@@ -236,6 +236,7 @@ func pathsApp(app rules.AppInfo) PathsApp {
 			// ("express 5, client address from request-ip": 5).
 			_, out.Version, _ = strings.Cut(out.Evaluator, " ")
 			out.Version, _, _ = strings.Cut(out.Version, ",")
+			out.Version, _, _ = strings.Cut(out.Version, " (") // "spring-boot 3 (native)"
 		}
 	}
 	return out
