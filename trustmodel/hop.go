@@ -59,8 +59,11 @@ type AddrResolver interface {
 type HeaderRule struct {
 	Name   string
 	Remove bool // the hop removes the client's header and sends none
-	Value  Expr // when !Remove; an empty result sends no header
+	Value  Expr // when !Remove; an empty result sends no header (see SendEmpty)
 	Pos    Pos
+	// SendEmpty: an empty result is sent as an empty value (a gateway
+	// param without if_not_empty), not left out.
+	SendEmpty bool
 }
 
 // Hop is one proxy between the client and the app.
@@ -81,6 +84,58 @@ type Hop struct {
 	// here (for nginx, the server handling it: $host falls back to its
 	// name). It lets hops of different places share their Rules.
 	Context any
+	// Gateway is set when the hop hands the request to the app over a
+	// gateway protocol (FastCGI, uwsgi, SCGI) rather than HTTP.
+	Gateway *Gateway
+}
+
+// Gateway is how a gateway hop (FastCGI, uwsgi, SCGI) builds the CGI
+// environment the app reads. The app sees no connection of its own: its
+// peer is the REMOTE_ADDR param and its TLS the HTTPS param. Header lines
+// travel as HTTP_* params; the request the hop forwards writes each one
+// back as the header it stands for (HTTP_X_FORWARDED_FOR as
+// X-Forwarded-For), which is also what a client's X_Forwarded_For line
+// becomes, as in the environment.
+type Gateway struct {
+	// Protocol is "fastcgi", "uwsgi" or "scgi".
+	Protocol string
+	// RemoteAddr and HTTPS are those params' values (nil: not sent; an
+	// empty value and none mean the same to the app: no peer, not secure).
+	RemoteAddr, HTTPS Expr
+	// JoinLines: the client's repeated header lines of one name travel as
+	// one param, joined with ", " ("; " for Cookie), where the first was.
+	JoinLines bool
+	// DropUnderscoreNames: client header names with "_" are ignored
+	// (nginx's underscores_in_headers off), so X_Forwarded_For never
+	// becomes HTTP_X_FORWARDED_FOR.
+	DropUnderscoreNames bool
+}
+
+// HTTPSOn is whether an HTTPS param value marks the request secure: set,
+// non-empty and not "off" (any case), the Apache convention nginx's
+// fastcgi_params follows and PHP's frameworks test (Symfony isSecure;
+// PHP's empty() also counts "0" as unset).
+func HTTPSOn(v string) bool { return v != "" && v != "0" && !strings.EqualFold(v, "off") }
+
+// CGIHeaderName is the header an HTTP_* param name (without the prefix) or
+// a client header name stands for in the CGI environment: uppercase with
+// "-" as "_" there, written back here as X-Forwarded-For.
+func CGIHeaderName(name string) string {
+	b := []byte(name)
+	up := true
+	for i, c := range b {
+		switch {
+		case c == '_' || c == '-':
+			b[i], up = '-', true
+			continue
+		case up && 'a' <= c && c <= 'z':
+			b[i] = c - 'a' + 'A'
+		case !up && 'A' <= c && c <= 'Z':
+			b[i] = c - 'A' + 'a'
+		}
+		up = false
+	}
+	return string(b)
 }
 
 // Rule returns the rule for name (case-insensitive), if the hop has one.
@@ -107,9 +162,12 @@ func (h *Hop) Forward(in Request) Request {
 		if r.Remove || r.Value == nil {
 			continue
 		}
-		if v := r.Value.Eval(hin); v != "" {
+		if v := r.Value.Eval(hin); v != "" || r.SendEmpty {
 			lines = append(lines, HeaderLine{Name: r.Name, Value: v})
 		}
+	}
+	if h.Gateway != nil {
+		return h.Gateway.forward(h, hin, lines)
 	}
 	if !h.DropClientHeaders {
 		for _, l := range in.Headers {
@@ -119,6 +177,51 @@ func (h *Hop) Forward(in Request) Request {
 		}
 	}
 	out := Request{Peer: h.Addr, TLS: h.TLSToNext}
+	if len(lines) > 0 {
+		out.Headers = slices.Clone(lines)
+	}
+	return out
+}
+
+// forward builds what the app reads from a gateway hop: the params' lines,
+// then the client's lines as nginx passes them (each as its HTTP_* name,
+// repeated ones joined when JoinLines, those a param names left out).
+func (g *Gateway) forward(h *Hop, hin HopInput, lines []HeaderLine) Request {
+	out := Request{}
+	if g.RemoteAddr != nil {
+		out.Peer = g.RemoteAddr.Eval(hin)
+	}
+	if g.HTTPS != nil {
+		out.TLS = HTTPSOn(g.HTTPS.Eval(hin))
+	}
+	if !h.DropClientHeaders {
+		in := hin.In.Headers
+		for i, l := range in {
+			if g.JoinLines && slices.ContainsFunc(in[:i], func(p HeaderLine) bool { return strings.EqualFold(p.Name, l.Name) }) {
+				continue // joined into the first line of its name
+			}
+			if g.DropUnderscoreNames && strings.Contains(l.Name, "_") {
+				continue
+			}
+			name := CGIHeaderName(l.Name)
+			if h.sets(name) {
+				continue
+			}
+			v := l.Value
+			if g.JoinLines {
+				sep := ", "
+				if strings.EqualFold(l.Name, "Cookie") {
+					sep = "; "
+				}
+				for _, n := range in[i+1:] {
+					if strings.EqualFold(n.Name, l.Name) {
+						v += sep + n.Value
+					}
+				}
+			}
+			lines = append(lines, HeaderLine{Name: name, Value: v})
+		}
+	}
 	if len(lines) > 0 {
 		out.Headers = slices.Clone(lines)
 	}
