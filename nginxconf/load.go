@@ -1015,6 +1015,9 @@ func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 	}
 	var out []*Directive
 	fsys := x.er.spec.fs
+	if len(targets) == 1 && strings.HasPrefix(targets[0], stockPrefix) && stockFS.exists(targets[0]) {
+		fsys = stockFS
+	}
 	x.l.prefetch(fsys, targets)
 	for _, t := range targets {
 		k := fsys.key(t)
@@ -1093,6 +1096,10 @@ func (x *expander) resolve(pattern string, pos trustmodel.Pos) ([]string, bool) 
 				break
 			}
 		}
+	}
+	if name, ok := stockInclude(pattern); ok {
+		x.er.warns = append(x.er.warns, Diagnostic{Pos: pos, Message: fmt.Sprintf("include %q matches no file: modelled with nginx's stock copy (add the file to lint the one you deploy)", pattern)})
+		return []string{name}, true
 	}
 	msg := fmt.Sprintf("include %q matches no file", pattern)
 	if x.l.opts.AllowMissingIncludes {
