@@ -27,6 +27,11 @@ func (p *Pass) foldPaths() {
 	}
 }
 
+// HasTrustSetting reports whether the app's framework takes a trust_proxy
+// value at all (Flask, Django, FastAPI, echo and chi keep their trust in
+// middleware, options or the app server), so suggest can write one.
+func (p *Pass) HasTrustSetting() bool { return p.evaluatorWith([]any{}) != nil }
+
 // JSValue renders a trust value as JavaScript writes it: 'loopback',
 // ['loopback', '10.0.0.0/8'], true, 2.
 func JSValue(v any) string { return jsLiteral(v) }
