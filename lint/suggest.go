@@ -445,11 +445,20 @@ func (sg *suggester) planHeaders(px *nginxconf.Proxy) {
 		}
 		return nginxconf.HeaderSetting{}, false
 	}
+	// Over a gateway the app's peer is the client: an app that does not
+	// trust it reads no forwarding header, and needs none set.
+	readsHeaders := true
+	if ev := sg.app.Evaluator; gateway && ev != nil {
+		readsHeaders, _ = ev.Trust().Trusts(rules.HonestClient, 0)
+	}
 	for _, name := range sg.forwardingHeaders() {
 		if gateway && name == "Host" {
 			continue // HTTP_HOST: the client's Host or $host, which nginx has checked against the server
 		}
 		h, set := effective(name)
+		if !readsHeaders && !set {
+			continue
+		}
 		want, fine := sg.wanted(px, name, h.Value, set)
 		if fine {
 			continue

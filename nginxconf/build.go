@@ -1202,7 +1202,7 @@ func (b *builder) headerSettings(sc *scope, name string, e *env) (list []HeaderS
 				}
 			}
 			if !found {
-				shadowed = append(shadowed, HeaderSetting{Pos: d.Pos, Name: d.Args[0], Value: d.Args[1], Level: s.levelName()})
+				shadowed = append(shadowed, HeaderSetting{Pos: d.Pos, Name: d.Args[0], Value: d.Args[1], Level: s.levelName(), IfNotEmpty: len(d.Args) == 3})
 			}
 		}
 	}
