@@ -1122,8 +1122,8 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 // scgi's), with if_not_empty.
 const defaultGatewayHost = "$host$is_request_port$request_port"
 
-// gateway is what the app reads besides the HTTP_* params: REMOTE_ADDR
-// and HTTPS (the last param of each name, as php-fpm and uWSGI keep it;
+// gateway is what the app reads besides the HTTP_* params: REMOTE_ADDR,
+// HTTPS and uwsgi's UWSGI_SCHEME (the last param of each name, as php-fpm and uWSGI keep it;
 // names are case-sensitive there).
 func (b *builder) gateway(p *Proxy) *trustmodel.Gateway {
 	g := &trustmodel.Gateway{Protocol: p.Module, JoinLines: b.cfg.Version.JoinsGatewayHeaderLines(), DropUnderscoreNames: !p.Server.UnderscoresInHeaders}
@@ -1133,6 +1133,10 @@ func (b *builder) gateway(p *Proxy) *trustmodel.Gateway {
 			g.RemoteAddr = prm.Expr
 		case "HTTPS":
 			g.HTTPS = prm.Expr
+		case "UWSGI_SCHEME":
+			if p.Module == "uwsgi" {
+				g.Scheme = prm.Expr
+			}
 		}
 	}
 	return g

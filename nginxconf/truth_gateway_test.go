@@ -106,19 +106,24 @@ func (g *gatewayUpstream) take(id string) ([][2]string, bool) {
 
 // gatewayRequest is what the app reads from params, in the model's terms
 // (trustmodel.Gateway): the peer is the last REMOTE_ADDR, TLS the last
-// HTTPS (trustmodel.HTTPSOn), and every HTTP_* param a header line.
-func gatewayRequest(params [][2]string) trustmodel.Request {
+// HTTPS (and uwsgi's UWSGI_SCHEME) as the app server tests them, and every
+// HTTP_* param a header line.
+func gatewayRequest(g *trustmodel.Gateway, params [][2]string) trustmodel.Request {
 	var req trustmodel.Request
+	https, scheme := "", ""
 	for _, p := range params {
 		switch {
 		case p[0] == "REMOTE_ADDR":
 			req.Peer = p[1]
 		case p[0] == "HTTPS":
-			req.TLS = trustmodel.HTTPSOn(p[1])
+			https = p[1]
+		case p[0] == "UWSGI_SCHEME":
+			scheme = p[1]
 		case strings.HasPrefix(p[0], "HTTP_"):
 			req.Headers = append(req.Headers, trustmodel.HeaderLine{Name: trustmodel.CGIHeaderName(p[0][len("HTTP_"):]), Value: p[1]})
 		}
 	}
+	req.TLS = g.Secure(https, scheme, g.Protocol == "uwsgi" && scheme != "")
 	return req
 }
 

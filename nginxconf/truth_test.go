@@ -405,7 +405,7 @@ func (env *truthEnv) check(fx truthFixture, ln listener, uri string, src netip.A
 	compared := fx.compared
 	if proxy.Hop.Gateway != nil {
 		// Everything the app reads: the peer, TLS, and every HTTP_* param.
-		observed := gatewayRequest(gotParams)
+		observed := gatewayRequest(proxy.Hop.Gateway, gotParams)
 		got = observed.Headers
 		if predicted.Peer != observed.Peer || predicted.TLS != observed.TLS {
 			fmt.Fprintf(&diff, "\n  REMOTE_ADDR/HTTPS: predicted %q/%v, observed %q/%v", predicted.Peer, predicted.TLS, observed.Peer, observed.TLS)

@@ -101,7 +101,8 @@ type Gateway struct {
 	Protocol string
 	// RemoteAddr and HTTPS are those params' values (nil: not sent; an
 	// empty value and none mean the same to the app: no peer, not secure).
-	RemoteAddr, HTTPS Expr
+	// Scheme is uwsgi's UWSGI_SCHEME, which uWSGI prefers to HTTPS.
+	RemoteAddr, HTTPS, Scheme Expr
 	// JoinLines: the client's repeated header lines of one name travel as
 	// one param, joined with ", " ("; " for Cookie), where the first was.
 	JoinLines bool
@@ -116,6 +117,27 @@ type Gateway struct {
 // fastcgi_params follows and PHP's frameworks test (Symfony isSecure;
 // PHP's empty() also counts "0" as unset).
 func HTTPSOn(v string) bool { return v != "" && v != "0" && !strings.EqualFold(v, "off") }
+
+// UwsgiHTTPSOn is uWSGI's test of the HTTPS var for wsgi.url_scheme (and
+// Rack's and PSGI's): it starts with "on" in any case, or with "1"
+// (plugins/python/wsgi_subhandler.c: strncasecmp(https, "on", 2) ||
+// https[0] == '1').
+func UwsgiHTTPSOn(v string) bool {
+	return len(v) >= 2 && strings.EqualFold(v[:2], "on") || strings.HasPrefix(v, "1")
+}
+
+// Secure is whether the app takes the request as https, from the HTTPS
+// and (uwsgi) UWSGI_SCHEME values it was handed; hasScheme: UWSGI_SCHEME
+// was sent non-empty, and then alone decides.
+func (g *Gateway) Secure(https, scheme string, hasScheme bool) bool {
+	if g.Protocol == "uwsgi" {
+		if hasScheme {
+			return scheme == "https"
+		}
+		return UwsgiHTTPSOn(https)
+	}
+	return HTTPSOn(https)
+}
 
 // CGIHeaderName is the header an HTTP_* param name (without the prefix) or
 // a client header name stands for in the CGI environment: uppercase with
@@ -191,9 +213,14 @@ func (g *Gateway) forward(h *Hop, hin HopInput, lines []HeaderLine) Request {
 	if g.RemoteAddr != nil {
 		out.Peer = g.RemoteAddr.Eval(hin)
 	}
+	https, scheme := "", ""
 	if g.HTTPS != nil {
-		out.TLS = HTTPSOn(g.HTTPS.Eval(hin))
+		https = g.HTTPS.Eval(hin)
 	}
+	if g.Scheme != nil {
+		scheme = g.Scheme.Eval(hin)
+	}
+	out.TLS = g.Secure(https, scheme, scheme != "")
 	if !h.DropClientHeaders {
 		in := hin.In.Headers
 		for i, l := range in {
