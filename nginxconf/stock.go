@@ -8,7 +8,9 @@ import (
 
 // The include files every nginx installation has beside nginx.conf, as
 // nginx itself ships them (conf/ of the nginx source, unchanged since
-// 1.13; BSD-2-Clause), plus Debian's snippets/fastcgi-php.conf. A linted
+// 1.13; BSD-2-Clause, Copyright (C) Igor Sysoev, Copyright (C) Nginx, Inc.),
+// plus Debian's snippets/fastcgi-php.conf (nginx-common, under the same
+// licence). A linted
 // tree rarely carries them: `include fastcgi_params;` names the
 // distribution's file. When such an include finds no file, the model reads
 // this copy, with a warning, rather than dropping the params that say what
