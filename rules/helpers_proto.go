@@ -162,14 +162,17 @@ func addHeaderFix(px *nginxconf.Proxy, directive string) string {
 		directive, px.HeadersLevel, listName, at.File, at.Line)
 }
 
-// trustedPeer names, in messages, the peer whose headers the app trusts on
-// path: nginx, or over FastCGI, uwsgi and SCGI the REMOTE_ADDR nginx hands
-// it, which is the client's own address.
-func trustedPeer(path *Path) string {
-	if path.Proxy != nil && path.Proxy.Hop.Gateway != nil {
-		return fmt.Sprintf("its REMOTE_ADDR peer (over %s, the client itself)", path.Proxy.Module)
+// trustsFormat is a message format that starts "the app trusts nginx",
+// as it reads for path: over FastCGI, uwsgi and SCGI the app trusts the
+// REMOTE_ADDR nginx hands it, which is the client's own address. (The
+// format itself varies, not an argument: a fleet's findings of a proxy
+// path then cost nothing more.)
+func trustsFormat(path *Path, format string) string {
+	if path.Proxy == nil || path.Proxy.Hop.Gateway == nil {
+		return format
 	}
-	return "nginx"
+	rest, _ := strings.CutPrefix(format, "the app trusts nginx")
+	return "the app trusts its REMOTE_ADDR peer (over " + path.Proxy.Module + ", the client itself)" + rest
 }
 
 // moduleDirective writes a proxy_set_header directive in px's own terms:

@@ -59,11 +59,12 @@ type AddrResolver interface {
 type HeaderRule struct {
 	Name   string
 	Remove bool // the hop removes the client's header and sends none
-	Value  Expr // when !Remove; an empty result sends no header (see SendEmpty)
-	Pos    Pos
 	// SendEmpty: an empty result is sent as an empty value (a gateway
-	// param without if_not_empty), not left out.
+	// param without if_not_empty), not left out. Beside Remove, it takes
+	// no room of its own.
 	SendEmpty bool
+	Value     Expr // when !Remove; an empty result sends no header (see SendEmpty)
+	Pos       Pos
 }
 
 // Hop is one proxy between the client and the app.
@@ -74,12 +75,14 @@ type Hop struct {
 	Addr string
 	// TLSToNext: the connection to the next hop is TLS.
 	TLSToNext bool
+	// DropClientHeaders: no incoming line passes through (see Rules).
+	// Beside TLSToNext, so that Gateway costs a hop no room.
+	DropClientHeaders bool
 	// ClientAddr resolves the hop's view of the client; nil = the peer.
 	ClientAddr AddrResolver
 	// Rules are emitted first, in order; every incoming line whose name no rule
 	// names then passes through unless DropClientHeaders.
-	Rules             []HeaderRule
-	DropClientHeaders bool
+	Rules []HeaderRule
 	// Context is what the hop's values read besides the request, opaque
 	// here (for nginx, the server handling it: $host falls back to its
 	// name). It lets hops of different places share their Rules.
