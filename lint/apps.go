@@ -84,7 +84,7 @@ func newTargets() *targets {
 // add records the part's proxies and returns those no app claims.
 func (t *targets) add(apps []*appRun, proxies []*nginxconf.Proxy) (others []*nginxconf.Proxy) {
 	for _, px := range proxies {
-		if px.Module != "proxy" {
+		if !reachesApp(px) {
 			continue
 		}
 		// A copy: px.URL points into its file's text, which a checked part

@@ -74,11 +74,14 @@ func newPathBuilder(cfg *trustmodel.Config, app rules.AppInfo) *pathBuilder {
 func (pb *pathBuilder) through(proxies []*nginxconf.Proxy) (paths []*rules.Path, unknownPeer int) {
 	edge := pb.edge
 	for _, px := range proxies {
-		if px.Module != "proxy" {
-			continue // FastCGI, uwsgi, gRPC and SCGI apps do not read HTTP forwarding headers
+		if !reachesApp(px) {
+			continue
 		}
 		hop := px.Hop
+		gateway := hop.Gateway != nil
 		switch {
+		case gateway:
+			// The app's peer is the REMOTE_ADDR param, not nginx's address.
 		case pb.connectsFrom != "":
 			hop.Addr = pb.connectsFrom
 		case px.FromKind == nginxconf.ConnectUnknown:
@@ -87,8 +90,14 @@ func (pb *pathBuilder) through(proxies []*nginxconf.Proxy) (paths []*rules.Path,
 		default:
 			hop.Addr = pb.socket.connectAddr(px)
 		}
-		hop.Addr = pb.socket.peer(hop.Addr)
+		if !gateway {
+			hop.Addr = pb.socket.peer(hop.Addr)
+		}
 		hop.Name = "nginx " + placeName(px)
+		toApp := " -> app"
+		if gateway {
+			toApp = " -> app (" + px.Directive.Name + " " + px.URL + ")"
+		}
 		tls := serverTLS(px.Server)
 		host := serverHost(px.Server)
 		url := fmt.Sprintf("%s://%s%s", scheme(tls || len(edge) > 0), host, locationURI(px.Location))
@@ -104,7 +113,7 @@ func (pb *pathBuilder) through(proxies []*nginxconf.Proxy) (paths []*rules.Path,
 				names[i] = e.Name
 			}
 			paths = append(paths, &rules.Path{
-				Path:    trustmodel.Path{Entry: "client -> " + strings.Join(names, " -> ") + " -> " + hop.Name + " -> app", Hops: hops},
+				Path:    trustmodel.Path{Entry: "client -> " + strings.Join(names, " -> ") + " -> " + hop.Name + toApp, Hops: hops},
 				Kind:    rules.EntryEdge,
 				Proxy:   px,
 				Proxies: len(hops),
@@ -127,7 +136,7 @@ func (pb *pathBuilder) through(proxies []*nginxconf.Proxy) (paths []*rules.Path,
 			}
 			paths = append(paths, &rules.Path{
 				From:    from,
-				Path:    trustmodel.Path{Entry: "client -> " + hop.Name + " -> app", Hops: []trustmodel.Hop{hop}},
+				Path:    trustmodel.Path{Entry: "client -> " + hop.Name + toApp, Hops: []trustmodel.Hop{hop}},
 				Kind:    rules.EntryNginx,
 				Proxy:   px,
 				Proxies: 1,
@@ -138,7 +147,22 @@ func (pb *pathBuilder) through(proxies []*nginxconf.Proxy) (paths []*rules.Path,
 			})
 		}
 	}
+	for _, p := range paths {
+		if p.Proxy.Hop.Gateway != nil {
+			// The peer the app sees is the REMOTE_ADDR param: the honest
+			// client's address as nginx has it, which is what the app's
+			// trust is asked about.
+			p.Hops[len(p.Hops)-1].Addr = p.Path.Replay(p.Client()).Peer
+		}
+	}
 	return paths, unknownPeer
+}
+
+// reachesApp reports a place whose app reads forwarding headers: one
+// nginx proxies HTTP to, or hands over FastCGI, uwsgi or SCGI (the
+// environment's HTTP_* params); not gRPC or Passenger.
+func reachesApp(px *nginxconf.Proxy) bool {
+	return px.Module == "proxy" || px.Hop.Gateway != nil
 }
 
 // direct is the path of a client reaching the app without nginx, when it can.
@@ -345,7 +369,9 @@ func injection(p *rules.Path, header string) (string, bool) {
 
 func (c *replayer) replay(p *rules.Path, header, val string, client trustmodel.Request, evaluate bool) rules.Replay {
 	r := rules.Replay{Inject: header, Value: val, Client: client, AtApp: p.Replay(client)}
-	r.AtApp.Peer = c.socket.peer(r.AtApp.Peer)
+	if p.Proxy == nil || p.Proxy.Hop.Gateway == nil {
+		r.AtApp.Peer = c.socket.peer(r.AtApp.Peer)
+	}
 	if evaluate && c.app.Evaluator != nil {
 		r.Result = c.app.Evaluator.Evaluate(r.AtApp)
 	}

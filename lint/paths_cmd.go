@@ -85,7 +85,13 @@ type HopJSON struct {
 	TLSToNext bool   `json:"tls_to_next"`
 	// ClientAddr is how the hop derives the client address it writes (nginx
 	// realip); absent when it is the connection's peer.
-	ClientAddr string       `json:"client_addr,omitempty"`
+	ClientAddr string `json:"client_addr,omitempty"`
+	// Gateway is "fastcgi", "uwsgi" or "scgi" when the hop hands the app a
+	// CGI environment: its peer is then RemoteAddr (the REMOTE_ADDR param
+	// as written; "" when none is sent) and its scheme the HTTPS param.
+	Gateway    string       `json:"gateway,omitempty"`
+	RemoteAddr string       `json:"remote_addr,omitempty"`
+	HTTPS      string       `json:"https,omitempty"`
 	Headers    []HeaderJSON `json:"headers"`
 }
 
@@ -278,6 +284,15 @@ func pathJSON(app rules.AppInfo, p *rules.Path) PathJSON {
 		h := &p.Hops[i]
 		edge := p.Proxy == nil || i < len(p.Hops)-1
 		hj := HopJSON{Name: h.Name, File: h.Pos.File, Line: h.Pos.Line, Addr: h.Addr, TLSToNext: h.TLSToNext, Headers: []HeaderJSON{}}
+		if g := h.Gateway; g != nil {
+			hj.Gateway = g.Protocol
+			if g.RemoteAddr != nil {
+				hj.RemoteAddr = g.RemoteAddr.String()
+			}
+			if g.HTTPS != nil {
+				hj.HTTPS = g.HTTPS.String()
+			}
+		}
 		if h.ClientAddr != nil {
 			hj.ClientAddr = h.ClientAddr.String()
 		}
@@ -591,6 +606,15 @@ func writeHopText(w io.Writer, n int, h HopJSON, next string) {
 		over = "https"
 	}
 	switch {
+	case h.Gateway != "":
+		peer, https := "no REMOTE_ADDR", "no HTTPS"
+		if h.RemoteAddr != "" {
+			peer = "REMOTE_ADDR " + h.RemoteAddr
+		}
+		if h.HTTPS != "" {
+			https = "HTTPS " + h.HTTPS
+		}
+		facts = append(facts, fmt.Sprintf("hands %s a %s environment: %s, %s, headers as HTTP_* params", next, h.Gateway, peer, https))
 	case h.Addr == "":
 		facts = append(facts, fmt.Sprintf("connects to %s over a UNIX socket (%s)", next, over))
 	default:

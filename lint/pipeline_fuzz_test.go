@@ -24,6 +24,7 @@ func FuzzLintPipeline(f *testing.F) {
 		{"http { set_real_ip_from 0.0.0.0/0; real_ip_header X-Forwarded-For; real_ip_recursive on; server { location / { proxy_pass http://127.0.0.1:3000; } } }\n", "app: {trust_proxy: true}\n"},
 		{"http { map $http_upgrade $c { default upgrade; '' close; } upstream u { server 127.0.0.1:3000; } server { listen 443 ssl; location /ws/ { proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $c; proxy_pass http://u; } } }\n", "app: {framework: fastify, trust_proxy: 1}\n"},
 		{"http { server { location / { location /a/ { proxy_pass http://[::1]:3000; } } } }\r\n", "app: {framework: koa, trust_proxy: true, options: {proxyIpHeader: X-Real-IP}}\n"},
+		{"http { server { listen 80; listen 443 ssl; include fastcgi_params; location ~ \\.php$ { include snippets/fastcgi-php.conf; fastcgi_param HTTPS on; fastcgi_pass unix:/run/php.sock; } location /py { uwsgi_param HTTP_X_FORWARDED_FOR $http_x_forwarded_for; uwsgi_pass 127.0.0.1:3031; } } }\n", "app: {framework: laravel, trust_proxy: '*'}\n"},
 		{"http { include sub.conf; }", app},
 		{"http { server { location / { proxy_pass http://127.0.0.1:3000 } } }", app},
 		{"http { server { # trustcheck:disable TC101\n location / { proxy_pass http://127.0.0.1:3000; } } }", "app: {trust_proxy: [loopback, 10.0.0.0/8]}\n"},

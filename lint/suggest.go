@@ -32,7 +32,7 @@ import (
 // (and its trust value) none of them reports anything it could fix.
 var SuggestRules = []string{
 	"TC101", "TC102", "TC103", "TC104", "TC105", "TC107", "TC108", "TC110", "TC112", "TC113",
-	"TC114", "TC201", "TC202", "TC205", "TC301", "TC304", "TC401",
+	"TC114", "TC201", "TC202", "TC205", "TC301", "TC304", "TC401", "TC405",
 }
 
 // trustRules are the rules about the trust value alone.
@@ -294,7 +294,7 @@ func (sg *suggester) plan() {
 	carriesHost := map[*nginxconf.Server]bool{}
 	var servers []*nginxconf.Server
 	for _, px := range sg.ng.Proxies() {
-		if px.Module != "proxy" {
+		if !reachesApp(px) {
 			continue
 		}
 		if !realipDone[px.Server] {
@@ -304,6 +304,9 @@ func (sg *suggester) plan() {
 		}
 		planned := len(sg.edits)
 		sg.planHeaders(px)
+		if px.Hop.Gateway != nil {
+			continue // the Host a gateway hands on is TC302's concern only for proxy_pass
+		}
 		carriesHost[px.Server] = carriesHost[px.Server] || hostHeaderUsesHost(px) ||
 			slices.ContainsFunc(sg.edits[planned:], func(e plannedEdit) bool { return strings.Contains(e.New, "$host") })
 	}
@@ -452,35 +455,74 @@ func (sg *suggester) forwardingHeaders() []string {
 	return forwarding
 }
 
+// listDirective is the directive whose list says what px hands the app:
+// proxy_set_header, or fastcgi_param (uwsgi_param, scgi_param).
+func listDirective(px *nginxconf.Proxy) string {
+	if px.Hop.Gateway != nil {
+		return px.Module + "_param"
+	}
+	return "proxy_set_header"
+}
+
+// listName is a header's name in px's list: the header itself, or for a
+// gateway the HTTP_* param that stands for it.
+func listName(px *nginxconf.Proxy, header string) string {
+	if px.Hop.Gateway != nil {
+		return "HTTP_" + strings.ToUpper(strings.ReplaceAll(header, "-", "_"))
+	}
+	return header
+}
+
 func (sg *suggester) planHeaders(px *nginxconf.Proxy) {
 	b, ok := sg.headerBlock(px)
 	if !ok {
-		sg.note(fmt.Sprintf("%s:%d: cannot place proxy_set_header edits for this proxy_pass (its block is not in a file trustcheck read)", px.Pos.File, px.Pos.Line))
+		sg.note(fmt.Sprintf("%s:%d: cannot place %s edits for this %s (its block is not in a file trustcheck read)", px.Pos.File, px.Pos.Line, listDirective(px), px.Directive.Name))
 		return
 	}
+	list, gateway := px.Headers, px.Hop.Gateway != nil
+	if gateway {
+		list = px.Params
+	}
 	effective := func(name string) (nginxconf.HeaderSetting, bool) {
-		for _, h := range px.Headers {
-			if strings.EqualFold(h.Name, name) {
-				return h, true
+		var found nginxconf.HeaderSetting
+		ok := false
+		for _, h := range list {
+			if strings.EqualFold(h.Name, listName(px, name)) {
+				found, ok = h, true // a gateway's app keeps the last param of a name
+				if !gateway {
+					break
+				}
 			}
 		}
-		return nginxconf.HeaderSetting{}, false
+		return found, ok
 	}
 	shadowed := func(name string) (nginxconf.HeaderSetting, bool) {
 		for _, h := range px.Shadowed {
-			if strings.EqualFold(h.Name, name) {
+			if strings.EqualFold(h.Name, listName(px, name)) {
 				return h, true
 			}
 		}
 		return nginxconf.HeaderSetting{}, false
 	}
+	// Over a gateway the app's peer is the client: an app that does not
+	// trust it reads no forwarding header, and needs none set.
+	readsHeaders := true
+	if ev := sg.app.Evaluator; gateway && ev != nil {
+		readsHeaders, _ = ev.Trust().Trusts(rules.HonestClient, 0)
+	}
 	for _, name := range sg.forwardingHeaders() {
+		if gateway && name == "Host" {
+			continue // HTTP_HOST: the client's Host or $host, which nginx has checked against the server
+		}
 		h, set := effective(name)
+		if !readsHeaders && !set {
+			continue
+		}
 		want, fine := sg.wanted(px, name, h.Value, set)
 		if fine {
 			continue
 		}
-		directive := fmt.Sprintf("proxy_set_header %s %s;", name, nginxArg(want))
+		directive := fmt.Sprintf("%s %s %s;", listDirective(px), listName(px, name), nginxArg(want))
 		why := headerWhy(name, want, set, h.Value)
 		if set {
 			if sg.files[h.Pos.File] == nil {
@@ -493,27 +535,71 @@ func (sg *suggester) planHeaders(px *nginxconf.Proxy) {
 		// repeat it (with the outer value when that one is right).
 		if hs, ok := shadowed(name); ok {
 			if w, fine := sg.wanted(px, name, hs.Value, true); fine {
-				directive = fmt.Sprintf("proxy_set_header %s %s;", name, nginxArg(w))
+				directive = fmt.Sprintf("%s %s %s;", listDirective(px), listName(px, name), nginxArg(w))
 			}
-			why = repeatWhy(b, hs)
+			why = repeatWhy(px, b, hs)
 		}
 		sg.insert(b, directive, why)
 	}
-	// Other forwarding headers the block's own list drops (X-Real-IP, ...).
+	if gateway {
+		sg.planHTTPSParam(px)
+	}
+	// Other forwarding headers the block's own list drops (X-Real-IP, ...),
+	// and for a gateway the params that say who the client is.
 	for _, hs := range px.Shadowed {
-		if !forwardingHeader(hs.Name) || slices.ContainsFunc(forwarding, func(n string) bool { return strings.EqualFold(n, hs.Name) }) {
+		header := hs.Name
+		if gateway {
+			h, ok := strings.CutPrefix(hs.Name, "HTTP_")
+			if !ok && hs.Name != "REMOTE_ADDR" && hs.Name != "HTTPS" {
+				continue
+			}
+			header = trustmodel.CGIHeaderName(h)
+		}
+		if ok := hs.Name == "REMOTE_ADDR" || hs.Name == "HTTPS" || forwardingHeader(header); !ok ||
+			slices.ContainsFunc(forwarding, func(n string) bool { return strings.EqualFold(n, header) }) {
 			continue
 		}
-		if _, ok := effective(hs.Name); ok {
+		if slices.ContainsFunc(list, func(h nginxconf.HeaderSetting) bool { return strings.EqualFold(h.Name, hs.Name) }) {
 			continue
 		}
-		sg.insert(b, fmt.Sprintf("proxy_set_header %s %s;", hs.Name, nginxArg(hs.Value)),
-			repeatWhy(b, hs))
+		d := fmt.Sprintf("%s %s %s;", listDirective(px), hs.Name, nginxArg(hs.Value))
+		if hs.IfNotEmpty {
+			d = strings.TrimSuffix(d, ";") + " if_not_empty;"
+		}
+		sg.insert(b, d, repeatWhy(px, b, hs))
 	}
 }
 
-func repeatWhy(b block, hs nginxconf.HeaderSetting) string {
-	return fmt.Sprintf("this %s sets its own proxy_set_header list, which replaces the %s level's: repeat the forwarding headers here", b.level, hs.Level)
+// planHTTPSParam replaces an HTTPS param hard-coded on, in a server that
+// takes plain HTTP with no edge in front, with the scheme nginx saw
+// (TC405): written in the user's file, not read from a stock include.
+func (sg *suggester) planHTTPSParam(px *nginxconf.Proxy) {
+	if len(sg.edges()) > 0 || !px.Server.Plain() || px.Hop.Gateway.HTTPS == nil {
+		return
+	}
+	if v, constant := nginxconf.IsConstant(px.Hop.Gateway.HTTPS); !constant || !trustmodel.HTTPSOn(v) {
+		return
+	}
+	var prm *nginxconf.HeaderSetting
+	for i := range px.Params {
+		if px.Params[i].Name == "HTTPS" {
+			prm = &px.Params[i]
+		}
+	}
+	lines := sg.files[prm.Pos.File]
+	if prm.Pos.Line < 1 || prm.Pos.Line > len(lines) || !strings.HasPrefix(strings.TrimSpace(lines[prm.Pos.Line-1]), listDirective(px)) {
+		return
+	}
+	sg.add(plannedEdit{Edit: rules.ReplaceText(prm.Pos, sg.statement(prm.Pos, listDirective(px)+" HTTPS"), listDirective(px)+" HTTPS $https if_not_empty;"),
+		why: "the app must see https only for requests nginx took over TLS (it is " + nginxArg(prm.Value) + " now)"})
+}
+
+func repeatWhy(px *nginxconf.Proxy, b block, hs nginxconf.HeaderSetting) string {
+	what := "the forwarding headers"
+	if px.Hop.Gateway != nil {
+		what = "the params that say who the client is"
+	}
+	return fmt.Sprintf("this %s sets its own %s list, which replaces the %s level's: repeat %s here", b.level, listDirective(px), hs.Level, what)
 }
 
 func forwardingHeader(name string) bool {
@@ -546,17 +632,18 @@ func headerWhy(name, want string, set bool, cur string) string {
 // headerBlock is the block whose proxy_set_header list applies at px, and
 // where to add to it.
 func (sg *suggester) headerBlock(px *nginxconf.Proxy) (block, bool) {
+	name := listDirective(px)
 	own := func(ds []*nginxconf.Directive, file string) *nginxconf.Directive {
 		var last *nginxconf.Directive
 		for _, d := range ds {
-			if d.Name == "proxy_set_header" && d.Pos.File == file {
+			if d.Name == name && d.Pos.File == file {
 				last = d
 			}
 		}
 		return last
 	}
 	has := func(ds []*nginxconf.Directive) bool {
-		return slices.ContainsFunc(ds, func(d *nginxconf.Directive) bool { return d.Name == "proxy_set_header" })
+		return slices.ContainsFunc(ds, func(d *nginxconf.Directive) bool { return d.Name == name })
 	}
 	loc := px.Location
 	for loc != nil && loc.IsIf() {

@@ -1095,21 +1095,15 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 		p.Headers, p.HeadersLevel, p.Shadowed = b.headerSettings(sc, setName, e)
 		h.Rules = b.headerRules(p, e, ver, cache)
 	case "fastcgi", "uwsgi", "scgi":
-		p.Params, _, _ = b.headerSettings(sc, p.Module+"_param", e)
+		p.Params, p.HeadersLevel, p.Shadowed = b.headerSettings(sc, p.Module+"_param", e)
 		p.PassRequestHeaders = true
 		if d := sc.nearestOne(true, p.Module+"_pass_request_headers"); d != nil && strings.EqualFold(d.Arg(0), "off") {
 			p.PassRequestHeaders = false
 		}
-		for _, prm := range p.Params {
-			if !strings.HasPrefix(strings.ToUpper(prm.Name), "HTTP_") || len(prm.Name) <= 5 {
-				continue
-			}
-			name := HeaderName(strings.ToLower(prm.Name[5:]))
-			r := trustmodel.HeaderRule{Name: name, Value: prm.Expr, Pos: prm.Pos}
-			if prm.Value == "" {
-				r.Remove, r.Value = true, nil
-			}
-			h.Rules = append(h.Rules, r)
+		h.Gateway = b.gateway(p)
+		h.Rules = gatewayRules(p.Params)
+		if ver.SendsDefaultHTTPHost() && !slices.ContainsFunc(p.Params, func(hs HeaderSetting) bool { return strings.EqualFold(hs.Name, "HTTP_HOST") }) {
+			h.Rules = append(h.Rules, trustmodel.HeaderRule{Name: "Host", Value: e.compile(defaultGatewayHost)})
 		}
 	case "passenger":
 		p.PassRequestHeaders = true
@@ -1121,6 +1115,54 @@ func (b *builder) finishProxy(p *Proxy, sc *scope) {
 	h.DropClientHeaders = !p.PassRequestHeaders
 	p.Hop = h
 	b.proxies = append(b.proxies, p)
+}
+
+// defaultGatewayHost is the HTTP_HOST param nginx adds since 1.29.5 when
+// no *_param names HTTP_HOST (ngx_http_fastcgi_headers, and uwsgi's and
+// scgi's), with if_not_empty.
+const defaultGatewayHost = "$host$is_request_port$request_port"
+
+// gateway is what the app reads besides the HTTP_* params: REMOTE_ADDR,
+// HTTPS and uwsgi's UWSGI_SCHEME (the last param of each name, as php-fpm and uWSGI keep it;
+// names are case-sensitive there).
+func (b *builder) gateway(p *Proxy) *trustmodel.Gateway {
+	g := &trustmodel.Gateway{Protocol: p.Module, JoinLines: b.cfg.Version.JoinsGatewayHeaderLines(), DropUnderscoreNames: !p.Server.UnderscoresInHeaders}
+	for _, prm := range p.Params {
+		switch prm.Name {
+		case "REMOTE_ADDR":
+			g.RemoteAddr = prm.Expr
+		case "HTTPS":
+			g.HTTPS = prm.Expr
+		case "UWSGI_SCHEME":
+			if p.Module == "uwsgi" {
+				g.Scheme = prm.Expr
+			}
+		}
+	}
+	return g
+}
+
+// gatewayRules are the HTTP_* params as the header lines they stand for,
+// in order (ngx_http_fastcgi_init_params and its uwsgi and scgi twins): the
+// prefix is matched case-sensitively; every such param keeps the client's
+// header of its name out, and one whose value is written empty is only
+// that; any other is sent even when it evaluates to "", unless
+// if_not_empty.
+func gatewayRules(params []HeaderSetting) []trustmodel.HeaderRule {
+	var rules []trustmodel.HeaderRule
+	for _, prm := range params {
+		if !strings.HasPrefix(prm.Name, "HTTP_") || len(prm.Name) <= len("HTTP_") {
+			continue
+		}
+		r := trustmodel.HeaderRule{Name: trustmodel.CGIHeaderName(prm.Name[len("HTTP_"):]), Pos: prm.Pos}
+		if prm.Value == "" {
+			r.Remove = true
+		} else {
+			r.Value, r.SendEmpty = prm.Expr, !prm.IfNotEmpty
+		}
+		rules = append(rules, r)
+	}
+	return slices.Clip(rules)
 }
 
 // headerSettings applies nginx's rule for proxy_set_header and the *_param
@@ -1164,7 +1206,7 @@ func (b *builder) headerSettings(sc *scope, name string, e *env) (list []HeaderS
 				}
 			}
 			if !found {
-				shadowed = append(shadowed, HeaderSetting{Pos: d.Pos, Name: d.Args[0], Value: d.Args[1], Level: s.levelName()})
+				shadowed = append(shadowed, HeaderSetting{Pos: d.Pos, Name: d.Args[0], Value: d.Args[1], Level: s.levelName(), IfNotEmpty: len(d.Args) == 3})
 			}
 		}
 	}

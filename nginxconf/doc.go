@@ -17,7 +17,11 @@
 //     directory (for a directory argument, that directory); a glob matching
 //     nothing is fine, a missing plain file is an error ("file:line: include
 //     "x" matches no file") or, with AllowMissingIncludes, a warning; cycles
-//     are errors naming the chain;
+//     are errors naming the chain; an include of fastcgi_params,
+//     fastcgi.conf, uwsgi_params, scgi_params or Debian's
+//     snippets/fastcgi-php.conf that finds no file reads nginx's stock copy
+//     (stock.go), its directives placed at the include's line, with a
+//     warning;
 //   - crossplane runs without context or argument checks, so snippets and
 //     third-party modules load; Lua blocks use a Lua-aware lexer. Then
 //     structure.go refuses what nginx's parser refuses, in nginx's words at
@@ -44,6 +48,12 @@
 //     have; lint does, so that a fleet's are never all held at once.
 //
 // Decisions worth knowing:
+//   - fastcgi_pass, uwsgi_pass and scgi_pass hops carry a trustmodel.Gateway:
+//     the app's peer is the REMOTE_ADDR param, its TLS the HTTPS param
+//     (uwsgi: UWSGI_SCHEME first), and the HTTP_* params and client lines
+//     are its headers, written back as the headers they stand for
+//     (HTTP_X_FORWARDED_FOR as X-Forwarded-For). The *_param lists inherit
+//     as proxy_set_header does (Proxy.Params, Proxy.Shadowed).
 //   - Proxy.Location is the location, if block or limit_except block whose
 //     pass directive it is (if blocks are Locations with Modifier "if"; an
 //     if block without its own proxy_pass uses its location's Proxy). It is

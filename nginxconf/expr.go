@@ -139,6 +139,49 @@ func (h HostVar) Sources() []trustmodel.Source {
 }
 func (h HostVar) String() string { return h.Text }
 
+// RequestPort is $request_port (1.29.3+): the port the client's Host names
+// (the request line's with an absolute URI, not modelled), "" without one;
+// with Colon, $is_request_port: ":" when there is a port.
+type RequestPort struct {
+	Colon bool
+	Text  string
+}
+
+func (r RequestPort) Eval(in trustmodel.HopInput) string {
+	v, ok := firstLine(in.In.Headers, "Host")
+	if !ok {
+		return ""
+	}
+	if _, valid := validateHost(v); !valid {
+		return ""
+	}
+	rest := v
+	if strings.HasPrefix(rest, "[") {
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return ""
+		}
+		rest = rest[end+1:]
+	}
+	i := strings.IndexByte(rest, ':')
+	if i < 0 {
+		return ""
+	}
+	port := ngxAtoi(rest[i+1:])
+	if port <= 0 || port > 65535 {
+		return ""
+	}
+	if r.Colon {
+		return ":"
+	}
+	return itoa(port)
+}
+
+func (r RequestPort) Sources() []trustmodel.Source {
+	return []trustmodel.Source{{Kind: trustmodel.SourceHost, Name: r.Text}}
+}
+func (r RequestPort) String() string { return r.Text }
+
 // validateHost is ngx_http_validate_host: port and one trailing dot removed,
 // lowercased; "..", NUL, "/" and control characters make it invalid.
 func validateHost(h string) (string, bool) {

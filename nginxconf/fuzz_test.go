@@ -152,6 +152,7 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	}
+	seeds = append(seeds, "server { include fastcgi_params; location ~ \\.php$ { include snippets/fastcgi-php.conf; fastcgi_param HTTP_X_A \"\"; fastcgi_pass unix:/run/php.sock; } location / { include uwsgi_params; uwsgi_param UWSGI_SCHEME $scheme; uwsgi_pass 127.0.0.1:1; } }")
 	seeds = append(seeds, "if () {}", "location ~ ( {}", "map $a $b { ~( x; default $b; }", "set_by_lua_block $x {",
 		"content_by_lua_block { --[[ ", "server { listen [::1; }", "include x", "}", "{", "# configuration file /x:\nserver{}")
 	for _, s := range seeds {

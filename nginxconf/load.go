@@ -416,6 +416,14 @@ type loader struct {
 	warns   []Diagnostic
 	stdin   []byte
 	read    bool
+	// stockCopies are the stock includes' directives placed at each
+	// include that reads them (a snippet every server includes is one).
+	stockCopies map[stockCopyKey][]*Directive
+}
+
+type stockCopyKey struct {
+	pos  trustmodel.Pos
+	name string
 }
 
 var dumpMarkerRE = regexp.MustCompile(`^# configuration file (.+):[ \t]*\r?$`)
@@ -1015,6 +1023,9 @@ func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 	}
 	var out []*Directive
 	fsys := x.er.spec.fs
+	if len(targets) == 1 && strings.HasPrefix(targets[0], stockPrefix) && stockFS.exists(targets[0]) {
+		fsys = stockFS
+	}
 	x.l.prefetch(fsys, targets)
 	for _, t := range targets {
 		k := fsys.key(t)
@@ -1035,18 +1046,51 @@ func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 			x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: fmt.Sprintf("include %q: cannot open %s: %s", d.Args[0], t, errText(inc.rerr))})
 			continue
 		}
-		x.l.met(inc)
+		stock := fsys == stockFS
+		if !stock {
+			x.l.met(inc) // a stock copy is not a file of the tree
+		}
 		if !x.er.included[k] {
 			x.er.included[k] = true
 			x.er.errs = append(x.er.errs, inc.errs...)
 		}
 		x.stack = append(x.stack, k)
 		x.names = append(x.names, t)
-		out = append(out, x.expand(inc, inc.dirs)...)
+		if stock {
+			out = append(out, x.stockCopy(inc, pos, t)...)
+		} else {
+			out = append(out, x.expand(inc, inc.dirs)...)
+		}
 		x.stack = x.stack[:len(x.stack)-1]
 		x.names = x.names[:len(x.names)-1]
 	}
 	return out
+}
+
+// stockCopy is a stock include's directives standing where the include
+// is, so a finding about them points at the line the user can edit; made
+// once per include directive.
+func (x *expander) stockCopy(inc *srcFile, pos trustmodel.Pos, name string) []*Directive {
+	k := stockCopyKey{pos, name}
+	x.l.mu.Lock()
+	c, ok := x.l.stockCopies[k]
+	x.l.mu.Unlock()
+	if ok {
+		return c
+	}
+	c = x.expand(inc, inc.dirs)
+	for i, d := range c {
+		cp := *d
+		cp.Pos = pos
+		c[i] = &cp
+	}
+	x.l.mu.Lock()
+	if x.l.stockCopies == nil {
+		x.l.stockCopies = map[stockCopyKey][]*Directive{}
+	}
+	x.l.stockCopies[k] = c
+	x.l.mu.Unlock()
+	return c
 }
 
 // resolve finds the files an include names, as nginx's ngx_conf_include
@@ -1093,6 +1137,10 @@ func (x *expander) resolve(pattern string, pos trustmodel.Pos) ([]string, bool) 
 				break
 			}
 		}
+	}
+	if name, ok := stockInclude(pattern); ok {
+		x.er.warns = append(x.er.warns, Diagnostic{Pos: pos, Message: fmt.Sprintf("include %q matches no file: modelled with nginx's stock copy (add the file to lint the one you deploy)", pattern)})
+		return []string{name}, true
 	}
 	msg := fmt.Sprintf("include %q matches no file", pattern)
 	if x.l.opts.AllowMissingIncludes {

@@ -37,10 +37,14 @@ type Proxy struct {
 	// HeadersLevel the level it comes from ("http", "server", "location",
 	// or "" when no level sets any). Shadowed are the headers set at outer
 	// levels that do not apply here because a closer level sets its own list.
+	// For fastcgi, uwsgi and scgi, HeadersLevel and Shadowed are those of
+	// Params instead.
 	Headers      []HeaderSetting
 	HeadersLevel string
 	Shadowed     []HeaderSetting
-	// Params are the effective fastcgi_param / uwsgi_param / scgi_param.
+	// Params are the effective fastcgi_param / uwsgi_param / scgi_param
+	// (as configured; nginx's own HTTP_HOST default of 1.29.5 is in
+	// Hop.Rules only).
 	Params []HeaderSetting
 	// PassRequestHeaders is proxy_pass_request_headers (and the fastcgi,
 	// uwsgi, scgi equivalents).

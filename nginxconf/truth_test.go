@@ -226,7 +226,7 @@ func TestNginxTruth(t *testing.T) {
 	bin := nginxBinary(t)
 	version := nginxVersion(t, bin)
 	fixtures := loadTruthFixtures(t)
-	if len(fixtures) < 24 {
+	if len(fixtures) < 30 {
 		t.Fatalf("found %d truth fixtures, want at least 24", len(fixtures))
 	}
 	common, err := os.ReadFile(filepath.Join(truthDir, "truth-common.conf"))
@@ -238,6 +238,9 @@ func TestNginxTruth(t *testing.T) {
 		version: version,
 		common:  common,
 		echo:    startEcho(t),
+		gateways: map[string]*gatewayUpstream{
+			"fastcgi": startGateway(t, "fastcgi"), "uwsgi": startGateway(t, "uwsgi"), "scgi": startGateway(t, "scgi"),
+		},
 	}
 	env.cert, env.key, env.roots, err = nginxtest.SelfSignedCert(truthHost)
 	if err != nil {
@@ -283,6 +286,7 @@ type truthEnv struct {
 	cert, key    []byte
 	roots        *x509.CertPool
 	echo         *echoUpstream
+	gateways     map[string]*gatewayUpstream // by protocol
 	stats        truthStats
 	nextID       atomic.Int64
 }
@@ -355,6 +359,14 @@ func (env *truthEnv) check(fx truthFixture, ln listener, uri string, src netip.A
 	id := strconv.FormatInt(env.nextID.Add(1), 10)
 	status, err := env.send(ln, uri+"?truth="+id, src, cmpOr(req.proto, "HTTP/1.1"), lines)
 	got, reached := env.echo.take(id)
+	var gotParams [][2]string
+	if !reached {
+		for _, g := range env.gateways {
+			if gotParams, reached = g.take(id); reached {
+				break
+			}
+		}
+	}
 
 	scheme := "http"
 	if ln.tls {
@@ -390,7 +402,24 @@ func (env *truthEnv) check(fx truthFixture, ln listener, uri string, src netip.A
 	predicted := proxy.Hop.Forward(trustmodel.Request{Peer: peer, TLS: ln.tls, Headers: sent})
 
 	var diff strings.Builder
-	for _, name := range fx.compared {
+	compared := fx.compared
+	if proxy.Hop.Gateway != nil {
+		// Everything the app reads: the peer, TLS, and every HTTP_* param.
+		observed := gatewayRequest(proxy.Hop.Gateway, gotParams)
+		got = observed.Headers
+		if predicted.Peer != observed.Peer || predicted.TLS != observed.TLS {
+			fmt.Fprintf(&diff, "\n  REMOTE_ADDR/HTTPS: predicted %q/%v, observed %q/%v", predicted.Peer, predicted.TLS, observed.Peer, observed.TLS)
+		}
+		compared = nil
+		for _, l := range append(slices.Clone(predicted.Headers), got...) {
+			compared = append(compared, l.Name)
+		}
+		compared = dedupFold(compared)
+		if gotParams == nil {
+			fmt.Fprintf(&diff, "\n  the request reached a %s upstream, not the gateway", "HTTP")
+		}
+	}
+	for _, name := range compared {
 		want, have := predicted.Headers.Lines(name), got.Lines(name)
 		if !slices.Equal(want, have) {
 			fmt.Fprintf(&diff, "\n  %s: predicted %s, observed %s", name, quoteLines(want), quoteLines(have))
@@ -479,7 +508,7 @@ func (env *truthEnv) startNginx(t *testing.T, fx truthFixture, dir string) (stri
 		}
 	}
 	for attempt := 1; ; attempt++ {
-		listeners := render(t, fx.text, env.echo.addr, conf)
+		listeners := render(t, fx.text, env.echo.addr, env.gateways, conf)
 		err := env.launch(t, dir, conf, listeners)
 		if err == nil {
 			return conf, listeners
@@ -491,7 +520,7 @@ func (env *truthEnv) startNginx(t *testing.T, fx truthFixture, dir string) (stri
 }
 
 // render replaces the placeholders and writes the config.
-func render(t *testing.T, text, upstream, conf string) []listener {
+func render(t *testing.T, text, upstream string, gateways map[string]*gatewayUpstream, conf string) []listener {
 	t.Helper()
 	var listeners []listener
 	var held []net.Listener // until every port is chosen: the kernel hands a closed port out again
@@ -509,6 +538,9 @@ func render(t *testing.T, text, upstream, conf string) []listener {
 		listeners = append(listeners, listener{placeholder: ph, port: l.Addr().(*net.TCPAddr).Port, tls: strings.HasPrefix(ph, "@TLS")})
 	}
 	out := strings.ReplaceAll(text, "@UPSTREAM@", upstream)
+	for protocol, g := range gateways {
+		out = strings.ReplaceAll(out, "@"+strings.ToUpper(protocol)+"@", g.addr)
+	}
 	for _, l := range listeners {
 		out = strings.ReplaceAll(out, l.placeholder, strconv.Itoa(l.port))
 	}

@@ -272,6 +272,10 @@ func (e *env) builtin(name, text string) trustmodel.Expr {
 		return internalOpaque(text)
 	case "http_host":
 		return trustmodel.RequestHeader{Header: "Host", Text: text}
+	case "request_port", "is_request_port":
+		if e.version().AtLeast(1, 29, 3) {
+			return RequestPort{Colon: name == "is_request_port", Text: text}
+		}
 	}
 	switch {
 	case strings.HasPrefix(name, "http_") && len(name) > len("http_"):

@@ -59,6 +59,19 @@ func (v Version) AtLeast(major, minor, patch int) bool {
 // every other $http_NAME was the first line.
 func (v Version) JoinsAllHeaderVars() bool { return v.AtLeast(1, 23, 0) }
 
+// JoinsGatewayHeaderLines: since 1.23.0 the fastcgi, uwsgi and scgi modules
+// send a client's repeated header lines as one HTTP_* param, joined with
+// ", " ("; " for Cookie), in the first line's place
+// (ngx_http_fastcgi_create_request over ngx_http_link_multi_headers);
+// 1.22 sends one param per line.
+func (v Version) JoinsGatewayHeaderLines() bool { return v.AtLeast(1, 23, 0) }
+
+// SendsDefaultHTTPHost: since 1.29.5 the fastcgi, uwsgi and scgi modules
+// add HTTP_HOST $host$is_request_port$request_port (if_not_empty) unless a
+// param names HTTP_HOST (ngx_http_fastcgi_headers, nginx commits 71b18973b,
+// 8ea6eb510, d8d092a49); before, the client's Host line passed as HTTP_HOST.
+func (v Version) SendsDefaultHTTPHost() bool { return v.AtLeast(1, 29, 5) }
+
 // SendsConnectionClose: the proxy module's default header table has
 // "Connection: close" up to 1.29.6; 1.29.7 made keepalive the default and
 // stopped sending it (the client's Connection is still suppressed).

@@ -27,7 +27,7 @@ type headerSite struct {
 // nginxSite returns where nginx decides header name on path.
 func nginxSite(path *Path, name string) headerSite {
 	if r, ok := path.NginxHop().Rule(name); ok {
-		return headerSite{Pos: r.Pos, Directive: DirectiveText(r), Rule: &r}
+		return headerSite{Pos: r.Pos, Directive: moduleDirective(path.Proxy, DirectiveText(r)), Rule: &r}
 	}
 	pos, directive := missingHeaderSite(path.Proxy)
 	return headerSite{Pos: pos, Directive: directive}
@@ -37,6 +37,13 @@ func nginxSite(path *Path, name string) headerSite {
 // the outer proxy_set_header list px inherits, whose one edit serves every
 // location inheriting it (so their findings are one), else px itself.
 func missingHeaderSite(px *nginxconf.Proxy) (trustmodel.Pos, string) {
+	if px.Hop.Gateway != nil {
+		if (px.HeadersLevel == "server" || px.HeadersLevel == "http") && len(px.Params) > 0 {
+			h := px.Params[0]
+			return h.Pos, fmt.Sprintf("%s_param %s %s;", px.Module, h.Name, quoteArg(h.Value))
+		}
+		return px.Pos, px.Directive.String()
+	}
 	if (px.HeadersLevel == "server" || px.HeadersLevel == "http") && len(px.Headers) > 0 {
 		h := px.Headers[0]
 		return h.Pos, fmt.Sprintf("proxy_set_header %s %s;", h.Name, quoteArg(h.Value))
@@ -142,19 +149,51 @@ func edgeName(p *Pass) string {
 // proxy_pass, or into the outer list the location inherits, because a
 // location that sets any header of its own drops that list (TC401).
 func addHeaderFix(px *nginxconf.Proxy, directive string) SuggestedFix {
-	if px.HeadersLevel == "" || px.HeadersLevel == "location" || len(px.Headers) == 0 {
-		return Fix(fmt.Sprintf("add `%s` next to this %s", directive, px.Directive.Name), proxyInsert(px, directive))
+	list, listName := px.Headers, "proxy_set_header"
+	if px.Hop.Gateway != nil {
+		directive = moduleDirective(px, directive)
+		list, listName = px.Params, px.Module+"_param"
 	}
-	at := px.Headers[0].Pos
-	return Fix(fmt.Sprintf("add `%s` to the %s-level proxy_set_header list (%s:%d), which every location without a list of its own inherits",
-		directive, px.HeadersLevel, at.File, at.Line), proxyInsert(px, directive))
+	if px.HeadersLevel == "" || px.HeadersLevel == "location" || len(list) == 0 {
+		return Fix(fmt.Sprintf("add `%s` next to this %s", directive, px.Directive.Name), InsertAfter(px.Pos, directive))
+	}
+	at := list[0].Pos
+	return Fix(fmt.Sprintf("add `%s` to the %s-level %s list (%s:%d), which every location without a list of its own inherits",
+		directive, px.HeadersLevel, listName, at.File, at.Line), InsertAfter(at, directive))
+}
+
+// trustsFormat is a message format that starts "the app trusts nginx",
+// as it reads for path: over FastCGI, uwsgi and SCGI the app trusts the
+// REMOTE_ADDR nginx hands it, which is the client's own address. (The
+// format itself varies, not an argument: a fleet's findings of a proxy
+// path then cost nothing more.)
+func trustsFormat(path *Path, format string) string {
+	if path.Proxy == nil || path.Proxy.Hop.Gateway == nil {
+		return format
+	}
+	rest, _ := strings.CutPrefix(format, "the app trusts nginx")
+	return "the app trusts its REMOTE_ADDR peer (over " + path.Proxy.Module + ", the client itself)" + rest
+}
+
+// moduleDirective writes a proxy_set_header directive in px's own terms:
+// for FastCGI, uwsgi and SCGI the param that stands for the header
+// (`proxy_set_header X-Forwarded-For $remote_addr;` is
+// `fastcgi_param HTTP_X_FORWARDED_FOR $remote_addr;`).
+func moduleDirective(px *nginxconf.Proxy, d string) string {
+	rest, ok := strings.CutPrefix(d, "proxy_set_header ")
+	if px == nil || px.Hop.Gateway == nil || !ok {
+		return d
+	}
+	name, value, _ := strings.Cut(rest, " ")
+	return fmt.Sprintf("%s_param HTTP_%s %s", px.Module, strings.ToUpper(strings.ReplaceAll(name, "-", "_")), value)
 }
 
 // setHeaderFix is the fix that makes header name carry value at site.
 func setHeaderFix(path *Path, site headerSite, name, value string) SuggestedFix {
 	d := fmt.Sprintf("proxy_set_header %s %s;", name, value)
 	if site.Rule != nil {
-		return Fix(fmt.Sprintf("replace it with `%s`", d), ReplaceText(site.Pos, site.Directive, d))
+		d = moduleDirective(path.Proxy, d)
+		return Fix(fmt.Sprintf("replace it with `%s`", d), ReplaceText(site.Pos, moduleDirective(path.Proxy, site.Directive), d))
 	}
 	return addHeaderFix(path.Proxy, d)
 }

@@ -451,6 +451,9 @@ func (p *Pass) computeSuggestedTrust() any {
 	for _, honest := range tv.honest {
 		ch := trustChain(honest)
 		k := slices.Index(ch, HonestClient)
+		if k == 0 {
+			continue // the app's peer is the client (REMOTE_ADDR over FastCGI, uwsgi, SCGI): nothing to trust
+		}
 		for _, a := range ch[:min(max(k, 1), len(ch))] {
 			if a == "" {
 				return p.unixTrust(most)
@@ -467,7 +470,10 @@ func (p *Pass) computeSuggestedTrust() any {
 			}
 		}
 	}
-	if len(entries) == 1 {
+	switch len(entries) {
+	case 0:
+		return []any{} // trust nothing
+	case 1:
 		return entries[0]
 	}
 	return entries

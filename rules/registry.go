@@ -32,6 +32,7 @@ var registry = []*Rule{
 	tc402,
 	tc403,
 	tc404,
+	tc405,
 }
 
 // All returns the registered rules in ID order.

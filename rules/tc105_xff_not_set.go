@@ -56,11 +56,15 @@ func checkTC105(p *Pass) {
 			continue
 		}
 		pos, directive := missingHeaderSite(path.Proxy)
+		trusted := fmt.Sprintf("nginx (%s)", hop.Addr)
+		if hop.Gateway != nil {
+			trusted = fmt.Sprintf("its REMOTE_ADDR peer (%s: over %s, the client itself)", hop.Addr, path.Proxy.Module)
+		}
 		f := Finding{
 			Pos:       pos,
 			Directive: directive,
-			Message: fmt.Sprintf("the app trusts nginx (%s), but nginx passes the client's X-Forwarded-For through unchanged: %s is whatever the client writes",
-				hop.Addr, p.Prop("ip")),
+			Message: fmt.Sprintf("the app trusts %s, but nginx passes the client's X-Forwarded-For through unchanged: %s is whatever the client writes",
+				trusted, p.Prop("ip")),
 			Path:     path.Entry,
 			Attack:   p.Attack(path, r, "ip", r.Result.IP),
 			Fix:      addHeaderFix(path.Proxy, "proxy_set_header X-Forwarded-For $remote_addr;"),
@@ -68,11 +72,12 @@ func checkTC105(p *Pass) {
 			CausedBy: droppedBy(path.Proxy, "X-Forwarded-For"),
 		}
 		if set {
-			f.Pos, f.Directive = rule.Pos, DirectiveText(rule)
-			f.Message = fmt.Sprintf("the app trusts nginx (%s), but nginx sets X-Forwarded-For to the client's own header: %s is whatever the client writes",
-				hop.Addr, p.Prop("ip"))
-			f.Fix = Fix("set it from the address nginx saw: `proxy_set_header X-Forwarded-For $remote_addr;` (or `$proxy_add_x_forwarded_for` behind a trusted proxy)",
-				ReplaceText(rule.Pos, f.Directive, "proxy_set_header X-Forwarded-For $remote_addr;"))
+			f.Pos, f.Directive = rule.Pos, moduleDirective(path.Proxy, DirectiveText(rule))
+			f.Message = fmt.Sprintf("the app trusts %s, but nginx sets X-Forwarded-For to the client's own header: %s is whatever the client writes",
+				trusted, p.Prop("ip"))
+			d := moduleDirective(path.Proxy, "proxy_set_header X-Forwarded-For $remote_addr;")
+			f.Fix = Fix(fmt.Sprintf("set it from the address nginx saw: `%s` (or `$proxy_add_x_forwarded_for` behind a trusted proxy)", d),
+				ReplaceText(rule.Pos, f.Directive, d))
 		}
 		p.Report(f)
 	}

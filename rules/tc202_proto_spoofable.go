@@ -82,7 +82,7 @@ func checkTC202(p *Pass) {
 		p.Report(Finding{
 			Pos:       site.Pos,
 			Directive: site.Directive,
-			Message:   fmt.Sprintf("the app trusts nginx and %s: %s is whatever the client sends", what, p.Prop("protocol")),
+			Message:   fmt.Sprintf(trustsFormat(path, "the app trusts nginx and %s: %s is whatever the client sends"), what, p.Prop("protocol")),
 			Path:      path.Entry,
 			Attack:    p.Attack(attackPath, r, "protocol", r.Result.Protocol),
 			Fix:       protoSpoofFix(p, path, site),

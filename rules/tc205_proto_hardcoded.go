@@ -23,7 +23,9 @@ var tc205 = &Rule{
 			"`req.secure` is true, Secure session cookies are sent over plain HTTP, and an https-redirect " +
 			"middleware never redirects. The rule follows a plain request on each plain listen through the " +
 			"server's and location's `return`/`rewrite` handling (including `if ($scheme = http)` blocks) and " +
-			"reports when it reaches the proxy_pass with the hard-coded value.",
+			"reports when it reaches the proxy_pass with the hard-coded value. Over FastCGI, uwsgi and SCGI the same " +
+			"header is `fastcgi_param HTTP_X_FORWARDED_PROTO https;` (`uwsgi_param`, `scgi_param`); the `HTTPS` param " +
+			"hard-coded on is TC405.",
 		Bad: "server {\n" +
 			"    listen 80;\n" +
 			"    listen 443 ssl;\n" +
@@ -61,7 +63,7 @@ func checkTC205(p *Pass) {
 	}
 	var direct map[*nginxconf.Proxy]*Path // built when first needed
 	for _, px := range p.Proxies {
-		if px.Module != "proxy" {
+		if px.Module != "proxy" && px.Hop.Gateway == nil {
 			continue
 		}
 		rule, ok := px.Hop.Rule("X-Forwarded-Proto")
@@ -101,17 +103,18 @@ func checkTC205(p *Pass) {
 		if result != nil && result.Protocol != nil {
 			attack += fmt.Sprintf(" and gets %s = %s", p.Prop("protocol"), *result.Protocol)
 		}
-		fix := Fix("use `proxy_set_header X-Forwarded-Proto $scheme;`, or redirect plain HTTP before it is proxied (`return 301 https://$host$request_uri;` in a separate server for the plain listen)",
-			ReplaceText(rule.Pos, DirectiveText(rule), "proxy_set_header X-Forwarded-Proto $scheme;"))
+		d := moduleDirective(px, "proxy_set_header X-Forwarded-Proto $scheme;")
+		fix := Fix("use `"+d+"`, or redirect plain HTTP before it is proxied (`return 301 https://$host$request_uri;` in a separate server for the plain listen)",
+			ReplaceText(rule.Pos, moduleDirective(px, DirectiveText(rule)), d))
 		if p.Config != nil && len(p.Config.Edge) > 0 {
 			fix = Fix(fmt.Sprintf("let clients reach nginx only through %s (firewall it to %s's addresses, then set nginx.reachable_directly: false), or %s",
 				edgeName(p), edgeName(p), fix.Message))
 		}
 		p.Report(Finding{
 			Pos:       rule.Pos,
-			Directive: DirectiveText(rule),
-			Message: fmt.Sprintf("X-Forwarded-Proto is hard-coded to %s, but plain-HTTP requests on %s reach this proxy_pass: the app believes unencrypted requests are https",
-				rule.Value.String(), "`listen "+listens[0].Raw+"`"),
+			Directive: moduleDirective(px, DirectiveText(rule)),
+			Message: fmt.Sprintf("X-Forwarded-Proto is hard-coded to %s, but plain-HTTP requests on %s reach this %s: the app believes unencrypted requests are https",
+				rule.Value.String(), "`listen "+listens[0].Raw+"`", px.Directive.Name),
 			Path:    entry,
 			Attack:  attack,
 			Fix:     fix,

@@ -73,7 +73,7 @@ func checkTC301(p *Pass) {
 		p.Report(Finding{
 			Pos:       site.Pos,
 			Directive: site.Directive,
-			Message:   fmt.Sprintf("the app trusts nginx and %s: %s is whatever the client sends", what, p.Prop("hostname")),
+			Message:   fmt.Sprintf(trustsFormat(path, "the app trusts nginx and %s: %s is whatever the client sends"), what, p.Prop("hostname")),
 			Path:      path.Entry,
 			Attack:    p.Attack(path, r, "hostname", r.Result.Hostname),
 			Fix:       forwardedHostFix(path, site),

@@ -42,7 +42,10 @@ var tc401 = &Rule{
 			"    }\n" +
 			"}",
 		Fix: "Repeat the forwarding headers in the block that defines its own `proxy_set_header`, or keep them in a " +
-			"snippet and `include` it in every such block.",
+			"snippet and `include` it in every such block. `fastcgi_param`, `uwsgi_param` and `scgi_param` inherit the " +
+			"same way: a location that sets any param (often only SCRIPT_FILENAME) loses the server's " +
+			"`include fastcgi_params`, and with it REMOTE_ADDR and HTTPS, which tell the app the client's address and " +
+			"scheme; include the params file in that location too.",
 		References: []string{
 			"https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header",
 		},
@@ -60,6 +63,10 @@ func isForwardingHeader(name string) bool {
 func checkTC401(p *Pass) {
 	entries := nginxEntries(p)
 	for _, px := range p.Proxies {
+		if px.Hop.Gateway != nil {
+			checkTC401Params(p, px, entries)
+			continue
+		}
 		if px.Module != "proxy" || len(px.Headers) == 0 {
 			continue
 		}
@@ -93,6 +100,78 @@ func checkTC401(p *Pass) {
 			Related: positions(append(related, px.Pos)...),
 		})
 	}
+}
+
+// isClientParam reports the FastCGI/uwsgi/SCGI params that say who the
+// client is and how it connected: REMOTE_ADDR, HTTPS, and the HTTP_*
+// params of forwarding headers.
+func isClientParam(name string) bool {
+	if name == "REMOTE_ADDR" || name == "HTTPS" {
+		return true
+	}
+	h, ok := strings.CutPrefix(name, "HTTP_")
+	return ok && isForwardingHeader(trustmodel.CGIHeaderName(h))
+}
+
+// checkTC401Params is TC401 for fastcgi_param, uwsgi_param and scgi_param,
+// which inherit exactly as proxy_set_header does: a location that sets any
+// param (often just SCRIPT_FILENAME) loses the server's `include
+// fastcgi_params`, and with it REMOTE_ADDR and HTTPS.
+func checkTC401Params(p *Pass, px *nginxconf.Proxy, entries []nginxEntry) {
+	if len(px.Params) == 0 {
+		return
+	}
+	var dropped []nginxconf.HeaderSetting
+	for _, hs := range px.Shadowed {
+		if isClientParam(hs.Name) && !slices.ContainsFunc(px.Params, func(d nginxconf.HeaderSetting) bool { return d.Name == hs.Name }) &&
+			!slices.ContainsFunc(dropped, func(d nginxconf.HeaderSetting) bool { return d.Name == hs.Name }) {
+			dropped = append(dropped, hs)
+		}
+	}
+	if len(dropped) == 0 {
+		return
+	}
+	directive := px.Module + "_param"
+	root := px.Params[0]
+	var lines []string
+	var edits []Edit
+	var related []trustmodel.Pos
+	for _, d := range dropped {
+		line := fmt.Sprintf("%s %s %s", directive, d.Name, quoteArg(d.Value))
+		if d.IfNotEmpty {
+			line += " if_not_empty"
+		}
+		lines = append(lines, line+";")
+		edits = append(edits, InsertAfter(root.Pos, line+";"))
+		related = append(related, d.Pos)
+	}
+	attack := ""
+	if len(entries) > 0 {
+		e := entries[0]
+		out := px.Hop.Forward(e.Arrive(clientRequest(HonestClient, "", "")))
+		what := []string{}
+		if slices.ContainsFunc(dropped, func(d nginxconf.HeaderSetting) bool { return d.Name == "REMOTE_ADDR" }) {
+			what = append(what, "no REMOTE_ADDR (the client's address)")
+			if out.Peer != "" {
+				what = what[:0]
+			}
+		}
+		if slices.ContainsFunc(dropped, func(d nginxconf.HeaderSetting) bool { return d.Name == "HTTPS" }) && px.Server.SSL() && !out.TLS {
+			what = append(what, "no HTTPS (it was https)")
+		}
+		if len(what) > 0 {
+			attack = fmt.Sprintf("a request for %s%s reaches the app with %s", proxyURL(p, px), e.Through(), joinAnd(what))
+		}
+	}
+	p.Report(Finding{
+		Pos:       root.Pos,
+		Directive: fmt.Sprintf("%s %s %s;", directive, root.Name, quoteArg(root.Value)),
+		Message: fmt.Sprintf("this %s's %s replaces every %s of the outer levels: %s no longer sent",
+			root.Level, directive, directive, droppedText(dropped)),
+		Attack:  attack,
+		Fix:     Fix(fmt.Sprintf("repeat the dropped params in this %s (or include the params file there too): `%s`", root.Level, strings.Join(lines, " ")), edits...),
+		Related: positions(append(related, px.Pos)...),
+	})
 }
 
 // droppedBy is the proxy_set_header that starts px's own list when that
