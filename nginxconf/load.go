@@ -69,9 +69,11 @@ type Directive struct {
 	bareCondition bool
 	// endLine is the line of the ";" or "{" that ends the directive, where
 	// nginx reports what it refuses in it (0: unknown, Pos.Line is used).
-	// With the flags it fits in what was padding: Directive stays 96
-	// bytes.
+	// With the flags it fits in what was padding.
 	endLine int32
+	// packed is a server block packed once parsed (DeferProxies; Block
+	// is nil): body decodes it.
+	packed *packedBody
 }
 
 // refusalPos is where nginx reports an error in d: the line its ";" or "{"
@@ -187,7 +189,18 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 	cfg.Warnings = append(cfg.Warnings, b.warns...)
 	sortDiagnostics(cfg.Warnings)
 	cfg.Warnings = dedupeDiagnostics(cfg.Warnings)
+	l.releaseTrees()
 	return cfg, nil
+}
+
+// releaseTrees drops the trees of the files no packed server block
+// includes: expanding those blocks again reads only those.
+func (l *loader) releaseTrees() {
+	for _, sf := range l.cache {
+		if !sf.keep {
+			sf.dirs = nil
+		}
+	}
 }
 
 // ---------------------------------------------------------------------------
@@ -656,6 +669,9 @@ type srcFile struct {
 	errs []Diagnostic
 	file *File
 	rerr error // read error
+	// keep: a packed server block includes the file, so its tree is
+	// needed after the load (releaseTrees).
+	keep bool
 }
 
 func (l *loader) get(fsys fileSystem, name string) *srcFile {
@@ -679,6 +695,9 @@ func (l *loader) parse(sf *srcFile) {
 			return
 		}
 		sf.dirs, sf.file.Comments, sf.errs = parseBytes(sf.name, data)
+		if l.opts.DeferProxies {
+			sf.dirs = packServers(sf.dirs)
+		}
 		sort.SliceStable(sf.file.Comments, func(i, j int) bool { return sf.file.Comments[i].Pos.Line < sf.file.Comments[j].Pos.Line })
 	})
 }
@@ -983,6 +1002,12 @@ type expander struct {
 	er    *expandedRoot
 	stack []string // fs keys of the files being expanded
 	names []string // their display names
+	// again expands a packed server block once more (packedBody.decode):
+	// the load met its files and said what was wrong already.
+	again bool
+	// inPacked counts the packed server blocks being expanded: the files
+	// they include are kept for expanding them again.
+	inPacked int
 }
 
 // expand returns a file's tree with its includes expanded in place. Each
@@ -995,6 +1020,8 @@ func (x *expander) expand(sf *srcFile, in []*Directive) []*Directive {
 		switch {
 		case d.Name == "include":
 			out = append(out, x.include(d, d.Pos)...)
+		case d.packed != nil && d.includes:
+			out = append(out, x.packedWithIncludes(sf, d))
 		case d.HasBlock && d.includes:
 			out = append(out, &Directive{Name: d.Name, Args: d.Args, Pos: d.Pos, HasBlock: true, Block: x.expand(sf, d.Block), endLine: d.endLine, bareCondition: d.bareCondition})
 		default:
@@ -1002,6 +1029,23 @@ func (x *expander) expand(sf *srcFile, in []*Directive) []*Directive {
 		}
 	}
 	return out
+}
+
+// packedWithIncludes is d, a packed server block with includes, for this
+// inclusion: decoding it expands its includes as here. The first
+// expansion expands them now, for what they report and the files they
+// meet.
+func (x *expander) packedWithIncludes(sf *srcFile, d *Directive) *Directive {
+	if !x.again {
+		x.inPacked++
+		x.expand(sf, d.packed.decode())
+		x.inPacked--
+	}
+	pb := *d.packed
+	pb.ctx = &expandContext{l: x.l, spec: x.er.spec, stack: slices.Clone(x.stack), names: slices.Clone(x.names)}
+	nd := *d
+	nd.packed = &pb
+	return &nd
 }
 
 func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
@@ -1015,7 +1059,9 @@ func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 	}
 	var out []*Directive
 	fsys := x.er.spec.fs
-	x.l.prefetch(fsys, targets)
+	if !x.again {
+		x.l.prefetch(fsys, targets)
+	}
 	for _, t := range targets {
 		k := fsys.key(t)
 		for i, s := range x.stack {
@@ -1035,7 +1081,10 @@ func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 			x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: fmt.Sprintf("include %q: cannot open %s: %s", d.Args[0], t, errText(inc.rerr))})
 			continue
 		}
-		x.l.met(inc)
+		if !x.again {
+			x.l.met(inc)
+			inc.keep = inc.keep || x.inPacked > 0
+		}
 		if !x.er.included[k] {
 			x.er.included[k] = true
 			x.er.errs = append(x.er.errs, inc.errs...)
