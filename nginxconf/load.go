@@ -694,10 +694,11 @@ func (l *loader) parse(sf *srcFile) {
 			sf.rerr = err
 			return
 		}
-		sf.dirs, sf.file.Comments, sf.errs = parseBytes(sf.name, data)
+		var each func([]*Directive) []*Directive
 		if l.opts.DeferProxies {
-			sf.dirs = packServers(sf.dirs)
+			each = packServers
 		}
+		sf.dirs, sf.file.Comments, sf.errs = parseFile(sf.name, data, each)
 		sort.SliceStable(sf.file.Comments, func(i, j int) bool { return sf.file.Comments[i].Pos.Line < sf.file.Comments[j].Pos.Line })
 	})
 }
@@ -840,6 +841,13 @@ func lexOptionsFor(data []byte) crossplane.LexOptions {
 // crossplane's tokens and tokenParser, or crossplane.Parse for a file that
 // may have a map-like block.
 func parseBytes(name string, data []byte) (dirs []*Directive, comments []Comment, diags []Diagnostic) {
+	return parseFile(name, data, nil)
+}
+
+// parseFile is parseBytes; each, when set, replaces each group of
+// top-level directives as it is parsed (packServers): a large file's whole
+// tree is never built.
+func parseFile(name string, data []byte, each func([]*Directive) []*Directive) (dirs []*Directive, comments []Comment, diags []Diagnostic) {
 	defer func() {
 		if r := recover(); r != nil {
 			dirs, comments = []*Directive{}, nil
@@ -853,11 +861,14 @@ func parseBytes(name string, data []byte) (dirs []*Directive, comments []Comment
 		return []*Directive{}, nil, []Diagnostic{d}
 	}
 	if !mayHaveMapBody(data) {
-		toks, errs := lexTokens(data)
-		return parseTokens(name, toks, errs, 1+bytes.Count(data, []byte("\n")))
+		return parseChunks(name, data, chunkTokens, each)
 	}
 	parsed, diags := crossplaneParse(name, data)
-	return convert(name, parsed), collectComments(name, parsed, nil), diags
+	dirs = convert(name, parsed)
+	if each != nil {
+		dirs = each(dirs)
+	}
+	return dirs, collectComments(name, parsed, nil), diags
 }
 
 // crossplaneParse runs crossplane.Parse leniently on one file: no context
