@@ -41,7 +41,9 @@ type LoadOptions struct {
 	// caller builds them a few servers at a time with BuildProxies, drops
 	// those servers' locations, directives and proxies with ReleaseServers
 	// (lint, so that a fleet's are never all held at once) and ends with
-	// ProxiesBuilt. Proxies then returns nil.
+	// ProxiesBuilt. Proxies then returns nil. The server blocks are held
+	// packed (pack.go) until then: a server's Directives are nil until
+	// BuildProxies builds it.
 	DeferProxies bool
 
 	// headersPerPlace compiles every place's header table on its own: the
