@@ -431,6 +431,8 @@ type loader struct {
 	warns   []Diagnostic
 	stdin   []byte
 	read    bool
+	// resolved holds the includes of packed server blocks (targets).
+	resolved sync.Map
 }
 
 var dumpMarkerRE = regexp.MustCompile(`^# configuration file (.+):[ \t]*\r?$`)
@@ -1066,7 +1068,7 @@ func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 		x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: `invalid number of arguments in "include" directive`})
 		return nil
 	}
-	targets, ok := x.resolve(d.Args[0], pos)
+	targets, keys, ok := x.targets(d.Args[0], pos)
 	if !ok {
 		return nil
 	}
@@ -1075,8 +1077,8 @@ func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 	if !x.again {
 		x.l.prefetch(fsys, targets)
 	}
-	for _, t := range targets {
-		k := fsys.key(t)
+	for ti, t := range targets {
+		k := keys[ti]
 		for i, s := range x.stack {
 			if s == k {
 				chain := append(append([]string(nil), x.names[i:]...), t)
@@ -1109,6 +1111,40 @@ func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 		x.names = x.names[:len(x.names)-1]
 	}
 	return out
+}
+
+// resolution is what an include in a packed server block resolved to,
+// its files' keys beside them: expanding the block again (once per stage
+// that reads it) asks the disk nothing.
+type resolution struct {
+	targets, keys []string
+	ok            bool
+}
+
+type resolveKey struct {
+	spec    *rootSpec
+	pattern string
+}
+
+// targets resolves an include's pattern and keys its files; in a packed
+// server block, once (loader.resolved).
+func (x *expander) targets(pattern string, pos trustmodel.Pos) (targets, keys []string, ok bool) {
+	rk := resolveKey{x.er.spec, pattern}
+	if x.again {
+		if r, found := x.l.resolved.Load(rk); found {
+			r := r.(resolution)
+			return r.targets, r.keys, r.ok
+		}
+	}
+	targets, ok = x.resolve(pattern, pos)
+	keys = make([]string, len(targets))
+	for i, t := range targets {
+		keys[i] = x.er.spec.fs.key(t)
+	}
+	if x.inPacked > 0 {
+		x.l.resolved.Store(rk, resolution{targets, keys, ok})
+	}
+	return targets, keys, ok
 }
 
 // resolve finds the files an include names, as nginx's ngx_conf_include
