@@ -173,15 +173,24 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	if unknownPeer > 0 && pr.apps[0].Evaluator != nil {
 		rep.Notes = append(rep.Notes, unknownPeerNote(unknownPeer))
 	}
+	// Each pass is dropped once finished (the state its rules gathered,
+	// the findings it reported), and the first app's findings are not
+	// copied: a fleet's findings run to tens of megabytes.
 	var findings []rules.Finding
 	for _, a := range apps {
-		fs := bySeverityOfUse(a.pass.Finish(a.rules), &a.pass.App.Spec)
+		spec := a.pass.App.Spec
+		fs := bySeverityOfUse(a.pass.Finish(a.rules), &spec)
+		a.pass = nil
 		if len(apps) > 1 {
 			for i := range fs {
-				fs[i].App = a.pass.App.Spec.Name
+				fs[i].App = spec.Name
 			}
 		}
-		findings = append(findings, fs...)
+		if findings == nil {
+			findings = fs
+		} else {
+			findings = append(findings, fs...)
+		}
 	}
 	if others != nil {
 		for _, f := range others.Finish([]*rules.Rule{rules.ByID("TC302")}) {

@@ -121,7 +121,14 @@ func (b *builder) build(roots []*expandedRoot, deferProxies bool) {
 		b.httpObjects(h)
 	}
 	for _, s := range b.cfg.Servers {
+		if s.packed == nil {
+			b.serverFacts(s)
+			continue
+		}
+		s.setBody(s.packed.decode())
 		b.serverFacts(s)
+		s.SSLOn, s.SSLProtocols = detached(s.SSLOn), detached(s.SSLProtocols)
+		s.dropBody()
 	}
 	b.defaultServers()
 	for _, h := range b.cfg.HTTP {
@@ -208,21 +215,53 @@ func (b *builder) fillHTTP(h *HTTP, dirs []*Directive) {
 }
 
 func (b *builder) buildServer(h *HTTP, d *Directive, implicit bool) *Server {
-	s := &Server{Pos: d.Pos, Implicit: implicit, HTTP: h, body: d.Block}
-	s.sc = &scope{kind: kindServer, parent: h.sc, http: h, server: s, dirs: d.Block}
-	for _, c := range d.Block {
-		if !c.HasBlock || c.Name != "location" && c.Name != "if" {
-			s.Directives = append(s.Directives, c)
-		}
-	}
+	s := &Server{Pos: d.Pos, Implicit: implicit, HTTP: h}
+	s.setBody(d.body())
 	if b.deferPlaces {
-		b.noteSetsIn(d.Block, true)
+		b.noteSetsIn(s.body, true)
+		if d.packed != nil {
+			// decoded again for its facts and for its part
+			s.packed = d.packed
+			s.dropBody()
+		}
 	} else {
 		b.buildPlaces(s)
 	}
 	h.Servers = append(h.Servers, s)
 	b.cfg.Servers = append(b.cfg.Servers, s)
 	return s
+}
+
+// setBody makes body the server's block, its places not yet built.
+func (s *Server) setBody(body []*Directive) {
+	s.body = body
+	s.sc = &scope{kind: kindServer, parent: s.HTTP.sc, http: s.HTTP, server: s, dirs: body}
+	s.Directives = nil
+	for _, c := range body {
+		if !c.HasBlock || c.Name != "location" && c.Name != "if" {
+			s.Directives = append(s.Directives, c)
+		}
+	}
+}
+
+// dropBody forgets a packed server's decoded block until its part.
+func (s *Server) dropBody() {
+	s.body, s.sc, s.Directives = nil, nil, nil
+}
+
+// detached is a copy of d that holds no block and no text of the file's.
+func detached(d *Directive) *Directive {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	c.Name = strings.Clone(d.Name)
+	c.Args = make([]string, len(d.Args))
+	for i, a := range d.Args {
+		c.Args[i] = strings.Clone(a)
+	}
+	c.Block, c.packed = nil, nil
+	return &c
 }
 
 // buildPlaces builds a server's locations and if blocks.
@@ -824,6 +863,9 @@ func (b *builder) serversProxies(servers []*Server) []*Proxy {
 	parts := make([]*builder, len(servers))
 	parallel.Do(len(servers), func(i int) {
 		sb := &builder{cfg: b.cfg, setNames: b.cfg.setNames, deferPlaces: b.deferPlaces}
+		if s := servers[i]; s.packed != nil && s.body == nil {
+			s.setBody(s.packed.decode())
+		}
 		if servers[i].body != nil {
 			sb.buildPlaces(servers[i])
 		}
@@ -879,7 +921,7 @@ func (c *Config) BuildProxies(servers []*Server) (proxies []*Proxy) {
 func (c *Config) ReleaseServers(servers []*Server) {
 	for _, s := range servers {
 		s.Locations, s.Ifs, s.Directives = nil, nil, nil
-		s.sc, s.rewrites, s.body = nil, nil, nil
+		s.sc, s.rewrites, s.body, s.packed = nil, nil, nil, nil
 	}
 }
 

@@ -45,7 +45,10 @@
 //     (Config.BuildProxies; the set variables are noted first), drops those
 //     servers' locations, directives and proxies (Config.ReleaseServers) and
 //     ends with Config.ProxiesBuilt, which returns the error Load would
-//     have; lint does, so that a fleet's are never all held at once.
+//     have; lint does, so that a fleet's are never all held at once. The
+//     server blocks are then packed as each file is parsed (a large file
+//     is parsed a few thousand tokens at a time) and decoded for each stage
+//     that reads them: no stage holds every server's directives.
 //
 // Decisions worth knowing:
 //   - fastcgi_pass, uwsgi_pass and scgi_pass hops carry a trustmodel.Gateway:

@@ -2,6 +2,7 @@ package nginxconf
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -168,6 +169,7 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 		cfg, err := Load(LoadOptions{AllowMissingIncludes: true, Prefix: dir}, p)
+		checkDeferredAlike(t, p, dir, cfg, err)
 		if err != nil {
 			var le *LoadError
 			if !errors.As(err, &le) || strings.ContainsAny(err.Error(), "\n\r") || strings.Contains(err.Error(), "internal error") {
@@ -200,4 +202,37 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkDeferredAlike loads p as lint does (DeferProxies: server blocks
+// packed, built and released a server at a time) and compares it with
+// Load's whole, cfg or err: the same error, or the same warnings and
+// proxies.
+func checkDeferredAlike(t *testing.T, p, dir string, whole *Config, werr error) {
+	t.Helper()
+	parts, err := Load(LoadOptions{AllowMissingIncludes: true, Prefix: dir, DeferProxies: true}, p)
+	if err == nil {
+		var got []*Proxy
+		for _, s := range parts.Servers {
+			got = append(got, parts.BuildProxies([]*Server{s})...)
+			parts.ReleaseServers([]*Server{s})
+		}
+		if err = parts.ProxiesBuilt(); err == nil && werr == nil {
+			if fmt.Sprint(parts.Warnings) != fmt.Sprint(whole.Warnings) {
+				t.Fatalf("deferred, the warnings are %v; by Load, %v", parts.Warnings, whole.Warnings)
+			}
+			want := whole.Proxies()
+			if len(got) != len(want) {
+				t.Fatalf("deferred, %d proxies; by Load, %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i].Pos != want[i].Pos || fmt.Sprint(got[i].Headers) != fmt.Sprint(want[i].Headers) {
+					t.Fatalf("deferred, proxy %d is %v %v; by Load, %v %v", i, got[i].Pos, got[i].Headers, want[i].Pos, want[i].Headers)
+				}
+			}
+		}
+	}
+	if fmt.Sprint(err) != fmt.Sprint(werr) {
+		t.Fatalf("deferred, the error is %v; by Load, %v", err, werr)
+	}
 }

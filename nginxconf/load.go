@@ -41,7 +41,9 @@ type LoadOptions struct {
 	// caller builds them a few servers at a time with BuildProxies, drops
 	// those servers' locations, directives and proxies with ReleaseServers
 	// (lint, so that a fleet's are never all held at once) and ends with
-	// ProxiesBuilt. Proxies then returns nil.
+	// ProxiesBuilt. Proxies then returns nil. The server blocks are held
+	// packed (pack.go) until then: a server's Directives are nil until
+	// BuildProxies builds it.
 	DeferProxies bool
 
 	// headersPerPlace compiles every place's header table on its own: the
@@ -69,9 +71,11 @@ type Directive struct {
 	bareCondition bool
 	// endLine is the line of the ";" or "{" that ends the directive, where
 	// nginx reports what it refuses in it (0: unknown, Pos.Line is used).
-	// With the flags it fits in what was padding: Directive stays 96
-	// bytes.
+	// With the flags it fits in what was padding.
 	endLine int32
+	// packed is a server block packed once parsed (DeferProxies; Block
+	// is nil): body decodes it.
+	packed *packedBody
 }
 
 // refusalPos is where nginx reports an error in d: the line its ";" or "{"
@@ -187,7 +191,18 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 	cfg.Warnings = append(cfg.Warnings, b.warns...)
 	sortDiagnostics(cfg.Warnings)
 	cfg.Warnings = dedupeDiagnostics(cfg.Warnings)
+	l.releaseTrees()
 	return cfg, nil
+}
+
+// releaseTrees drops the trees of the files no packed server block
+// includes: expanding those blocks again reads only those.
+func (l *loader) releaseTrees() {
+	for _, sf := range l.cache {
+		if !sf.keep {
+			sf.dirs = nil
+		}
+	}
 }
 
 // ---------------------------------------------------------------------------
@@ -419,6 +434,8 @@ type loader struct {
 	// stockCopies are the stock includes' directives placed at each
 	// include that reads them (a snippet every server includes is one).
 	stockCopies map[stockCopyKey][]*Directive
+	// resolved holds the includes of packed server blocks (targets).
+	resolved sync.Map
 }
 
 type stockCopyKey struct {
@@ -664,6 +681,9 @@ type srcFile struct {
 	errs []Diagnostic
 	file *File
 	rerr error // read error
+	// keep: a packed server block includes the file, so its tree is
+	// needed after the load (releaseTrees).
+	keep bool
 }
 
 func (l *loader) get(fsys fileSystem, name string) *srcFile {
@@ -686,7 +706,11 @@ func (l *loader) parse(sf *srcFile) {
 			sf.rerr = err
 			return
 		}
-		sf.dirs, sf.file.Comments, sf.errs = parseBytes(sf.name, data)
+		var each func([]*Directive) []*Directive
+		if l.opts.DeferProxies {
+			each = packServers
+		}
+		sf.dirs, sf.file.Comments, sf.errs = parseFile(sf.name, data, each)
 		sort.SliceStable(sf.file.Comments, func(i, j int) bool { return sf.file.Comments[i].Pos.Line < sf.file.Comments[j].Pos.Line })
 	})
 }
@@ -829,6 +853,13 @@ func lexOptionsFor(data []byte) crossplane.LexOptions {
 // crossplane's tokens and tokenParser, or crossplane.Parse for a file that
 // may have a map-like block.
 func parseBytes(name string, data []byte) (dirs []*Directive, comments []Comment, diags []Diagnostic) {
+	return parseFile(name, data, nil)
+}
+
+// parseFile is parseBytes; each, when set, replaces each group of
+// top-level directives as it is parsed (packServers): a large file's whole
+// tree is never built.
+func parseFile(name string, data []byte, each func([]*Directive) []*Directive) (dirs []*Directive, comments []Comment, diags []Diagnostic) {
 	defer func() {
 		if r := recover(); r != nil {
 			dirs, comments = []*Directive{}, nil
@@ -842,11 +873,14 @@ func parseBytes(name string, data []byte) (dirs []*Directive, comments []Comment
 		return []*Directive{}, nil, []Diagnostic{d}
 	}
 	if !mayHaveMapBody(data) {
-		toks, errs := lexTokens(data)
-		return parseTokens(name, toks, errs, 1+bytes.Count(data, []byte("\n")))
+		return parseChunks(name, data, chunkTokens, each)
 	}
 	parsed, diags := crossplaneParse(name, data)
-	return convert(name, parsed), collectComments(name, parsed, nil), diags
+	dirs = convert(name, parsed)
+	if each != nil {
+		dirs = each(dirs)
+	}
+	return dirs, collectComments(name, parsed, nil), diags
 }
 
 // crossplaneParse runs crossplane.Parse leniently on one file: no context
@@ -991,6 +1025,12 @@ type expander struct {
 	er    *expandedRoot
 	stack []string // fs keys of the files being expanded
 	names []string // their display names
+	// again expands a packed server block once more (packedBody.decode):
+	// the load met its files and said what was wrong already.
+	again bool
+	// inPacked counts the packed server blocks being expanded: the files
+	// they include are kept for expanding them again.
+	inPacked int
 }
 
 // expand returns a file's tree with its includes expanded in place. Each
@@ -1003,6 +1043,8 @@ func (x *expander) expand(sf *srcFile, in []*Directive) []*Directive {
 		switch {
 		case d.Name == "include":
 			out = append(out, x.include(d, d.Pos)...)
+		case d.packed != nil && d.includes:
+			out = append(out, x.packedWithIncludes(sf, d))
 		case d.HasBlock && d.includes:
 			out = append(out, &Directive{Name: d.Name, Args: d.Args, Pos: d.Pos, HasBlock: true, Block: x.expand(sf, d.Block), endLine: d.endLine, bareCondition: d.bareCondition})
 		default:
@@ -1012,12 +1054,29 @@ func (x *expander) expand(sf *srcFile, in []*Directive) []*Directive {
 	return out
 }
 
+// packedWithIncludes is d, a packed server block with includes, for this
+// inclusion: decoding it expands its includes as here. The first
+// expansion expands them now, for what they report and the files they
+// meet.
+func (x *expander) packedWithIncludes(sf *srcFile, d *Directive) *Directive {
+	if !x.again {
+		x.inPacked++
+		x.expand(sf, d.packed.decode())
+		x.inPacked--
+	}
+	pb := *d.packed
+	pb.ctx = &expandContext{l: x.l, spec: x.er.spec, stack: slices.Clone(x.stack), names: slices.Clone(x.names)}
+	nd := *d
+	nd.packed = &pb
+	return &nd
+}
+
 func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 	if len(d.Args) != 1 {
 		x.er.errs = append(x.er.errs, Diagnostic{Pos: pos, Message: `invalid number of arguments in "include" directive`})
 		return nil
 	}
-	targets, ok := x.resolve(d.Args[0], pos)
+	targets, keys, ok := x.targets(d.Args[0], pos)
 	if !ok {
 		return nil
 	}
@@ -1026,9 +1085,14 @@ func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 	if len(targets) == 1 && strings.HasPrefix(targets[0], stockPrefix) && stockFS.exists(targets[0]) {
 		fsys = stockFS
 	}
-	x.l.prefetch(fsys, targets)
-	for _, t := range targets {
-		k := fsys.key(t)
+	if !x.again {
+		x.l.prefetch(fsys, targets)
+	}
+	for ti, t := range targets {
+		k := keys[ti]
+		if fsys == stockFS {
+			k = fsys.key(t)
+		}
 		for i, s := range x.stack {
 			if s == k {
 				chain := append(append([]string(nil), x.names[i:]...), t)
@@ -1047,8 +1111,9 @@ func (x *expander) include(d *Directive, pos trustmodel.Pos) []*Directive {
 			continue
 		}
 		stock := fsys == stockFS
-		if !stock {
+		if !x.again && !stock {
 			x.l.met(inc) // a stock copy is not a file of the tree
+			inc.keep = inc.keep || x.inPacked > 0
 		}
 		if !x.er.included[k] {
 			x.er.included[k] = true
@@ -1091,6 +1156,40 @@ func (x *expander) stockCopy(inc *srcFile, pos trustmodel.Pos, name string) []*D
 	x.l.stockCopies[k] = c
 	x.l.mu.Unlock()
 	return c
+}
+
+// resolution is what an include in a packed server block resolved to,
+// its files' keys beside them: expanding the block again (once per stage
+// that reads it) asks the disk nothing.
+type resolution struct {
+	targets, keys []string
+	ok            bool
+}
+
+type resolveKey struct {
+	spec    *rootSpec
+	pattern string
+}
+
+// targets resolves an include's pattern and keys its files; in a packed
+// server block, once (loader.resolved).
+func (x *expander) targets(pattern string, pos trustmodel.Pos) (targets, keys []string, ok bool) {
+	rk := resolveKey{x.er.spec, pattern}
+	if x.again {
+		if r, found := x.l.resolved.Load(rk); found {
+			r := r.(resolution)
+			return r.targets, r.keys, r.ok
+		}
+	}
+	targets, ok = x.resolve(pattern, pos)
+	keys = make([]string, len(targets))
+	for i, t := range targets {
+		keys[i] = x.er.spec.fs.key(t)
+	}
+	if x.inPacked > 0 {
+		x.l.resolved.Store(rk, resolution{targets, keys, ok})
+	}
+	return targets, keys, ok
 }
 
 // resolve finds the files an include names, as nginx's ngx_conf_include

@@ -152,6 +152,9 @@ type Server struct {
 	// implicitLocation marks the location of a loose proxy_pass.
 	body             []*Directive
 	implicitLocation bool
+	// packed is the server's packed block (DeferProxies), decoded for its
+	// facts and again for its part.
+	packed *packedBody
 }
 
 // ServerName is $server_name: the first name ("" when none).

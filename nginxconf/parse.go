@@ -49,19 +49,112 @@ type token struct {
 	IsError  bool
 }
 
-// lexTokens runs crossplane's lexer over data to the end.
-func lexTokens(data []byte) (toks []token, errs map[int]crossplane.NgxToken) {
-	toks = make([]token, 0, len(data)/8+16)
-	for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data)) {
+// chunkTokens is how many tokens parseChunks gathers before it parses
+// them, at the next end of a top-level directive: a file of thousands of
+// servers is lexed and parsed a few dozen servers at a time, not held as
+// one array of tokens and one tree; a file of fewer tokens is parsed whole.
+const chunkTokens = 4096
+
+// parseChunks lexes data with crossplane's lexer and parses the tokens
+// with parseTokens, at least chunk tokens at a time, each group ending
+// where a top-level directive ends (chunkCutter): the directives,
+// comments and diagnostic are those parseTokens gives for all the tokens
+// at once. each, when set, replaces each group's directives.
+func parseChunks(name string, data []byte, chunk int, each func([]*Directive) []*Directive) (dirs []*Directive, comments []Comment, diags []Diagnostic) {
+	lastLine := 1 + bytes.Count(data, []byte("\n"))
+	lexed := crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data))
+	defer func() {
+		for range lexed { // the lexer runs to the end of the file
+		}
+	}()
+	size := len(data)/8 + 16
+	if chunk < size/2 {
+		size = 2 * chunk
+	}
+	toks := make([]token, 0, size)
+	var errs map[int]crossplane.NgxToken
+	var cut chunkCutter
+	parsed := 0
+	parse := func() bool {
+		d, c, dg := parseTokens(name, toks, errs, lastLine)
+		if dg != nil {
+			diags = dg
+			return false
+		}
+		if each != nil {
+			d = each(d)
+		}
+		if parsed++; parsed == 1 {
+			dirs = d
+		} else {
+			dirs = append(dirs, d...)
+		}
+		comments = append(comments, c...)
+		toks, errs = toks[:0], nil
+		return true
+	}
+	for t := range lexed {
 		if t.Error != nil {
 			if errs == nil {
 				errs = map[int]crossplane.NgxToken{}
 			}
 			errs[len(toks)] = t
 		}
-		toks = append(toks, token{Value: t.Value, Line: int32(t.Line), IsQuoted: t.IsQuoted, IsError: t.Error != nil})
+		tok := token{Value: t.Value, Line: int32(t.Line), IsQuoted: t.IsQuoted, IsError: t.Error != nil}
+		toks = append(toks, tok)
+		if cut.ends(tok) && len(toks) >= chunk && !parse() {
+			return []*Directive{}, nil, diags
+		}
 	}
-	return toks, errs
+	if (len(toks) > 0 || parsed == 0) && !parse() {
+		return []*Directive{}, nil, diags
+	}
+	return dirs, comments, nil
+}
+
+// chunkCutter follows tokenParser's reading of the tokens: ends reports
+// that a token ends a top-level directive, where parsing the tokens so far
+// and the rest apart gives what parsing them together does. After an error
+// token or a "}" at the top level (where tokenParser stops reading), no
+// token ends one.
+type chunkCutter struct {
+	depth   int  // blocks open
+	inArgs  bool // a directive's name has been read, not its terminator
+	stopped bool
+}
+
+func (c *chunkCutter) ends(t token) bool {
+	if t.IsError {
+		c.stopped = true
+	}
+	if c.stopped {
+		return false
+	}
+	bare := !t.IsQuoted
+	if !c.inArgs {
+		switch {
+		case isCommentToken(t):
+			return false
+		case bare && t.Value == "}":
+			if c.depth == 0 {
+				c.stopped = true
+				return false
+			}
+			c.depth--
+			return c.depth == 0
+		}
+		c.inArgs = true // the directive's name
+		return false
+	}
+	switch {
+	case bare && t.Value == "{":
+		c.depth++
+		c.inArgs = false
+	case bare && (t.Value == ";" || t.Value == "}"):
+		c.inArgs = false
+		return c.depth == 0
+	}
+	return false
 }
 
 // parseTokens parses name's tokens; a file crossplane rejects has no

@@ -3,6 +3,7 @@ package nginxconf
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,15 +19,15 @@ type parsed struct {
 	panicked string
 }
 
-// viaTokens parses with tokenParser, as parseBytes does for most files.
-func viaTokens(data []byte) (p parsed) {
+// viaTokens parses with tokenParser, as parseBytes does for most files,
+// chunk tokens at a time (parseChunks).
+func viaTokens(data []byte, chunk int) (p parsed) {
 	defer func() {
 		if r := recover(); r != nil {
 			p = parsed{panicked: fmt.Sprint(r)}
 		}
 	}()
-	toks, errs := lexTokens(data)
-	p.dirs, p.comments, p.diags = parseTokens("f.conf", toks, errs, 1+bytes.Count(data, []byte("\n")))
+	p.dirs, p.comments, p.diags = parseChunks("f.conf", data, chunk, nil)
 	clearEndLines(p.dirs) // crossplane's tree has no terminator lines
 	sort.SliceStable(p.comments, func(i, j int) bool { return p.comments[i].Pos.Line < p.comments[j].Pos.Line })
 	return p
@@ -53,11 +54,15 @@ func clearEndLines(dirs []*Directive) {
 	}
 }
 
+// checkParsersAgree compares tokenParser with crossplane, the tokens
+// parsed all at once and at every end of a top-level directive.
 func checkParsersAgree(t *testing.T, data []byte) {
 	t.Helper()
-	got, want := viaTokens(data), viaCrossplane(data)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%q:\ntokenParser %s\ncrossplane  %s", data, dumpParsed(got), dumpParsed(want))
+	want := viaCrossplane(data)
+	for _, chunk := range []int{math.MaxInt, 1} {
+		if got := viaTokens(data, chunk); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q, %d tokens at a time:\ntokenParser %s\ncrossplane  %s", data, chunk, dumpParsed(got), dumpParsed(want))
+		}
 	}
 }
 

@@ -201,7 +201,7 @@ func (c *structChecker) block(dirs []*Directive, ctx uint, loc *Directive) {
 				if d.Name == "location" {
 					inLoc = d
 				}
-				c.block(d.Block, inner, inLoc)
+				c.block(d.body(), inner, inLoc)
 			}
 		}
 	}
