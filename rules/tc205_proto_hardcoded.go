@@ -77,50 +77,62 @@ func checkTC205(p *Pass) {
 		if len(listens) == 0 {
 			continue
 		}
-		port := listens[0].Port
-		// Replay a plain request through the path when lint built one (it
-		// knows the address the app sees), else through the hop alone.
-		client := trustmodel.Request{Peer: HonestClient, Headers: trustmodel.Header{{Name: "Host", Value: plainHost(px)}}}
-		u := plainURL("https://"+plainHost(px)+locationPath(px), port)
-		atApp := px.Hop.Forward(client)
-		var result *trustmodel.Result
-		entry := ""
 		if direct == nil {
 			direct = directPaths(p)
 		}
-		if path := direct[px]; path != nil {
-			entry = path.Entry
-			client.Headers = path.Client().Headers
-			u = plainURL(path.URL, port)
-			atApp = path.Replay(client)
-			if p.App.Evaluator != nil {
-				r := p.App.Evaluator.Evaluate(atApp)
-				result = &r
+		plain := replayPlain(px, listens[0].Port, direct[px])
+		got, _ := plain.atApp.Headers.NodeValue("X-Forwarded-Proto")
+		attack := fmt.Sprintf("a plain-HTTP request to %s reaches the app with X-Forwarded-Proto: %s", plain.url, got)
+		if plain.entry != "" && p.App.Evaluator != nil {
+			if r := p.App.Evaluator.Evaluate(plain.atApp); r.Protocol != nil {
+				attack += fmt.Sprintf(" and gets %s = %s", p.Prop("protocol"), *r.Protocol)
 			}
 		}
-		got, _ := atApp.Headers.NodeValue("X-Forwarded-Proto")
-		attack := fmt.Sprintf("a plain-HTTP request to %s reaches the app with X-Forwarded-Proto: %s", u, got)
-		if result != nil && result.Protocol != nil {
-			attack += fmt.Sprintf(" and gets %s = %s", p.Prop("protocol"), *result.Protocol)
-		}
 		d := moduleDirective(px, "proxy_set_header X-Forwarded-Proto $scheme;")
-		fix := Fix("use `"+d+"`, or redirect plain HTTP before it is proxied (`return 301 https://$host$request_uri;` in a separate server for the plain listen)",
-			ReplaceText(rule.Pos, moduleDirective(px, DirectiveText(rule)), d))
-		if p.Config != nil && len(p.Config.Edge) > 0 {
-			fix = Fix(fmt.Sprintf("let clients reach nginx only through %s (firewall it to %s's addresses, then set nginx.reachable_directly: false), or %s",
-				edgeName(p), edgeName(p), fix.Message))
-		}
+		fix := plainSchemeFix(p, d, "proxied", ReplaceText(rule.Pos, moduleDirective(px, DirectiveText(rule)), d))
 		p.Report(Finding{
 			Pos:       rule.Pos,
 			Directive: moduleDirective(px, DirectiveText(rule)),
 			Message: fmt.Sprintf("X-Forwarded-Proto is hard-coded to %s, but plain-HTTP requests on %s reach this %s: the app believes unencrypted requests are https",
 				rule.Value.String(), "`listen "+listens[0].Raw+"`", px.Directive.Name),
-			Path:    entry,
+			Path:    plain.entry,
 			Attack:  attack,
 			Fix:     fix,
 			Related: []trustmodel.Pos{px.Pos},
 		})
 	}
+}
+
+// plainRequest is a plain-HTTP request to a proxy whose server also takes
+// TLS: its URL, what the app gets, and the entry of the path it took.
+type plainRequest struct {
+	url   string
+	atApp trustmodel.Request
+	entry string // "" when lint built no path through px
+}
+
+// replayPlain sends a plain request on port through path when lint built
+// one (it knows the address the app sees), else through px's hop alone.
+func replayPlain(px *nginxconf.Proxy, port int, path *Path) plainRequest {
+	client := trustmodel.Request{Peer: HonestClient, Headers: trustmodel.Header{{Name: "Host", Value: plainHost(px)}}}
+	if path == nil {
+		return plainRequest{url: plainURL("https://"+plainHost(px)+locationPath(px), port), atApp: px.Hop.Forward(client)}
+	}
+	client.Headers = path.Client().Headers
+	return plainRequest{url: plainURL(path.URL, port), atApp: path.Replay(client), entry: path.Entry}
+}
+
+// plainSchemeFix is the fix for a scheme hard-coded in a server that takes
+// plain HTTP: send the scheme nginx saw (directive d, by edit) or redirect
+// plain HTTP before it is passed on; behind an edge, first let clients
+// reach nginx only through it.
+func plainSchemeFix(p *Pass, d, passed string, edit Edit) SuggestedFix {
+	fix := Fix("use `"+d+"`, or redirect plain HTTP before it is "+passed+" (`return 301 https://$host$request_uri;` in a separate server for the plain listen)", edit)
+	if p.Config != nil && len(p.Config.Edge) > 0 {
+		fix = Fix(fmt.Sprintf("let clients reach nginx only through %s (firewall it to %s's addresses, then set nginx.reachable_directly: false), or %s",
+			edgeName(p), edgeName(p), fix.Message))
+	}
+	return fix
 }
 
 // directPaths indexes the paths of clients reaching nginx directly by

@@ -76,23 +76,13 @@ func checkTC405(p *Pass) {
 		if param == nil || len(listens) == 0 {
 			continue
 		}
-		port := listens[0].Port
-		client := trustmodel.Request{Peer: HonestClient, Headers: trustmodel.Header{{Name: "Host", Value: plainHost(px)}}}
-		u := plainURL("https://"+plainHost(px)+locationPath(px), port)
-		atApp := px.Hop.Forward(client)
-		entry := ""
 		if direct == nil {
 			direct = directPaths(p)
 		}
-		if path := direct[px]; path != nil {
-			entry = path.Entry
-			client.Headers = path.Client().Headers
-			u = plainURL(path.URL, port)
-			atApp = path.Replay(client)
-		}
-		attack := fmt.Sprintf("a plain-HTTP request to %s reaches the app with HTTPS=%s", u, v)
+		plain := replayPlain(px, listens[0].Port, direct[px])
+		attack := fmt.Sprintf("a plain-HTTP request to %s reaches the app with HTTPS=%s", plain.url, v)
 		if p.App.Evaluator != nil {
-			r := p.App.Evaluator.Evaluate(atApp)
+			r := p.App.Evaluator.Evaluate(plain.atApp)
 			if r.Secure != nil {
 				attack += fmt.Sprintf(" and gets %s = %v", p.Prop("secure"), *r.Secure)
 			} else if r.Protocol != nil {
@@ -101,18 +91,13 @@ func checkTC405(p *Pass) {
 		}
 		directive := fmt.Sprintf("%s_param %s %s;", px.Module, param.Name, quoteArg(param.Value))
 		d := fmt.Sprintf("%s_param HTTPS $https if_not_empty;", px.Module)
-		fix := Fix("use `"+d+"`, or redirect plain HTTP before it is handed on (`return 301 https://$host$request_uri;` in a separate server for the plain listen)",
-			ReplaceText(param.Pos, directive, d))
-		if p.Config != nil && len(p.Config.Edge) > 0 {
-			fix = Fix(fmt.Sprintf("let clients reach nginx only through %s (firewall it to %s's addresses, then set nginx.reachable_directly: false), or %s",
-				edgeName(p), edgeName(p), fix.Message))
-		}
+		fix := plainSchemeFix(p, d, "handed on", ReplaceText(param.Pos, directive, d))
 		p.Report(Finding{
 			Pos:       param.Pos,
 			Directive: directive,
 			Message: fmt.Sprintf("the HTTPS param is hard-coded to %s, but plain-HTTP requests on %s reach this %s: the app believes unencrypted requests are https",
 				quoteArg(param.Value), "`listen "+listens[0].Raw+"`", px.Directive.Name),
-			Path:    entry,
+			Path:    plain.entry,
 			Attack:  attack,
 			Fix:     fix,
 			Related: []trustmodel.Pos{px.Pos},
