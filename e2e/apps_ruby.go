@@ -3,16 +3,10 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -41,50 +35,7 @@ func (*rubyServer) start(t *testing.T, app appDoc, listen string) (func(), error
 	if err != nil {
 		return nil, err
 	}
-	return startReady(t, exec.Command("ruby", appRb, string(c), listen))
+	return startReady(t, exec.Command("ruby", appRb, string(c), listen), 30*time.Second)
 }
 
 func (*rubyServer) close() {}
-
-// startReady starts an app server that prints "ready" on stdout once
-// listening, and waits for that line; an app that exits first or is not
-// ready in 30s is an error with its stderr.
-func startReady(t *testing.T, cmd *exec.Cmd) (func(), error) {
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	ready := make(chan bool, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		ready <- line == "ready\n"
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}
-	t.Cleanup(stop)
-	select {
-	case ok := <-ready:
-		if !ok {
-			stop()
-			return nil, errors.New(strings.TrimSpace(stderr.String()))
-		}
-	case <-time.After(30 * time.Second):
-		stop()
-		return nil, fmt.Errorf("no ready line in 30s: %s", stderr.String())
-	}
-	return stop, nil
-}

@@ -768,17 +768,27 @@ func (s *suite) startApp(t *testing.T, app appDoc, listen string) (stop func()) 
 		}
 		return stop
 	}
-	cmd := s.appCommand(app, listen)
+	stop, err := startReady(t, s.appCommand(app, listen), 15*time.Second)
+	if err != nil {
+		t.Fatalf("app %s %s did not start: %v", app.Framework, app.Version, err)
+	}
+	return stop
+}
+
+// startReady starts an app server that prints "ready" on stdout once
+// listening, and waits for that line. It runs in its own process group, so
+// that an app server's workers (gunicorn's) stop with it; one that exits
+// first or is not ready within wait is an error with its stderr.
+func startReady(t *testing.T, cmd *exec.Cmd, wait time.Duration) (func(), error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	// Its own process group: an app server's workers (gunicorn's) stop with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ready := make(chan bool, 1)
 	go func() {
@@ -787,7 +797,7 @@ func (s *suite) startApp(t *testing.T, app appDoc, listen string) (stop func()) 
 		_, _ = io.Copy(io.Discard, stdout)
 	}()
 	stopped := false
-	stop = func() {
+	stop := func() {
 		if stopped {
 			return
 		}
@@ -800,13 +810,13 @@ func (s *suite) startApp(t *testing.T, app appDoc, listen string) (stop func()) 
 	case ok := <-ready:
 		if !ok {
 			stop()
-			t.Fatalf("app %s %s did not start: %s", app.Framework, app.Version, stderr.String())
+			return nil, errors.New(strings.TrimSpace(stderr.String()))
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(wait):
 		stop()
-		t.Fatalf("app %s %s: no ready line in 15s: %s", app.Framework, app.Version, stderr.String())
+		return nil, fmt.Errorf("no ready line in %v: %s", wait, stderr.String())
 	}
-	return stop
+	return stop, nil
 }
 
 // appCommand is the command that serves app on listen: each ecosystem's
