@@ -30,26 +30,8 @@ type gatewayUpstream struct {
 }
 
 func startGateway(t *testing.T, protocol string) *gatewayUpstream {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &gatewayUpstream{addr: l.Addr().String(), protocol: protocol, got: map[string][][2]string{}}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-	})
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { g.serve(c) })
-		}
-	})
+	g := &gatewayUpstream{protocol: protocol, got: map[string][][2]string{}}
+	g.addr = serveLoopback(t, g.serve)
 	return g
 }
 

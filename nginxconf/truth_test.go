@@ -635,12 +635,19 @@ type echoUpstream struct {
 }
 
 func startEcho(t *testing.T) *echoUpstream {
+	e := &echoUpstream{got: map[string]trustmodel.Header{}}
+	e.addr = serveLoopback(t, e.serve)
+	return e
+}
+
+// serveLoopback listens on a loopback port for the test's duration and
+// serves each connection with serve; it returns the address.
+func serveLoopback(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &echoUpstream{addr: l.Addr().String(), got: map[string]trustmodel.Header{}}
 	var wg sync.WaitGroup
 	t.Cleanup(func() {
 		l.Close()
@@ -652,10 +659,10 @@ func startEcho(t *testing.T) *echoUpstream {
 			if err != nil {
 				return
 			}
-			wg.Go(func() { e.serve(c) })
+			wg.Go(func() { serve(c) })
 		}
 	})
-	return e
+	return l.Addr().String()
 }
 
 func (e *echoUpstream) serve(c net.Conn) {
