@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"os"
 	"testing"
 )
 
@@ -22,11 +21,7 @@ func TestGowebRecordedOlderVectors(t *testing.T) {
 // TestGowebFreshVectors replays a fresh random set from the generator
 // (.ci/run makes one with a new seed through testdata/vectors/goweb/fresh.sh).
 func TestGowebFreshVectors(t *testing.T) {
-	path := os.Getenv("TRUSTCHECK_GOWEB_FRESH_VECTORS")
-	if path == "" {
-		t.Skip("TRUSTCHECK_GOWEB_FRESH_VECTORS is not set (.ci/run sets it)")
-	}
-	n, counts := replayCounted(t, path)
+	n, counts := replayFresh(t, "TRUSTCHECK_GOWEB_FRESH_VECTORS")
 	t.Logf("compared %d fresh vectors with the real packages %v", n, counts)
 	for _, fw := range gowebFrameworks {
 		if counts[fw] == 0 {

@@ -86,15 +86,24 @@ func TestRecordedVectors(t *testing.T) {
 // TestFreshVectors replays a freshly generated random set (.ci/run makes one
 // with a new seed) so the suite keeps looking for new disagreements.
 func TestFreshVectors(t *testing.T) {
-	path := os.Getenv("TRUSTCHECK_FRESH_VECTORS")
-	if path == "" {
-		t.Skip("TRUSTCHECK_FRESH_VECTORS is not set (.ci/run sets it)")
-	}
-	n := replayVectors(t, path)
+	n, _ := replayFresh(t, "TRUSTCHECK_FRESH_VECTORS")
 	t.Logf("compared %d fresh vectors with the real packages", n)
+}
+
+// replayFresh replays the fresh random vectors of the file the environment
+// variable env names (.ci/run sets it; the test is skipped without it),
+// per framework; a file without vectors fails.
+func replayFresh(t *testing.T, env string) (int, map[string]int) {
+	t.Helper()
+	path := os.Getenv(env)
+	if path == "" {
+		t.Skip(env + " is not set (.ci/run sets it)")
+	}
+	n, counts := replayCounted(t, path)
 	if n == 0 {
 		t.Error("no fresh vectors to compare")
 	}
+	return n, counts
 }
 
 // TestRequestIPVectors replays what the npm package request-ip computes
