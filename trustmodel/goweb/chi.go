@@ -20,7 +20,7 @@ type chi struct {
 	legacy     bool   // ≤5.0.7: RealIP cuts XFF at ", " and stores any text
 	middleware []chiMiddleware
 	clientIP   bool // a ClientIPFrom* middleware is used: the app reads GetClientIP
-	explain    bool
+	explainer
 }
 
 // chiMiddleware is one r.Use entry, outermost first.
@@ -45,7 +45,7 @@ func newChi(app trustmodel.App) (trustmodel.Evaluator, error) {
 	if !ok || minor > 5 {
 		return nil, &trustmodel.UnsupportedError{Msg: fmt.Sprintf("unsupported chi version %q (want 5, 5.N or 5.0.N)", app.Version)}
 	}
-	c := &chi{version: "5.5", explain: app.Explain}
+	c := &chi{version: "5.5", explainer: explainer{app.Explain}}
 	switch {
 	case minor == 0 && patch < 0:
 		return nil, &trustmodel.UnsupportedError{Msg: "chi version \"5.0\": give the patch version (5.0.N): middleware.RealIP changed in 5.0.8"}
@@ -239,12 +239,6 @@ func walkXFF(lines []string, visit func(entry string) bool) {
 				return
 			}
 		}
-	}
-}
-
-func (c *chi) step(r *trustmodel.Result, s trustmodel.Step) {
-	if c.explain {
-		r.Steps = append(r.Steps, s)
 	}
 }
 

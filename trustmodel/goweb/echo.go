@@ -30,7 +30,7 @@ type echo struct {
 	scheme        string
 	schemeChecker echoChecker
 	options       map[string]any
-	explain       bool
+	explainer
 }
 
 // echoChecker is ip.go's ipChecker.
@@ -74,7 +74,7 @@ func newEcho(app trustmodel.App) (trustmodel.Evaluator, error) {
 	if app.TrustProxySet {
 		return nil, &trustmodel.UnsupportedError{Msg: "echo has no trust_proxy: its trust is the IP extractor's TrustOptions (app.options)"}
 	}
-	e := &echo{minor: minor, patch: patch, schemeChecker: echoDefaultChecker, options: app.Options, explain: app.Explain}
+	e := &echo{minor: minor, patch: patch, schemeChecker: echoDefaultChecker, options: app.Options, explainer: explainer{app.Explain}}
 	switch x := app.Options["extractor"]; x {
 	case nil, "direct", "x-forwarded-for", "x-real-ip":
 		e.extractor, _ = x.(string)
@@ -196,12 +196,6 @@ func (e *echo) extractIP(ra string) string {
 		return ""
 	}
 	return host
-}
-
-func (e *echo) step(r *trustmodel.Result, s trustmodel.Step) {
-	if e.explain {
-		r.Steps = append(r.Steps, s)
-	}
 }
 
 func (e *echo) Evaluate(req trustmodel.Request) trustmodel.Result {

@@ -21,7 +21,7 @@ type gin struct {
 	appEngine   bool // the deprecated Engine.AppEngine
 	headers     []string
 	forwardedBy bool
-	explain     bool
+	explainer
 }
 
 // ginDefaultCIDRs is gin.go's defaultTrustedCIDRs: 0.0.0.0/0 and ::/0,
@@ -43,7 +43,7 @@ func newGin(app trustmodel.App) (trustmodel.Evaluator, error) {
 	// gin.New(): ForwardedByClientIP true, RemoteIPHeaders
 	// X-Forwarded-For then X-Real-IP, TrustedPlatform "" (defaultPlatform
 	// outside the appengine build tag), trustedCIDRs defaultTrustedCIDRs.
-	g := &gin{minor: minor, cidrs: ginDefaultCIDRs, headers: []string{"X-Forwarded-For", "X-Real-IP"}, forwardedBy: true, explain: app.Explain}
+	g := &gin{minor: minor, cidrs: ginDefaultCIDRs, headers: []string{"X-Forwarded-For", "X-Real-IP"}, forwardedBy: true, explainer: explainer{app.Explain}}
 	if v, ok := app.Options["TrustedPlatform"]; ok {
 		s, isStr := v.(string)
 		if !isStr {
@@ -146,12 +146,6 @@ func (g *gin) Evaluate(req trustmodel.Request) trustmodel.Result {
 	ip := g.clientIP(req, &r)
 	r.IP = &ip
 	return r
-}
-
-func (g *gin) step(r *trustmodel.Result, s trustmodel.Step) {
-	if g.explain {
-		r.Steps = append(r.Steps, s)
-	}
 }
 
 // clientIP is Context.ClientIP.

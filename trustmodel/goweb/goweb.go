@@ -178,3 +178,13 @@ func anyList(items []string) []any {
 	}
 	return out
 }
+
+// explainer records the steps of a walk when the app asks to explain it
+// (simulate's text); lint's replays skip them.
+type explainer struct{ explain bool }
+
+func (x explainer) step(r *trustmodel.Result, s trustmodel.Step) {
+	if x.explain {
+		r.Steps = append(r.Steps, s)
+	}
+}
