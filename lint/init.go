@@ -12,9 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/trustcheck/trustcheck/nginxconf"
+	"github.com/trustcheck/trustcheck/rules"
 	"github.com/trustcheck/trustcheck/trustmodel"
 	"github.com/trustcheck/trustcheck/trustmodel/frameworks"
 )
@@ -513,36 +512,15 @@ func frameworkTrust(w func(...string), comment func(string, ...string), f initFa
 	comment("  ", "Suggested (only if your app does it):")
 	comment("  ", strings.Split(s.Code, "\n")...)
 	if s.App.TrustProxySet {
-		comment("  ", "trust_proxy: "+yamlFlow(s.App.TrustProxy))
+		comment("  ", "trust_proxy: "+rules.YAMLFlow(s.App.TrustProxy))
 	}
 	if len(s.App.Options) > 0 {
-		comment("  ", "options: "+yamlFlow(s.App.Options))
+		comment("  ", "options: "+rules.YAMLFlow(s.App.Options))
 	}
 	if len(s.App.Server) > 0 {
-		comment("  ", "server: "+yamlFlow(s.App.Server))
+		comment("  ", "server: "+rules.YAMLFlow(s.App.Server))
 	}
 	if len(s.App.Middleware) > 0 {
-		comment("  ", "middleware: "+yamlFlow(s.App.Middleware))
+		comment("  ", "middleware: "+rules.YAMLFlow(s.App.Middleware))
 	}
-}
-
-// yamlFlow writes v as one line of YAML flow style.
-func yamlFlow(v any) string {
-	var n yaml.Node
-	if err := n.Encode(v); err != nil {
-		return fmt.Sprint(v)
-	}
-	var flow func(*yaml.Node)
-	flow = func(n *yaml.Node) {
-		n.Style |= yaml.FlowStyle
-		for _, c := range n.Content {
-			flow(c)
-		}
-	}
-	flow(&n)
-	out, err := yaml.Marshal(&n)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return strings.TrimSpace(string(out))
 }

@@ -163,7 +163,7 @@ func Suggest(o Options) (*Suggestion, error) {
 			if e, ok := sg.yamlEdit(trust); ok {
 				sg.edits = append(sg.edits, sg.resolved([]plannedEdit{e})...)
 			} else {
-				s.Notes = append(s.Notes, "the trust value comes from --trust-proxy: pass --trust-proxy "+shellQuote(flowYAML(trust)))
+				s.Notes = append(s.Notes, "the trust value comes from --trust-proxy: pass --trust-proxy "+shellQuote(rules.YAMLFlow(trust)))
 			}
 		}
 	}
@@ -960,7 +960,7 @@ func dedupeEdits(es []plannedEdit) []plannedEdit {
 // yamlEdit is the trustcheck.yaml change for trust value v; false when the
 // value came from --trust-proxy.
 func (sg *suggester) yamlEdit(v any) (plannedEdit, bool) {
-	value := flowYAML(v)
+	value := rules.YAMLFlow(v)
 	e := plannedEdit{yaml: true, show: "app.trust_proxy: " + value, why: "the app's trust setting, as the app passes it"}
 	if sg.o.TrustProxySet {
 		return e, false
@@ -985,9 +985,6 @@ func (sg *suggester) yamlEdit(v any) (plannedEdit, bool) {
 	e.why = "no trustcheck.yaml yet: create it with the app's trust setting"
 	return e, true
 }
-
-// flowYAML renders a trust value as one line of YAML.
-func flowYAML(v any) string { return rules.YAMLFlow(v) }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 

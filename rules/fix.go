@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -374,9 +375,22 @@ func ApplyEdits(lines []string, edits []Edit) ([]string, error) {
 var plainYAML = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./-]*$`)
 
 // YAMLFlow renders a value as one line of YAML: 'loopback' as loopback,
-// a list as [loopback, 10.0.0.0/8].
+// a list as [loopback, 10.0.0.0/8], a mapping as {name: proxy_fix, x_for: 1}
+// (keys sorted).
 func YAMLFlow(v any) string {
 	switch x := v.(type) {
+	case map[string]any:
+		parts := make([]string, 0, len(x))
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			parts = append(parts, YAMLFlow(k)+": "+YAMLFlow(x[k]))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	case []map[string]any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = YAMLFlow(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
 	case string:
 		var back any
 		if plainYAML.MatchString(x) && yaml.Unmarshal([]byte(x), &back) == nil && back == x {
