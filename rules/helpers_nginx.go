@@ -409,14 +409,23 @@ type realipReader struct {
 	// configuration across thousands of servers, so slices.Contains here
 	// would be quadratic.
 	servers map[realipServer]bool
-	// places are the realip directives in effect at each place of every
-	// part, read after the proxies' (a place inheriting what the one
-	// before it in its server did changes nothing and is left out).
+	// places are the places of every part, read as their part is checked
+	// (a place inheriting what the one before it in its server did changes
+	// nothing and is left out) and joined to their sites after the
+	// proxies' (finish); inUse and header are realipConfig's, the places'
+	// marks.
 	places []realipPlace
+	inUse  map[trustmodel.Pos]bool
+	header map[trustmodel.Pos]string
 }
 
+// realipPlace is a place's site when one had its key as the place was
+// read, else the key and the configuration its directives make, detached
+// from their files: only a summary of a fleet's places outlives its part.
 type realipPlace struct {
-	d      realipDirectives
+	site   *realipSite
+	key    realipKey
+	realIP *nginxconf.RealIP
 	server *nginxconf.Server
 }
 
@@ -426,7 +435,8 @@ type realipServer struct {
 }
 
 func newRealipReader() *realipReader {
-	return &realipReader{byPtr: map[*nginxconf.RealIP]*realipSite{}, byKey: map[realipKey]*realipSite{}, servers: map[realipServer]bool{}}
+	return &realipReader{byPtr: map[*nginxconf.RealIP]*realipSite{}, byKey: map[realipKey]*realipSite{}, servers: map[realipServer]bool{},
+		inUse: map[trustmodel.Pos]bool{}, header: map[trustmodel.Pos]string{}}
 }
 
 func (r *realipReader) join(s *realipSite, srv *nginxconf.Server) {
@@ -467,15 +477,26 @@ func (r *realipReader) addProxies(proxies []*nginxconf.Proxy) {
 	}
 }
 
-// addPlaces notes the realip directives in effect at each place of servers,
-// detached.
-func (r *realipReader) addPlaces(servers []*nginxconf.Server, dt *detacher) {
+// addPlaces reads the realip directives in effect at each place of servers.
+func (r *realipReader) addPlaces(servers []*nginxconf.Server) {
+	var prev realipDirectives
+	var prevServer *nginxconf.Server
 	for pl := range serverPlaces(servers) {
 		d := pl.realipDirectives()
-		if n := len(r.places); n > 0 && r.places[n-1].server == pl.Server && dt.keptPlace(r.places[n-1].d, d) {
+		if pl.Server == prevServer && prev.equal(d) {
 			continue
 		}
-		r.places = append(r.places, realipPlace{realipDirectives{dt.list(d.from), dt.list(d.header), dt.list(d.recursive)}, pl.Server})
+		prev, prevServer = d, pl.Server
+		for _, f := range d.from {
+			r.kb.add(f.Pos)
+		}
+		k := r.kb.key(d.headerPos(), d.recursivePos())
+		place := realipPlace{site: r.byKey[k], server: pl.Server}
+		if place.site == nil {
+			place.key, place.realIP = k, d.detachedRealIP()
+		}
+		r.places = append(r.places, place)
+		markRealIP(r.inUse, r.header, d)
 	}
 }
 
@@ -483,22 +504,13 @@ func (r *realipReader) addPlaces(servers []*nginxconf.Server, dt *detacher) {
 // files: a pointer into a file's directive array holds the whole file (its
 // directives, argument lists and text), which lint drops with the part
 // otherwise. It is made for one part, in which a directive is always the
-// same copy, so identity still tells directives apart there; across parts
-// only positions do.
+// same copy.
 type detacher struct {
-	dirs  map[*nginxconf.Directive]*nginxconf.Directive
-	lists map[detachedList][]*nginxconf.Directive
-}
-
-// detachedList names a list by its first directive and length: the places
-// that inherit a level's directives are handed that level's one list.
-type detachedList struct {
-	first *nginxconf.Directive
-	n     int
+	dirs map[*nginxconf.Directive]*nginxconf.Directive
 }
 
 func newDetacher() *detacher {
-	return &detacher{dirs: map[*nginxconf.Directive]*nginxconf.Directive{}, lists: map[detachedList][]*nginxconf.Directive{}}
+	return &detacher{dirs: map[*nginxconf.Directive]*nginxconf.Directive{}}
 }
 
 // one is d's copy: name, arguments and position, no block.
@@ -517,74 +529,16 @@ func (dt *detacher) one(d *nginxconf.Directive) *nginxconf.Directive {
 	return c
 }
 
-// list is ds's copy, one per list: a fleet's places mostly inherit theirs.
-func (dt *detacher) list(ds []*nginxconf.Directive) []*nginxconf.Directive {
-	if len(ds) == 0 {
-		return nil
-	}
-	k := detachedList{ds[0], len(ds)}
-	if out, ok := dt.lists[k]; ok && dt.kept(out, ds) {
-		return out
-	}
-	out := make([]*nginxconf.Directive, len(ds))
-	for i, d := range ds {
-		out[i] = dt.one(d)
-	}
-	dt.lists[k] = out
-	return out
-}
-
-// kept reports whether kept holds the copies of ds.
-func (dt *detacher) kept(kept, ds []*nginxconf.Directive) bool {
-	if len(kept) != len(ds) {
-		return false
-	}
-	for i, x := range ds {
-		if c, ok := dt.dirs[x]; !ok || c != kept[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// keptPlace reports whether kept holds the copies of d's directives.
-func (dt *detacher) keptPlace(kept, d realipDirectives) bool {
-	return dt.kept(kept.from, d.from) && dt.kept(kept.header, d.header) && dt.kept(kept.recursive, d.recursive)
-}
-
-// finish reads the configurations of every place and http context, after
-// the proxies'.
+// finish joins every place to its site, after the proxies', and reads the
+// http contexts.
 func (r *realipReader) finish(ng *nginxconf.Config) *realipConfig {
-	rc := &realipConfig{inUse: map[trustmodel.Pos]bool{}, header: map[trustmodel.Pos]string{}}
-	// Places that inherit the same directives share a site without
-	// building its key: candidates by the first directive of each list,
-	// then compared directive by directive.
-	type read struct {
-		d    realipDirectives
-		site *realipSite
-	}
-	byFirst := map[[3]*nginxconf.Directive][]read{}
-	readAt := func(d realipDirectives, srv *nginxconf.Server) {
-		first := d.firsts()
-		var s *realipSite
-		for _, c := range byFirst[first] {
-			if c.d.equal(d) {
-				s = c.site
-				break
-			}
-		}
-		if s == nil {
-			for _, f := range d.from {
-				r.kb.add(f.Pos)
-			}
-			s = r.site(r.kb.key(d.headerPos(), d.recursivePos()), d.realIP, false)
-			byFirst[first] = append(byFirst[first], read{d, s})
-		}
-		r.join(s, srv)
-	}
+	rc := &realipConfig{inUse: r.inUse, header: r.header}
 	for _, pl := range r.places {
-		readAt(pl.d, pl.server)
-		rc.mark(pl.d)
+		s := pl.site
+		if s == nil {
+			s = r.site(pl.key, func() *nginxconf.RealIP { return pl.realIP }, false)
+		}
+		r.join(s, pl.server)
 	}
 	for _, h := range ng.HTTP {
 		d := realipDirectives{
@@ -593,17 +547,20 @@ func (r *realipReader) finish(ng *nginxconf.Config) *realipConfig {
 			recursive: ownDirectives(h.Directives, "real_ip_recursive"),
 		}
 		if len(h.Servers) == 0 { // a loose snippet of http-level directives
-			readAt(d, nil)
+			for _, f := range d.from {
+				r.kb.add(f.Pos)
+			}
+			r.join(r.site(r.kb.key(d.headerPos(), d.recursivePos()), d.realIP, false), nil)
 		}
-		rc.mark(d)
+		markRealIP(rc.inUse, rc.header, d)
 	}
 	rc.sites = r.sites
 	return rc
 }
 
-// mark records the real_ip_header and real_ip_recursive directives of d
-// for inUse and header.
-func (rc *realipConfig) mark(d realipDirectives) {
+// markRealIP records the real_ip_header and real_ip_recursive directives of
+// d in inUse and header (realipConfig's).
+func markRealIP(inUse map[trustmodel.Pos]bool, header map[trustmodel.Pos]string, d realipDirectives) {
 	h := "X-Real-IP"
 	if len(d.header) > 0 {
 		h = d.header[0].Arg(0)
@@ -611,9 +568,9 @@ func (rc *realipConfig) mark(d realipDirectives) {
 	from := len(d.from) > 0
 	for _, ds := range [][]*nginxconf.Directive{d.header, d.recursive} {
 		for _, d := range ds {
-			rc.inUse[d.Pos] = rc.inUse[d.Pos] || from
-			if _, ok := rc.header[d.Pos]; !ok {
-				rc.header[d.Pos] = h
+			inUse[d.Pos] = inUse[d.Pos] || from
+			if _, ok := header[d.Pos]; !ok {
+				header[d.Pos] = strings.Clone(h)
 			}
 		}
 	}
@@ -673,16 +630,6 @@ func (pl nginxPlace) realipDirectives() realipDirectives {
 	return d
 }
 
-func (d realipDirectives) firsts() [3]*nginxconf.Directive {
-	var out [3]*nginxconf.Directive
-	for i, ds := range [][]*nginxconf.Directive{d.from, d.header, d.recursive} {
-		if len(ds) > 0 {
-			out[i] = ds[0]
-		}
-	}
-	return out
-}
-
 func (d realipDirectives) equal(o realipDirectives) bool {
 	return slices.Equal(d.from, o.from) && slices.Equal(d.header, o.header) && slices.Equal(d.recursive, o.recursive)
 }
@@ -699,6 +646,16 @@ func (d realipDirectives) recursivePos() trustmodel.Pos {
 		return trustmodel.Pos{}
 	}
 	return d.recursive[0].Pos
+}
+
+// detachedRealIP is realIP with its texts copied out of their files.
+func (d realipDirectives) detachedRealIP() *nginxconf.RealIP {
+	r := d.realIP()
+	r.Header = strings.Clone(r.Header)
+	for i := range r.From {
+		r.From[i].Text = strings.Clone(r.From[i].Text)
+	}
+	return r
 }
 
 // realIP reads the realip configuration the directives make.

@@ -274,7 +274,7 @@ func (p *Pass) check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxco
 	}
 	p.shared.realipReader.addProxies(proxies)
 	dt := newDetacher()
-	p.shared.realipReader.addPlaces(servers, dt)
+	p.shared.realipReader.addPlaces(servers)
 	p.shared.kept = keepBlocks(p.shared.kept, servers, dt)
 	// Paths through a transparent proxy_bind are left out: the app sees
 	// each client's own address there, which the replayed hop cannot express.
