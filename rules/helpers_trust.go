@@ -564,21 +564,32 @@ func (g *trustGroups[T]) add(p *Pass, path *Path, shown func() T) *trustGroup[T]
 
 // positionSet lists distinct positions in the order first added (nil
 // when none): the proxy_pass of every path a finding covers, which on a
-// fleet is every place, so slices.Contains would be quadratic.
+// fleet is every place, so a long list gets a map (slices.Contains would
+// be quadratic) while a fleet's many short ones do without.
 type positionSet struct {
 	list []trustmodel.Pos
-	seen map[trustmodel.Pos]bool
+	seen map[trustmodel.Pos]bool // from positionSetMap entries on
 }
 
+// positionSetMap is the length from which a positionSet keeps a map.
+const positionSetMap = 16
+
 func (ps *positionSet) add(pos trustmodel.Pos) {
-	if ps.seen[pos] {
+	if ps.seen != nil {
+		if ps.seen[pos] {
+			return
+		}
+		ps.seen[pos] = true
+	} else if slices.Contains(ps.list, pos) {
 		return
 	}
-	if ps.seen == nil {
-		ps.seen = map[trustmodel.Pos]bool{}
-	}
-	ps.seen[pos] = true
 	ps.list = append(ps.list, pos)
+	if len(ps.list) == positionSetMap {
+		ps.seen = make(map[trustmodel.Pos]bool, 2*positionSetMap)
+		for _, p := range ps.list {
+			ps.seen[p] = true
+		}
+	}
 }
 
 // anyConfigPos is a place to report a problem of a trust setting given on
