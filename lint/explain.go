@@ -42,7 +42,7 @@ func WriteExplain(w io.Writer, id string) error {
 }
 
 // severityByUse says how the app's `uses` sets the rule's severity
-// (bySeverityOfUse), or "" when it does not.
+// (severityOfUse), or "" when it does not.
 func severityByUse(r *rules.Rule) string {
 	switch r.Property {
 	case "":

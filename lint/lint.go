@@ -174,33 +174,30 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 		rep.Notes = append(rep.Notes, unknownPeerNote(unknownPeer))
 	}
 	// Each pass is dropped once finished (the state its rules gathered,
-	// the findings it reported), and the first app's findings are not
-	// copied: a fleet's findings run to tens of megabytes.
-	var findings []rules.Finding
+	// the findings it reported), and its findings are merged as they are
+	// decoded: a fleet's run to hundreds of thousands, most of them the
+	// same root cause at a shared snippet.
+	var merger rootMerger
 	for _, a := range apps {
 		spec := a.pass.App.Spec
-		fs := bySeverityOfUse(a.pass.Finish(a.rules), &spec)
-		a.pass = nil
-		if len(apps) > 1 {
-			for i := range fs {
-				fs[i].App = spec.Name
+		for f := range a.pass.Finish(a.rules) {
+			severityOfUse(&f, &spec)
+			if len(apps) > 1 {
+				f.App = spec.Name
 			}
+			merger.add(f)
 		}
-		if findings == nil {
-			findings = fs
-		} else {
-			findings = append(findings, fs...)
-		}
+		a.pass = nil
 	}
 	if others != nil {
-		for _, f := range others.Finish([]*rules.Rule{rules.ByID("TC302")}) {
+		for f := range others.Finish([]*rules.Rule{rules.ByID("TC302")}) {
 			f.Severity = rules.Info // a service nobody described may need the client's Host
 			f.App = "another service"
-			findings = append(findings, f)
+			merger.add(f)
 		}
 	}
 	checkpoint("finished")
-	findings = mergeSharedRoots(findings)
+	findings := merger.findings()
 	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
 	findings = foldConsequences(findings)
 	sortFindings(findings)
@@ -595,45 +592,64 @@ func posPrefix(p trustmodel.Pos) string {
 	return fmt.Sprintf("%s:%d: ", p.File, p.Line)
 }
 
-// mergeSharedRoots reports a root cause once: findings of one rule at one
-// place (a directive in a shared snippet included by many servers) become
-// one finding whose related positions name every affected place. It works
-// in fs's own array: a fleet has tens of thousands of findings.
+// mergeSharedRoots is fs with each root cause reported once (rootMerger).
 func mergeSharedRoots(fs []rules.Finding) []rules.Finding {
-	type key struct {
-		rule string
-		pos  trustmodel.Pos
-	}
-	index := map[key]int{}
-	merged := map[int]bool{} // out[i].Related is its own copy
-	out := fs[:0]
+	var m rootMerger
 	for _, f := range fs {
-		k := key{f.Rule, f.Pos}
-		i, seen := index[k]
-		if !seen {
-			index[k] = len(out)
-			out = append(out, f)
-			continue
-		}
-		if !merged[i] {
-			merged[i] = true
-			out[i].Related = slices.Clone(out[i].Related)
-		}
-		out[i].Related = append(out[i].Related, f.Related...)
+		m.add(f)
 	}
+	return m.findings()
+}
+
+// rootMerger reports a root cause once: findings of one rule at one place
+// (a directive in a shared snippet included by many servers) become one
+// finding whose related positions name every affected place. Findings are
+// added one at a time, so repeats are dropped as they come.
+type rootMerger struct {
+	out    []rules.Finding
+	index  map[rootKey]int
+	merged map[int]bool // out[i].Related is its own copy
+}
+
+type rootKey struct {
+	rule string
+	pos  trustmodel.Pos
+}
+
+func (m *rootMerger) add(f rules.Finding) {
+	k := rootKey{f.Rule, f.Pos}
+	i, seen := m.index[k]
+	if !seen {
+		if m.index == nil {
+			m.index, m.merged = map[rootKey]int{}, map[int]bool{}
+		}
+		m.index[k] = len(m.out)
+		m.out = append(m.out, f)
+		return
+	}
+	if !m.merged[i] {
+		m.merged[i] = true
+		m.out[i].Related = slices.Clone(m.out[i].Related)
+	}
+	m.out[i].Related = append(m.out[i].Related, f.Related...)
+}
+
+// findings are the merged findings, each one's related positions sorted,
+// without repeats or its own position.
+func (m *rootMerger) findings() []rules.Finding {
+	out := m.out
 	for i := range out {
 		rel := out[i].Related
-		if !merged[i] && tidyRelated(rel, out[i].Pos) {
+		if !m.merged[i] && tidyRelated(rel, out[i].Pos) {
 			continue // a rule's list may be shared with its other findings: left as it is
 		}
-		if !merged[i] {
+		if !m.merged[i] {
 			rel = slices.Clone(rel)
 		}
 		slices.SortFunc(rel, comparePos)
 		rel = slices.Compact(rel)
 		out[i].Related = slices.DeleteFunc(rel, func(p trustmodel.Pos) bool { return p == out[i].Pos || p.File == "" })
 	}
-	clear(fs[len(out):]) // the merged findings' texts can go
 	return out
 }
 

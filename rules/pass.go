@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"iter"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -157,16 +159,8 @@ type Pass struct {
 
 // ruleRun is what a rule keeps from part to part.
 type ruleRun struct {
-	// findings are kept in chunks that never move: a rule firing at every
-	// path of a fleet would otherwise copy all it found each time its
-	// slice grew.
-	findings  [][]Finding
-	nFindings int
-	// texts interns the rule's finding texts: a rule firing at every
-	// location of a fleet repeats one message and one fix thousands of
-	// times, and each Sprintf would otherwise keep its own copy.
-	texts map[string]string
-	state any // the rule's own, see stateOf
+	findings findingLog
+	state    any // the rule's own, see stateOf
 }
 
 // stateOf is the running rule's state across parts, made on first use.
@@ -229,25 +223,14 @@ func (p *Pass) Report(f Finding) {
 	if f.Severity == 0 {
 		f.Severity = p.rule.Severity
 	}
-	f.Directive, f.Message, f.Fix.Message = p.intern(f.Directive), p.intern(f.Message), p.intern(f.Fix.Message)
-	for i := range f.Fix.Edits {
-		e := &f.Fix.Edits[i]
-		e.Old, e.New = p.intern(e.Old), p.intern(e.New)
-	}
-	r := p.run
-	if n := len(r.findings); n == 0 || len(r.findings[n-1]) == cap(r.findings[n-1]) {
-		r.findings = append(r.findings, make([]Finding, 0, min(max(r.nFindings, 8), 1024)))
-	}
-	last := &r.findings[len(r.findings)-1]
-	*last = append(*last, f)
-	r.nFindings++
+	p.run.findings.add(&f)
 }
 
 // Run checks every rule in rs on ng's servers and proxies and the pass's
 // paths as one part and returns the findings as Finish does.
 func (p *Pass) Run(rs []*Rule) []Finding {
 	p.Check(rs, p.Nginx.Servers, p.Nginx.Proxies(), p.Paths)
-	return p.Finish(rs)
+	return slices.Collect(p.Finish(rs))
 }
 
 // Check runs each rule's Check on one part: servers, their proxies, and
@@ -329,10 +312,11 @@ func (p *Pass) judgeTrustValues() {
 	p.shared.judging.Store(true)
 }
 
-// Finish runs each rule's Finish once every part is checked and returns
-// the findings, rule by rule in rs's order, each rule's in the order it
-// reported them.
-func (p *Pass) Finish(rs []*Rule) []Finding {
+// Finish runs each rule's Finish once every part is checked and yields the
+// findings, rule by rule in rs's order, each rule's in the order it
+// reported them. They are yielded once, decoded as they go: the pass keeps
+// none after.
+func (p *Pass) Finish(rs []*Rule) iter.Seq[Finding] {
 	p.shared.complete = true
 	runs := p.runsOf(rs)
 	parallel.Do(len(rs), func(i int) {
@@ -343,17 +327,17 @@ func (p *Pass) Finish(rs []*Rule) []Finding {
 			rs[i].Finish(&rp)
 		}
 	})
-	n := 0
-	for _, r := range runs {
-		n += r.nFindings
-	}
-	out := make([]Finding, 0, n)
-	for _, r := range runs {
-		for _, chunk := range r.findings {
-			out = append(out, chunk...)
+	return func(yield func(Finding) bool) {
+		for _, r := range runs {
+			log := r.findings
+			r.findings = findingLog{}
+			for f := range log.all() {
+				if !yield(f) {
+					return
+				}
+			}
 		}
 	}
-	return out
 }
 
 // runsOf returns each rule's run, made before any rule runs.
@@ -366,15 +350,4 @@ func (p *Pass) runsOf(rs []*Rule) []*ruleRun {
 		out[i] = p.shared.runs[r]
 	}
 	return out
-}
-
-func (p *Pass) intern(s string) string {
-	if t, ok := p.run.texts[s]; ok {
-		return t
-	}
-	if p.run.texts == nil {
-		p.run.texts = map[string]string{}
-	}
-	p.run.texts[s] = s
-	return s
 }

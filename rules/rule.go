@@ -108,7 +108,7 @@ type Rule struct {
 	Name     string // kebab-case
 	Severity Severity
 	// Property is what the app gets wrong when the rule fires: its
-	// findings follow the app's `uses` (lint's bySeverityOfUse). "" for
+	// findings follow the app's `uses` (lint's severityOfUse). "" for
 	// rules whose severity does not depend on use.
 	Property string
 	Doc      Doc

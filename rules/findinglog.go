@@ -1,0 +1,214 @@
+package rules
+
+import (
+	"encoding/binary"
+	"fmt"
+	"iter"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// findingLog keeps a rule's findings encoded until Finish: a fleet's rules
+// report hundreds of thousands, and as values (a Finding, its edits and
+// related positions, each text a string of its own) they were most of what
+// lint held while it checked. The texts a rule repeats (messages, fixes,
+// file names, edit lines) are stored once in strs and named by index; the
+// texts made for one place (path, attack) are stored inline. The bytes
+// hold no pointers, so the collector never scans them.
+type findingLog struct {
+	buf   []byte
+	n     int
+	strs  []string
+	index map[string]uint64
+}
+
+func (l *findingLog) uint(v uint64) { l.buf = binary.AppendUvarint(l.buf, v) }
+
+func (l *findingLog) int(v int) { l.buf = binary.AppendVarint(l.buf, int64(v)) }
+
+func (l *findingLog) bool(v bool) {
+	if v {
+		l.uint(1)
+	} else {
+		l.uint(0)
+	}
+}
+
+// shared stores s once and writes its index.
+func (l *findingLog) shared(s string) {
+	i, ok := l.index[s]
+	if !ok {
+		if l.index == nil {
+			l.index = map[string]uint64{}
+		}
+		i = uint64(len(l.strs))
+		l.index[s] = i
+		l.strs = append(l.strs, s)
+	}
+	l.uint(i)
+}
+
+// inline writes s itself.
+func (l *findingLog) inline(s string) {
+	l.uint(uint64(len(s)))
+	l.buf = append(l.buf, s...)
+}
+
+func (l *findingLog) pos(p trustmodel.Pos) {
+	l.shared(p.File)
+	l.int(p.Line)
+}
+
+// count writes a slice's length, or that it is nil.
+func (l *findingLog) count(isNil bool, n int) {
+	if isNil {
+		l.uint(0)
+	} else {
+		l.uint(uint64(n) + 1)
+	}
+}
+
+// add appends f.
+func (l *findingLog) add(f *Finding) {
+	l.n++
+	l.finding(f)
+}
+
+func (l *findingLog) finding(f *Finding) {
+	l.shared(f.Rule)
+	l.int(int(f.Severity))
+	l.pos(f.Pos)
+	l.shared(f.Directive)
+	l.shared(f.Message)
+	l.inline(f.Path)
+	l.inline(f.Attack)
+	l.bool(f.Honest)
+	l.shared(f.Fix.Message)
+	l.count(f.Fix.Edits == nil, len(f.Fix.Edits))
+	for i := range f.Fix.Edits {
+		e := &f.Fix.Edits[i]
+		l.shared(e.File)
+		l.int(e.Line)
+		l.int(e.Column)
+		l.shared(e.Old)
+		l.shared(e.New)
+		l.bool(e.inside)
+		l.bool(e.before)
+		l.shared(e.yamlKey)
+		l.int(e.at)
+		l.bool(e.yamlDelete)
+		l.bool(e.unresolved)
+	}
+	l.count(f.Related == nil, len(f.Related))
+	for _, p := range f.Related {
+		l.pos(p)
+	}
+	l.pos(f.CausedBy)
+	l.count(f.Consequences == nil, len(f.Consequences))
+	for i := range f.Consequences {
+		l.finding(&f.Consequences[i])
+	}
+	l.shared(f.App)
+}
+
+// all yields the findings in the order added.
+func (l *findingLog) all() iter.Seq[Finding] {
+	return func(yield func(Finding) bool) {
+		r := logReader{log: l}
+		for range l.n {
+			if !yield(r.finding()) {
+				return
+			}
+		}
+		if r.at != len(l.buf) {
+			panic(fmt.Sprintf("rules: finding log read to byte %d of %d", r.at, len(l.buf)))
+		}
+	}
+}
+
+// logReader decodes a findingLog from its start.
+type logReader struct {
+	log *findingLog
+	at  int
+}
+
+func (r *logReader) uint() uint64 {
+	v, n := binary.Uvarint(r.log.buf[r.at:])
+	if n <= 0 {
+		panic("rules: finding log corrupt")
+	}
+	r.at += n
+	return v
+}
+
+func (r *logReader) int() int {
+	v, n := binary.Varint(r.log.buf[r.at:])
+	if n <= 0 {
+		panic("rules: finding log corrupt")
+	}
+	r.at += n
+	return int(v)
+}
+
+func (r *logReader) bool() bool { return r.uint() == 1 }
+
+func (r *logReader) shared() string { return r.log.strs[r.uint()] }
+
+func (r *logReader) inline() string {
+	n := int(r.uint())
+	s := string(r.log.buf[r.at : r.at+n])
+	r.at += n
+	return s
+}
+
+func (r *logReader) pos() trustmodel.Pos {
+	file := r.shared()
+	return trustmodel.Pos{File: file, Line: r.int()}
+}
+
+// count reads a slice's length and makes it (nil when it was).
+func count[T any](r *logReader) []T {
+	if n := r.uint(); n > 0 {
+		return make([]T, n-1)
+	}
+	return nil
+}
+
+func (r *logReader) finding() Finding {
+	var f Finding
+	f.Rule = r.shared()
+	f.Severity = Severity(r.int())
+	f.Pos = r.pos()
+	f.Directive = r.shared()
+	f.Message = r.shared()
+	f.Path = r.inline()
+	f.Attack = r.inline()
+	f.Honest = r.bool()
+	f.Fix.Message = r.shared()
+	f.Fix.Edits = count[Edit](r)
+	for i := range f.Fix.Edits {
+		e := &f.Fix.Edits[i]
+		e.File = r.shared()
+		e.Line = r.int()
+		e.Column = r.int()
+		e.Old = r.shared()
+		e.New = r.shared()
+		e.inside = r.bool()
+		e.before = r.bool()
+		e.yamlKey = r.shared()
+		e.at = r.int()
+		e.yamlDelete = r.bool()
+		e.unresolved = r.bool()
+	}
+	f.Related = count[trustmodel.Pos](r)
+	for i := range f.Related {
+		f.Related[i] = r.pos()
+	}
+	f.CausedBy = r.pos()
+	f.Consequences = count[Finding](r)
+	for i := range f.Consequences {
+		f.Consequences[i] = r.finding()
+	}
+	f.App = r.shared()
+	return f
+}

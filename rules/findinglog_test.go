@@ -1,0 +1,46 @@
+package rules
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// TestFindingLogRoundTrip: every field of a finding, its edits and its
+// consequences comes back from the log as it went in, nil and empty slices
+// told apart. A field the log does not carry fails the test: each field of
+// the sample must be set.
+func TestFindingLogRoundTrip(t *testing.T) {
+	pos := func(line int) trustmodel.Pos { return trustmodel.Pos{File: "nginx.conf", Line: line} }
+	edit := Edit{File: "trustcheck.yaml", Line: 3, Column: 5, Old: "a", New: "b",
+		inside: true, before: true, yamlKey: "trust_proxy", at: 2, yamlDelete: true, unresolved: true}
+	consequence := Finding{Rule: "TC105", Severity: Error, Pos: pos(9), Related: []trustmodel.Pos{}, Fix: Fix("f")}
+	full := Finding{
+		Rule: "TC401", Severity: Warning, Pos: pos(7), Directive: "proxy_set_header Host $host;",
+		Message: "m", Path: "client -> nginx -> app", Attack: "a client sending ...", Honest: true,
+		Fix: Fix("fix", edit, InsertAfter(pos(7), "x")), Related: []trustmodel.Pos{pos(1), pos(2)},
+		CausedBy: pos(3), Consequences: []Finding{consequence}, App: "api",
+	}
+	checkAllSet(t, reflect.ValueOf(full), "Finding")
+	checkAllSet(t, reflect.ValueOf(edit), "Edit")
+	in := []Finding{full, {Rule: "TC302", Severity: Info}, full, consequence}
+	var l findingLog
+	for i := range in {
+		l.add(&in[i])
+	}
+	out := slices.Collect(l.all())
+	if !reflect.DeepEqual(out, in) {
+		t.Fatalf("round trip:\n got %#v\nwant %#v", out, in)
+	}
+}
+
+func checkAllSet(t *testing.T, v reflect.Value, name string) {
+	t.Helper()
+	for i := range v.NumField() {
+		if v.Field(i).IsZero() {
+			t.Errorf("the sample %s leaves %s unset", name, v.Type().Field(i).Name)
+		}
+	}
+}
