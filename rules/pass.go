@@ -314,8 +314,8 @@ func (p *Pass) judgeTrustValues() {
 
 // Finish runs each rule's Finish once every part is checked and yields the
 // findings, rule by rule in rs's order, each rule's in the order it
-// reported them. They are yielded once, decoded as they go: the pass keeps
-// none after.
+// reported them. They are yielded once, decoded as they go; the pass is
+// done with.
 func (p *Pass) Finish(rs []*Rule) iter.Seq[Finding] {
 	p.shared.complete = true
 	runs := p.runsOf(rs)
@@ -327,10 +327,17 @@ func (p *Pass) Finish(rs []*Rule) iter.Seq[Finding] {
 			rs[i].Finish(&rp)
 		}
 	})
+	logs := make([]findingLog, len(runs))
+	for i, r := range runs {
+		logs[i] = r.findings
+	}
+	// What the rules gathered is not needed past their Finish: it goes
+	// before a fleet's findings are decoded, and the pass with it.
+	p.shared = nil
 	return func(yield func(Finding) bool) {
-		for _, r := range runs {
-			log := r.findings
-			r.findings = findingLog{}
+		for i := range logs {
+			log := logs[i]
+			logs[i] = findingLog{}
 			for f := range log.all() {
 				if !yield(f) {
 					return
