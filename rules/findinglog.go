@@ -1,9 +1,13 @@
 package rules
 
 import (
+	"bytes"
+	"compress/flate"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"iter"
+	"sync"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
@@ -13,13 +17,37 @@ import (
 // related positions, each text a string of its own) they were most of what
 // lint held while it checked. The texts a rule repeats (messages, fixes,
 // file names, edit lines) are stored once in strs and named by index; the
-// texts made for one place (path, attack) are stored inline. The bytes
-// hold no pointers, so the collector never scans them.
+// texts made for one place (path, attack), which differ by little more
+// than a server's name, are stored inline and deflated in chunks. The
+// bytes hold no pointers, so the collector never scans them.
 type findingLog struct {
-	buf   []byte
-	n     int
-	strs  []string
-	index map[string]uint64
+	buf    []byte   // the findings since the last chunk
+	chunks [][]byte // the findings before, deflated, about logChunk bytes each
+	n      int
+	strs   []string
+	index  map[string]uint64
+}
+
+// logChunk is how many bytes of findings a log deflates at a time.
+const logChunk = 64 << 10
+
+// deflaters are shared by the logs: a rule's log is written by one
+// goroutine at a time, but a pass has dozens.
+var deflaters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.BestSpeed)
+	return w
+}}
+
+// seal deflates buf into a chunk.
+func (l *findingLog) seal() {
+	var out bytes.Buffer
+	w := deflaters.Get().(*flate.Writer)
+	w.Reset(&out)
+	w.Write(l.buf) // a bytes.Buffer does not fail
+	w.Close()
+	deflaters.Put(w)
+	l.chunks = append(l.chunks, bytes.Clone(out.Bytes()))
+	l.buf = l.buf[:0]
 }
 
 func (l *findingLog) uint(v uint64) { l.buf = binary.AppendUvarint(l.buf, v) }
@@ -72,6 +100,9 @@ func (l *findingLog) count(isNil bool, n int) {
 func (l *findingLog) add(f *Finding) {
 	l.n++
 	l.finding(f)
+	if len(l.buf) >= logChunk {
+		l.seal()
+	}
 }
 
 func (l *findingLog) finding(f *Finding) {
@@ -114,26 +145,46 @@ func (l *findingLog) finding(f *Finding) {
 // all yields the findings in the order added.
 func (l *findingLog) all() iter.Seq[Finding] {
 	return func(yield func(Finding) bool) {
-		r := logReader{log: l}
-		for range l.n {
-			if !yield(r.finding()) {
-				return
+		n := 0
+		var inflater io.ReadCloser
+		var inflated bytes.Buffer
+		for i := 0; i <= len(l.chunks); i++ {
+			data := l.buf
+			if i < len(l.chunks) {
+				if inflater == nil {
+					inflater = flate.NewReader(bytes.NewReader(l.chunks[i]))
+				} else {
+					inflater.(flate.Resetter).Reset(bytes.NewReader(l.chunks[i]), nil)
+				}
+				inflated.Reset()
+				if _, err := inflated.ReadFrom(inflater); err != nil {
+					panic("rules: finding log corrupt: " + err.Error())
+				}
+				data = inflated.Bytes()
+			}
+			r := logReader{log: l, data: data}
+			for r.at < len(data) {
+				n++
+				if !yield(r.finding()) {
+					return
+				}
 			}
 		}
-		if r.at != len(l.buf) {
-			panic(fmt.Sprintf("rules: finding log read to byte %d of %d", r.at, len(l.buf)))
+		if n != l.n {
+			panic(fmt.Sprintf("rules: finding log of %d findings read as %d", l.n, n))
 		}
 	}
 }
 
-// logReader decodes a findingLog from its start.
+// logReader decodes the findings of one chunk of a findingLog.
 type logReader struct {
-	log *findingLog
-	at  int
+	log  *findingLog
+	data []byte
+	at   int
 }
 
 func (r *logReader) uint() uint64 {
-	v, n := binary.Uvarint(r.log.buf[r.at:])
+	v, n := binary.Uvarint(r.data[r.at:])
 	if n <= 0 {
 		panic("rules: finding log corrupt")
 	}
@@ -142,7 +193,7 @@ func (r *logReader) uint() uint64 {
 }
 
 func (r *logReader) int() int {
-	v, n := binary.Varint(r.log.buf[r.at:])
+	v, n := binary.Varint(r.data[r.at:])
 	if n <= 0 {
 		panic("rules: finding log corrupt")
 	}
@@ -156,7 +207,7 @@ func (r *logReader) shared() string { return r.log.strs[r.uint()] }
 
 func (r *logReader) inline() string {
 	n := int(r.uint())
-	s := string(r.log.buf[r.at : r.at+n])
+	s := string(r.data[r.at : r.at+n])
 	r.at += n
 	return s
 }

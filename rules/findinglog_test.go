@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -42,5 +43,23 @@ func checkAllSet(t *testing.T, v reflect.Value, name string) {
 		if v.Field(i).IsZero() {
 			t.Errorf("the sample %s leaves %s unset", name, v.Type().Field(i).Name)
 		}
+	}
+}
+
+// TestFindingLogChunks: a log longer than a chunk comes back whole, in order.
+func TestFindingLogChunks(t *testing.T) {
+	var l findingLog
+	var in []Finding
+	for i := range 3 * logChunk / 100 {
+		f := Finding{Rule: "TC105", Pos: trustmodel.Pos{File: "site.conf", Line: i},
+			Attack: fmt.Sprintf("a client sending \"X-Forwarded-For: 6.6.6.6\" to http://site%d.example/ gets req.ip = 6.6.6.6", i)}
+		in = append(in, f)
+		l.add(&f)
+	}
+	if len(l.chunks) < 2 {
+		t.Fatalf("%d findings made %d chunks, want several", len(in), len(l.chunks))
+	}
+	if out := slices.Collect(l.all()); !reflect.DeepEqual(out, in) {
+		t.Fatalf("%d findings came back as %d, or changed", len(in), len(out))
 	}
 }
