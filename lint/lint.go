@@ -152,8 +152,12 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 		others = rules.NewPass(ng, cfg, rules.AppInfo{}, nil)
 	}
 	checkpoint("loaded")
+	// The budget holds from the first part to the sorted findings: Finish
+	// and the merge decode a fleet's findings.
+	budget := newMemoryBudget()
+	defer budget.release()
 	tg := newTargets()
-	unknownPeer, proxies := checkParts(apps, others, tg, ng, partSize, seen)
+	unknownPeer, proxies := checkParts(apps, others, tg, ng, partSize, seen, budget)
 	checkpoint("checked")
 	if err := ng.ProxiesBuilt(); err != nil {
 		return nil, err
@@ -177,9 +181,10 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	// the findings it reported), and its findings are merged as they are
 	// decoded: a fleet's run to hundreds of thousands, most of them the
 	// same root cause at a shared snippet.
-	var merger rootMerger
+	merger := rootMerger{budget: budget}
 	for _, a := range apps {
 		spec := a.pass.App.Spec
+		budget.follow()
 		for f := range a.pass.Finish(a.rules) {
 			severityOfUse(&f, &spec)
 			if len(apps) > 1 {
@@ -190,6 +195,7 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 		a.pass = nil
 	}
 	if others != nil {
+		budget.follow()
 		for f := range others.Finish([]*rules.Rule{rules.ByID("TC302")}) {
 			f.Severity = rules.Info // a service nobody described may need the client's Host
 			f.App = "another service"
@@ -201,6 +207,7 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
 	findings = foldConsequences(findings)
 	sortFindings(findings)
+	budget.follow()
 	if n := rules.ResolveEdits(findings, fileLines(ng)); n > 0 {
 		what := fmt.Sprintf("%d fixes keep only their message: their edits do not", n)
 		if n == 1 {
@@ -279,7 +286,7 @@ const partServers = 64
 // locations and directives, its proxies, paths and replays are dropped, so
 // a fleet's are never all held at once; the next part is built while the
 // rules check this one.
-func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.Config, partSize int, seen func(rules.AppInfo, []*rules.Path)) (unknownPeer, proxies int) {
+func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.Config, partSize int, seen func(rules.AppInfo, []*rules.Path), budget *memoryBudget) (unknownPeer, proxies int) {
 	type appPart struct {
 		proxies []*nginxconf.Proxy
 		paths   []*rules.Path
@@ -314,8 +321,6 @@ func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.C
 		}
 		parts <- last
 	}()
-	budget := newMemoryBudget()
-	defer budget.release()
 	for pt := range parts {
 		budget.follow()
 		unknownPeer += pt.unknown
@@ -609,6 +614,8 @@ type rootMerger struct {
 	out    []rules.Finding
 	index  map[rootKey]int
 	merged map[int]bool // out[i].Related is its own copy
+	added  int
+	budget *memoryBudget // followed as findings come, when set
 }
 
 type rootKey struct {
@@ -617,6 +624,9 @@ type rootKey struct {
 }
 
 func (m *rootMerger) add(f rules.Finding) {
+	if m.added++; m.budget != nil && m.added%1024 == 0 {
+		m.budget.follow()
+	}
 	k := rootKey{f.Rule, f.Pos}
 	i, seen := m.index[k]
 	if !seen {
