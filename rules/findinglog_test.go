@@ -63,3 +63,36 @@ func TestFindingLogChunks(t *testing.T) {
 		t.Fatalf("%d findings came back as %d, or changed", len(in), len(out))
 	}
 }
+
+// BenchmarkFindingLog writes and reads back 10,000 findings shaped like a
+// fleet's (a TC105 at each server's proxy_pass, with its fix and trust
+// setting): the cost of keeping findings encoded until Finish.
+func BenchmarkFindingLog(b *testing.B) {
+	fs := make([]Finding, 10000)
+	for i := range fs {
+		file := fmt.Sprintf("vhosts/site%06d.conf", i)
+		at := trustmodel.Pos{File: file, Line: 20}
+		fs[i] = Finding{
+			Rule: "TC105", Severity: Error, Pos: at, Directive: "proxy_pass http://pool1;",
+			Message: "the app trusts nginx (127.0.0.1), but nginx passes the client's X-Forwarded-For through unchanged: req.ip is whatever the client writes",
+			Path:    fmt.Sprintf("client -> nginx (server site%d.example:8000, location /ws/) -> app", i),
+			Attack:  fmt.Sprintf("a client sending \"X-Forwarded-For: 6.6.6.6\" to http://site%d.example/ws/ gets req.ip = 6.6.6.6", i),
+			Fix:     Fix("add `proxy_set_header X-Forwarded-For $remote_addr;` next to this proxy_pass", InsertAfter(at, "proxy_set_header X-Forwarded-For $remote_addr;")),
+			Related: []trustmodel.Pos{at, {File: "trustcheck.yaml", Line: 6}},
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var l findingLog
+		for i := range fs {
+			l.add(&fs[i])
+		}
+		n := 0
+		for range l.all() {
+			n++
+		}
+		if n != len(fs) {
+			b.Fatalf("read %d of %d", n, len(fs))
+		}
+	}
+}

@@ -4,10 +4,12 @@
 #
 #   scripts/bench.sh [N...]          default: 1000 10000
 #   RUNS=5 NGINX=/usr/sbin/nginx scripts/bench.sh 1000
-#   SHAPES="default inline inline-single" scripts/bench.sh 10000
+#   SHAPES=inline scripts/bench.sh 10000 100000
 #   BASE=/tmp/trustcheck-main scripts/bench.sh 10000   # also time another binary
 #
-# SHAPES are scripts/fleetgen -shape presets (default: "default"). Runs
+# SHAPES are scripts/fleetgen -shape presets (default: every one). RUNS
+# (default 5) runs are made at up to 10,000 servers, LARGE_RUNS (default 1)
+# above: a 100,000-server lint takes half a minute per format. Runs
 # alternate between the tools (run i of each before run i+1 of any), so a
 # load change on the machine hits them all alike. Prints, per shape and N:
 # the median wall time of RUNS runs, the peak RSS (max over the runs, from
@@ -24,9 +26,10 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
+LARGE_RUNS=${LARGE_RUNS:-1}
 NGINX=${NGINX:-/usr/sbin/nginx}
 NGINX_MAX=${NGINX_MAX:-30000}
-SHAPES=(${SHAPES:-default})
+SHAPES=(${SHAPES:-default inline inline-single})
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 10000)
 TIME=/usr/bin/time
@@ -41,16 +44,17 @@ go build -o "$work/fleetgen" ./scripts/fleetgen
 go build -o "$work/crossplane-parse" ./scripts/crossplane-parse
 
 # Tools to run: names, accepted exit codes and command lines (one string,
-# word-split when run). run_all runs them RUNS times, alternating, and sets
-# MED_MS[name] and RSS_KB[name].
+# word-split when run). run_all RUNS runs them RUNS times, alternating, and
+# sets MED_MS[name] and RSS_KB[name].
 names=() oks=() cmds=()
 declare -A MED_MS RSS_KB
 tool() { names+=("$1"); oks+=("$2"); cmds+=("$3"); }
 run_all() {
 	local i j name rc t0 t1 kb
+	local runs=$1
 	declare -A times
 	for ((j = 0; j < ${#names[@]}; j++)); do RSS_KB[${names[j]}]=0; times[${names[j]}]=; done
-	for ((i = 0; i < RUNS; i++)); do
+	for ((i = 0; i < runs; i++)); do
 		for ((j = 0; j < ${#names[@]}; j++)); do
 			name=${names[j]}
 			t0=$(date +%s%N)
@@ -96,7 +100,9 @@ for shape in "${SHAPES[@]}"; do
 		((cp)) && tool cp 0 "$work/crossplane-parse $tree/nginx.conf"
 		((cp)) && tool cp16 0 "$work/crossplane-parse -token-buffer 16 $tree/nginx.conf"
 		((n <= NGINX_MAX)) && tool nginx 0 "$NGINX -t -q -p $tree/ -c nginx.conf -e stderr"
-		run_all
+		runs=$RUNS
+		((n <= 10000)) || runs=$LARGE_RUNS
+		run_all "$runs"
 		row "$n" "trustcheck lint" lint "$files"
 		for f in json sarif github; do row "$n" "  --format $f" "lint-$f" "$files"; done
 		[ -n "${BASE:-}" ] && row "$n" "base lint" base "$files"
