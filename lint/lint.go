@@ -695,6 +695,7 @@ func foldConsequences(fs []rules.Finding) []rules.Finding {
 			out = append(out, f)
 		}
 	}
+	clear(fs[len(out):]) // the folded findings live on in their roots
 	return out
 }
 

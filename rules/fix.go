@@ -112,7 +112,7 @@ func ResolveEdits(fs []Finding, lines Lines) (dropped int) {
 		for i := range fs {
 			fix := fs[i].Fix
 			if slices.ContainsFunc(fix.Edits, func(e Edit) bool { return e.unresolved }) {
-				edits, ok := Resolve(fix.Edits, lines)
+				edits, ok := resolveInPlace(fix.Edits, lines)
 				if !ok {
 					dropped++
 				}
@@ -138,15 +138,28 @@ func ResolveEdits(fs []Finding, lines Lines) (dropped int) {
 // Resolve matches edits to the files' text; nil and false when one does
 // not match.
 func Resolve(edits []Edit, lines Lines) ([]Edit, bool) {
-	out := make([]Edit, len(edits))
-	for i, e := range edits {
+	return resolveInPlace(slices.Clone(edits), lines)
+}
+
+// resolveInPlace is Resolve writing into edits itself (a fleet has
+// hundreds of thousands), which it leaves as they were when one does not
+// match. Resolving a resolved edit changes nothing, so edits a rule shares
+// between its findings may be resolved again.
+func resolveInPlace(edits []Edit, lines Lines) ([]Edit, bool) {
+	var buf [4]Edit
+	out := buf[:0]
+	if len(edits) > len(buf) {
+		out = make([]Edit, 0, len(edits))
+	}
+	for _, e := range edits {
 		r, ok := resolveEdit(e, lines)
 		if !ok {
 			return nil, false
 		}
-		out[i] = r
+		out = append(out, r)
 	}
-	return out, true
+	copy(edits, out)
+	return edits, true
 }
 
 func resolveEdit(e Edit, lines Lines) (Edit, bool) {

@@ -315,13 +315,29 @@ func keptDirective(name string) bool {
 	return false
 }
 
+// judgedRealIP reports whether TC402 has nothing to say of d whatever the
+// later parts hold: a real_ip_header or real_ip_recursive already in effect
+// with set_real_ip_from (which it then stays), the header's keyword written
+// exactly. A fleet's servers each have theirs.
+func judgedRealIP(d *nginxconf.Directive, inUse map[trustmodel.Pos]bool) bool {
+	switch d.Name {
+	case "real_ip_recursive":
+		return inUse[d.Pos]
+	case "real_ip_header":
+		_, wrong := miscased(d.Arg(0))
+		return inUse[d.Pos] && !wrong
+	}
+	return false
+}
+
 // keepBlocks appends to kept the kept directives of each block of servers
-// (serverBlocks' order), a list per block that has any, detached.
-func keepBlocks(kept [][]*nginxconf.Directive, servers []*nginxconf.Server, dt *detacher) [][]*nginxconf.Directive {
+// (serverBlocks' order), a list per block that has any, detached; inUse is
+// realipConfig's so far, read after the part's places.
+func keepBlocks(kept [][]*nginxconf.Directive, servers []*nginxconf.Server, dt *detacher, inUse map[trustmodel.Pos]bool) [][]*nginxconf.Directive {
 	for block := range serverBlocks(servers) {
 		var ds []*nginxconf.Directive
 		for _, d := range block {
-			if keptDirective(d.Name) {
+			if keptDirective(d.Name) && !judgedRealIP(d, inUse) {
 				ds = append(ds, dt.one(d))
 			}
 		}
@@ -377,8 +393,8 @@ type realipConfig struct {
 	// of every proxy, then those of servers and locations that proxy nowhere.
 	sites []*realipSite
 	// inUse marks the real_ip_header and real_ip_recursive directives that
-	// are in effect somewhere together with set_real_ip_from; header is the
-	// header realip reads where each is first in effect.
+	// are in effect somewhere together with set_real_ip_from; header is, for
+	// the others, the header realip reads where each is first in effect.
 	inUse  map[trustmodel.Pos]bool
 	header map[trustmodel.Pos]string
 }
@@ -420,13 +436,19 @@ type realipReader struct {
 }
 
 // realipPlace is a place's site when one had its key as the place was
-// read, else the key and the configuration its directives make, detached
-// from their files: only a summary of a fleet's places outlives its part.
+// read, else the site to make: only a summary of a fleet's places outlives
+// its part.
 type realipPlace struct {
 	site   *realipSite
+	make   *realipNewSite
+	server *nginxconf.Server
+}
+
+// realipNewSite is the key of a place's configuration and the configuration,
+// detached from its files.
+type realipNewSite struct {
 	key    realipKey
 	realIP *nginxconf.RealIP
-	server *nginxconf.Server
 }
 
 type realipServer struct {
@@ -493,7 +515,7 @@ func (r *realipReader) addPlaces(servers []*nginxconf.Server) {
 		k := r.kb.key(d.headerPos(), d.recursivePos())
 		place := realipPlace{site: r.byKey[k], server: pl.Server}
 		if place.site == nil {
-			place.key, place.realIP = k, d.detachedRealIP()
+			place.make = &realipNewSite{k, d.detachedRealIP()}
 		}
 		r.places = append(r.places, place)
 		markRealIP(r.inUse, r.header, d)
@@ -536,7 +558,7 @@ func (r *realipReader) finish(ng *nginxconf.Config) *realipConfig {
 	for _, pl := range r.places {
 		s := pl.site
 		if s == nil {
-			s = r.site(pl.key, func() *nginxconf.RealIP { return pl.realIP }, false)
+			s = r.site(pl.make.key, func() *nginxconf.RealIP { return pl.make.realIP }, false)
 		}
 		r.join(s, pl.server)
 	}
@@ -568,8 +590,13 @@ func markRealIP(inUse map[trustmodel.Pos]bool, header map[trustmodel.Pos]string,
 	from := len(d.from) > 0
 	for _, ds := range [][]*nginxconf.Directive{d.header, d.recursive} {
 		for _, d := range ds {
-			inUse[d.Pos] = inUse[d.Pos] || from
-			if _, ok := header[d.Pos]; !ok {
+			if inUse[d.Pos] {
+				continue
+			}
+			if from {
+				inUse[d.Pos] = true
+				delete(header, d.Pos) // read only of directives never in use
+			} else if _, ok := header[d.Pos]; !ok {
 				header[d.Pos] = strings.Clone(h)
 			}
 		}

@@ -258,7 +258,7 @@ func (p *Pass) check(rs []*Rule, servers []*nginxconf.Server, proxies []*nginxco
 	p.shared.realipReader.addProxies(proxies)
 	dt := newDetacher()
 	p.shared.realipReader.addPlaces(servers)
-	p.shared.kept = keepBlocks(p.shared.kept, servers, dt)
+	p.shared.kept = keepBlocks(p.shared.kept, servers, dt, p.shared.realipReader.inUse)
 	// Paths through a transparent proxy_bind are left out: the app sees
 	// each client's own address there, which the replayed hop cannot express.
 	for _, path := range paths {
