@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
@@ -95,4 +96,34 @@ func BenchmarkFindingLog(b *testing.B) {
 			b.Fatalf("read %d of %d", n, len(fs))
 		}
 	}
+}
+
+// FuzzFindingLog: findings made of arbitrary texts and numbers, enough of
+// them to fill several chunks, come back from the log as they went in.
+func FuzzFindingLog(f *testing.F) {
+	f.Add("TC105", "nginx.conf", 20, "proxy_pass http://a;", "m", "client -> nginx -> app", "attack", "fix", -1, 3, true)
+	f.Add("", "", 0, "", "", "", "", "", 0, 0, false)
+	f.Add("TC401", "vhosts/\x00ü.conf", 1<<40, "\xff", "\n", "p", "", "", 1<<62, -1<<62, false)
+	f.Fuzz(func(t *testing.T, rule, file string, line int, directive, message, path, attack, fix string, col, related int, honest bool) {
+		var l findingLog
+		var in []Finding
+		for i := 0; len(l.chunks) < 2 && i < 2000; i++ {
+			at := trustmodel.Pos{File: file, Line: line + i}
+			f := Finding{Rule: rule, Severity: Severity(i % 4), Pos: at, Directive: directive, Message: message,
+				Path: path, Attack: attack + strings.Repeat(attack, i%3), Honest: honest,
+				Fix: Fix(fix, Edit{File: file, Line: line, Column: col, Old: directive, New: fix, yamlKey: message, at: related}),
+				App: path}
+			for j := range related & 7 {
+				f.Related = append(f.Related, trustmodel.Pos{File: file, Line: related + j})
+			}
+			if i%5 == 0 {
+				f.Consequences = []Finding{{Rule: rule, CausedBy: at, Attack: attack}}
+			}
+			in = append(in, f)
+			l.add(&in[len(in)-1])
+		}
+		if out := slices.Collect(l.all()); !reflect.DeepEqual(out, in) {
+			t.Fatalf("%d findings came back as %d, or changed", len(in), len(out))
+		}
+	})
 }

@@ -41,6 +41,7 @@ all=(
 	nginxconf:FuzzTokenParserMatchesCrossplane:50000
 	nginxconf:FuzzLocationIndex:50000
 	lint:FuzzLintPipeline:2000
+	rules:FuzzFindingLog:1000
 	trustmodel/jvm:FuzzParseHost:100000
 	trustmodel/jvm:FuzzCompileJava:50000
 	trustmodel/jvm:FuzzHostAddress:100000
