@@ -81,10 +81,16 @@ func Run(o Options, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return failed(err)
 	}
+	// The budget lint keeps holds through rendering too, at the live heap
+	// of the sorted findings: a finding naming a fleet's places renders to
+	// megabytes of short-lived objects.
+	budget := newMemoryBudget()
+	defer budget.release()
 	rep, err := lintDrawing(o)
 	if err != nil {
 		return failed(err)
 	}
+	budget.follow()
 	checkpoint("render")
 	if err := render(stdout, rep, o); err != nil {
 		return 2, err
