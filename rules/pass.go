@@ -126,6 +126,16 @@ func (p *Path) Hostile() []Replay {
 	return out
 }
 
+// replayAdding replays the path's honest client with header: value added before
+// its own headers, and has the app evaluate what arrives.
+func (p *Pass) replayAdding(path *Path, header, value string) Replay {
+	client := path.Client()
+	client.Headers = append(trustmodel.Header{{Name: header, Value: value}}, client.Headers...)
+	r := Replay{Inject: header, Value: value, Client: client, AtApp: path.Replay(client)}
+	r.Result = p.App.Evaluator.Evaluate(r.AtApp)
+	return r
+}
+
 // AppInfo is what trustcheck knows about the app.
 type AppInfo struct {
 	// Spec is the app section of trustcheck.yaml (or the quick-mode flags).

@@ -91,10 +91,7 @@ func (p *Pass) spoofableAddressHeaders(path *Path) (spoofable []string, first Re
 		if !p.headerMatters(path, h, SpoofedAddr) {
 			continue
 		}
-		client := path.Client()
-		client.Headers = append(trustmodel.Header{{Name: h, Value: SpoofedAddr}}, client.Headers...)
-		r := Replay{Inject: h, Value: SpoofedAddr, Client: client, AtApp: path.Replay(client)}
-		r.Result = p.App.Evaluator.Evaluate(r.AtApp)
+		r := p.replayAdding(path, h, SpoofedAddr)
 		if undefOr(r.Result.IP) != SpoofedAddr {
 			continue
 		}

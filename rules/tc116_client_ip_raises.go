@@ -75,10 +75,7 @@ func checkTC116(p *Pass) {
 			if !p.headerMatters(path, hdr, SpoofedAddr) {
 				continue
 			}
-			client := path.Client()
-			client.Headers = append(trustmodel.Header{{Name: hdr, Value: SpoofedAddr}}, client.Headers...)
-			r := Replay{Inject: hdr, Value: SpoofedAddr, Client: client, AtApp: path.Replay(client)}
-			r.Result = p.App.Evaluator.Evaluate(r.AtApp)
+			r := p.replayAdding(path, hdr, SpoofedAddr)
 			if r.Result.Raised["ip"] == "" || !p.raisesOnAddressHeaders(r.AtApp) {
 				continue
 			}
