@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/trustcheck/trustcheck/rules"
-	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
 // knownFixFailures are findings whose edits, applied, do not remove them
@@ -42,17 +41,9 @@ func fixCases(t *testing.T) []fixCase {
 	sets, _ := filepath.Glob("../testdata/realworld/*/trustcheck.yaml")
 	for _, yaml := range sets {
 		dir := filepath.Dir(yaml)
-		data, err := os.ReadFile(yaml)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := trustmodel.ParseConfig(yaml, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conf := cfg.Nginx.Config
+		conf := realWorldConfig(t, dir)
 		cases = append(cases, fixCase{"realworld/" + filepath.Base(dir), dir, func(d string) Options {
-			return Options{Inputs: []string{filepath.Join(d, conf)}, AppFile: filepath.Join(d, "trustcheck.yaml"), WorkDir: d, AllowMissingIncludes: true}
+			return realWorldOptions(d, conf)
 		}})
 	}
 	sort.Slice(cases, func(i, j int) bool { return cases[i].name < cases[j].name })

@@ -23,21 +23,7 @@ func TestRealWorld(t *testing.T) {
 	for _, yaml := range dirs {
 		dir := filepath.Dir(yaml)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			data, err := os.ReadFile(yaml)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := trustmodel.ParseConfig(yaml, data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if cfg.Nginx.Config == "" {
-				t.Fatalf("%s names no nginx.config", yaml)
-			}
-			rep, err := Lint(Options{
-				Inputs: []string{filepath.Join(dir, cfg.Nginx.Config)}, AppFile: yaml, WorkDir: dir,
-				AllowMissingIncludes: true,
-			})
+			rep, err := Lint(realWorldOptions(dir, realWorldConfig(t, dir)))
 			var b strings.Builder
 			if err != nil {
 				fmt.Fprintf(&b, "error: %v\n", err)
@@ -73,4 +59,29 @@ func writeRealWorldFinding(b *strings.Builder, dir, rule, sev string, pos trustm
 		file = filepath.ToSlash(rel)
 	}
 	fmt.Fprintf(b, "%s%s:%d: %s %s\n", prefix, file, pos.Line, sev, rule)
+}
+
+// realWorldConfig is the nginx configuration the real-world set in dir
+// names in its trustcheck.yaml (nginx.config, relative to the set).
+func realWorldConfig(t *testing.T, dir string) string {
+	t.Helper()
+	yaml := filepath.Join(dir, "trustcheck.yaml")
+	data, err := os.ReadFile(yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := trustmodel.ParseConfig(yaml, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Nginx.Config == "" {
+		t.Fatalf("%s names no nginx.config", yaml)
+	}
+	return cfg.Nginx.Config
+}
+
+// realWorldOptions lints the real-world set in dir (or a copy of it) as
+// TestRealWorld does: its trustcheck.yaml, includes outside it missing.
+func realWorldOptions(dir, conf string) Options {
+	return Options{Inputs: []string{filepath.Join(dir, conf)}, AppFile: filepath.Join(dir, "trustcheck.yaml"), WorkDir: dir, AllowMissingIncludes: true}
 }
