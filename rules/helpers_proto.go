@@ -211,6 +211,18 @@ func shadowNote(path *Path, name string) (string, []trustmodel.Pos) {
 	return "", nil
 }
 
+// forwardedHostSource says how the client's X-Forwarded-Host reaches the app
+// through site, with after following the account and, where nginx sets no
+// X-Forwarded-Host of its own, the outer setting the location's list
+// shadows (shadowNote), whose positions it returns.
+func forwardedHostSource(path *Path, site headerSite, after string) (string, []trustmodel.Pos) {
+	if site.Rule != nil {
+		return fmt.Sprintf("nginx sets X-Forwarded-Host from the client's header (%s)", site.Rule.Value.String()) + after, nil
+	}
+	note, pos := shadowNote(path, "X-Forwarded-Host")
+	return "nginx passes the client's X-Forwarded-Host through" + after + note, pos
+}
+
 // plainHost is the name a client asks for: the server's first plain name.
 func plainHost(px *nginxconf.Proxy) string {
 	for _, n := range px.Server.Names {

@@ -57,19 +57,13 @@ func checkTC301(p *Pass) {
 			continue
 		}
 		site := nginxSite(path, "X-Forwarded-Host")
-		what := "nginx passes the client's X-Forwarded-Host through"
-		if site.Rule != nil {
-			what = fmt.Sprintf("nginx sets X-Forwarded-Host from the client's header (%s)", site.Rule.Value.String())
-		}
+		var kept string
 		if path.Kind == EntryEdge {
-			what += " after " + path.Hops[0].Name + " kept it"
+			kept = " after " + path.Hops[0].Name + " kept it"
 		}
+		what, shadowed := forwardedHostSource(path, site, kept)
 		related := append([]trustmodel.Pos{path.Proxy.Pos, p.TrustPos()}, edgesKeeping(path, "X-Forwarded-Host")...)
-		if site.Rule == nil {
-			note, pos := shadowNote(path, "X-Forwarded-Host")
-			what += note
-			related = append(related, pos...)
-		}
+		related = append(related, shadowed...)
 		p.Report(Finding{
 			Pos:       site.Pos,
 			Directive: site.Directive,

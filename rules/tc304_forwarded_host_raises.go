@@ -82,15 +82,8 @@ func checkTC304(p *Pass) {
 		if !ok || !p.raisesOnForwardedHost(r) {
 			continue
 		}
-		what := "nginx passes the client's X-Forwarded-Host through"
-		if site.Rule != nil {
-			what = fmt.Sprintf("nginx sets X-Forwarded-Host from the client's header (%s)", site.Rule.Value.String())
-		}
-		if site.Rule == nil {
-			note, pos := shadowNote(path, "X-Forwarded-Host")
-			what += note
-			related = append(related, pos...)
-		}
+		what, shadowed := forwardedHostSource(path, site, "")
+		related = append(related, shadowed...)
 		p.Report(Finding{
 			Pos:       site.Pos,
 			Directive: site.Directive,
