@@ -181,3 +181,26 @@ func BenchmarkCheckStructure(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPackServers packs the server blocks of a 1,000-server fleet,
+// each file's as the load does, and decodes each once; packed-B/server is
+// what a fleet holds per server from its parse to its part.
+func BenchmarkPackServers(b *testing.B) {
+	dirs, _, diags := parseBytes("nginx.conf", []byte(fleetConfig(1000)))
+	if len(diags) > 0 {
+		b.Fatal(diags)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		packed := packServers(newPackDict(), dirs)
+		size, servers := 0, 0
+		for _, s := range packed[len(packed)-1].Block {
+			if s.packed != nil {
+				size += len(s.packed.enc)
+				servers++
+				s.packed.decode()
+			}
+		}
+		b.ReportMetric(float64(size)/float64(servers), "packed-B/server")
+	}
+}

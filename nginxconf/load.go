@@ -154,6 +154,9 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 		return nil, &LoadError{Diagnostics: []Diagnostic{{Message: "no nginx configuration given"}}}
 	}
 	l := &loader{opts: opts, ver: ver, cache: map[fileKey]*srcFile{}}
+	if opts.DeferProxies {
+		l.dict = newPackDict()
+	}
 	roots := l.collectRoots(paths)
 	if len(l.errs) > 0 {
 		return nil, newLoadError(l.errs)
@@ -436,6 +439,8 @@ type loader struct {
 	stockCopies map[stockCopyKey][]*Directive
 	// resolved holds the includes of packed server blocks (targets).
 	resolved sync.Map
+	// dict holds the texts of packed server blocks (DeferProxies).
+	dict *packDict
 }
 
 type stockCopyKey struct {
@@ -707,8 +712,8 @@ func (l *loader) parse(sf *srcFile) {
 			return
 		}
 		var each func([]*Directive) []*Directive
-		if l.opts.DeferProxies {
-			each = packServers
+		if l.dict != nil {
+			each = func(dirs []*Directive) []*Directive { return packServers(l.dict, dirs) }
 		}
 		sf.dirs, sf.file.Comments, sf.errs = parseFile(sf.name, data, each)
 		sort.SliceStable(sf.file.Comments, func(i, j int) bool { return sf.file.Comments[i].Pos.Line < sf.file.Comments[j].Pos.Line })

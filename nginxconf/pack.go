@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
@@ -17,13 +18,17 @@ import (
 // own each time a stage reads the block (the structural checks, the
 // server's facts, its part), which is dropped after. The file's other
 // directives are copied out of the parse, so that nothing keeps the parse's
-// arrays alive.
+// arrays alive. The texts blocks repeat (directive names, header names,
+// variables, a fleet's shared values) are written once, in the load's
+// packDict, and named by index: a fleet's packed blocks are a third of
+// their text.
 
-// packedBody is a server block's directives, encoded by packBlock.
+// packedBody is a server block's directives, encoded by packer.pack.
 type packedBody struct {
 	file         string
 	nDirs, nArgs int
 	enc          string
+	dict         *packDict
 	// ctx is where the block was included from, when the block has
 	// includes: decoding expands them again, as in that inclusion.
 	ctx *expandContext
@@ -46,14 +51,63 @@ func (d *Directive) body() []*Directive {
 	return d.packed.decode()
 }
 
-// packServers returns a file's tree with its server blocks packed and its
-// other directives copied (their text too), or dirs itself when it has no
-// server block.
-func packServers(dirs []*Directive) []*Directive {
+// packDict holds the texts of a load's packed blocks, each once, the
+// first packDictSize texts of up to packDictText bytes met: a fleet's
+// common texts are met in its first servers, and a text met once costs
+// its index instead of its length. Safe for concurrent use; a text's slot
+// is written before its index is published and never again, so decoding
+// reads it without the lock.
+type packDict struct {
+	mu    sync.RWMutex
+	index map[string]uint32
+	texts *[packDictSize]string
+	limit uint32 // packDictSize; less in tests
+}
+
+const (
+	packDictSize = 1 << 16
+	packDictText = 128
+)
+
+func newPackDict() *packDict {
+	return &packDict{index: map[string]uint32{}, texts: new([packDictSize]string), limit: packDictSize}
+}
+
+// lookup returns s's index, adding s when there is room.
+func (pd *packDict) lookup(s string) (uint32, bool) {
+	if len(s) > packDictText {
+		return 0, false
+	}
+	pd.mu.RLock()
+	i, ok := pd.index[s]
+	full := uint32(len(pd.index)) >= pd.limit
+	pd.mu.RUnlock()
+	if ok || full {
+		return i, ok
+	}
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	if i, ok := pd.index[s]; ok {
+		return i, true
+	}
+	i = uint32(len(pd.index))
+	if i >= pd.limit {
+		return 0, false
+	}
+	s = strings.Clone(s)
+	pd.texts[i] = s
+	pd.index[s] = i
+	return i, true
+}
+
+// packServers returns a file's tree with its server blocks packed, their
+// texts in dict, and its other directives copied (their text too), or dirs
+// itself when it has no server block.
+func packServers(dict *packDict, dirs []*Directive) []*Directive {
 	if !hasServerBlock(dirs) {
 		return dirs
 	}
-	var p packer
+	p := packer{dict: dict}
 	return p.tree(dirs)
 }
 
@@ -67,8 +121,10 @@ func hasServerBlock(dirs []*Directive) bool {
 }
 
 type packer struct {
+	dict         *packDict
 	buf          []byte
 	nDirs, nArgs int
+	line         int // the line of the directive packed last
 }
 
 func (p *packer) tree(in []*Directive) []*Directive {
@@ -94,12 +150,12 @@ func (p *packer) tree(in []*Directive) []*Directive {
 	return out
 }
 
-// pack encodes block: its length, then each directive's name, line, end
-// line, flags, arguments and block.
+// pack encodes block: its length, then each directive's name, line (from
+// the line before), end line (from its line), flags, arguments and block.
 func (p *packer) pack(file string, block []*Directive) *packedBody {
-	p.buf, p.nDirs, p.nArgs = p.buf[:0], 0, 0
+	p.buf, p.nDirs, p.nArgs, p.line = p.buf[:0], 0, 0, 0
 	p.block(block)
-	return &packedBody{file: file, nDirs: p.nDirs, nArgs: p.nArgs, enc: string(p.buf)}
+	return &packedBody{file: file, nDirs: p.nDirs, nArgs: p.nArgs, enc: string(p.buf), dict: p.dict}
 }
 
 const (
@@ -114,8 +170,9 @@ func (p *packer) block(block []*Directive) {
 		p.nDirs++
 		p.nArgs += len(d.Args)
 		p.str(d.Name)
-		p.buf = binary.AppendUvarint(p.buf, uint64(d.Pos.Line))
-		p.buf = binary.AppendUvarint(p.buf, uint64(d.endLine))
+		p.buf = binary.AppendVarint(p.buf, int64(d.Pos.Line-p.line))
+		p.buf = binary.AppendVarint(p.buf, int64(d.endLine)-int64(d.Pos.Line))
+		p.line = d.Pos.Line
 		var flags byte
 		if d.HasBlock {
 			flags |= packHasBlock
@@ -137,17 +194,24 @@ func (p *packer) block(block []*Directive) {
 	}
 }
 
+// str encodes s as its index in the dictionary, odd, or its length,
+// even, and its bytes.
 func (p *packer) str(s string) {
-	p.buf = binary.AppendUvarint(p.buf, uint64(len(s)))
+	if i, ok := p.dict.lookup(s); ok {
+		p.buf = binary.AppendUvarint(p.buf, uint64(i)<<1|1)
+		return
+	}
+	p.buf = binary.AppendUvarint(p.buf, uint64(len(s))<<1)
 	p.buf = append(p.buf, s...)
 }
 
-// decode returns a tree of the block's own, its texts slices of the
-// encoding; with a context, its includes expanded.
+// decode returns a tree of the block's own, its texts the dictionary's or
+// slices of the encoding; with a context, its includes expanded.
 func (pb *packedBody) decode() []*Directive {
 	u := unpacker{
 		file:   pb.file,
 		enc:    pb.enc,
+		texts:  pb.dict.texts,
 		dirs:   make([]Directive, pb.nDirs),
 		blocks: make([]*Directive, pb.nDirs),
 		args:   make([]string, pb.nArgs),
@@ -164,6 +228,8 @@ func (pb *packedBody) decode() []*Directive {
 type unpacker struct {
 	file   string
 	enc    string
+	texts  *[packDictSize]string
+	line   int
 	dirs   []Directive
 	blocks []*Directive
 	args   []string
@@ -190,8 +256,22 @@ func uvarintString(s string) (uint64, int) {
 	panic("nginxconf: truncated packed block")
 }
 
+// varint is binary.Varint of uvarint's encoding.
+func (u *unpacker) varint() int {
+	ux := u.uvarint()
+	x := ux >> 1
+	if ux&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
 func (u *unpacker) str() string {
 	n := u.uvarint()
+	if n&1 != 0 {
+		return u.texts[n>>1]
+	}
+	n >>= 1
 	s := u.enc[:n]
 	u.enc = u.enc[n:]
 	return s
@@ -205,8 +285,9 @@ func (u *unpacker) block() []*Directive {
 		d := &u.dirs[0]
 		u.dirs = u.dirs[1:]
 		d.Name = u.str()
-		d.Pos = trustmodel.Pos{File: u.file, Line: u.uvarint()}
-		d.endLine = int32(u.uvarint())
+		u.line += u.varint()
+		d.Pos = trustmodel.Pos{File: u.file, Line: u.line}
+		d.endLine = int32(u.line + u.varint())
 		flags := u.enc[0]
 		u.enc = u.enc[1:]
 		d.HasBlock = flags&packHasBlock != 0
