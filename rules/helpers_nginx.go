@@ -123,6 +123,15 @@ func hostIn(p netip.Prefix) netip.Addr {
 	return a
 }
 
+// clientAddrIn returns a client address set_real_ip_from entry f covers:
+// one outside proxies (proxyRanges).
+func clientAddrIn(f nginxconf.RealIPFrom, proxies []netip.Prefix) (netip.Addr, bool) {
+	if pfx, ok := fromPrefix(f); ok {
+		return addrOutside(pfx, proxies)
+	}
+	return netip.Addr{}, false
+}
+
 // fromPrefix is a set_real_ip_from entry as a range; false for "unix:" and
 // host names.
 func fromPrefix(f nginxconf.RealIPFrom) (netip.Prefix, bool) {
@@ -417,7 +426,9 @@ type realipReader struct {
 	sites []*realipSite
 	// Sites by configuration, then by where it is written: nginxconf may
 	// share one *RealIP between the proxies that inherit it, and distinct
-	// configurations written by the same directives are one site.
+	// configurations written by the same directives are one site. byPtr
+	// holds one call's proxies' configurations: nginxconf makes them anew
+	// for each part (BuildProxies).
 	byPtr map[*nginxconf.RealIP]*realipSite
 	byKey map[realipKey]*realipSite
 	kb    realipKeyBuilder
@@ -433,6 +444,10 @@ type realipReader struct {
 	places []realipPlace
 	inUse  map[trustmodel.Pos]bool
 	header map[trustmodel.Pos]string
+	// proxies are proxyRanges, which quiet reads; quietKeys are the keys of
+	// the quiet configurations met in this part.
+	proxies   []netip.Prefix
+	quietKeys map[realipKey]bool
 }
 
 // realipPlace is a place's site when one had its key as the place was
@@ -456,9 +471,43 @@ type realipServer struct {
 	server *nginxconf.Server
 }
 
-func newRealipReader() *realipReader {
+func newRealipReader(proxies []netip.Prefix) *realipReader {
 	return &realipReader{byPtr: map[*nginxconf.RealIP]*realipSite{}, byKey: map[realipKey]*realipSite{}, servers: map[realipServer]bool{},
-		inUse: map[trustmodel.Pos]bool{}, header: map[trustmodel.Pos]string{}}
+		inUse: map[trustmodel.Pos]bool{}, header: map[trustmodel.Pos]string{}, proxies: proxies, quietKeys: map[realipKey]bool{}}
+}
+
+// quiet reports whether no rule that reads the realip sites can report
+// anything of a site with configuration ri, whatever proxies and servers it
+// applies to: no entry covers client addresses (TC109), realip walks the
+// X-Forwarded-For chain or does not read it (TC110), and the header's
+// keyword is not miscased (TC402). Such sites are not kept: a fleet has
+// one per server whose realip ranges are its own, and they are mostly
+// quiet.
+func (r *realipReader) quiet(ri *nginxconf.RealIP) bool {
+	if _, wrong := miscased(ri.Header); wrong {
+		return false
+	}
+	if ri.Active() && ri.Mode == nginxconf.RealIPXForwardedFor && !ri.Recursive {
+		return false
+	}
+	for _, f := range ri.From {
+		if _, ok := clientAddrIn(f, r.proxies); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// quietKey is quiet of key k's configuration, ri, remembered for the part.
+func (r *realipReader) quietKey(k realipKey, ri *nginxconf.RealIP) bool {
+	if r.quietKeys[k] {
+		return true
+	}
+	if r.quiet(ri) {
+		r.quietKeys[k] = true
+		return true
+	}
+	return false
 }
 
 func (r *realipReader) join(s *realipSite, srv *nginxconf.Server) {
@@ -479,19 +528,27 @@ func (r *realipReader) site(k realipKey, newRealIP func() *nginxconf.RealIP, mod
 	return s
 }
 
-// addProxies reads the configurations proxies apply, in order.
+// addProxies reads the configurations proxies apply, in order; it begins
+// a part.
 func (r *realipReader) addProxies(proxies []*nginxconf.Proxy) {
+	clear(r.byPtr)
+	clear(r.quietKeys)
 	modelled := func(ri *nginxconf.RealIP, px *nginxconf.Proxy) {
-		s := r.byPtr[ri]
-		if s == nil {
+		s, seen := r.byPtr[ri]
+		if !seen {
 			for _, f := range ri.From {
 				r.kb.add(f.Pos)
 			}
-			s = r.site(r.kb.key(ri.HeaderPos, ri.RecursivePos), func() *nginxconf.RealIP { return ri }, true)
-			r.byPtr[ri] = s
+			k := r.kb.key(ri.HeaderPos, ri.RecursivePos)
+			if s = r.byKey[k]; s == nil && !r.quietKey(k, ri) {
+				s = r.site(k, func() *nginxconf.RealIP { return ri }, true)
+			}
+			r.byPtr[ri] = s // nil when quiet
 		}
-		s.Passes.add(px.Pos)
-		r.join(s, px.Server)
+		if s != nil {
+			s.Passes.add(px.Pos)
+			r.join(s, px.Server)
+		}
 	}
 	for _, px := range proxies {
 		modelled(px.RealIP, px)
@@ -513,12 +570,19 @@ func (r *realipReader) addPlaces(servers []*nginxconf.Server) {
 			r.kb.add(f.Pos)
 		}
 		k := r.kb.key(d.headerPos(), d.recursivePos())
+		markRealIP(r.inUse, r.header, d)
 		place := realipPlace{site: r.byKey[k], server: pl.Server}
 		if place.site == nil {
-			place.make = &realipNewSite{k, d.detachedRealIP()}
+			if r.quietKeys[k] {
+				continue
+			}
+			ri := d.detachedRealIP()
+			if r.quietKey(k, ri) {
+				continue
+			}
+			place.make = &realipNewSite{k, ri}
 		}
 		r.places = append(r.places, place)
-		markRealIP(r.inUse, r.header, d)
 	}
 }
 

@@ -222,7 +222,8 @@ type passShared struct {
 // NewPass prepares a pass over the paths through ng (nil when lint hands
 // them over a part at a time with Check).
 func NewPass(ng *nginxconf.Config, cfg *trustmodel.Config, app AppInfo, paths []*Path) *Pass {
-	p := &Pass{Nginx: ng, Config: cfg, App: app, Paths: paths, shared: &passShared{runs: map[*Rule]*ruleRun{}, realipReader: newRealipReader()}}
+	p := &Pass{Nginx: ng, Config: cfg, App: app, Paths: paths, shared: &passShared{runs: map[*Rule]*ruleRun{}}}
+	p.shared.realipReader = newRealipReader(proxyRanges(p))
 	p.shared.views = newTrustViews(p)
 	return p
 }

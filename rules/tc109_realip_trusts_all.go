@@ -45,11 +45,9 @@ func finishTC109(p *Pass) {
 		clientAt := map[int]netip.Addr{}
 		var kept []nginxconf.RealIPFrom
 		for i, f := range site.From {
-			if pfx, ok := fromPrefix(f); ok {
-				if a, outside := addrOutside(pfx, proxies); outside {
-					clientAt[i] = a
-					continue
-				}
+			if a, ok := clientAddrIn(f, proxies); ok {
+				clientAt[i] = a
+				continue
 			}
 			kept = append(kept, f)
 		}
