@@ -93,8 +93,7 @@ func BenchmarkRulesFleet(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		fs := rules.NewPass(pr.ng, pr.cfg, pr.app, pr.paths).Run(all)
-		fs = mergeSharedRoots(fs)
-		sortFindings(fs)
+		mergedAndSorted(fs)
 	}
 }
 

@@ -89,7 +89,7 @@ func TestDiagramMarks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	views := pathViews(pr, rep.Findings)
+	views := pathViews(pr, rep.Findings.Slice())
 	if len(views) != 1 {
 		t.Fatalf("%d paths, want 1", len(views))
 	}

@@ -71,8 +71,8 @@ func TestFixEditsRemoveTheirFinding(t *testing.T) {
 				t.Errorf("%s: %s", c.name, n) // a rule's edit that does not match the text it is about
 			}
 		}
-		before := fixKeys(t, c.dir, flatFindings(rep.Findings))
-		for _, f := range flatFindings(rep.Findings) {
+		before := fixKeys(t, c.dir, flatFindings(rep.Findings.Slice()))
+		for _, f := range flatFindings(rep.Findings.Slice()) {
 			if len(f.Fix.Edits) == 0 {
 				messageOnly[f.Rule]++
 				continue
@@ -164,7 +164,7 @@ func fixProblem(t *testing.T, c fixCase, f rules.Finding, before []string) strin
 	if i := slices.Index(shifted, target); i >= 0 {
 		shifted = slices.Delete(shifted, i, i+1)
 	}
-	after := fixKeys(t, tmp, flatFindings(rep.Findings))
+	after := fixKeys(t, tmp, flatFindings(rep.Findings.Slice()))
 	var problems []string
 	for _, k := range after {
 		if i := slices.Index(shifted, k); i >= 0 {
@@ -178,7 +178,7 @@ func fixProblem(t *testing.T, c fixCase, f rules.Finding, before []string) strin
 		}
 	}
 	if len(problems) > 0 {
-		for _, g := range rep.Findings {
+		for _, g := range rep.Findings.All() {
 			if fixKey(tmp, g) != target {
 				problems = append(problems, fmt.Sprintf("  after: %s %s", fixKey(tmp, g), g.Message))
 			}
@@ -285,13 +285,13 @@ func copyTree(from, to string) error {
 func TestFixEditsRendered(t *testing.T) {
 	dir := "../testdata/rules/TC105/http-xff"
 	_, rep := lintFixture(t, dir)
-	if len(rep.Findings) != 1 {
-		t.Fatalf("findings: %+v", rep.Findings)
+	if rep.Findings.Len() != 1 {
+		t.Fatalf("findings: %+v", rep.Findings.Slice())
 	}
 	conf := filepath.Join(dir, "nginx.conf")
 	want := rules.Edit{File: conf, Line: 16, Column: 13,
 		Old: "proxy_set_header X-Forwarded-For $http_x_forwarded_for;", New: "proxy_set_header X-Forwarded-For $remote_addr;"}
-	if f := rep.Findings[0]; len(f.Fix.Edits) != 1 || f.Fix.Edits[0] != want {
+	if f := rep.Findings.Slice()[0]; len(f.Fix.Edits) != 1 || f.Fix.Edits[0] != want {
 		t.Fatalf("edits %+v, want %+v", f.Fix.Edits, want)
 	}
 

@@ -77,7 +77,7 @@ func lintFixture(t *testing.T, dir string) ([]string, *Report) {
 		t.Fatalf("%s: lint failed: %v", dir, err)
 	}
 	var got []string
-	for _, f := range flatFindings(rep.Findings) {
+	for _, f := range flatFindings(rep.Findings.Slice()) {
 		rel, err := filepath.Rel(dir, f.Pos.File)
 		if err != nil || f.Pos.File == "" {
 			rel = f.Pos.File
@@ -99,11 +99,11 @@ func TestRuleFixtures(t *testing.T) {
 				got = withWantedSeverity(got, want, rep)
 				if !slices.Equal(got, want) {
 					t.Errorf("findings differ from the fixture's `# want:` comments\n got: %q\nwant: %q", got, want)
-					for _, f := range rep.Findings {
+					for _, f := range rep.Findings.All() {
 						t.Logf("%s:%d %s %s\n  attack: %s", f.Pos.File, f.Pos.Line, f.Rule, f.Message, f.Attack)
 					}
 				}
-				for _, f := range rep.Findings {
+				for _, f := range rep.Findings.All() {
 					if f.Pos.File == "" || f.Pos.Line == 0 {
 						t.Errorf("%s finding without file and line: %s", f.Rule, f.Message)
 					}
@@ -111,6 +111,15 @@ func TestRuleFixtures(t *testing.T) {
 			})
 		}
 	}
+}
+
+// findingsOf is fs as a report's findings.
+func findingsOf(fs []rules.Finding) Findings {
+	var out Findings
+	for i := range fs {
+		out.log.Add(&fs[i])
+	}
+	return out
 }
 
 // flatFindings lists findings and, after each, the consequences shown
@@ -139,7 +148,7 @@ func withWantedSeverity(got, want []string, rep *Report) []string {
 			out = append(out, g)
 			continue
 		}
-		for _, f := range flatFindings(rep.Findings) {
+		for _, f := range flatFindings(rep.Findings.Slice()) {
 			if strings.HasSuffix(g, fmt.Sprintf(":%d: %s", f.Pos.Line, f.Rule)) && strings.HasSuffix(filepath.ToSlash(f.Pos.File), strings.SplitN(g, ":", 2)[0]) {
 				g += " " + f.Severity.String()
 				break

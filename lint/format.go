@@ -81,7 +81,7 @@ func renderText(w io.Writer, rep *Report, o Options) error {
 	docs := map[string]string{}
 	lastFile := ""
 	counts := map[rules.Severity]int{}
-	for i, f := range rep.Findings {
+	for i, f := range rep.Findings.All() {
 		counts[f.Severity]++
 		if i > 0 && f.Pos.File != lastFile {
 			b.WriteByte('\n')
@@ -121,7 +121,7 @@ func renderText(w io.Writer, rep *Report, o Options) error {
 			}
 		}
 	}
-	if len(rep.Findings) > 0 {
+	if rep.Findings.Len() > 0 {
 		b.WriteByte('\n')
 	}
 	b.WriteString(summary(counts) + " in " + plural(rep.Files, "file") + " checked\n")
@@ -215,7 +215,7 @@ func renderJSON(w io.Writer, rep *Report, _ Options) error {
 	}
 	sum := jsonSummary{Files: rep.Files}
 	b.WriteString("{\n  \"version\": 1,\n  \"findings\": [")
-	for i, f := range rep.Findings {
+	for i, f := range rep.Findings.All() {
 		jf := toJSONFinding(f)
 		if i > 0 {
 			b.WriteByte(',')
@@ -233,7 +233,7 @@ func renderJSON(w io.Writer, rep *Report, _ Options) error {
 			sum.Infos++
 		}
 	}
-	if len(rep.Findings) > 0 {
+	if rep.Findings.Len() > 0 {
 		b.WriteString("\n  ")
 	}
 	b.WriteString("],\n  \"notes\": ")

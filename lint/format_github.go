@@ -20,7 +20,7 @@ import (
 func renderGitHub(w io.Writer, rep *Report, o Options) error {
 	b := bufio.NewWriter(w) // written as it is rendered: a fleet's report is large
 	path := memoized(reportPath)
-	for _, f := range rep.Findings {
+	for _, f := range rep.Findings.All() {
 		var props []string
 		if f.Pos.File != "" {
 			props = append(props, "file="+escapeGitHubProperty(path(f.Pos.File)))

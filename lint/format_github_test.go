@@ -24,7 +24,7 @@ func renderGitHubString(t *testing.T, rep *Report, o Options) string {
 // ::notice:: lines unless --quiet.
 func TestGitHubEscaping(t *testing.T) {
 	rep := &Report{
-		Findings: []rules.Finding{{
+		Findings: findingsOf([]rules.Finding{{
 			Rule: "TC105", Severity: rules.Warning, Pos: trustmodel.Pos{File: "conf/a,b:c%d.conf", Line: 3},
 			Message: "100% spoofable\r\nsecond line", Attack: "a::b ::error::injected", Fix: rules.Fix("x, y: z"),
 			Directive: "not rendered", Path: "not rendered",
@@ -32,7 +32,7 @@ func TestGitHubEscaping(t *testing.T) {
 			Rule: "TC404", Severity: rules.Info, Pos: trustmodel.Pos{File: "n.conf", Line: 7}, Message: "m",
 		}, {
 			Rule: "TC999", Severity: rules.Error, Message: "no file, no line",
-		}},
+		}}),
 		Notes: []string{"note: 50%\nsecond line"},
 	}
 	want := "::warning file=conf/a%2Cb%3Ac%25d.conf,line=3,title=TC105 xff-not-set::100%25 spoofable%0D%0Asecond line%0Aattack: a::b ::error::injected%0Afix: x, y: z\n" +
@@ -60,7 +60,7 @@ func TestGitHubOutput(t *testing.T) {
 		t.Fatalf("exit %d, err %v; want 1", code, err)
 	}
 	_, rep := lintFixture(t, filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append"))
-	f := rep.Findings[0]
+	f := rep.Findings.Slice()[0]
 	want := "::error file=../testdata/rules/TC101/trust-true-append/nginx.conf,line=16,title=TC101 trust-all-unstripped::" +
 		escapeGitHubData(f.Message) + "%0Aattack: " + escapeGitHubData(f.Attack) + "%0Afix: " + escapeGitHubData(f.Fix.Message) + "\n"
 	if out != want {
@@ -79,12 +79,13 @@ func TestGitHubOutputOfEveryFiringFixture(t *testing.T) {
 		_, rep := lintFixture(t, dir)
 		out := renderGitHubString(t, rep, Options{Quiet: true})
 		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-		if len(lines) != len(rep.Findings) || strings.Contains(out, "\r") {
-			t.Errorf("%s: %d lines for %d findings:\n%s", dir, len(lines), len(rep.Findings), out)
+		if len(lines) != rep.Findings.Len() || strings.Contains(out, "\r") {
+			t.Errorf("%s: %d lines for %d findings:\n%s", dir, len(lines), rep.Findings.Len(), out)
 			continue
 		}
+		fs := rep.Findings.Slice()
 		for i, line := range lines {
-			f := rep.Findings[i]
+			f := fs[i]
 			prefix := "::" + githubCommand(f.Severity) + " file=" + escapeGitHubProperty(filepath.ToSlash(f.Pos.File)) + ","
 			if !strings.HasPrefix(line, prefix) || !strings.Contains(line, ",title="+f.Rule+" ") {
 				t.Errorf("%s: line %q; want it to start %q", dir, line, prefix)

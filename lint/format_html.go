@@ -106,7 +106,7 @@ func newHTMLView(rep *Report) htmlView {
 		}
 		return app
 	}
-	for _, f := range rep.Findings {
+	for _, f := range rep.Findings.All() {
 		counts[f.Severity]++
 		ri, ok := ruleIdx[f.Rule]
 		if !ok {

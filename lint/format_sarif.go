@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
@@ -78,18 +79,22 @@ func renderSARIF(w io.Writer, rep *Report, o Options) error {
 	item := json.NewEncoder(&buf)
 	item.SetEscapeHTML(false)
 	item.SetIndent(indent+"  ", "  ")
-	for i, f := range rep.Findings {
+	related := newSARIFRelated(indent+"      ", uri)
+	for i, f := range rep.Findings.All() {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString("\n" + indent + "  ")
 		buf.Reset()
-		if err := item.Encode(sarifResult(f, ruleIndex, uri)); err != nil {
+		res, rest := sarifResult(f, ruleIndex, uri)
+		if err := item.Encode(res); err != nil {
 			return err
 		}
-		b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		if err := related.write(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n")), res, f.Related[rest:]); err != nil {
+			return err
+		}
 	}
-	if len(rep.Findings) > 0 {
+	if rep.Findings.Len() > 0 {
 		b.WriteString("\n" + indent)
 	}
 	b.Write(head.Bytes()[at[1]-1:])
@@ -98,9 +103,74 @@ func renderSARIF(w io.Writer, rep *Report, o Options) error {
 
 var sarifEmptyResults = regexp.MustCompile(`\n *"results": \[\]`)
 
-// sarifResult is one finding as a result; uri is sarifURI.
-func sarifResult(f rules.Finding, ruleIndex map[string]int, uri func(string) string) *sarif.Result {
-	res := sarif.NewRuleResult(f.Rule).
+// sarifRelated writes a result's related locations after its first: a
+// finding naming a fleet's places has hundreds of thousands, which as
+// objects of their own, all at once, were most of a fleet's SARIF run.
+type sarifRelated struct {
+	prefix string // the indentation of a result's related locations
+	uri    func(string) string
+	buf    bytes.Buffer
+	enc    *json.Encoder
+}
+
+func newSARIFRelated(prefix string, uri func(string) string) *sarifRelated {
+	r := &sarifRelated{prefix: prefix, uri: uri}
+	r.enc = json.NewEncoder(&r.buf)
+	r.enc.SetEscapeHTML(false)
+	r.enc.SetIndent(prefix, "  ")
+	return r
+}
+
+// location is loc as encoded in a result's list, without the newline and
+// indentation before it.
+func (r *sarifRelated) location(loc *sarif.Location) ([]byte, error) {
+	r.buf.Reset()
+	if err := r.enc.Encode(loc); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(r.buf.Bytes(), []byte("\n")), nil
+}
+
+// write writes encoded, res's encoding, with the locations of rest after
+// its one related location, numbered on.
+func (r *sarifRelated) write(w *bufio.Writer, encoded []byte, res *sarif.Result, rest []trustmodel.Pos) error {
+	if len(res.RelatedLocations) == 0 || len(rest) == 0 {
+		_, err := w.Write(encoded)
+		return err
+	}
+	first, err := r.location(res.RelatedLocations[0])
+	if err != nil {
+		return err
+	}
+	at := bytes.Index(encoded, slices.Concat([]byte("\"relatedLocations\": [\n"+r.prefix), first))
+	if at < 0 {
+		return fmt.Errorf("sarif: no related locations in a result")
+	}
+	at += len("\"relatedLocations\": [\n"+r.prefix) + len(first)
+	w.Write(encoded[:at])
+	id := 1
+	for _, p := range rest {
+		loc := sarifLocation(p, r.uri)
+		if loc == nil {
+			continue
+		}
+		id++
+		text, err := r.location(loc.WithId(id))
+		if err != nil {
+			return err
+		}
+		w.WriteString(",\n" + r.prefix)
+		w.Write(text)
+	}
+	_, err = w.Write(encoded[at:])
+	return err
+}
+
+// sarifResult is one finding as a result, with its first related location
+// (sarifRelated writes the others, from rest of f.Related on); uri is
+// sarifURI.
+func sarifResult(f rules.Finding, ruleIndex map[string]int, uri func(string) string) (res *sarif.Result, rest int) {
+	res = sarif.NewRuleResult(f.Rule).
 		WithLevel(sarifLevel(f.Severity)).
 		WithMessage(sarif.NewTextMessage(findingText(f)))
 	if i, ok := ruleIndex[f.Rule]; ok {
@@ -109,9 +179,12 @@ func sarifResult(f rules.Finding, ruleIndex map[string]int, uri func(string) str
 	if loc := sarifLocation(f.Pos, uri); loc != nil {
 		res.AddLocation(loc)
 	}
-	for _, p := range f.Related {
+	rest = len(f.Related)
+	for i, p := range f.Related {
 		if loc := sarifLocation(p, uri); loc != nil {
-			res.AddRelatedLocation(loc.WithId(len(res.RelatedLocations) + 1))
+			res.AddRelatedLocation(loc.WithId(1))
+			rest = i + 1
+			break
 		}
 	}
 	if fix := sarifFix(f.Fix, uri); fix != nil {
@@ -127,7 +200,7 @@ func sarifResult(f rules.Finding, ruleIndex map[string]int, uri func(string) str
 	if len(props.Properties) > 0 {
 		res.AttachPropertyBag(props)
 	}
-	return res
+	return res, rest
 }
 
 // sarifFix is a fix's edits as one SARIF fix: an artifactChange per file,

@@ -110,11 +110,12 @@ func TestSARIFOfEveryFiringFixtureIsValid(t *testing.T) {
 				t.Fatal(err)
 			}
 			run := log.Runs[0]
-			if len(run.Results) != len(rep.Findings) {
-				t.Fatalf("%d results for %d findings", len(run.Results), len(rep.Findings))
+			if len(run.Results) != rep.Findings.Len() {
+				t.Fatalf("%d results for %d findings", len(run.Results), rep.Findings.Len())
 			}
+			fs := rep.Findings.Slice()
 			for i, res := range run.Results {
-				f := rep.Findings[i]
+				f := fs[i]
 				if res.RuleIndex == nil || run.Tool.Driver.Rules[*res.RuleIndex].ID != f.Rule {
 					t.Errorf("result %d: ruleIndex %v does not name %s", i, res.RuleIndex, f.Rule)
 				}
@@ -277,7 +278,7 @@ func TestSARIFOutput(t *testing.T) {
 	}
 	// The wording is the rule's; the rendering is message, attack and fix.
 	_, rep := lintFixture(t, filepath.Join("..", "testdata", "rules", "TC101", "trust-true-append"))
-	f := rep.Findings[0]
+	f := rep.Findings.Slice()[0]
 	wantText := f.Message + "\nattack: " + f.Attack + "\nfix: " + f.Fix.Message
 	if f.Attack == "" || f.Fix.Message == "" || !strings.Contains(wantText, `attack: a client sending "X-Forwarded-For: 6.6.6.6"`) {
 		t.Fatalf("fixture finding lacks an attack or a fix: %+v", f)
@@ -325,12 +326,12 @@ func TestSARIFNotesAndEmptyRuns(t *testing.T) {
 	}
 	rep := &Report{
 		Notes: []string{"skipped TC101: no trustcheck.yaml", "conf/a.conf:3: include \"x\" matches no file"},
-		Findings: []rules.Finding{{
+		Findings: findingsOf([]rules.Finding{{
 			Rule: "TC105", Severity: rules.Warning, Pos: trustmodel.Pos{File: "we ird#1/a,b:c%.conf", Line: 3},
 			Message: "m", Related: []trustmodel.Pos{{File: filepath.Join(wd, "sub", "x.conf"), Line: 1}, {File: "/elsewhere/y.conf", Line: 2}},
 		}, {
 			Rule: "TC404", Severity: rules.Info, Pos: trustmodel.Pos{File: "<stdin>", Line: 7}, Message: "m2",
-		}},
+		}}),
 	}
 	out := renderSARIFBytes(t, rep)
 	if err := validateSARIF(t, sch, out); err != nil {

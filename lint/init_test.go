@@ -303,7 +303,7 @@ func TestInitSuggestsEachFrameworksOwnTrust(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v with %q", err, taken)
 			}
-			for _, f := range rep.Findings {
+			for _, f := range rep.Findings.All() {
 				if fw == "django" && f.Rule == "TC104" {
 					// No Django setting gives the client address under a WSGI
 					// server: REMOTE_ADDR stays nginx's (the file says so).

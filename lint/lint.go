@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,7 +50,7 @@ type Options struct {
 
 // Report is the outcome of one lint run, ready to render.
 type Report struct {
-	Findings []rules.Finding
+	Findings Findings
 	// Notes say what the run could not check and why.
 	Notes []string
 	Files int
@@ -81,16 +82,14 @@ func Run(o Options, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return failed(err)
 	}
-	// The budget lint keeps holds through rendering too, at the live heap
-	// of the sorted findings: a finding naming a fleet's places renders to
-	// megabytes of short-lived objects.
+	// The budget lint keeps holds through rendering too: a finding naming
+	// a fleet's places renders to megabytes of short-lived objects.
 	budget := newMemoryBudget()
 	defer budget.release()
 	rep, err := lintDrawing(o)
 	if err != nil {
 		return failed(err)
 	}
-	budget.follow()
 	checkpoint("render")
 	if err := render(stdout, rep, o); err != nil {
 		return 2, err
@@ -103,10 +102,8 @@ func Run(o Options, stdout, stderr io.Writer) (int, error) {
 			fmt.Fprintf(stderr, "note: %s\n", n)
 		}
 	}
-	for _, f := range rep.Findings {
-		if failOn != 0 && f.Severity >= failOn {
-			return 1, nil
-		}
+	if failOn != 0 && rep.Findings.MaxSeverity() >= failOn {
+		return 1, nil
 	}
 	return 0, nil
 }
@@ -144,6 +141,9 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	if err != nil {
 		return nil, err
 	}
+	// The budget holds from the load to the sorted findings.
+	budget := newMemoryBudget()
+	defer budget.release()
 	pr, err := load(o, true)
 	if err != nil {
 		return nil, err
@@ -158,12 +158,8 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 		others = rules.NewPass(ng, cfg, rules.AppInfo{}, nil)
 	}
 	checkpoint("loaded")
-	// The budget holds from the first part to the sorted findings: Finish
-	// and the merge decode a fleet's findings.
-	budget := newMemoryBudget()
-	defer budget.release()
 	tg := newTargets()
-	unknownPeer, proxies := checkParts(apps, others, tg, ng, partSize, seen, budget)
+	unknownPeer, proxies := checkParts(apps, others, tg, ng, partSize, seen)
 	checkpoint("checked")
 	if err := ng.ProxiesBuilt(); err != nil {
 		return nil, err
@@ -187,34 +183,42 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	// the findings it reported), and its findings are merged as they are
 	// decoded: a fleet's run to hundreds of thousands, most of them the
 	// same root cause at a shared snippet.
-	merger := rootMerger{budget: budget}
-	for _, a := range apps {
+	// The servers go once every rule has finished, before the findings
+	// are decoded.
+	finished := make([]iter.Seq[rules.Finding], len(apps))
+	for i, a := range apps {
+		finished[i] = a.pass.Finish(a.rules)
+	}
+	var othersFinished iter.Seq[rules.Finding]
+	if others != nil {
+		othersFinished = others.Finish([]*rules.Rule{rules.ByID("TC302")})
+	}
+	ng.DropServers()
+	var set findingSet
+	for i, a := range apps {
 		spec := a.pass.App.Spec
-		budget.follow()
-		for f := range a.pass.Finish(a.rules) {
+		for f := range finished[i] {
 			severityOfUse(&f, &spec)
 			if len(apps) > 1 {
 				f.App = spec.Name
 			}
-			merger.add(f)
+			set.add(f)
 		}
-		a.pass = nil
+		a.pass, finished[i] = nil, nil
 	}
-	if others != nil {
-		budget.follow()
-		for f := range others.Finish([]*rules.Rule{rules.ByID("TC302")}) {
+	if othersFinished != nil {
+		for f := range othersFinished {
 			f.Severity = rules.Info // a service nobody described may need the client's Host
 			f.App = "another service"
-			merger.add(f)
+			set.add(f)
 		}
 	}
 	checkpoint("finished")
-	findings := merger.findings()
-	findings = applySuppressions(findings, ng, cfg, ruleSet(enabled))
-	findings = foldConsequences(findings)
-	sortFindings(findings)
-	budget.follow()
-	if n := rules.ResolveEdits(findings, fileLines(ng)); n > 0 {
+	set.suppress(ng, cfg, ruleSet(enabled))
+	set.foldConsequences()
+	set.sort()
+	findings, n := set.findings(fileLines(ng))
+	if n > 0 {
 		what := fmt.Sprintf("%d fixes keep only their message: their edits do not", n)
 		if n == 1 {
 			what = "1 fix keeps only its message: its edits do not"
@@ -292,7 +296,7 @@ const partServers = 64
 // locations and directives, its proxies, paths and replays are dropped, so
 // a fleet's are never all held at once; the next part is built while the
 // rules check this one.
-func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.Config, partSize int, seen func(rules.AppInfo, []*rules.Path), budget *memoryBudget) (unknownPeer, proxies int) {
+func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.Config, partSize int, seen func(rules.AppInfo, []*rules.Path)) (unknownPeer, proxies int) {
 	type appPart struct {
 		proxies []*nginxconf.Proxy
 		paths   []*rules.Path
@@ -328,7 +332,6 @@ func checkParts(apps []*appRun, others *rules.Pass, tg *targets, ng *nginxconf.C
 		parts <- last
 	}()
 	for pt := range parts {
-		budget.follow()
 		unknownPeer += pt.unknown
 		proxies += pt.proxies
 		for i, a := range apps {
@@ -601,138 +604,6 @@ func posPrefix(p trustmodel.Pos) string {
 		return ""
 	}
 	return fmt.Sprintf("%s:%d: ", p.File, p.Line)
-}
-
-// mergeSharedRoots is fs with each root cause reported once (rootMerger).
-func mergeSharedRoots(fs []rules.Finding) []rules.Finding {
-	var m rootMerger
-	for _, f := range fs {
-		m.add(f)
-	}
-	return m.findings()
-}
-
-// rootMerger reports a root cause once: findings of one rule at one place
-// (a directive in a shared snippet included by many servers) become one
-// finding whose related positions name every affected place. Findings are
-// added one at a time, so repeats are dropped as they come.
-type rootMerger struct {
-	out    []rules.Finding
-	index  map[rootKey]int
-	merged map[int]bool // out[i].Related is its own copy
-	added  int
-	budget *memoryBudget // followed as findings come, when set
-}
-
-type rootKey struct {
-	rule string
-	pos  trustmodel.Pos
-}
-
-func (m *rootMerger) add(f rules.Finding) {
-	if m.added++; m.budget != nil && m.added%1024 == 0 {
-		m.budget.follow()
-	}
-	k := rootKey{f.Rule, f.Pos}
-	i, seen := m.index[k]
-	if !seen {
-		if m.index == nil {
-			m.index, m.merged = map[rootKey]int{}, map[int]bool{}
-		}
-		m.index[k] = len(m.out)
-		m.out = append(m.out, f)
-		return
-	}
-	if !m.merged[i] {
-		m.merged[i] = true
-		m.out[i].Related = slices.Clone(m.out[i].Related)
-	}
-	m.out[i].Related = append(m.out[i].Related, f.Related...)
-}
-
-// findings are the merged findings, each one's related positions sorted,
-// without repeats or its own position.
-func (m *rootMerger) findings() []rules.Finding {
-	out := m.out
-	for i := range out {
-		rel := out[i].Related
-		if !m.merged[i] && tidyRelated(rel, out[i].Pos) {
-			continue // a rule's list may be shared with its other findings: left as it is
-		}
-		if !m.merged[i] {
-			rel = slices.Clone(rel)
-		}
-		slices.SortFunc(rel, comparePos)
-		rel = slices.Compact(rel)
-		out[i].Related = slices.DeleteFunc(rel, func(p trustmodel.Pos) bool { return p == out[i].Pos || p.File == "" })
-	}
-	return out
-}
-
-// foldConsequences shows a finding whose cause another finding reports
-// (a header a TC401 drop left unset) under that finding, whose severity
-// becomes the highest of them; a consequence whose cause is not reported
-// (disabled, suppressed) stays on its own.
-func foldConsequences(fs []rules.Finding) []rules.Finding {
-	roots := map[trustmodel.Pos]int{}
-	for i, f := range fs {
-		if f.Rule == "TC401" {
-			roots[f.Pos] = i
-		}
-	}
-	if len(roots) == 0 {
-		return fs
-	}
-	folded := make([]bool, len(fs))
-	for i, f := range fs {
-		r, ok := roots[f.CausedBy]
-		if !ok || f.CausedBy.File == "" || r == i {
-			continue
-		}
-		root := &fs[r]
-		root.Consequences = append(root.Consequences, f)
-		root.Severity = max(root.Severity, f.Severity)
-		folded[i] = true
-	}
-	out := fs[:0]
-	for i, f := range fs {
-		if !folded[i] {
-			sortFindings(f.Consequences)
-			out = append(out, f)
-		}
-	}
-	clear(fs[len(out):]) // the folded findings live on in their roots
-	return out
-}
-
-// tidyRelated reports whether rel is already what mergeSharedRoots makes
-// of it: sorted, without repeats, pos or positions without a file.
-func tidyRelated(rel []trustmodel.Pos, pos trustmodel.Pos) bool {
-	for i, p := range rel {
-		if p == pos || p.File == "" || i > 0 && comparePos(rel[i-1], p) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func comparePos(a, b trustmodel.Pos) int {
-	if c := strings.Compare(a.File, b.File); c != 0 {
-		return c
-	}
-	return a.Line - b.Line
-}
-
-func sortFindings(fs []rules.Finding) {
-	slices.SortStableFunc(fs, func(a, b rules.Finding) int {
-		if c := comparePos(a.Pos, b.Pos); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Rule, b.Rule); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Message, b.Message)
-	})
 }
 
 // heapCheckpoint, when a test sets it, is called at each stage of a lint

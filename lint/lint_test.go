@@ -191,7 +191,7 @@ func TestCorpus(t *testing.T) {
 				continue
 			}
 			linted++
-			for _, f := range rep.Findings {
+			for _, f := range rep.Findings.All() {
 				findings++
 				rules[f.Rule]++
 				if f.Pos.File == "" || f.Pos.Line == 0 {
@@ -246,11 +246,11 @@ func writeFiles(tb testing.TB, files map[string]string) string {
 // says so.
 func TestAttackFromAdmittedClients(t *testing.T) {
 	rep, err := Lint(fixture("TC101/allow-internal-only"))
-	if err != nil || len(rep.Findings) != 1 {
+	if err != nil || rep.Findings.Len() != 1 {
 		t.Fatalf("%v, %+v", err, rep)
 	}
 	want := `a client at 10.0.0.5 (nginx admits only 10.0.0.0/8 here) sending "X-Forwarded-For: 6.6.6.6" to http://admin.example/ gets req.ip = 6.6.6.6`
-	if got := rep.Findings[0].Attack; got != want {
+	if got := rep.Findings.Slice()[0].Attack; got != want {
 		t.Errorf("attack:\n got %s\nwant %s", got, want)
 	}
 }
@@ -263,7 +263,7 @@ func TestConsequencesUnderTheirCause(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, f := range rep.Findings {
+	for _, f := range rep.Findings.All() {
 		line := fmt.Sprintf("%d %s %s", f.Pos.Line, f.Rule, f.Severity)
 		for _, c := range f.Consequences {
 			line += fmt.Sprintf(" [%d %s]", c.Pos.Line, c.Rule)
@@ -285,7 +285,7 @@ func TestFindingsNameTheirApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, f := range rep.Findings {
+	for _, f := range rep.Findings.All() {
 		got = append(got, fmt.Sprintf("%d %s %q", f.Pos.Line, f.Rule, f.App))
 	}
 	want := []string{`15 TC302 ""`, `22 TC302 "another service"`}

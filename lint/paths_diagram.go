@@ -12,7 +12,7 @@ func runPathsDiagram(o Options, pr *prepared, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	views := pathViews(pr, rep.Findings)
+	views := pathViews(pr, rep.Findings.Slice())
 	if o.Format == "dot" {
 		err = writePathsDOT(stdout, views)
 	} else {

@@ -28,7 +28,7 @@ func TestRealWorld(t *testing.T) {
 			if err != nil {
 				fmt.Fprintf(&b, "error: %v\n", err)
 			} else {
-				for _, f := range rep.Findings {
+				for _, f := range rep.Findings.All() {
 					writeRealWorldFinding(&b, dir, f.Rule, f.Severity.String(), f.Pos, "")
 					for _, c := range f.Consequences {
 						writeRealWorldFinding(&b, dir, c.Rule, c.Severity.String(), c.Pos, "  then ")

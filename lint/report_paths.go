@@ -69,7 +69,7 @@ func lintDrawing(o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := newFindingIndex(rep.Findings)
+	ix := newFindingIndex(rep.Findings.Slice())
 	for i := range c.views {
 		fs := ix.of(&c.views[i])
 		c.views[i].markFindings(fs)

@@ -206,7 +206,7 @@ func TestLintReleasesInlineFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Findings) == 0 {
+	if rep.Findings.Len() == 0 {
 		t.Fatal("no findings")
 	}
 	mb := func(n uint64) float64 { return float64(n) / 1e6 }

@@ -252,9 +252,7 @@ func (sg *suggester) findings(ng *nginxconf.Config, app rules.AppInfo, ids []str
 		rs = append(rs, r)
 	}
 	fs := sg.pass(ng, app).Run(rs)
-	fs = mergeSharedRoots(fs)
-	sortFindings(fs)
-	return fs
+	return mergedAndSorted(fs)
 }
 
 // withTrust is the app with another trust value.

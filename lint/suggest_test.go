@@ -86,7 +86,7 @@ func TestSuggestFixesFiringFixtures(t *testing.T) {
 				applySuggestEdits(t, tmp, s)
 				_, rep := lintFixture(t, tmp)
 				var bad []string
-				for _, f := range flatFindings(rep.Findings) {
+				for _, f := range flatFindings(rep.Findings.Slice()) {
 					if slices.Contains(SuggestRules, f.Rule) {
 						bad = append(bad, fmt.Sprintf("%s:%d: %s", f.Pos.File, f.Pos.Line, f.Rule))
 						t.Logf("%s:%d %s %s\n  attack: %s", f.Pos.File, f.Pos.Line, f.Rule, f.Message, f.Attack)
@@ -261,7 +261,7 @@ func TestSuggestCreatesNoFindings(t *testing.T) {
 				_, after := lintFixture(t, tmp)
 				count := func(rep *Report) map[string]int {
 					n := map[string]int{}
-					for _, f := range rep.Findings {
+					for _, f := range rep.Findings.All() {
 						n[f.Rule]++
 					}
 					return n

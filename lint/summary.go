@@ -51,7 +51,7 @@ func newSummaryView(rep *Report, linkBase string) summaryView {
 	v := summaryView{Notes: rep.Notes}
 	counts := map[rules.Severity]int{}
 	byRule := map[string]*ruleCount{}
-	for i, f := range rep.Findings {
+	for i, f := range rep.Findings.All() {
 		counts[f.Severity]++
 		rc := byRule[f.Rule]
 		if rc == nil {

@@ -45,12 +45,12 @@ func parseSuppression(pos trustmodel.Pos, raw string) (*suppression, bool) {
 	return s, true
 }
 
-func (s *suppression) covers(f rules.Finding) bool {
-	if f.Pos.File != s.pos.File || (f.Pos.Line != s.pos.Line && f.Pos.Line != s.pos.Line+1) {
+func (s *suppression) covers(rule string, pos trustmodel.Pos) bool {
+	if pos.File != s.pos.File || (pos.Line != s.pos.Line && pos.Line != s.pos.Line+1) {
 		return false
 	}
 	for _, id := range s.ids {
-		if id == f.Rule {
+		if id == rule {
 			return true
 		}
 	}
@@ -82,39 +82,49 @@ func collectSuppressions(ng *nginxconf.Config, cfg *trustmodel.Config) []*suppre
 	return out
 }
 
-// applySuppressions drops the findings an ignore comment covers and reports
-// (as TC001) every ignore that is malformed or suppresses nothing.
-func applySuppressions(fs []rules.Finding, ng *nginxconf.Config, cfg *trustmodel.Config, enabled map[string]bool) []rules.Finding {
-	sups := collectSuppressions(ng, cfg)
-	type line struct {
-		file string
-		n    int
+// suppressions are a run's ignore comments, by line.
+type suppressions struct {
+	all []*suppression
+	at  map[suppressionLine][]*suppression
+}
+
+type suppressionLine struct {
+	file string
+	n    int
+}
+
+func newSuppressions(ng *nginxconf.Config, cfg *trustmodel.Config) *suppressions {
+	ss := &suppressions{all: collectSuppressions(ng, cfg), at: map[suppressionLine][]*suppression{}}
+	for _, s := range ss.all {
+		k := suppressionLine{s.pos.File, s.pos.Line}
+		ss.at[k] = append(ss.at[k], s)
 	}
-	at := map[line][]*suppression{}
-	for _, s := range sups {
-		k := line{s.pos.File, s.pos.Line}
-		at[k] = append(at[k], s)
-	}
-	kept := fs[:0] // in fs's own array: a fleet's findings run to hundreds of megabytes
-	for _, f := range fs {
-		suppressed := false
-		for _, n := range [...]int{f.Pos.Line, f.Pos.Line - 1} { // a comment covers its line and the next
-			for _, s := range at[line{f.Pos.File, n}] {
-				if s.reason != "" && s.covers(f) {
-					s.used, suppressed = true, true
-				}
+	return ss
+}
+
+// suppresses reports whether an ignore comment covers a finding of rule at
+// pos, and marks the comments that do as used.
+func (ss *suppressions) suppresses(rule string, pos trustmodel.Pos) bool {
+	suppressed := false
+	for _, n := range [...]int{pos.Line, pos.Line - 1} { // a comment covers its line and the next
+		for _, s := range ss.at[suppressionLine{pos.File, n}] {
+			if s.reason != "" && s.covers(rule, pos) {
+				s.used, suppressed = true, true
 			}
 		}
-		if !suppressed {
-			kept = append(kept, f)
-		}
 	}
-	clear(fs[len(kept):])
+	return suppressed
+}
+
+// unused reports, as TC001 when enabled, every ignore that is malformed or
+// has suppressed nothing.
+func (ss *suppressions) unused(enabled map[string]bool) []rules.Finding {
 	if !enabled["TC001"] {
-		return kept
+		return nil
 	}
+	var out []rules.Finding
 	tc001 := rules.ByID("TC001")
-	for _, s := range sups {
+	for _, s := range ss.all {
 		var msg string
 		switch {
 		case len(s.ids) == 0:
@@ -141,11 +151,11 @@ func applySuppressions(fs []rules.Finding, ng *nginxconf.Config, cfg *trustmodel
 				msg = fmt.Sprintf("trustcheck:ignore %s suppresses nothing: no such finding on this line or the next", strings.Join(s.ids, ","))
 			}
 		}
-		kept = append(kept, rules.Finding{
+		out = append(out, rules.Finding{
 			Rule: tc001.ID, Severity: tc001.Severity, Pos: s.pos, Message: msg,
 			Fix: rules.Fix("remove the comment, or move it onto the line of the finding it is meant for",
 				rules.ReplaceText(s.pos, s.comment, "")),
 		})
 	}
-	return kept
+	return out
 }

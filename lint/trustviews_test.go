@@ -174,7 +174,7 @@ func TestPartsDoNotChangeFindings(t *testing.T) {
 			}
 			compared++
 			if in.app != "" {
-				for _, f := range whole.Findings {
+				for _, f := range whole.Findings.All() {
 					rules[f.Rule] = true
 				}
 			}

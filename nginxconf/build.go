@@ -925,6 +925,16 @@ func (c *Config) ReleaseServers(servers []*Server) {
 	}
 }
 
+// DropServers forgets every server, once nothing reads them again (lint,
+// once the rules have finished): a fleet's are most of what is left of
+// its configuration. The files, http contexts and warnings stay.
+func (c *Config) DropServers() {
+	c.Servers = nil
+	for _, h := range c.HTTP {
+		h.Servers = nil
+	}
+}
+
 // ProxiesBuilt ends a load with DeferProxies once every server's proxies
 // have been built: the warnings are in Load's order, and the error is the
 // one Load would have returned.

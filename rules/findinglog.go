@@ -263,3 +263,64 @@ func (r *logReader) finding() Finding {
 	f.App = r.shared()
 	return f
 }
+
+// FindingLog is findings kept encoded and read in the order added, as the
+// rules keep theirs until Finish: lint keeps a report's so, which the
+// formatters read one at a time.
+type FindingLog struct {
+	log findingLog
+	max Severity
+}
+
+// Add appends f.
+func (l *FindingLog) Add(f *Finding) {
+	l.log.add(f)
+	l.max = max(l.max, f.Severity)
+}
+
+// Len is how many findings there are.
+func (l *FindingLog) Len() int { return l.log.n }
+
+// MaxSeverity is the highest severity of the findings (0 with none).
+func (l *FindingLog) MaxSeverity() Severity { return l.max }
+
+// All yields the findings in the order added.
+func (l *FindingLog) All() iter.Seq[Finding] { return l.log.all() }
+
+// FindingTable is findings kept encoded, not deflated, and read in any
+// order: lint's while it merges, folds and sorts a fleet's. Each finding
+// is written into one of a list of blocks, so that the table never copies
+// what it holds to grow.
+type FindingTable struct {
+	log    findingLog // its buf is the finding being added
+	blocks [][]byte
+	at     []tableAt
+}
+
+type tableAt struct{ block, offset int32 }
+
+// tableBlock is the size of a FindingTable's blocks.
+const tableBlock = 1 << 20
+
+// Add appends f and returns its index.
+func (t *FindingTable) Add(f *Finding) int {
+	t.log.buf = t.log.buf[:0]
+	t.log.finding(f)
+	n := len(t.blocks)
+	if n == 0 || cap(t.blocks[n-1])-len(t.blocks[n-1]) < len(t.log.buf) {
+		t.blocks = append(t.blocks, make([]byte, 0, max(tableBlock, len(t.log.buf))))
+		n++
+	}
+	b := &t.blocks[n-1]
+	t.at = append(t.at, tableAt{int32(n - 1), int32(len(*b))})
+	*b = append(*b, t.log.buf...)
+	t.log.n++
+	return len(t.at) - 1
+}
+
+// At is the finding of index i.
+func (t *FindingTable) At(i int) Finding {
+	a := t.at[i]
+	r := logReader{log: &t.log, data: t.blocks[a.block], at: int(a.offset)}
+	return r.finding()
+}

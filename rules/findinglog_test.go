@@ -38,6 +38,40 @@ func TestFindingLogRoundTrip(t *testing.T) {
 	}
 }
 
+// TestFindingTable: findings come back by index in any order, one larger
+// than a block among them; the exported log keeps the highest severity.
+func TestFindingTable(t *testing.T) {
+	var in []Finding
+	for i := range 3000 {
+		in = append(in, Finding{Rule: "TC105", Severity: Warning, Pos: trustmodel.Pos{File: "site.conf", Line: i},
+			Attack: fmt.Sprintf("a client sending \"X-Forwarded-For: 6.6.6.6\" to http://site%d.example/ gets req.ip = 6.6.6.6", i)})
+	}
+	huge := Finding{Rule: "TC301", Severity: Error, Pos: trustmodel.Pos{File: "shared.conf", Line: 1}}
+	for i := range tableBlock / 2 {
+		huge.Related = append(huge.Related, trustmodel.Pos{File: "vhosts/all.conf", Line: 8 + i*20})
+	}
+	in = slices.Insert(in, 1500, huge)
+	var tab FindingTable
+	var log FindingLog
+	for i := range in {
+		if got := tab.Add(&in[i]); got != i {
+			t.Fatalf("finding %d added as %d", i, got)
+		}
+		log.Add(&in[i])
+	}
+	if len(tab.blocks) < 3 {
+		t.Fatalf("%d blocks: the test wants findings in several, one larger than a block", len(tab.blocks))
+	}
+	for _, i := range []int{1500, 0, len(in) - 1, 1499, 1501, 42} {
+		if got := tab.At(i); !reflect.DeepEqual(got, in[i]) {
+			t.Fatalf("finding %d: got %+v", i, got.Pos)
+		}
+	}
+	if log.Len() != len(in) || log.MaxSeverity() != Error {
+		t.Fatalf("log: %d findings, highest severity %v", log.Len(), log.MaxSeverity())
+	}
+}
+
 func checkAllSet(t *testing.T, v reflect.Value, name string) {
 	t.Helper()
 	for i := range v.NumField() {
