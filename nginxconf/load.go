@@ -167,6 +167,11 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 		expanded = append(expanded, l.expandRoot(r))
 	}
 	expanded = dropIncludedRoots(expanded)
+	for _, er := range expanded {
+		er.included = nil // read by dropIncludedRoots only
+	}
+	files := l.files()
+	l.releaseTrees()
 	sc := &structChecker{tables: tablesFor(ver), ver: ver}
 	for _, er := range expanded {
 		l.errs = append(l.errs, er.errs...)
@@ -183,7 +188,7 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 	if len(l.errs) > 0 {
 		return nil, newLoadError(l.errs)
 	}
-	cfg = newConfig(ver, l.files())
+	cfg = newConfig(ver, files)
 	cfg.Warnings = append(cfg.Warnings, l.warns...)
 	cfg.headersPerPlace = opts.headersPerPlace
 	b := &builder{cfg: cfg}
@@ -194,18 +199,20 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 	cfg.Warnings = append(cfg.Warnings, b.warns...)
 	sortDiagnostics(cfg.Warnings)
 	cfg.Warnings = dedupeDiagnostics(cfg.Warnings)
-	l.releaseTrees()
 	return cfg, nil
 }
 
-// releaseTrees drops the trees of the files no packed server block
-// includes: expanding those blocks again reads only those.
+// releaseTrees forgets, once the roots are expanded, the files no packed
+// server block includes: expanding those blocks again reads only those. A
+// fleet has a file per server.
 func (l *loader) releaseTrees() {
-	for _, sf := range l.cache {
-		if !sf.keep {
-			sf.dirs = nil
+	kept := map[fileKey]*srcFile{}
+	for k, sf := range l.cache {
+		if sf.keep {
+			kept[k] = sf
 		}
 	}
+	l.cache, l.order, l.inOrder = kept, nil, nil
 }
 
 // ---------------------------------------------------------------------------

@@ -144,14 +144,15 @@ type Server struct {
 	// UnderscoresInHeaders is the effective underscores_in_headers.
 	UnderscoresInHeaders bool
 
-	sc         *scope
-	defaultFor []string
-	catchAll   bool
-	rewrites   map[*Directive]*regexp.Regexp
-	// body is the server block until its places are built (buildPlaces);
+	// (the flags side by side: a fleet holds a Server per server)
+	catchAll bool
 	// implicitLocation marks the location of a loose proxy_pass.
-	body             []*Directive
 	implicitLocation bool
+	sc               *scope
+	defaultFor       []string
+	rewrites         map[*Directive]*regexp.Regexp
+	// body is the server block until its places are built (buildPlaces).
+	body []*Directive
 	// packed is the server's packed block (DeferProxies), decoded for its
 	// facts and again for its part.
 	packed *packedBody
