@@ -2,9 +2,11 @@ package lint
 
 import (
 	"iter"
+	"runtime"
 	"slices"
 	"strings"
 
+	"github.com/trustcheck/trustcheck/internal/parallel"
 	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/rules"
 	"github.com/trustcheck/trustcheck/trustmodel"
@@ -166,14 +168,36 @@ func (s *findingSet) sortRefs(refs []int) {
 
 // findings are the findings reported, in order, with their edits resolved
 // to the files' lines when lines is set; dropped counts the fixes whose
-// edits do not match the lines, which keep only their message.
-func (s *findingSet) findings(lines rules.Lines) (out Findings, dropped int) {
-	for _, i := range s.top {
-		f := []rules.Finding{s.finding(i)}
-		if lines != nil {
-			dropped += rules.ResolveEdits(f, lines)
+// edits do not match the lines, which keep only their message. A batch of
+// findings is decoded and resolved on every CPU, each worker a contiguous
+// share with lines of its own (lines makes a reader of the files, which
+// keeps the last few read): a fleet's edits name a file each.
+func (s *findingSet) findings(lines func() rules.Lines) (out Findings, dropped int) {
+	const batch = 1024
+	workers := runtime.GOMAXPROCS(0)
+	readers := make([]rules.Lines, workers)
+	drops := make([]int, workers)
+	buf := make([]rules.Finding, min(batch, len(s.top)))
+	for start := 0; start < len(s.top); start += batch {
+		n := min(batch, len(s.top)-start)
+		parallel.Do(workers, func(w int) {
+			for k := n * w / workers; k < n*(w+1)/workers; k++ {
+				buf[k] = s.finding(s.top[start+k])
+				if lines != nil {
+					if readers[w] == nil {
+						readers[w] = lines()
+					}
+					drops[w] += rules.ResolveEdits(buf[k:k+1], readers[w])
+				}
+			}
+		})
+		for k := range n {
+			out.log.Add(&buf[k])
+			buf[k] = rules.Finding{}
 		}
-		out.log.Add(&f[0])
+	}
+	for _, d := range drops {
+		dropped += d
 	}
 	return out, dropped
 }

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -43,5 +44,41 @@ func TestFindingSet(t *testing.T) {
 	}
 	if dropped != 0 || !reflect.DeepEqual(got, want) {
 		t.Fatalf("findings (%d dropped):\n got %+v\nwant %+v", dropped, got, want)
+	}
+}
+
+// BenchmarkFindingSet makes a report's findings of 20,000 shaped like a
+// fleet's (a TC401 at each server's nested location and the TC105 it
+// causes, its consequence, both with fixes): adding, folding, sorting and
+// writing them out encoded, edits left unresolved.
+func BenchmarkFindingSet(b *testing.B) {
+	var fs []rules.Finding
+	for i := range 10000 {
+		file := fmt.Sprintf("vhosts/site%06d.conf", 9999-i)
+		drop := trustmodel.Pos{File: file, Line: 19}
+		pass := trustmodel.Pos{File: file, Line: 24}
+		fs = append(fs, rules.Finding{Rule: "TC401", Severity: rules.Error, Pos: drop, Directive: "proxy_set_header Host $host;",
+			Message: "this location's proxy_set_header replaces every proxy_set_header of the outer levels",
+			Attack:  fmt.Sprintf("a client sending \"X-Forwarded-For: 6.6.6.6\" to http://site%d.example/ws/ reaches the app with \"X-Forwarded-For: 6.6.6.6\"", i),
+			Fix:     rules.Fix("repeat the dropped headers in this location", rules.InsertAfter(drop, "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")),
+			Related: []trustmodel.Pos{{File: file, Line: 9}, {File: file, Line: 10}, pass}})
+		fs = append(fs, rules.Finding{Rule: "TC105", Severity: rules.Error, Pos: pass, Directive: "proxy_pass http://pool1;", CausedBy: drop,
+			Message: "the app trusts nginx (127.0.0.1), but nginx passes the client's X-Forwarded-For through unchanged",
+			Path:    fmt.Sprintf("client -> nginx (server site%d.example:8000, location /ws/) -> app", i),
+			Attack:  fmt.Sprintf("a client sending \"X-Forwarded-For: 6.6.6.6\" to http://site%d.example/ws/ gets req.ip = 6.6.6.6", i),
+			Fix:     rules.Fix("add `proxy_set_header X-Forwarded-For $remote_addr;` next to this proxy_pass", rules.InsertAfter(pass, "proxy_set_header X-Forwarded-For $remote_addr;")),
+			Related: []trustmodel.Pos{{File: "trustcheck.yaml", Line: 6}}})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var s findingSet
+		for _, f := range fs {
+			s.add(f)
+		}
+		s.foldConsequences()
+		s.sort()
+		if out, _ := s.findings(nil); out.Len() != 10000 {
+			b.Fatalf("%d findings", out.Len())
+		}
 	}
 }

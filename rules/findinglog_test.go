@@ -133,7 +133,8 @@ func BenchmarkFindingLog(b *testing.B) {
 }
 
 // FuzzFindingLog: findings made of arbitrary texts and numbers, enough of
-// them to fill several chunks, come back from the log as they went in.
+// them to fill several chunks, come back from the log as they went in, and
+// from a table by index.
 func FuzzFindingLog(f *testing.F) {
 	f.Add("TC105", "nginx.conf", 20, "proxy_pass http://a;", "m", "client -> nginx -> app", "attack", "fix", -1, 3, true)
 	f.Add("", "", 0, "", "", "", "", "", 0, 0, false)
@@ -158,6 +159,15 @@ func FuzzFindingLog(f *testing.F) {
 		}
 		if out := slices.Collect(l.all()); !reflect.DeepEqual(out, in) {
 			t.Fatalf("%d findings came back as %d, or changed", len(in), len(out))
+		}
+		var tab FindingTable
+		for i := range in {
+			tab.Add(&in[i])
+		}
+		for i := len(in) - 1; i >= 0; i-- {
+			if got := tab.At(i); !reflect.DeepEqual(got, in[i]) {
+				t.Fatalf("finding %d of the table changed", i)
+			}
 		}
 	})
 }
