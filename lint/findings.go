@@ -67,16 +67,15 @@ type rootKey struct {
 	pos  trustmodel.Pos
 }
 
-// findingRef is a finding of the table and what the steps before
-// rendering read or change of it.
+// findingRef is what the steps before rendering read or change of the
+// table's finding of the same index.
 type findingRef struct {
-	at       int // in the table
 	rule     string
 	pos      trustmodel.Pos
 	causedBy trustmodel.Pos
 	severity rules.Severity
-	// merged: findings of the same root cause were added after it, whose
-	// related positions are related.
+	// merged: findings of the same root cause came after it; related are
+	// their related positions.
 	merged  bool
 	related []trustmodel.Pos
 	// consequences are the refs of the findings folded under it.
@@ -101,8 +100,8 @@ func (s *findingSet) add(f rules.Finding) {
 
 // addOwn adds f as a finding of its own, reported.
 func (s *findingSet) addOwn(f rules.Finding) {
-	s.top = append(s.top, len(s.refs))
-	s.refs = append(s.refs, findingRef{at: s.table.Add(&f), rule: f.Rule, pos: f.Pos, causedBy: f.CausedBy, severity: f.Severity})
+	s.top = append(s.top, s.table.Add(&f))
+	s.refs = append(s.refs, findingRef{rule: f.Rule, pos: f.Pos, causedBy: f.CausedBy, severity: f.Severity})
 }
 
 // suppress leaves out the findings an ignore comment covers and adds
@@ -162,7 +161,7 @@ func (s *findingSet) sortRefs(refs []int) {
 			return c
 		}
 		// Rarely reached: one rule's findings at one place are one.
-		return strings.Compare(s.table.At(a.at).Message, s.table.At(b.at).Message)
+		return strings.Compare(s.table.At(i).Message, s.table.At(j).Message)
 	})
 }
 
@@ -206,7 +205,7 @@ func (s *findingSet) findings(lines func() rules.Lines) (out Findings, dropped i
 // positions sorted, without repeats or its own position, its consequences.
 func (s *findingSet) finding(i int) rules.Finding {
 	r := &s.refs[i]
-	f := s.table.At(r.at)
+	f := s.table.At(i)
 	f.Severity = r.severity
 	if r.merged || !tidyRelated(f.Related, f.Pos) {
 		rel := append(f.Related, r.related...)

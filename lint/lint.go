@@ -179,12 +179,11 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	if unknownPeer > 0 && pr.apps[0].Evaluator != nil {
 		rep.Notes = append(rep.Notes, unknownPeerNote(unknownPeer))
 	}
-	// Each pass is dropped once finished (the state its rules gathered,
-	// the findings it reported), and its findings are merged as they are
-	// decoded: a fleet's run to hundreds of thousands, most of them the
-	// same root cause at a shared snippet.
-	// The servers go once every rule has finished, before the findings
-	// are decoded.
+	// Every pass finishes (its rules' whole-fleet judgements, which read
+	// the servers) before the servers go; then each pass's findings are
+	// decoded into the set, which keeps them encoded, and the pass goes: a
+	// fleet's run to hundreds of thousands, many of them one root cause at
+	// a shared snippet.
 	finished := make([]iter.Seq[rules.Finding], len(apps))
 	for i, a := range apps {
 		finished[i] = a.pass.Finish(a.rules)

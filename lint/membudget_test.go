@@ -3,8 +3,10 @@ package lint
 import (
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 // TestMemoryBudgetRestoresLimit: lints that overlap set limits that follow
@@ -39,4 +41,25 @@ func TestMemoryBudgetLeavesGOMEMLIMIT(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != before {
 		t.Fatalf("limit changed to %d with GOMEMLIMIT set", got)
 	}
+}
+
+// TestMemoryBudgetFollowsCollections: after a collection the limit is
+// about twice the live heap, without a call to follow (the load grows the
+// heap without one).
+func TestMemoryBudgetFollowsCollections(t *testing.T) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOMEMLIMIT is set: lint leaves the limit alone")
+	}
+	b := newMemoryBudget()
+	defer b.release()
+	live := make([]byte, 100<<20)
+	// The limit follows from the finalizer goroutine, after the collection.
+	for deadline := time.Now().Add(30 * time.Second); debug.SetMemoryLimit(-1) < 180<<20; {
+		if time.Now().After(deadline) {
+			t.Fatalf("limit %d MiB with 100 MiB live", debug.SetMemoryLimit(-1)>>20)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	runtime.KeepAlive(live)
 }
