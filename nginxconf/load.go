@@ -212,7 +212,7 @@ func (l *loader) releaseTrees() {
 			kept[k] = sf
 		}
 	}
-	l.cache, l.order, l.inOrder = kept, nil, nil
+	l.cache, l.order = kept, nil
 }
 
 // ---------------------------------------------------------------------------
@@ -431,16 +431,15 @@ type fileKey struct {
 }
 
 type loader struct {
-	opts    LoadOptions
-	ver     Version
-	mu      sync.Mutex
-	cache   map[fileKey]*srcFile
-	order   []*srcFile
-	inOrder map[*srcFile]bool
-	errs    []Diagnostic
-	warns   []Diagnostic
-	stdin   []byte
-	read    bool
+	opts  LoadOptions
+	ver   Version
+	mu    sync.Mutex
+	cache map[fileKey]*srcFile
+	order []*srcFile // the files met, in the order reading began
+	errs  []Diagnostic
+	warns []Diagnostic
+	stdin []byte
+	read  bool
 	// stockCopies are the stock includes' directives placed at each
 	// include that reads them (a snippet every server includes is one).
 	stockCopies map[stockCopyKey][]*Directive
@@ -696,6 +695,8 @@ type srcFile struct {
 	// keep: a packed server block includes the file, so its tree is
 	// needed after the load (releaseTrees).
 	keep bool
+	// met: the file is in the loader's order (met).
+	met bool
 }
 
 func (l *loader) get(fsys fileSystem, name string) *srcFile {
@@ -994,14 +995,10 @@ func (l *loader) files() []*File {
 }
 
 func (l *loader) met(sf *srcFile) {
-	if l.inOrder[sf] {
-		return
+	if !sf.met {
+		sf.met = true
+		l.order = append(l.order, sf)
 	}
-	if l.inOrder == nil {
-		l.inOrder = map[*srcFile]bool{}
-	}
-	l.inOrder[sf] = true
-	l.order = append(l.order, sf)
 }
 
 // ---------------------------------------------------------------------------
@@ -1046,9 +1043,10 @@ type expander struct {
 }
 
 // expand returns a file's tree with its includes expanded in place. Each
-// inclusion gets its own nodes of the blocks that contain includes; other
-// directives are never modified, so every inclusion of a file shares them
-// (a fleet's vhost files are held once, not once more expanded).
+// inclusion gets its own nodes of the blocks that contain includes (but a
+// packed server block's first, packedWithIncludes); other directives are
+// never modified, so every inclusion of a file shares them (a fleet's
+// vhost files are held once, not once more expanded).
 func (x *expander) expand(sf *srcFile, in []*Directive) []*Directive {
 	out := make([]*Directive, 0, len(in))
 	for _, d := range in {
@@ -1069,15 +1067,23 @@ func (x *expander) expand(sf *srcFile, in []*Directive) []*Directive {
 // packedWithIncludes is d, a packed server block with includes, for this
 // inclusion: decoding it expands its includes as here. The first
 // expansion expands them now, for what they report and the files they
-// meet.
+// meet. The block's first inclusion in the load is d itself, its context
+// set (a fleet includes each vhost file once, and a copy of each server's
+// node was a sixth of what the load held); the others get nodes of their
+// own.
 func (x *expander) packedWithIncludes(sf *srcFile, d *Directive) *Directive {
 	if !x.again {
 		x.inPacked++
-		x.expand(sf, d.packed.decode())
+		x.expand(sf, d.packed.unpack())
 		x.inPacked--
 	}
+	ctx := &expandContext{l: x.l, spec: x.er.spec, stack: slices.Clone(x.stack), names: slices.Clone(x.names)}
+	if !x.again && d.packed.ctx == nil {
+		d.packed.ctx = ctx
+		return d
+	}
 	pb := *d.packed
-	pb.ctx = &expandContext{l: x.l, spec: x.er.spec, stack: slices.Clone(x.stack), names: slices.Clone(x.names)}
+	pb.ctx = ctx
 	nd := *d
 	nd.packed = &pb
 	return &nd

@@ -208,6 +208,17 @@ func (p *packer) str(s string) {
 // decode returns a tree of the block's own, its texts the dictionary's or
 // slices of the encoding; with a context, its includes expanded.
 func (pb *packedBody) decode() []*Directive {
+	out := pb.unpack()
+	if pb.ctx == nil {
+		return out
+	}
+	c := pb.ctx
+	x := &expander{l: c.l, er: &expandedRoot{spec: c.spec, included: map[string]bool{}}, stack: slices.Clone(c.stack), names: slices.Clone(c.names), again: true}
+	return x.expand(nil, out)
+}
+
+// unpack is the block's tree as packed, includes not expanded.
+func (pb *packedBody) unpack() []*Directive {
 	u := unpacker{
 		file:   pb.file,
 		enc:    pb.enc,
@@ -216,13 +227,7 @@ func (pb *packedBody) decode() []*Directive {
 		blocks: make([]*Directive, pb.nDirs),
 		args:   make([]string, pb.nArgs),
 	}
-	out := u.block()
-	if pb.ctx == nil {
-		return out
-	}
-	c := pb.ctx
-	x := &expander{l: c.l, er: &expandedRoot{spec: c.spec, included: map[string]bool{}}, stack: slices.Clone(c.stack), names: slices.Clone(c.names), again: true}
-	return x.expand(nil, out)
+	return u.block()
 }
 
 type unpacker struct {
