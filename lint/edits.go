@@ -2,16 +2,19 @@ package lint
 
 import (
 	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/trustcheck/trustcheck/nginxconf"
 	"github.com/trustcheck/trustcheck/rules"
 )
 
 // fileLines gives rules.ResolveEdits the lines of the files findings' edits
-// name: from disk, or for a file split from an nginx -T
-// dump, the dump from that file's first line on. Standard input is not
-// kept, so its edits are dropped.
+// name: from disk, or for a file split from an nginx -T dump, the dump from
+// that file's first line on. Standard input is not kept, so its edits are
+// dropped. It is safe for concurrent use: the workers resolving a report's
+// edits share it.
 func fileLines(ng *nginxconf.Config) rules.Lines {
 	type part struct {
 		dump string
@@ -25,27 +28,35 @@ func fileLines(ng *nginxconf.Config) rules.Lines {
 	}
 	// The last few files read: findings come sorted by file, and their
 	// edits name their own file or a few others (trustcheck.yaml, an
-	// included list), so a fleet's files are not all held at once.
+	// included list), so a fleet's files are not all held at once. Each
+	// is read once, by the first worker to ask for it.
 	type read struct {
 		name  string
+		once  sync.Once
 		lines []string
 	}
-	var recent []read
+	var mu sync.Mutex
+	var recent []*read
 	readFile := func(name string) ([]string, bool) {
-		for _, r := range recent {
-			if r.name == name {
-				return r.lines, r.lines != nil
+		mu.Lock()
+		i := slices.IndexFunc(recent, func(r *read) bool { return r.name == name })
+		var r *read
+		if i >= 0 {
+			r = recent[i]
+		} else {
+			r = &read{name: name}
+			if len(recent) == 16 {
+				recent = recent[1:]
 			}
+			recent = append(recent, r)
 		}
-		var ls []string
-		if data, err := os.ReadFile(name); err == nil {
-			ls = strings.Split(strings.TrimSuffix(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"), "\n")
-		}
-		if len(recent) == 8 {
-			recent = recent[1:]
-		}
-		recent = append(recent, read{name, ls})
-		return ls, ls != nil
+		mu.Unlock()
+		r.once.Do(func() {
+			if data, err := os.ReadFile(name); err == nil {
+				r.lines = strings.Split(strings.TrimSuffix(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"), "\n")
+			}
+		})
+		return r.lines, r.lines != nil
 	}
 	return func(file string) ([]string, bool) {
 		if file == "" || file == "<stdin>" {

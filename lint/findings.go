@@ -169,12 +169,10 @@ func (s *findingSet) sortRefs(refs []int) {
 // to the files' lines when lines is set; dropped counts the fixes whose
 // edits do not match the lines, which keep only their message. A batch of
 // findings is decoded and resolved on every CPU, each worker a contiguous
-// share with lines of its own (lines makes a reader of the files, which
-// keeps the last few read): a fleet's edits name a file each.
-func (s *findingSet) findings(lines func() rules.Lines) (out Findings, dropped int) {
+// share.
+func (s *findingSet) findings(lines rules.Lines) (out Findings, dropped int) {
 	const batch = 1024
 	workers := runtime.GOMAXPROCS(0)
-	readers := make([]rules.Lines, workers)
 	drops := make([]int, workers)
 	buf := make([]rules.Finding, min(batch, len(s.top)))
 	for start := 0; start < len(s.top); start += batch {
@@ -183,10 +181,7 @@ func (s *findingSet) findings(lines func() rules.Lines) (out Findings, dropped i
 			for k := n * w / workers; k < n*(w+1)/workers; k++ {
 				buf[k] = s.finding(s.top[start+k])
 				if lines != nil {
-					if readers[w] == nil {
-						readers[w] = lines()
-					}
-					drops[w] += rules.ResolveEdits(buf[k:k+1], readers[w])
+					drops[w] += rules.ResolveEdits(buf[k:k+1], lines)
 				}
 			}
 		})

@@ -216,7 +216,7 @@ func lintSeeing(o Options, partSize int, seen func(rules.AppInfo, []*rules.Path)
 	set.suppress(ng, cfg, ruleSet(enabled))
 	set.foldConsequences()
 	set.sort()
-	findings, n := set.findings(func() rules.Lines { return fileLines(ng) })
+	findings, n := set.findings(fileLines(ng))
 	if n > 0 {
 		what := fmt.Sprintf("%d fixes keep only their message: their edits do not", n)
 		if n == 1 {
