@@ -221,8 +221,11 @@ func mergedAndSorted(fs []rules.Finding) []rules.Finding {
 		s.add(f)
 	}
 	s.sort()
-	out, _ := s.findings(nil)
-	return out.Slice()
+	out := make([]rules.Finding, len(s.top))
+	for k, i := range s.top {
+		out[k] = s.finding(i)
+	}
+	return out
 }
 
 // tidyRelated reports whether rel is already what findingSet makes of it:
