@@ -219,7 +219,7 @@ func (l *loader) releaseTrees() {
 // file systems: the disk, and the in-memory files of stdin and nginx -T dumps
 
 type fileSystem interface {
-	read(name string) ([]byte, error)
+	read(name string) (fileText, error)
 	// glob returns the names matching pattern, sorted, without directories
 	// and without names whose wildcard component starts with "." (glob(3)).
 	glob(pattern string) ([]string, error)
@@ -229,39 +229,71 @@ type fileSystem interface {
 	disk() bool
 }
 
+// fileText is a file as the parser reads it: its bytes, or a file on disk
+// larger than streamAbove, open, to be read as it is lexed (parseStream).
+type fileText struct {
+	data []byte
+	file *os.File
+}
+
 type diskFS struct{}
 
-// maxFileSize bounds what one configuration file may hold; an nginx -T dump
-// of a fleet is a few megabytes.
-const maxFileSize = 64 << 20
+// maxFileSize bounds what a file read whole may hold: an nginx -T dump of
+// a fleet, or trustcheck.yaml. maxStreamedSize bounds a file on disk,
+// which is never held whole: a one-file fleet of 100,000 servers is
+// 108 MiB.
+const (
+	maxFileSize     = 64 << 20
+	maxStreamedSize = 1 << 30
+)
 
-func (diskFS) read(name string) ([]byte, error) { return ReadFile(name) }
+// streamAbove is the size above which a file on disk is parsed as it is
+// read (a variable so that tests stream small files).
+var streamAbove int64 = 4 << 20
+
+func (diskFS) read(name string) (fileText, error) {
+	f, size, err := openConfigFile(name, maxStreamedSize)
+	if err != nil {
+		return fileText{}, err
+	}
+	if size > streamAbove {
+		return fileText{file: f}, nil
+	}
+	defer f.Close()
+	data, err := readConfigFile(f, size, maxFileSize)
+	return fileText{data: data}, err
+}
 
 // ReadFile reads a configuration file as Load does: a regular file of at
 // most 64 MiB whose read ends (not a device, FIFO or kernel interface).
 func ReadFile(name string) ([]byte, error) {
-	f, size, err := openConfigFile(name)
+	f, size, err := openConfigFile(name, maxFileSize)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	return readConfigFile(f, size, maxFileSize)
+}
+
+// readConfigFile reads what openConfigFile opened, at most limit bytes.
+func readConfigFile(f *os.File, size, limit int64) ([]byte, error) {
 	// Sizes in /proc say 0; the read itself is bounded. The buffer holds
 	// the stated size and the read that meets the end, so a file on disk
 	// is read into one allocation.
 	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
-	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return nil, err
 	}
 	data := buf.Bytes()
-	if len(data) > maxFileSize {
-		return nil, tooLarge(int64(len(data)))
+	if int64(len(data)) > limit {
+		return nil, tooLarge(int64(len(data)), limit)
 	}
 	return data, nil
 }
 
 // openConfigFile opens a file that can be a configuration file: a regular
-// file within the size limit whose reads end; size is what stat says.
-func openConfigFile(name string) (f *os.File, size int64, err error) {
+// file of at most limit bytes whose reads end; size is what stat says.
+func openConfigFile(name string, limit int64) (f *os.File, size int64, err error) {
 	st, err := os.Stat(name)
 	if err != nil {
 		return nil, 0, err
@@ -271,8 +303,8 @@ func openConfigFile(name string) (f *os.File, size int64, err error) {
 		return nil, 0, fmt.Errorf("is a directory")
 	case !st.Mode().IsRegular():
 		return nil, 0, fmt.Errorf("not a regular file") // a device or FIFO never ends
-	case st.Size() > maxFileSize:
-		return nil, 0, tooLarge(st.Size())
+	case st.Size() > limit:
+		return nil, 0, tooLarge(st.Size(), limit)
 	}
 	f, err = os.Open(name)
 	if err != nil {
@@ -288,8 +320,8 @@ func openConfigFile(name string) (f *os.File, size int64, err error) {
 	return f, st.Size(), nil
 }
 
-func tooLarge(size int64) error {
-	return fmt.Errorf("%d MiB is larger than the %d MiB a configuration file may have", size>>20, maxFileSize>>20)
+func tooLarge(size, limit int64) error {
+	return fmt.Errorf("%d MiB is larger than the %d MiB a configuration file may have", size>>20, limit>>20)
 }
 
 func (diskFS) glob(pattern string) ([]string, error) {
@@ -374,11 +406,11 @@ type memFS struct {
 	names []string // sorted
 }
 
-func (m *memFS) read(name string) ([]byte, error) {
+func (m *memFS) read(name string) (fileText, error) {
 	if b, ok := m.files[path.Clean(name)]; ok {
-		return b, nil
+		return fileText{data: b}, nil
 	}
-	return nil, fs.ErrNotExist
+	return fileText{}, fs.ErrNotExist
 }
 
 func (m *memFS) glob(pattern string) ([]string, error) {
@@ -549,16 +581,20 @@ func (l *loader) collectRoots(paths []string) []*rootSpec {
 				base = p
 			}
 			for _, f := range files {
-				if r := l.dumpFileRoot(f); r != nil {
-					add(r)
+				if r, dump := l.dumpFileRoot(f); dump {
+					if r != nil {
+						add(r)
+					}
 					continue
 				}
 				add(&rootSpec{name: f, fs: diskFS{}, base: base})
 			}
 			continue
 		}
-		if r := l.dumpFileRoot(p); r != nil {
-			add(r)
+		if r, dump := l.dumpFileRoot(p); dump {
+			if r != nil {
+				add(r)
+			}
 			continue
 		}
 		base := l.opts.Prefix
@@ -570,23 +606,27 @@ func (l *loader) collectRoots(paths []string) []*rootSpec {
 	return roots
 }
 
-// dumpFileRoot returns the root of an nginx -T dump stored in a file, or nil.
-func (l *loader) dumpFileRoot(p string) *rootSpec {
-	f, _, err := openConfigFile(p)
+// dumpFileRoot reports whether p holds an nginx -T dump, and returns its
+// root: nil when it cannot be read whole (the error is recorded) or is
+// not a dump after all.
+func (l *loader) dumpFileRoot(p string) (root *rootSpec, dump bool) {
+	f, _, err := openConfigFile(p, maxStreamedSize)
 	if err != nil {
-		return nil // reading it as a plain file reports why
+		return nil, false // reading it as a plain file reports why
 	}
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
 	f.Close()
 	if !bytes.Contains(head[:n], []byte("# configuration file ")) {
-		return nil
+		return nil, false
 	}
-	data, err := diskFS{}.read(p)
+	data, err := ReadFile(p) // a dump is split into files held in memory
 	if err != nil {
-		return nil
+		l.errs = append(l.errs, Diagnostic{Pos: trustmodel.Pos{File: filepath.Clean(p)}, Message: "cannot open: " + errText(err)})
+		return nil, true
 	}
-	return l.dumpRoot(filepath.Clean(p), data)
+	root = l.dumpRoot(filepath.Clean(p), data)
+	return root, root != nil
 }
 
 func (l *loader) dumpRoot(dumpName string, data []byte) *rootSpec {
@@ -619,7 +659,7 @@ func (l *loader) dumpRoot(dumpName string, data []byte) *rootSpec {
 // stdinFS serves the stdin file from memory and everything else from disk.
 type stdinFS struct{ mem *memFS }
 
-func (s *stdinFS) read(name string) ([]byte, error) {
+func (s *stdinFS) read(name string) (fileText, error) {
 	if name == "<stdin>" {
 		return s.mem.read(name)
 	}
@@ -714,7 +754,7 @@ func (l *loader) get(fsys fileSystem, name string) *srcFile {
 // parse reads and parses sf once; safe for concurrent use.
 func (l *loader) parse(sf *srcFile) {
 	sf.once.Do(func() {
-		data, err := sf.fs.read(sf.name)
+		text, err := sf.fs.read(sf.name)
 		if err != nil {
 			sf.rerr = err
 			return
@@ -723,7 +763,12 @@ func (l *loader) parse(sf *srcFile) {
 		if l.dict != nil {
 			each = func(dirs []*Directive) []*Directive { return packServers(l.dict, dirs) }
 		}
-		sf.dirs, sf.file.Comments, sf.errs = parseFile(sf.name, data, each)
+		if text.file != nil {
+			defer text.file.Close()
+			sf.dirs, sf.file.Comments, sf.errs, sf.rerr = parseStream(sf.name, text.file, each)
+		} else {
+			sf.dirs, sf.file.Comments, sf.errs = parseFile(sf.name, text.data, each)
+		}
 		sort.SliceStable(sf.file.Comments, func(i, j int) bool { return sf.file.Comments[i].Pos.Line < sf.file.Comments[j].Pos.Line })
 	})
 }
@@ -856,7 +901,13 @@ func init() { crossplane.SetTokenChanCap(lexerTokenBuffer) }
 // extra lexer crossplane re-checks the token at every byte, which makes a
 // long token quadratic.
 func lexOptionsFor(data []byte) crossplane.LexOptions {
-	if bytes.Contains(data, []byte("_by_lua_block")) {
+	return lexOptions(bytes.Contains(data, []byte(luaBlockMarker)))
+}
+
+const luaBlockMarker = "_by_lua_block"
+
+func lexOptions(lua bool) crossplane.LexOptions {
+	if lua {
 		return crossplane.LexOptions{Lexers: []crossplane.RegisterLexer{luaLexer}}
 	}
 	return crossplane.LexOptions{}
@@ -882,8 +933,8 @@ func parseFile(name string, data []byte, each func([]*Directive) []*Directive) (
 	if !isText(data) {
 		return []*Directive{}, nil, []Diagnostic{{Pos: trustmodel.Pos{File: name}, Message: "not a text file"}}
 	}
-	if d, bad := unterminatedDirective(name, data); bad {
-		return []*Directive{}, nil, []Diagnostic{d}
+	if line, bad := unterminatedDirective(data); bad {
+		return []*Directive{}, nil, []Diagnostic{unterminatedDiag(name, line)}
 	}
 	if !mayHaveMapBody(data) {
 		return parseChunks(name, data, chunkTokens, each)
@@ -900,6 +951,12 @@ func parseFile(name string, data []byte, each func([]*Directive) []*Directive) (
 // or argument checks (snippets and third-party modules load), comments
 // kept. tokenParser follows the same options.
 func crossplaneParse(name string, data []byte) (dirs crossplane.Directives, diags []Diagnostic) {
+	return crossplaneParseFrom(name, bytes.NewReader(data), lexOptionsFor(data), 1+bytes.Count(data, []byte("\n")))
+}
+
+// crossplaneParseFrom is crossplaneParse reading the file from r, lexed
+// with opts; lastLine is the file's last line.
+func crossplaneParseFrom(name string, r io.Reader, opts crossplane.LexOptions, lastLine int) (dirs crossplane.Directives, diags []Diagnostic) {
 	payload, err := crossplane.Parse(name, &crossplane.ParseOptions{
 		SingleFile:                true,
 		ParseComments:             true,
@@ -908,9 +965,9 @@ func crossplaneParse(name string, data []byte) (dirs crossplane.Directives, diag
 		ErrorOnUnknownDirectives:  false,
 		StopParsingOnError:        false,
 		Open: func(string) (io.ReadCloser, error) {
-			return io.NopCloser(bytes.NewReader(data)), nil
+			return io.NopCloser(r), nil
 		},
-		LexOptions: lexOptionsFor(data),
+		LexOptions: opts,
 	})
 	if err != nil {
 		return nil, []Diagnostic{crossplaneDiag(name, 0, err)}
@@ -923,7 +980,7 @@ func crossplaneParse(name string, data []byte) (dirs crossplane.Directives, diag
 		d := crossplaneDiag(name, line, pe.Error)
 		if d.Message == crossplane.ErrPrematureLexEnd.Error() {
 			// nginx's wording, at the end of the file, as tokenParser says it
-			d = Diagnostic{Pos: trustmodel.Pos{File: name, Line: 1 + bytes.Count(data, []byte("\n"))}, Message: `unexpected end of file, expecting ";" or "}"`}
+			d = Diagnostic{Pos: trustmodel.Pos{File: name, Line: lastLine}, Message: `unexpected end of file, expecting ";" or "}"`}
 		}
 		diags = append(diags, d)
 	}
@@ -951,9 +1008,16 @@ var emptyIfRE = regexp.MustCompile(`(?m)^(.*?)\bif\s*\(\s*\)`)
 // "if ()" with nothing between the parentheses.
 func panicDiag(name string, data []byte, r any) Diagnostic {
 	if loc := emptyIfRE.FindIndex(data); loc != nil {
-		line := 1 + bytes.Count(data[:loc[0]], []byte("\n"))
-		return Diagnostic{Pos: trustmodel.Pos{File: name, Line: line}, Message: `invalid condition ")"`} // nginx's words
+		return emptyIfDiag(name, 1+bytes.Count(data[:loc[0]], []byte("\n")))
 	}
+	return parserFailed(name, r)
+}
+
+func emptyIfDiag(name string, line int) Diagnostic {
+	return Diagnostic{Pos: trustmodel.Pos{File: name, Line: line}, Message: `invalid condition ")"`} // nginx's words
+}
+
+func parserFailed(name string, r any) Diagnostic {
 	return Diagnostic{Pos: trustmodel.Pos{File: name}, Message: fmt.Sprintf("cannot parse (the parser failed: %v)", r)}
 }
 

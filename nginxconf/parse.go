@@ -61,55 +61,92 @@ const chunkTokens = 4096
 // comments and diagnostic are those parseTokens gives for all the tokens
 // at once. each, when set, replaces each group's directives.
 func parseChunks(name string, data []byte, chunk int, each func([]*Directive) []*Directive) (dirs []*Directive, comments []Comment, diags []Diagnostic) {
-	lastLine := 1 + bytes.Count(data, []byte("\n"))
+	p := newChunkParser(name, 1+bytes.Count(data, []byte("\n")), chunk, len(data), each)
 	lexed := crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data))
-	defer func() {
-		for range lexed { // the lexer runs to the end of the file
-		}
-	}()
-	size := len(data)/8 + 16
-	if chunk < size/2 {
-		size = 2 * chunk
-	}
-	toks := make([]token, 0, size)
-	var errs map[int]crossplane.NgxToken
-	var cut chunkCutter
-	parsed := 0
-	parse := func() bool {
-		d, c, dg := parseTokens(name, toks, errs, lastLine)
-		if dg != nil {
-			diags = dg
-			return false
-		}
-		if each != nil {
-			d = each(d)
-		}
-		if parsed++; parsed == 1 {
-			dirs = d
-		} else {
-			dirs = append(dirs, d...)
-		}
-		comments = append(comments, c...)
-		toks, errs = toks[:0], nil
-		return true
-	}
+	defer drain(lexed)
 	for t := range lexed {
-		if t.Error != nil {
-			if errs == nil {
-				errs = map[int]crossplane.NgxToken{}
-			}
-			errs[len(toks)] = t
-		}
-		tok := token{Value: t.Value, Line: int32(t.Line), IsQuoted: t.IsQuoted, IsError: t.Error != nil}
-		toks = append(toks, tok)
-		if cut.ends(tok) && len(toks) >= chunk && !parse() {
-			return []*Directive{}, nil, diags
-		}
+		p.add(t)
 	}
-	if (len(toks) > 0 || parsed == 0) && !parse() {
-		return []*Directive{}, nil, diags
+	return p.result()
+}
+
+// drain reads the lexer's tokens to the end, so that its goroutine
+// finishes whatever stopped the reading.
+func drain(lexed chan crossplane.NgxToken) {
+	for range lexed {
 	}
-	return dirs, comments, nil
+}
+
+// chunkParser is parseChunks taking the tokens one at a time.
+type chunkParser struct {
+	name     string
+	lastLine int
+	chunk    int
+	each     func([]*Directive) []*Directive
+	toks     []token
+	errs     map[int]crossplane.NgxToken
+	cut      chunkCutter
+	parsed   int
+	dirs     []*Directive
+	comments []Comment
+	diags    []Diagnostic // once set, the file's only result
+}
+
+// newChunkParser sizes the token buffer for a file of size bytes.
+func newChunkParser(name string, lastLine, chunk, size int, each func([]*Directive) []*Directive) *chunkParser {
+	n := size/8 + 16
+	if chunk < n/2 {
+		n = 2 * chunk
+	}
+	return &chunkParser{name: name, lastLine: lastLine, chunk: chunk, each: each, toks: make([]token, 0, n)}
+}
+
+func (p *chunkParser) add(t crossplane.NgxToken) {
+	if p.diags != nil {
+		return
+	}
+	if t.Error != nil {
+		if p.errs == nil {
+			p.errs = map[int]crossplane.NgxToken{}
+		}
+		p.errs[len(p.toks)] = t
+	}
+	tok := token{Value: t.Value, Line: int32(t.Line), IsQuoted: t.IsQuoted, IsError: t.Error != nil}
+	p.toks = append(p.toks, tok)
+	if p.cut.ends(tok) && len(p.toks) >= p.chunk {
+		p.parse()
+	}
+}
+
+// parse parses the tokens gathered.
+func (p *chunkParser) parse() {
+	d, c, dg := parseTokens(p.name, p.toks, p.errs, p.lastLine)
+	if dg != nil {
+		p.diags = dg
+		return
+	}
+	if p.each != nil {
+		d = p.each(d)
+	}
+	if p.parsed++; p.parsed == 1 {
+		p.dirs = d
+	} else {
+		p.dirs = append(p.dirs, d...)
+	}
+	p.comments = append(p.comments, c...)
+	p.toks, p.errs = p.toks[:0], nil
+}
+
+// result parses the tokens left; a file with a diagnostic has no
+// directives and no comments.
+func (p *chunkParser) result() ([]*Directive, []Comment, []Diagnostic) {
+	if p.diags == nil && (len(p.toks) > 0 || p.parsed == 0) {
+		p.parse()
+	}
+	if p.diags != nil {
+		return []*Directive{}, nil, p.diags
+	}
+	return p.dirs, p.comments, nil
 }
 
 // chunkCutter follows tokenParser's reading of the tokens: ends reports

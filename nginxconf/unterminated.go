@@ -15,19 +15,20 @@ import (
 // nginx refuses ("unexpected "}"") but crossplane, without its per-directive
 // argument checks (off so that third-party modules load), reads as the
 // directive's end and then loses the block structure.
-func unterminatedDirective(name string, data []byte) (Diagnostic, bool) {
-	var line int
-	var bad bool
+// It returns the line of that "}".
+func unterminatedDirective(data []byte) (line int, bad bool) {
 	switch {
-	case bytes.Contains(data, []byte("_by_lua_block")):
-		line, bad = unterminatedLexed(data)
+	case bytes.Contains(data, []byte(luaBlockMarker)):
+		return unterminatedLexed(data)
 	case !closesFollowTerminators(data):
-		line, bad = unterminatedScanned(data)
+		return unterminatedScanned(data)
 	}
-	if !bad {
-		return Diagnostic{}, false
-	}
-	return Diagnostic{Pos: trustmodel.Pos{File: name, Line: line}, Message: `unexpected "}"`}, true
+	return 0, false
+}
+
+// unterminatedDiag is nginx's refusal of the "}" on line.
+func unterminatedDiag(name string, line int) Diagnostic {
+	return Diagnostic{Pos: trustmodel.Pos{File: name, Line: line}, Message: `unexpected "}"`}
 }
 
 // closesFollowTerminators is a quick proof that no "}" ends a directive:
@@ -149,24 +150,29 @@ func unterminatedLexed(data []byte) (int, bool) {
 	var c closeCheck
 	// Every token is read, so that the lexer's goroutine always finishes.
 	for t := range crossplane.LexWithOptions(bytes.NewReader(data), lexOptionsFor(data)) {
-		switch {
-		case t.Error != nil:
-			c.token(tokError, t.Line)
-		case t.IsQuoted:
-			c.token(tokQuoted, t.Line)
-		case strings.HasPrefix(t.Value, "#"):
-			c.token(tokComment, t.Line)
-		case t.Value == ";":
-			c.token(tokSemicolon, t.Line)
-		case t.Value == "{":
-			c.token(tokOpen, t.Line)
-		case t.Value == "}":
-			c.token(tokClose, t.Line)
-		default:
-			c.token(tokWord, t.Line)
-		}
+		c.lexed(t)
 	}
 	return c.line, c.bad
+}
+
+// lexed follows one of crossplane's tokens.
+func (c *closeCheck) lexed(t crossplane.NgxToken) {
+	switch {
+	case t.Error != nil:
+		c.token(tokError, t.Line)
+	case t.IsQuoted:
+		c.token(tokQuoted, t.Line)
+	case strings.HasPrefix(t.Value, "#"):
+		c.token(tokComment, t.Line)
+	case t.Value == ";":
+		c.token(tokSemicolon, t.Line)
+	case t.Value == "{":
+		c.token(tokOpen, t.Line)
+	case t.Value == "}":
+		c.token(tokClose, t.Line)
+	default:
+		c.token(tokWord, t.Line)
+	}
 }
 
 // unterminatedScanned is unterminatedLexed without a second crossplane

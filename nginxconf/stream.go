@@ -1,0 +1,159 @@
+package nginxconf
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+
+	crossplane "github.com/nginxinc/nginx-go-crossplane"
+
+	"github.com/trustcheck/trustcheck/trustmodel"
+)
+
+// parseStream is parseFile for a file on disk, read as it is lexed and
+// never held whole. A first read learns what parseFile learns of the whole
+// text before it lexes (binary bytes at its head, Lua blocks, words of
+// map-like blocks, its last line); the second feeds crossplane's tokens to
+// the "}" check (unterminatedLexed's) and to the chunked parse at once. A
+// file that may have a map-like block is read a third time, by
+// crossplane.Parse, as parseFile does. err is a read error.
+// FuzzParseStream holds it equal to parseFile.
+func parseStream(name string, f io.ReaderAt, each func([]*Directive) []*Directive) (dirs []*Directive, comments []Comment, diags []Diagnostic, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			dirs, comments = []*Directive{}, nil
+			diags = []Diagnostic{panicDiagAt(name, f, r)}
+		}
+	}()
+	scan, err := scanText(io.NewSectionReader(f, 0, maxStreamedSize+1))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !scan.text {
+		return []*Directive{}, nil, []Diagnostic{{Pos: trustmodel.Pos{File: name}, Message: "not a text file"}}, nil
+	}
+	text := func() io.Reader { return bufio.NewReaderSize(io.NewSectionReader(f, 0, scan.size), 64<<10) }
+	opts := lexOptions(scan.lua)
+	var closes closeCheck
+	var p *chunkParser
+	if !scan.mapLike {
+		p = newChunkParser(name, scan.lastLine, chunkTokens, int(scan.size), each)
+	}
+	lexed := crossplane.LexWithOptions(text(), opts)
+	defer drain(lexed)
+	for t := range lexed {
+		closes.lexed(t)
+		if p != nil {
+			p.add(t)
+		}
+	}
+	switch {
+	case closes.bad:
+		return []*Directive{}, nil, []Diagnostic{unterminatedDiag(name, closes.line)}, nil
+	case scan.mapLike:
+		parsed, diags := crossplaneParseFrom(name, text(), opts, scan.lastLine)
+		dirs = convert(name, parsed)
+		if each != nil {
+			dirs = each(dirs)
+		}
+		return dirs, collectComments(name, parsed, nil), diags, nil
+	}
+	dirs, comments, diags = p.result()
+	return dirs, comments, diags, nil
+}
+
+// textScan is what parseFile learns of a file's text before it lexes it.
+type textScan struct {
+	size     int64
+	text     bool // no NUL byte at its head (isText)
+	lua      bool // a *_by_lua_block (lexOptionsFor)
+	mapLike  bool // a word of a map-like block (mayHaveMapBody)
+	lastLine int  // 1 + its line breaks
+}
+
+// scanText reads r to its end, a megabyte at a time.
+func scanText(r io.Reader) (textScan, error) {
+	s := textScan{lastLine: 1}
+	lua := seamSearch{words: [][]byte{[]byte(luaBlockMarker)}}
+	maps := seamSearch{words: mapLikeNames}
+	buf := make([]byte, 1<<20)
+	for first := true; ; first = false {
+		n, err := io.ReadFull(r, buf)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return textScan{}, err
+		}
+		read := buf[:n]
+		if first {
+			s.text = isText(read)
+		}
+		s.size += int64(n)
+		s.lastLine += bytes.Count(read, []byte("\n"))
+		lua.write(read)
+		maps.write(withoutCR(read)) // the lexer drops "\r" even inside a word
+		if err != nil {
+			s.lua, s.mapLike = lua.found, maps.found
+			return s, nil
+		}
+	}
+}
+
+// withoutCR removes the "\r" bytes of b, in place.
+func withoutCR(b []byte) []byte {
+	if bytes.IndexByte(b, '\r') < 0 {
+		return b
+	}
+	out := b[:0]
+	for _, c := range b {
+		if c != '\r' {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// seamSearch looks for words in a text written to it in pieces, across
+// the seams between them too.
+type seamSearch struct {
+	words [][]byte
+	tail  []byte // the last bytes written, fewer than the longest word's
+	found bool
+}
+
+func (s *seamSearch) write(p []byte) {
+	if s.found {
+		return
+	}
+	keep := 0
+	for _, w := range s.words {
+		keep = max(keep, len(w)-1)
+	}
+	seam := append(s.tail, p[:min(len(p), keep)]...)
+	for _, w := range s.words {
+		if bytes.Contains(p, w) || bytes.Contains(seam, w) {
+			s.found = true
+			return
+		}
+	}
+	if len(p) >= keep {
+		s.tail = append(s.tail[:0], p[len(p)-keep:]...)
+	} else {
+		s.tail = append(s.tail[:0], seam[max(0, len(seam)-keep):]...)
+	}
+}
+
+// panicDiagAt is panicDiag for a file read from f.
+func panicDiagAt(name string, f io.ReaderAt, r any) Diagnostic {
+	loc := emptyIfRE.FindReaderIndex(bufio.NewReader(io.NewSectionReader(f, 0, maxStreamedSize+1)))
+	if loc == nil {
+		return parserFailed(name, r)
+	}
+	lines := 1
+	text := bufio.NewReader(io.NewSectionReader(f, 0, int64(loc[0])))
+	for {
+		b, err := text.ReadSlice('\n')
+		lines += bytes.Count(b, []byte("\n"))
+		if err != bufio.ErrBufferFull && err != nil {
+			return emptyIfDiag(name, lines)
+		}
+	}
+}
