@@ -333,15 +333,15 @@ func (sg *suggester) resolved(es []plannedEdit) []plannedEdit {
 }
 
 // lines are a file's lines as suggest read them; trustcheck.yaml from disk.
-func (sg *suggester) lines(file string) ([]string, bool) {
+func (sg *suggester) lines(file string) (rules.Text, bool) {
 	if ls, ok := sg.files[file]; ok {
-		return ls, true
+		return rules.LineSlice(ls), true
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, false
 	}
-	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n"), true
+	return rules.LineSlice(strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")), true
 }
 
 // statement is the text of the statement at pos that starts with the

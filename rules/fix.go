@@ -97,9 +97,21 @@ func RemoveYAML(mapping trustmodel.Pos, key string) Edit {
 	return Edit{File: mapping.File, Line: mapping.Line, yamlKey: key, yamlDelete: true, unresolved: true}
 }
 
-// Lines gives a file's lines (without line ends), false when the file's
-// text is unknown (standard input).
-type Lines func(file string) ([]string, bool)
+// Lines gives a file's lines, false when the file's text is unknown
+// (standard input).
+type Lines func(file string) (Text, bool)
+
+// Text is a file's lines, without their line ends.
+type Text interface {
+	Len() int          // how many lines the file has
+	Line(n int) string // line n, 1 <= n <= Len()
+}
+
+// LineSlice is a Text held in memory.
+type LineSlice []string
+
+func (s LineSlice) Len() int          { return len(s) }
+func (s LineSlice) Line(n int) string { return s[n-1] }
 
 // ResolveEdits matches every unresolved edit of the findings (and their
 // consequences) to the file's text. A fix whose edits do not all match
@@ -175,10 +187,10 @@ func resolveEdit(e Edit, lines Lines) (Edit, bool) {
 		return e, false
 	}
 	line := func(n int) (string, bool) {
-		if n < 1 || n > len(ls) {
+		if n < 1 || n > ls.Len() {
 			return "", false
 		}
-		return ls[n-1], true
+		return ls.Line(n), true
 	}
 	r := Edit{File: e.File, Line: e.Line}
 	switch {
@@ -257,12 +269,12 @@ func resolveEdit(e Edit, lines Lines) (Edit, bool) {
 
 // resolveYAMLDelete finds the key of the mapping at line e.Line: in its
 // braces, or on a line of the block at the mapping's indentation.
-func resolveYAMLDelete(e Edit, ls []string) (Edit, bool) {
-	if e.Line < 1 || e.Line > len(ls) {
+func resolveYAMLDelete(e Edit, ls Text) (Edit, bool) {
+	if e.Line < 1 || e.Line > ls.Len() {
 		return e, false
 	}
 	key := regexp.QuoteMeta(e.yamlKey)
-	if l := ls[e.Line-1]; strings.Contains(l, "{") {
+	if l := ls.Line(e.Line); strings.Contains(l, "{") {
 		for _, re := range []string{`,\s*` + key + `:\s*[^,}]*[^,}\s]`, `\b` + key + `:\s*[^,}]*,\s*`} {
 			if loc := regexp.MustCompile(re).FindStringIndex(l); loc != nil {
 				return Edit{File: e.File, Line: e.Line, Column: loc[0] + 1, Old: strings.Clone(l[loc[0]:loc[1]])}, true
@@ -270,11 +282,11 @@ func resolveYAMLDelete(e Edit, ls []string) (Edit, bool) {
 		}
 		return e, false
 	}
-	first := ls[e.Line-1]
+	first := ls.Line(e.Line)
 	col := len(first) - len(strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(first, " "), "- "), " "))
 	at := regexp.MustCompile(`^` + key + `:(\s[^#]*[^#\s]|)`)
-	for n := e.Line; n <= len(ls); n++ {
-		l := ls[n-1]
+	for n := e.Line; n <= ls.Len(); n++ {
+		l := ls.Line(n)
 		t := strings.TrimSpace(l)
 		if n > e.Line && t != "" && !strings.HasPrefix(t, "#") && len(indentOf(l)) < col {
 			break // the mapping ended
@@ -334,14 +346,15 @@ func indentOf(l string) string { return l[:len(l)-len(strings.TrimLeft(l, " \t")
 
 // innerIndent is the indentation of the lines inside the block opened at
 // line n (1-based): the next statement's, or four spaces deeper.
-func innerIndent(ls []string, n int) string {
-	outer := indentOf(ls[n-1])
-	for i := n; i < len(ls); i++ {
-		t := strings.TrimSpace(ls[i])
+func innerIndent(ls Text, n int) string {
+	outer := indentOf(ls.Line(n))
+	for i := n + 1; i <= ls.Len(); i++ {
+		l := ls.Line(i)
+		t := strings.TrimSpace(l)
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		if in := indentOf(ls[i]); len(in) > len(outer) && t != "}" {
+		if in := indentOf(l); len(in) > len(outer) && t != "}" {
 			return in
 		}
 		break

@@ -41,7 +41,7 @@ func TestResolveAndApplyEdits(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			lines := strings.Split(c.text, "\n")
 			file := c.edit.File
-			edits, ok := Resolve([]Edit{c.edit}, func(f string) ([]string, bool) { return lines, f == file })
+			edits, ok := Resolve([]Edit{c.edit}, func(f string) (Text, bool) { return LineSlice(lines), f == file })
 			if c.want == "" {
 				if ok {
 					t.Fatalf("resolved to %+v; want no match", edits)
