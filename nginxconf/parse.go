@@ -44,7 +44,7 @@ type tokenParser struct {
 // the error (rare) kept aside.
 type token struct {
 	Value    string
-	Line     int32 // a file has at most 64 MiB
+	Line     int32 // a file has at most 1 GiB
 	IsQuoted bool
 	IsError  bool
 }
