@@ -3,6 +3,7 @@ package nginxconf
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
@@ -32,26 +33,35 @@ func parseStream(name string, f io.ReaderAt, each func([]*Directive) []*Directiv
 	if !scan.text {
 		return []*Directive{}, nil, []Diagnostic{{Pos: trustmodel.Pos{File: name}, Message: "not a text file"}}, nil
 	}
-	text := func() io.Reader { return bufio.NewReaderSize(io.NewSectionReader(f, 0, scan.size), 64<<10) }
 	opts := lexOptions(scan.lua)
 	var closes closeCheck
 	var p *chunkParser
 	if !scan.mapLike {
 		p = newChunkParser(name, scan.lastLine, chunkTokens, int(scan.size), each)
 	}
-	lexed := crossplane.LexWithOptions(text(), opts)
+	text := &wholeRead{r: io.NewSectionReader(f, 0, scan.size)}
+	lexed := crossplane.LexWithOptions(bufio.NewReaderSize(text, 64<<10), opts)
 	defer drain(lexed)
+	lexErr := false
 	for t := range lexed {
 		closes.lexed(t)
+		lexErr = lexErr || t.Error != nil
 		if p != nil {
 			p.add(t)
 		}
+	}
+	if err := text.check(scan.size, lexErr); err != nil {
+		return nil, nil, nil, err
 	}
 	switch {
 	case closes.bad:
 		return []*Directive{}, nil, []Diagnostic{unterminatedDiag(name, closes.line)}, nil
 	case scan.mapLike:
-		parsed, diags := crossplaneParseFrom(name, text(), opts, scan.lastLine)
+		text = &wholeRead{r: io.NewSectionReader(f, 0, scan.size)}
+		parsed, diags := crossplaneParseFrom(name, bufio.NewReaderSize(text, 64<<10), opts, scan.lastLine)
+		if err := text.check(scan.size, len(diags) > 0); err != nil {
+			return nil, nil, nil, err
+		}
 		dirs = convert(name, parsed)
 		if each != nil {
 			dirs = each(dirs)
@@ -60,6 +70,35 @@ func parseStream(name string, f io.ReaderAt, each func([]*Directive) []*Directiv
 	}
 	dirs, comments, diags = p.result()
 	return dirs, comments, diags, nil
+}
+
+// wholeRead follows a read of a file: crossplane's lexer takes a read
+// error for the end of the file.
+type wholeRead struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (w *wholeRead) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	w.n += int64(n)
+	if err != nil && err != io.EOF {
+		w.err = err
+	}
+	return n, err
+}
+
+// check reports a read that failed, or that ended before size bytes when
+// nothing stopped the reader before the end (stopped: a lexing error).
+func (w *wholeRead) check(size int64, stopped bool) error {
+	switch {
+	case w.err != nil:
+		return w.err
+	case w.n < size && !stopped:
+		return errors.New("the file changed while it was read")
+	}
+	return nil
 }
 
 // textScan is what parseFile learns of a file's text before it lexes it.

@@ -2,6 +2,8 @@ package nginxconf
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -127,4 +129,48 @@ func TestLoadStreamsLargeFiles(t *testing.T) {
 	defer func(n int64) { streamAbove = n }(streamAbove)
 	streamAbove = 0
 	checkDeferredAlike(t, p, dir, whole, err)
+}
+
+// TestParseStreamReadErrors: a read that fails, or a file that shrinks
+// between the reads, is an error, not a file parsed short.
+func TestParseStreamReadErrors(t *testing.T) {
+	data := []byte(strings.Repeat("server { listen 80; }\n", 10000))
+	broken := errors.New("read failed")
+	for _, c := range []struct {
+		name string
+		r    io.ReaderAt
+		want string
+	}{
+		{"fails", &laterReads{data: data, fail: broken}, "read failed"},
+		{"shrinks", &laterReads{data: data, shrink: len(data) / 2}, "the file changed while it was read"},
+		{"map-like, fails", &laterReads{data: append([]byte("map $a $b { x y; }\n"), data...), fail: broken, after: 2}, "read failed"},
+	} {
+		_, _, _, err := parseStream("f.conf", c.r, nil)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// laterReads is data read whole by the first read from offset 0 (or the
+// first after ones), and then failing or shorter.
+type laterReads struct {
+	data   []byte
+	after  int // reads from offset 0 to serve whole
+	fail   error
+	shrink int
+	starts int
+}
+
+func (l *laterReads) ReadAt(p []byte, off int64) (int, error) {
+	if off == 0 {
+		l.starts++
+	}
+	if l.starts > max(l.after, 1) {
+		if l.fail != nil {
+			return 0, l.fail
+		}
+		return bytes.NewReader(l.data[:l.shrink]).ReadAt(p, off)
+	}
+	return bytes.NewReader(l.data).ReadAt(p, off)
 }
