@@ -153,7 +153,8 @@ func Load(opts LoadOptions, paths ...string) (cfg *Config, err error) {
 	if len(paths) == 0 {
 		return nil, &LoadError{Diagnostics: []Diagnostic{{Message: "no nginx configuration given"}}}
 	}
-	l := &loader{opts: opts, ver: ver, cache: map[fileKey]*srcFile{}}
+	wd, _ := os.Getwd() // "" leaves keys to filepath.Abs
+	l := &loader{opts: opts, ver: ver, disk: diskFS{wd: wd}, cache: map[fileKey]*srcFile{}}
 	if opts.DeferProxies {
 		l.dict = newPackDict()
 	}
@@ -236,7 +237,10 @@ type fileText struct {
 	file *os.File
 }
 
-type diskFS struct{}
+// diskFS reads files from disk; wd is the working directory when the
+// load began, which names relative paths in keys (filepath.Abs asks the
+// kernel for it on every call: twice a file for a fleet's includes).
+type diskFS struct{ wd string }
 
 // maxFileSize bounds what a file read whole may hold: an nginx -T dump of
 // a fleet, or trustcheck.yaml. maxStreamedSize bounds a file on disk,
@@ -392,7 +396,10 @@ func (diskFS) exists(name string) bool {
 	return err == nil && !st.IsDir()
 }
 
-func (diskFS) key(name string) string {
+func (d diskFS) key(name string) string {
+	if d.wd != "" && !filepath.IsAbs(name) {
+		return filepath.Join(d.wd, name)
+	}
 	if a, err := filepath.Abs(name); err == nil {
 		return a
 	}
@@ -465,6 +472,7 @@ type fileKey struct {
 type loader struct {
 	opts  LoadOptions
 	ver   Version
+	disk  diskFS
 	mu    sync.Mutex
 	cache map[fileKey]*srcFile
 	order []*srcFile // the files met, in the order reading began
@@ -559,7 +567,7 @@ func (l *loader) collectRoots(paths []string) []*rootSpec {
 				base = "."
 			}
 			// relative includes of stdin resolve on disk, against the prefix
-			add(&rootSpec{name: "<stdin>", fs: &stdinFS{mem: m}, base: base})
+			add(&rootSpec{name: "<stdin>", fs: &stdinFS{mem: m, files: l.disk}, base: base})
 			continue
 		}
 		st, err := os.Stat(p)
@@ -587,7 +595,7 @@ func (l *loader) collectRoots(paths []string) []*rootSpec {
 					}
 					continue
 				}
-				add(&rootSpec{name: f, fs: diskFS{}, base: base})
+				add(&rootSpec{name: f, fs: l.disk, base: base})
 			}
 			continue
 		}
@@ -601,7 +609,7 @@ func (l *loader) collectRoots(paths []string) []*rootSpec {
 		if base == "" {
 			base = filepath.Dir(p)
 		}
-		add(&rootSpec{name: filepath.Clean(p), fs: diskFS{}, base: base})
+		add(&rootSpec{name: filepath.Clean(p), fs: l.disk, base: base})
 	}
 	return roots
 }
@@ -657,23 +665,26 @@ func (l *loader) dumpRoot(dumpName string, data []byte) *rootSpec {
 }
 
 // stdinFS serves the stdin file from memory and everything else from disk.
-type stdinFS struct{ mem *memFS }
+type stdinFS struct {
+	mem   *memFS
+	files diskFS
+}
 
 func (s *stdinFS) read(name string) (fileText, error) {
 	if name == "<stdin>" {
 		return s.mem.read(name)
 	}
-	return diskFS{}.read(name)
+	return s.files.read(name)
 }
-func (s *stdinFS) glob(p string) ([]string, error) { return diskFS{}.glob(p) }
+func (s *stdinFS) glob(p string) ([]string, error) { return s.files.glob(p) }
 func (s *stdinFS) exists(name string) bool {
-	return name == "<stdin>" || diskFS{}.exists(name)
+	return name == "<stdin>" || s.files.exists(name)
 }
 func (s *stdinFS) key(name string) string {
 	if name == "<stdin>" {
 		return "<stdin>"
 	}
-	return diskFS{}.key(name)
+	return s.files.key(name)
 }
 func (s *stdinFS) disk() bool { return true }
 
