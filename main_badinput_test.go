@@ -117,9 +117,25 @@ func badInputs() []badInput {
 				write(t, filepath.Join(dir, "big.conf"), "# "+strings.Repeat("x", 16<<20)+"\n"+badInputGood)
 				return withApp(t, dir, filepath.Join(dir, "big.conf"))
 			}},
-		{name: "100 MB of server blocks", codes: []int{2}, mention: []string{"big.conf"},
+		// Files over 4 MiB are parsed as they are read, up to 256 MiB: a
+		// one-file fleet of 100,000 servers is 108 MiB.
+		{name: "300 MB file", codes: []int{2}, mention: []string{"big.conf", "300 MiB is larger than the 256 MiB"},
 			setup: func(t *testing.T, dir string) []string {
-				write(t, filepath.Join(dir, "big.conf"), strings.Repeat(badInputGood, (100<<20)/len(badInputGood)))
+				write(t, filepath.Join(dir, "big.conf"), badInputGood)
+				if err := os.Truncate(filepath.Join(dir, "big.conf"), 300<<20); err != nil { // sparse
+					t.Fatal(err)
+				}
+				return withApp(t, dir, filepath.Join(dir, "big.conf"))
+			}},
+		{name: "5 MB of server blocks, the last unterminated", codes: []int{2},
+			mention: []string{fmt.Sprintf("big.conf:%d:", (5<<20)/len(badInputGood)+1), `unexpected "}"`},
+			setup: func(t *testing.T, dir string) []string {
+				write(t, filepath.Join(dir, "big.conf"), strings.Repeat(badInputGood, (5<<20)/len(badInputGood))+"http { server { listen 80 } }\n")
+				return withApp(t, dir, filepath.Join(dir, "big.conf"))
+			}},
+		{name: "5 MB of server blocks, a NUL at the head", codes: []int{2}, mention: []string{"big.conf", "not a text file"},
+			setup: func(t *testing.T, dir string) []string {
+				write(t, filepath.Join(dir, "big.conf"), "#\x00\n"+strings.Repeat(badInputGood, (5<<20)/len(badInputGood)))
 				return withApp(t, dir, filepath.Join(dir, "big.conf"))
 			}},
 		{name: "100 MB single token", codes: []int{2}, mention: []string{"tok.conf"},

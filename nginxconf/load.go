@@ -245,10 +245,13 @@ type diskFS struct{ wd string }
 // maxFileSize bounds what a file read whole may hold: an nginx -T dump of
 // a fleet, or trustcheck.yaml. maxStreamedSize bounds a file on disk,
 // which is never held whole: a one-file fleet of 100,000 servers is
-// 108 MiB.
+// 108 MiB, and real server blocks are larger than generated ones. The
+// bounds are against a file that is no configuration (a log, a dump of
+// something else); what a load holds grows with its servers, not its
+// bytes.
 const (
 	maxFileSize     = 64 << 20
-	maxStreamedSize = 1 << 30
+	maxStreamedSize = 256 << 20
 )
 
 // streamAbove is the size above which a file on disk is parsed as it is

@@ -44,7 +44,7 @@ type tokenParser struct {
 // the error (rare) kept aside.
 type token struct {
 	Value    string
-	Line     int32 // a file has at most 1 GiB
+	Line     int32 // a file has at most 256 MiB
 	IsQuoted bool
 	IsError  bool
 }
