@@ -39,6 +39,7 @@ all=(
 	nginxconf:FuzzLoad:5000
 	nginxconf:FuzzUnterminatedScanned:50000
 	nginxconf:FuzzTokenParserMatchesCrossplane:50000
+	nginxconf:FuzzParseStream:20000
 	nginxconf:FuzzLocationIndex:50000
 	lint:FuzzLintPipeline:2000
 	rules:FuzzFindingLog:1000
