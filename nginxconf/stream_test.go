@@ -174,3 +174,20 @@ func (l *laterReads) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return bytes.NewReader(l.data).ReadAt(p, off)
 }
+
+// TestLoadRefusesLargeDump: an nginx -T dump is split in memory, so it is
+// still bounded by what a file read whole may hold, and one over it is an
+// error, not a plain file parsed as it is read.
+func TestLoadRefusesLargeDump(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "dump.txt")
+	if err := os.WriteFile(p, []byte("# configuration file /etc/nginx/nginx.conf:\nhttp { server { listen 80; } }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, maxFileSize+1<<20); err != nil { // sparse
+		t.Fatal(err)
+	}
+	_, err := Load(LoadOptions{}, p)
+	if err == nil || !strings.Contains(err.Error(), p+": cannot open: 65 MiB is larger than the 64 MiB") {
+		t.Fatalf("%v", err)
+	}
+}
