@@ -1,6 +1,7 @@
 package nginxconf
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -202,5 +203,35 @@ func BenchmarkPackServers(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(size)/float64(servers), "packed-B/server")
+	}
+}
+
+// BenchmarkParseStream parses a file of 10,000 top-level servers as a
+// fleet's one large vhost file is read: lexed in segments on every CPU,
+// and lexed whole (no cuts). The scan pass, lexReplica's, is in both.
+func BenchmarkParseStream(b *testing.B) {
+	var text strings.Builder
+	for _, line := range strings.SplitAfter(fleetConfig(10000), "\n") {
+		if strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "  map ") && !strings.HasPrefix(line, "  proxy_set_header") && !strings.HasPrefix(line, "  upstream") {
+			text.WriteString(line[2:])
+		}
+	}
+	data := []byte(text.String())
+	for _, c := range []struct {
+		name    string
+		segment int64
+	}{{"segments", segmentBytes}, {"whole", int64(len(data)) + 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			defer func(n int64) { segmentBytes = n }(segmentBytes)
+			segmentBytes = c.segment
+			b.SetBytes(int64(len(data)))
+			dict := newPackDict()
+			for i := 0; i < b.N; i++ {
+				dirs, _, diags, err := parseStream("vhosts.conf", bytes.NewReader(data), func(d []*Directive) []*Directive { return packServers(dict, d) })
+				if err != nil || diags != nil || len(dirs) != 10000 {
+					b.Fatalf("%d servers, %v, %v", len(dirs), diags, err)
+				}
+			}
+		})
 	}
 }

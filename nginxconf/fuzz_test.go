@@ -169,9 +169,9 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 		cfg, err := Load(LoadOptions{AllowMissingIncludes: true, Prefix: dir}, p)
-		if len(data)%2 == 1 { // lint's load with the file streamed
-			defer func(n int64) { streamAbove = n }(streamAbove)
-			streamAbove = 0
+		if len(data)%2 == 1 { // lint's load with the file streamed, lexed in segments
+			defer func(n, m int64) { streamAbove, segmentBytes = n, m }(streamAbove, segmentBytes)
+			streamAbove, segmentBytes = 0, 1
 		}
 		checkDeferredAlike(t, p, dir, cfg, err)
 		if err != nil {

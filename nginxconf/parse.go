@@ -90,6 +90,7 @@ type chunkParser struct {
 	dirs     []*Directive
 	comments []Comment
 	diags    []Diagnostic // once set, the file's only result
+	lineBase int          // lines before the text lexed (a segment's)
 }
 
 // newChunkParser sizes the token buffer for a file of size bytes.
@@ -111,7 +112,7 @@ func (p *chunkParser) add(t crossplane.NgxToken) {
 		}
 		p.errs[len(p.toks)] = t
 	}
-	tok := token{Value: t.Value, Line: int32(t.Line), IsQuoted: t.IsQuoted, IsError: t.Error != nil}
+	tok := token{Value: t.Value, Line: int32(t.Line + p.lineBase), IsQuoted: t.IsQuoted, IsError: t.Error != nil}
 	p.toks = append(p.toks, tok)
 	if p.cut.ends(tok) && len(p.toks) >= p.chunk {
 		p.parse()

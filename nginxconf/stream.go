@@ -5,19 +5,23 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
 
+	"github.com/trustcheck/trustcheck/internal/parallel"
 	"github.com/trustcheck/trustcheck/trustmodel"
 )
 
 // parseStream is parseFile for a file on disk, read as it is lexed and
 // never held whole. A first read learns what parseFile learns of the whole
 // text before it lexes (binary bytes at its head, Lua blocks, words of
-// map-like blocks, its last line); the second feeds crossplane's tokens to
-// the "}" check (unterminatedLexed's) and to the chunked parse at once. A
-// file that may have a map-like block is read a third time, by
-// crossplane.Parse, as parseFile does. err is a read error.
+// map-like blocks, its last line, and, from lexReplica, whether it lexes
+// cleanly and where it can be cut); the second feeds crossplane's tokens
+// to the "}" check (unterminatedLexed's) and to the chunked parse at once,
+// segment by segment on every CPU when it can be cut. A file that may have
+// a map-like block is read a third time, by crossplane.Parse, as parseFile
+// does. err is a read error.
 // FuzzParseStream holds it equal to parseFile.
 func parseStream(name string, f io.ReaderAt, each func([]*Directive) []*Directive) (dirs []*Directive, comments []Comment, diags []Diagnostic, err error) {
 	defer func() {
@@ -32,6 +36,9 @@ func parseStream(name string, f io.ReaderAt, each func([]*Directive) []*Directiv
 	}
 	if !scan.text {
 		return []*Directive{}, nil, []Diagnostic{{Pos: trustmodel.Pos{File: name}, Message: "not a text file"}}, nil
+	}
+	if len(scan.cuts) > 0 && !scan.mapLike {
+		return parseSegments(name, f, scan, each)
 	}
 	opts := lexOptions(scan.lua)
 	var closes closeCheck
@@ -72,16 +79,69 @@ func parseStream(name string, f io.ReaderAt, each func([]*Directive) []*Directiv
 	return dirs, comments, diags, nil
 }
 
+// parseSegments is parseStream's lexing and parse of a file whose scan
+// found cuts: the segments between them are lexed and parsed on every CPU,
+// each as a file of its own whose lines start after the lines before it.
+// The scan has found that the lexer reads the whole file without an error
+// and that the "}" check passes it, so the file's result is its segments'
+// directives and comments, in order, or the first segment's diagnostic.
+func parseSegments(name string, f io.ReaderAt, scan textScan, each func([]*Directive) []*Directive) ([]*Directive, []Comment, []Diagnostic, error) {
+	type segment struct {
+		dirs     []*Directive
+		comments []Comment
+		diags    []Diagnostic
+		err      error
+	}
+	segs := make([]segment, len(scan.cuts)+1)
+	parallel.Do(len(segs), func(i int) {
+		start, end, lines := int64(0), scan.size, 0
+		if i > 0 {
+			start, lines = scan.cuts[i-1].offset, scan.cuts[i-1].lines
+		}
+		if i < len(scan.cuts) {
+			end = scan.cuts[i].offset
+		}
+		p := newChunkParser(name, scan.lastLine, chunkTokens, int(end-start), each)
+		p.lineBase = lines
+		text := &wholeRead{r: io.NewSectionReader(f, start, end-start)}
+		lexed := crossplane.LexWithOptions(bufio.NewReaderSize(text, 64<<10), lexOptions(false))
+		defer drain(lexed)
+		for t := range lexed {
+			p.add(t)
+		}
+		s := &segs[i]
+		s.err = text.check(end-start, false)
+		s.dirs, s.comments, s.diags = p.result()
+	})
+	var dirs []*Directive
+	var comments []Comment
+	for _, s := range segs {
+		switch {
+		case s.err != nil:
+			return nil, nil, nil, s.err
+		case s.diags != nil:
+			return []*Directive{}, nil, s.diags, nil
+		}
+		dirs = append(dirs, s.dirs...)
+		comments = append(comments, s.comments...)
+	}
+	return dirs, comments, nil, nil
+}
+
 // wholeRead follows a read of a file: crossplane's lexer takes a read
-// error for the end of the file.
+// error for the end of the file. The lexer's goroutine reads on after
+// crossplane.Parse has returned at an error, so its count is locked.
 type wholeRead struct {
 	r   io.Reader
+	mu  sync.Mutex
 	n   int64
 	err error
 }
 
 func (w *wholeRead) Read(p []byte) (int, error) {
 	n, err := w.r.Read(p)
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.n += int64(n)
 	if err != nil && err != io.EOF {
 		w.err = err
@@ -92,6 +152,8 @@ func (w *wholeRead) Read(p []byte) (int, error) {
 // check reports a read that failed, or that ended before size bytes when
 // nothing stopped the reader before the end (stopped: a lexing error).
 func (w *wholeRead) check(size int64, stopped bool) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	switch {
 	case w.err != nil:
 		return w.err
@@ -108,13 +170,22 @@ type textScan struct {
 	lua      bool // a *_by_lua_block (lexOptionsFor)
 	mapLike  bool // a word of a map-like block (mayHaveMapBody)
 	lastLine int  // 1 + its line breaks
+	// cuts are where the text can be lexed in segments, about
+	// segmentBytes apart; none when it has a Lua block, or does not lex
+	// cleanly (lexReplica.clean).
+	cuts []lexCut
 }
+
+// segmentBytes is about the size of the segments a streamed file is lexed
+// and parsed in at once; a var for tests.
+var segmentBytes int64 = 1 << 20
 
 // scanText reads r to its end, a megabyte at a time.
 func scanText(r io.Reader) (textScan, error) {
 	s := textScan{lastLine: 1}
 	lua := seamSearch{words: [][]byte{[]byte(luaBlockMarker)}}
 	maps := seamSearch{words: mapLikeNames}
+	lexed := newLexReplica(segmentBytes)
 	buf := make([]byte, 1<<20)
 	for first := true; ; first = false {
 		n, err := io.ReadFull(r, buf)
@@ -128,9 +199,13 @@ func scanText(r io.Reader) (textScan, error) {
 		s.size += int64(n)
 		s.lastLine += bytes.Count(read, []byte("\n"))
 		lua.write(read)
+		lexed.feed(read, err != nil)
 		maps.write(withoutCR(read)) // the lexer drops "\r" even inside a word
 		if err != nil {
 			s.lua, s.mapLike = lua.found, maps.found
+			if lexed.finish(); lexed.clean() && !s.lua {
+				s.cuts = lexed.cuts
+			}
 			return s, nil
 		}
 	}

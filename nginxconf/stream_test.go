@@ -80,6 +80,45 @@ func TestScanTextSeams(t *testing.T) {
 	}
 }
 
+// TestParseSegmentsCuts: the cuts scanText finds with segments of one
+// byte (every top-level directive after the first, where the lexer's
+// state allows), and the segments' parse equal to the whole file's.
+func TestParseSegmentsCuts(t *testing.T) {
+	defer func(n int64) { segmentBytes = n }(segmentBytes)
+	segmentBytes = 1
+	for _, c := range []struct {
+		text string
+		cuts []lexCut
+	}{
+		{"server { listen 80; }\nserver { listen 81; }\n", []lexCut{{22, 1}}},
+		{"a {}server {}", []lexCut{{4, 0}}},
+		{"a;\r\nb;\r\n", []lexCut{{4, 1}}},
+		{"a;\u00a0b;", []lexCut{{4, 0}}},
+		{"# server {\nserver { a; }\n# x\nb;", []lexCut{{11, 1}, {29, 3}}},
+		{"a \"x;\nserver { \";\nserver { b; }", []lexCut{{18, 2}}},
+		{"a 'x;\nb';\nc;", []lexCut{{10, 2}}},
+		{"a b\\;\nserver {}\nc;", []lexCut{{16, 2}}},
+		{"a ${x;\nserver} b;\nc;", nil},                // "${" takes ";": unexpected "}"
+		{"a;\\\nb;\nc;", []lexCut{{7, 2}}},             // a word of an escaped line break and "b" is no cut
+		{"a;\n\\b;\nc;", []lexCut{{7, 2}}},             // nor an escaped letter
+		{"a;\n_b;\n\"c\";\n1;\nd;", []lexCut{{15, 4}}}, // nor one not a letter
+		{"a { b; }\nc { d; }", []lexCut{{9, 1}}},
+		{"{0;}A", nil},       // the parser takes "{" for a name, then stops at "}"
+		{"a;\n;b;\nc;", nil}, // the lexer stops: unexpected ";"
+		{"a {}\n}\nb;", nil}, // unexpected "}"
+		{"a { b }\nc;", nil}, // the "}" check fails
+		{"a {\nb;", nil},     // unexpected end of file
+		{"a;\ncontent_by_lua_block { ngx.say('x') }\nb;", nil},
+		{"a;\nmap $a $b { x y; }\nb;", []lexCut{{3, 1}, {22, 2}}}, // found; crossplane.Parse reads the file
+	} {
+		scan, err := scanText(strings.NewReader(c.text))
+		if err != nil || !reflect.DeepEqual(scan.cuts, c.cuts) {
+			t.Errorf("%q: cuts %v (%v), want %v", c.text, scan.cuts, err, c.cuts)
+		}
+		checkStreamed(t, []byte(c.text))
+	}
+}
+
 func unterminatedInputs() []string {
 	var in []string
 	for _, c := range unterminatedCases {
@@ -88,17 +127,24 @@ func unterminatedInputs() []string {
 	return in
 }
 
+// checkStreamed compares the streamed parse, lexed whole and lexed in
+// segments of a few bytes (every top-level directive a segment of its own
+// for segment size 1), with parseFile's.
 func checkStreamed(t *testing.T, data []byte) {
 	t.Helper()
-	dirs, comments, diags, err := parseStream("f.conf", bytes.NewReader(data), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	wantDirs, wantComments, wantDiags := parseFile("f.conf", data, nil)
-	if !reflect.DeepEqual(dirs, wantDirs) || !reflect.DeepEqual(comments, wantComments) || !reflect.DeepEqual(diags, wantDiags) {
-		t.Fatalf("%.200q streamed:\n%s\nwhole:\n%s", data,
-			dumpParsed(parsed{dirs: dirs, comments: comments, diags: diags}),
-			dumpParsed(parsed{dirs: wantDirs, comments: wantComments, diags: wantDiags}))
+	defer func(n int64) { segmentBytes = n }(segmentBytes)
+	for _, seg := range []int64{segmentBytes, 1 + int64(len(data)%5)} {
+		segmentBytes = seg
+		dirs, comments, diags, err := parseStream("f.conf", bytes.NewReader(data), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(dirs, wantDirs) || !reflect.DeepEqual(comments, wantComments) || !reflect.DeepEqual(diags, wantDiags) {
+			t.Fatalf("%.200q streamed, segments of %d bytes:\n%s\nwhole:\n%s", data, seg,
+				dumpParsed(parsed{dirs: dirs, comments: comments, diags: diags}),
+				dumpParsed(parsed{dirs: wantDirs, comments: wantComments, diags: wantDiags}))
+		}
 	}
 }
 
@@ -126,8 +172,10 @@ func TestLoadStreamsLargeFiles(t *testing.T) {
 	if err != nil || len(whole.Proxies()) != 3 {
 		t.Fatalf("%v, %d proxies", err, len(whole.Proxies()))
 	}
-	defer func(n int64) { streamAbove = n }(streamAbove)
+	defer func(n, m int64) { streamAbove, segmentBytes = n, m }(streamAbove, segmentBytes)
 	streamAbove = 0
+	checkDeferredAlike(t, p, dir, whole, err)
+	segmentBytes = 1
 	checkDeferredAlike(t, p, dir, whole, err)
 }
 

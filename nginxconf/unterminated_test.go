@@ -2,7 +2,9 @@ package nginxconf
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
+	"unicode/utf8"
 )
 
 // unterminatedCases are inputs whose tokenization has a corner; the scanned
@@ -100,8 +102,27 @@ func FuzzUnterminatedScanned(f *testing.F) {
 		if gotLine != wantLine || gotBad != wantBad {
 			t.Fatalf("%q: scanned (%d, %v), lexed (%d, %v)", data, gotLine, gotBad, wantLine, wantBad)
 		}
+		if pieces := replicaInPieces(data, 1+len(data)%3); !reflect.DeepEqual(pieces, replicaInPieces(data, len(data))) {
+			t.Fatalf("%q: lexReplica fed in pieces of %d bytes ends as %+v, fed whole as %+v", data, 1+len(data)%3, pieces, replicaInPieces(data, len(data)))
+		}
 		if wantBad && closesFollowTerminators(data) {
 			t.Fatalf("%q: closesFollowTerminators passes a file whose line %d is not terminated", data, wantLine)
 		}
 	})
+}
+
+// replicaInPieces is lexReplica, cutting every byte it can, after the
+// text fed in pieces of n bytes (a rune's bytes may be split).
+func replicaInPieces(data []byte, n int) *lexReplica {
+	x := newLexReplica(1)
+	for i := 0; ; i += n {
+		end := min(i+n, len(data))
+		x.feed(data[i:end], end == len(data))
+		if end == len(data) {
+			break
+		}
+	}
+	x.finish()
+	x.read, x.carry = 0, [utf8.UTFMax]byte{} // counted alike; the spent carry
+	return x
 }
