@@ -32,6 +32,33 @@ func TestMemoryBudgetRestoresLimit(t *testing.T) {
 	}
 }
 
+// TestMemoryBudgetTurnsGOGCOff: while a lint runs the limit alone starts
+// collections; GOGC's percent is back after, and left alone when set.
+func TestMemoryBudgetTurnsGOGCOff(t *testing.T) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOMEMLIMIT is set: lint leaves the collector alone")
+	}
+	t.Setenv("GOGC", "")
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	b := newMemoryBudget()
+	if got := debug.SetGCPercent(-1); got != -1 {
+		t.Errorf("GC percent while checking: %d, want off", got)
+	}
+	b.release()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC percent after: %d, want 100", got)
+	}
+	t.Setenv("GOGC", "50")
+	debug.SetGCPercent(50)
+	b = newMemoryBudget()
+	got := debug.SetGCPercent(50)
+	b.release()
+	if got != 50 {
+		t.Errorf("GC percent while checking with GOGC=50: %d", got)
+	}
+}
+
 func TestMemoryBudgetLeavesGOMEMLIMIT(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "1GiB")
 	before := debug.SetMemoryLimit(-1)
