@@ -25,8 +25,9 @@ import (
 // alone) is turned off. With it, the 10,000-server inline-single fleet's
 // lint collected 130 times, at heaps of 4 to 19 MB, instead of 22 (5-11%
 // of the time on the fleets of scripts/fleetgen). A GOMEMLIMIT the user
-// set is left as it is, and with it the collector; a GOGC, the goal. Lints running at once in one process
-// (tests) share the budget; the last to finish restores both.
+// set is left as it is, and with it the collector; a GOGC, the goal.
+// Lints running at once in one process (tests) share the budget; the last
+// to finish restores both.
 type memoryBudget struct {
 	on       bool
 	released bool // under budgets' lock
