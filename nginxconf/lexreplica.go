@@ -68,36 +68,44 @@ func (x *lexReplica) feed(p []byte, atEOF bool) {
 		joined := append(x.carry[:x.nCarry:x.nCarry], p[:min(len(p), utf8.UTFMax)]...)
 		j := 0
 		for j < x.nCarry {
-			if !atEOF && !utf8.FullRune(joined[j:]) {
+			n, ok := x.next(joined[j:], base+int64(j), atEOF)
+			if !ok {
 				x.nCarry = copy(x.carry[:], joined[j:])
 				return
 			}
-			r, size := utf8.DecodeRune(joined[j:])
-			x.rune(r, base+int64(j))
-			j += size
+			j += n
 		}
 		i = j - x.nCarry
 		base += int64(x.nCarry)
 		x.nCarry = 0
 	}
 	for i < len(p) {
-		if c := p[i]; c < utf8.RuneSelf {
-			if !x.esc && !x.stopped && x.plain(c) {
-				i++
-				continue
-			}
-			x.rune(rune(c), base+int64(i))
+		if c := p[i]; c < utf8.RuneSelf && !x.esc && !x.stopped && x.plain(c) {
 			i++
 			continue
 		}
-		if !atEOF && !utf8.FullRune(p[i:]) {
+		n, ok := x.next(p[i:], base+int64(i), atEOF)
+		if !ok {
 			x.nCarry = copy(x.carry[:], p[i:])
 			return
 		}
-		r, size := utf8.DecodeRune(p[i:])
-		x.rune(r, base+int64(i))
-		i += size
+		i += n
 	}
+}
+
+// next lexes the rune b starts with, at offset at, and returns its size;
+// false when b holds only the rune's first bytes and more are to come.
+func (x *lexReplica) next(b []byte, at int64, atEOF bool) (int, bool) {
+	if b[0] < utf8.RuneSelf {
+		x.rune(rune(b[0]), at)
+		return 1, true
+	}
+	if !atEOF && !utf8.FullRune(b) {
+		return 0, false
+	}
+	r, size := utf8.DecodeRune(b)
+	x.rune(r, at)
+	return size, true
 }
 
 // plain takes an ASCII byte, not after a backslash, that changes no more
