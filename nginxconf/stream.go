@@ -16,12 +16,13 @@ import (
 // parseStream is parseFile for a file on disk, read as it is lexed and
 // never held whole. A first read learns what parseFile learns of the whole
 // text before it lexes (binary bytes at its head, Lua blocks, words of
-// map-like blocks, its last line, and, from lexReplica, whether it lexes
-// cleanly and where it can be cut); the second feeds crossplane's tokens
-// to the "}" check (unterminatedLexed's) and to the chunked parse at once,
-// segment by segment on every CPU when it can be cut. A file that may have
-// a map-like block is read a third time, by crossplane.Parse, as parseFile
-// does. err is a read error.
+// map-like blocks, its last line, and, from lexReplica, the "}" check as
+// unterminatedScanned makes it, whether it lexes cleanly and where it can
+// be cut); the second feeds crossplane's tokens to the chunked parse,
+// segment by segment on every CPU when it can be cut, and, for a file with
+// a Lua block, to the "}" check (unterminatedLexed's). A file that may have
+// a map-like block is read by crossplane.Parse instead, as parseFile does.
+// err is a read error.
 // FuzzParseStream holds it equal to parseFile.
 func parseStream(name string, f io.ReaderAt, each func([]*Directive) []*Directive) (dirs []*Directive, comments []Comment, diags []Diagnostic, err error) {
 	defer func() {
@@ -37,34 +38,41 @@ func parseStream(name string, f io.ReaderAt, each func([]*Directive) []*Directiv
 	if !scan.text {
 		return []*Directive{}, nil, []Diagnostic{{Pos: trustmodel.Pos{File: name}, Message: "not a text file"}}, nil
 	}
+	if scan.unterminated > 0 {
+		return []*Directive{}, nil, []Diagnostic{unterminatedDiag(name, scan.unterminated)}, nil
+	}
 	if len(scan.cuts) > 0 && !scan.mapLike {
 		return parseSegments(name, f, scan, each)
 	}
 	opts := lexOptions(scan.lua)
-	var closes closeCheck
 	var p *chunkParser
 	if !scan.mapLike {
 		p = newChunkParser(name, scan.lastLine, chunkTokens, int(scan.size), each)
 	}
-	text := &wholeRead{r: io.NewSectionReader(f, 0, scan.size)}
-	lexed := crossplane.LexWithOptions(bufio.NewReaderSize(text, 64<<10), opts)
-	defer drain(lexed)
-	lexErr := false
-	for t := range lexed {
-		closes.lexed(t)
-		lexErr = lexErr || t.Error != nil
-		if p != nil {
-			p.add(t)
+	if p != nil || scan.lua {
+		var closes closeCheck
+		text := &wholeRead{r: io.NewSectionReader(f, 0, scan.size)}
+		lexed := crossplane.LexWithOptions(bufio.NewReaderSize(text, 64<<10), opts)
+		defer drain(lexed)
+		lexErr := false
+		for t := range lexed {
+			if scan.lua {
+				closes.lexed(t)
+			}
+			lexErr = lexErr || t.Error != nil
+			if p != nil {
+				p.add(t)
+			}
+		}
+		if err := text.check(scan.size, lexErr); err != nil {
+			return nil, nil, nil, err
+		}
+		if closes.bad {
+			return []*Directive{}, nil, []Diagnostic{unterminatedDiag(name, closes.line)}, nil
 		}
 	}
-	if err := text.check(scan.size, lexErr); err != nil {
-		return nil, nil, nil, err
-	}
-	switch {
-	case closes.bad:
-		return []*Directive{}, nil, []Diagnostic{unterminatedDiag(name, closes.line)}, nil
-	case scan.mapLike:
-		text = &wholeRead{r: io.NewSectionReader(f, 0, scan.size)}
+	if scan.mapLike {
+		text := &wholeRead{r: io.NewSectionReader(f, 0, scan.size)}
 		parsed, diags := crossplaneParseFrom(name, bufio.NewReaderSize(text, 64<<10), opts, scan.lastLine)
 		if err := text.check(scan.size, len(diags) > 0); err != nil {
 			return nil, nil, nil, err
@@ -174,6 +182,10 @@ type textScan struct {
 	// segmentBytes apart; none when it has a Lua block, or does not lex
 	// cleanly (lexReplica.clean).
 	cuts []lexCut
+	// unterminated is the line of a "}" that ends a directive (the "}"
+	// check on lexReplica's tokens); 0 when none, or when the file has a
+	// Lua block, which lexReplica does not lex as crossplane does.
+	unterminated int
 }
 
 // segmentBytes is about the size of the segments a streamed file is lexed
@@ -203,7 +215,12 @@ func scanText(r io.Reader) (textScan, error) {
 		maps.write(withoutCR(read)) // the lexer drops "\r" even inside a word
 		if err != nil {
 			s.lua, s.mapLike = lua.found, maps.found
-			if lexed.finish(); lexed.clean() && !s.lua {
+			lexed.finish()
+			switch {
+			case s.lua:
+			case lexed.check.bad:
+				s.unterminated = lexed.check.line
+			case lexed.clean():
 				s.cuts = lexed.cuts
 			}
 			return s, nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -191,8 +192,15 @@ func TestParseStreamReadErrors(t *testing.T) {
 	}{
 		{"fails", &laterReads{data: data, fail: broken}, "read failed"},
 		{"shrinks", &laterReads{data: data, shrink: len(data) / 2}, "the file changed while it was read"},
-		{"map-like, fails", &laterReads{data: append([]byte("map $a $b { x y; }\n"), data...), fail: broken, after: 2}, "read failed"},
+		// the scan, then crossplane.Parse's read
+		{"map-like, fails", &laterReads{data: append([]byte("map $a $b { x y; }\n"), data...), fail: broken}, "read failed"},
+		{"in segments, fails", &laterReads{data: data, fail: broken}, "read failed"},
+		{"in segments, shrinks", &laterReads{data: data, shrink: len(data) / 2}, "the file changed while it was read"},
 	} {
+		defer func(n int64) { segmentBytes = n }(segmentBytes)
+		if strings.HasPrefix(c.name, "in segments") {
+			segmentBytes = 1 << 10
+		}
 		_, _, _, err := parseStream("f.conf", c.r, nil)
 		if err == nil || err.Error() != c.want {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
@@ -200,21 +208,25 @@ func TestParseStreamReadErrors(t *testing.T) {
 	}
 }
 
-// laterReads is data read whole by the first read from offset 0 (or the
-// first after ones), and then failing or shorter.
+// laterReads is data read whole by the first read from offset 0 (the
+// scan), and then failing or shorter. Segments read it at once, as an
+// io.ReaderAt may be.
 type laterReads struct {
 	data   []byte
-	after  int // reads from offset 0 to serve whole
 	fail   error
 	shrink int
+	mu     sync.Mutex
 	starts int
 }
 
 func (l *laterReads) ReadAt(p []byte, off int64) (int, error) {
+	l.mu.Lock()
 	if off == 0 {
 		l.starts++
 	}
-	if l.starts > max(l.after, 1) {
+	later := l.starts > 1
+	l.mu.Unlock()
+	if later {
 		if l.fail != nil {
 			return 0, l.fail
 		}
